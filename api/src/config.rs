@@ -1,0 +1,209 @@
+//! All settings, read from the environment once at start and validated there.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail};
+
+/// Where the embedded default database lives: a SQLite file in the working directory,
+/// created on first start, so a newcomer needs nothing installed.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://qingdan.db?mode=rwc";
+pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8000";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `LISTEN_ADDR`: the address the HTTP server binds.
+    pub listen_addr: SocketAddr,
+    /// `QINGDAN_ENV`: `development` (default) or `production`; production refuses dev defaults.
+    pub environment: Environment,
+    /// `QINGDAN_SEED`: load the bundled Anhua list into an empty database at start (default on).
+    pub seed_on_empty: bool,
+    /// How bearer tokens are verified.
+    pub jwt: JwtKey,
+}
+
+/// `QINGDAN_JWT_SECRET` (HS256) or `QINGDAN_JWT_PUBLIC_KEY` (PEM, with `QINGDAN_JWT_ALGORITHM`
+/// RS256 or ES256). Without either, development uses the marked `auth::DEV_SECRET`.
+#[derive(Clone)]
+pub enum JwtKey {
+    Secret(String),
+    PublicKey {
+        algorithm: jsonwebtoken::Algorithm,
+        pem: String,
+    },
+}
+
+// Secrets never reach logs or panics through `Debug`.
+impl std::fmt::Debug for JwtKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Secret(_) => f.write_str("JwtKey::Secret(<redacted>)"),
+            Self::PublicKey { algorithm, .. } => write!(f, "JwtKey::PublicKey({algorithm:?})"),
+        }
+    }
+}
+
+impl JwtKey {
+    pub fn verifier(&self) -> anyhow::Result<crate::auth::Verifier> {
+        match self {
+            Self::Secret(secret) => crate::auth::Verifier::hs256(secret.as_bytes()),
+            Self::PublicKey { algorithm, pem } => {
+                crate::auth::Verifier::public_key(*algorithm, pem.as_bytes())
+            }
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply an environment of their own.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let environment = match lookup("QINGDAN_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => bail!("QINGDAN_ENV must be development or production, not {other:?}"),
+        };
+        let database_url = match lookup("DATABASE_URL") {
+            Some(url) if !url.trim().is_empty() => url,
+            _ if environment == Environment::Production => {
+                bail!(
+                    "DATABASE_URL must be set in production (the SQLite default is for development)"
+                )
+            }
+            _ => DEFAULT_DATABASE_URL.to_owned(),
+        };
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            bail!("DATABASE_URL must start with sqlite: or postgres://");
+        }
+        let listen_addr = lookup("LISTEN_ADDR")
+            .unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_owned())
+            .parse()
+            .context("LISTEN_ADDR must be host:port, e.g. 127.0.0.1:8000")?;
+        let seed_on_empty = match lookup("QINGDAN_SEED").as_deref() {
+            None | Some("1" | "true" | "on") => true,
+            Some("0" | "false" | "off") => false,
+            Some(other) => bail!("QINGDAN_SEED must be true or false, not {other:?}"),
+        };
+        let jwt = jwt_key(&lookup, environment)?;
+        jwt.verifier()
+            .context("the configured JWT key cannot be used")?;
+        Ok(Self {
+            database_url,
+            listen_addr,
+            environment,
+            seed_on_empty,
+            jwt,
+        })
+    }
+}
+
+fn jwt_key(
+    lookup: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+) -> anyhow::Result<JwtKey> {
+    let production = environment == Environment::Production;
+    match (
+        lookup("QINGDAN_JWT_SECRET"),
+        lookup("QINGDAN_JWT_PUBLIC_KEY"),
+    ) {
+        (Some(_), Some(_)) => bail!("set QINGDAN_JWT_SECRET or QINGDAN_JWT_PUBLIC_KEY, not both"),
+        (None, Some(pem)) => {
+            let algorithm = match lookup("QINGDAN_JWT_ALGORITHM").as_deref() {
+                None | Some("RS256") => jsonwebtoken::Algorithm::RS256,
+                Some("ES256") => jsonwebtoken::Algorithm::ES256,
+                Some(other) => bail!("QINGDAN_JWT_ALGORITHM must be RS256 or ES256, not {other:?}"),
+            };
+            Ok(JwtKey::PublicKey { algorithm, pem })
+        }
+        (Some(secret), None)
+            if production && (secret == crate::auth::DEV_SECRET || secret.len() < 32) =>
+        {
+            bail!(
+                "QINGDAN_JWT_SECRET must be a secret of at least 32 bytes in production, not the development one"
+            )
+        }
+        (Some(secret), None) => Ok(JwtKey::Secret(secret)),
+        (None, None) if production => {
+            bail!(
+                "production needs QINGDAN_JWT_PUBLIC_KEY (or QINGDAN_JWT_SECRET); the development secret is refused"
+            )
+        }
+        (None, None) => Ok(JwtKey::Secret(crate::auth::DEV_SECRET.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|key| vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults__sqlite_in_working_directory() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.listen_addr.to_string(), DEFAULT_LISTEN_ADDR);
+        assert!(config.seed_on_empty);
+    }
+
+    #[test]
+    fn production__refuses_the_development_database_default() {
+        let err = config(&[("QINGDAN_ENV", "production")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn production__refuses_the_development_jwt_secret() {
+        let prod = [
+            ("QINGDAN_ENV", "production"),
+            ("DATABASE_URL", "postgres://db/q"),
+        ];
+        assert!(
+            config(&prod)
+                .unwrap_err()
+                .to_string()
+                .contains("QINGDAN_JWT")
+        );
+        let dev_secret = [
+            prod[0],
+            prod[1],
+            ("QINGDAN_JWT_SECRET", crate::auth::DEV_SECRET),
+        ];
+        assert!(config(&dev_secret).is_err());
+        let short = [prod[0], prod[1], ("QINGDAN_JWT_SECRET", "short")];
+        assert!(config(&short).is_err());
+        let real = [
+            prod[0],
+            prod[1],
+            ("QINGDAN_JWT_SECRET", "a-real-secret-of-at-least-32-bytes!!"),
+        ];
+        assert!(config(&real).is_ok());
+        // Development falls back to the marked secret
+        assert!(
+            matches!(config(&[]).unwrap().jwt, JwtKey::Secret(s) if s == crate::auth::DEV_SECRET)
+        );
+    }
+
+    #[test]
+    fn invalid_values__are_refused() {
+        assert!(config(&[("LISTEN_ADDR", "nowhere")]).is_err());
+        assert!(config(&[("DATABASE_URL", "mysql://x")]).is_err());
+        assert!(config(&[("QINGDAN_ENV", "staging")]).is_err());
+    }
+}

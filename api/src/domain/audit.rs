@@ -1,0 +1,36 @@
+//! The append-only audit log: every write records who did what, with the data before and
+//! after, inside the write's own transaction. Nothing in the API edits or deletes it.
+
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use serde_json::Value;
+
+pub struct Entry<'a> {
+    pub actor: &'a str,
+    pub operation: &'a str,
+    pub entity: &'a str,
+    pub entity_id: Option<i32>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    entry: Entry<'_>,
+) -> Result<(), DbErr> {
+    audit_event::Entity::insert(audit_event::ActiveModel {
+        at: Set(at),
+        actor: Set(entry.actor.to_owned()),
+        operation: Set(entry.operation.to_owned()),
+        entity: Set(entry.entity.to_owned()),
+        entity_id: Set(entry.entity_id),
+        before: Set(entry.before),
+        after: Set(entry.after),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    Ok(())
+}

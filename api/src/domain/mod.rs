@@ -1,0 +1,34 @@
+//! Business rules and reference vocabularies. Plain Rust over sea-orm: no GraphQL here.
+//! A use case is one async function that opens one transaction, checks every rule, writes,
+//! appends to the audit log and commits; a rule it breaks comes back as a `Violation`.
+
+pub mod audit;
+pub mod calendar;
+pub mod clock;
+pub mod idempotency;
+pub mod kinds;
+pub mod rules;
+pub mod supervision;
+
+pub use rules::{Failure, RuleCode, Violation};
+
+/// The department named `name`, by official name or alias.
+pub async fn find_department(
+    db: &impl sea_orm::ConnectionTrait,
+    name: &str,
+) -> Result<Option<i32>, sea_orm::DbErr> {
+    use entity::{department, department_alias};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if let Some(dept) = department::Entity::find()
+        .filter(department::Column::Name.eq(name))
+        .one(db)
+        .await?
+    {
+        return Ok(Some(dept.id));
+    }
+    let alias = department_alias::Entity::find()
+        .filter(department_alias::Column::Alias.eq(name))
+        .one(db)
+        .await?;
+    Ok(alias.map(|a| a.department_id))
+}

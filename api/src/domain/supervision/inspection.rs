@@ -1,0 +1,307 @@
+//! Submitting an inspection (监督检查): ≥2 inspectors, methods and findings of its own
+//! regime, a written record; stored whole in one transaction, once per idempotency key.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use entity::{department, finding, inspection, inspection_method, inspector};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use serde_json::json;
+
+use super::RegimeContext;
+use crate::auth::{Role, Viewer};
+use crate::domain::{Failure, RuleCode, audit, clock::Clock, idempotency, rules::Checks};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Compliant,
+    Noncompliant,
+    NotChecked,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Compliant => "COMPLIANT",
+            Self::Noncompliant => "NONCOMPLIANT",
+            Self::NotChecked => "NOT_CHECKED",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Compliant, Self::Noncompliant, Self::NotChecked]
+            .into_iter()
+            .find(|o| o.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct InspectorInput {
+    pub name: String,
+    pub certificate_no: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct FindingInput {
+    pub item_id: i32,
+    pub outcome: Outcome,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct InspectionInput {
+    pub regime_code: String,
+    pub target_department_id: i32,
+    pub inspectors: Vec<InspectorInput>,
+    pub method_item_ids: Vec<i32>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub findings: Vec<FindingInput>,
+    pub record: String,
+    pub idempotency_key: Option<String>,
+}
+
+const OPERATION: &str = "submitInspection";
+
+/// Submits an inspection; a retry with the same idempotency key returns the first one.
+pub async fn submit(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    input: InspectionInput,
+) -> Result<inspection::Model, Failure> {
+    viewer.require_any(&[Role::Supervisor])?;
+    let actor = viewer.subject()?.to_owned();
+    let hash = idempotency::fingerprint(&input);
+    if let Some(key) = &input.idempotency_key {
+        if let Some(id) = idempotency::find(db, OPERATION, key, &hash).await? {
+            return existing(db, id).await;
+        }
+    }
+
+    let Some(regime) = RegimeContext::by_code(db, &input.regime_code).await? else {
+        return Err(Failure::rule(
+            "regimeCode",
+            RuleCode::RegimeUnknown,
+            format!("no regime {:?}", input.regime_code),
+        ));
+    };
+    check(db, &regime, clock.today(), &input).await?;
+
+    let now = clock.now();
+    let txn = db.begin().await?;
+    if let Some(key) = &input.idempotency_key {
+        if let Err(err) = idempotency::claim(&txn, OPERATION, key, &hash, now).await {
+            drop(txn);
+            // A concurrent retry claimed the key first and has committed by now.
+            if idempotency::is_unique_violation(&err) {
+                if let Some(id) = idempotency::find(db, OPERATION, key, &hash).await? {
+                    return existing(db, id).await;
+                }
+            }
+            return Err(err.into());
+        }
+    }
+    let row = inspection::Entity::insert(inspection::ActiveModel {
+        regime_id: Set(regime.regime.id),
+        target_department_id: Set(input.target_department_id),
+        period_start: Set(input.period_start),
+        period_end: Set(input.period_end),
+        record: Set(input.record.clone()),
+        submitted_by: Set(actor.clone()),
+        submitted_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    inspector::Entity::insert_many(input.inspectors.iter().enumerate().map(|(i, person)| {
+        inspector::ActiveModel {
+            inspection_id: Set(row.id),
+            seq: Set(i as i32 + 1),
+            name: Set(person.name.clone()),
+            certificate_no: Set(person.certificate_no.clone()),
+            ..Default::default()
+        }
+    }))
+    .exec(&txn)
+    .await?;
+    if !input.method_item_ids.is_empty() {
+        inspection_method::Entity::insert_many(input.method_item_ids.iter().map(|item| {
+            inspection_method::ActiveModel {
+                inspection_id: Set(row.id),
+                item_id: Set(*item),
+                ..Default::default()
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    finding::Entity::insert_many(input.findings.iter().map(|f| finding::ActiveModel {
+        inspection_id: Set(row.id),
+        item_id: Set(f.item_id),
+        outcome: Set(f.outcome.as_str().to_owned()),
+        note: Set(f.note.clone()),
+        ..Default::default()
+    }))
+    .exec(&txn)
+    .await?;
+    if let Some(key) = &input.idempotency_key {
+        idempotency::complete(&txn, key, row.id).await?;
+    }
+    let after = json!({
+        "regime": input.regime_code,
+        "targetDepartmentId": input.target_department_id,
+        "inspectors": input.inspectors.iter().map(|p| json!({ "name": p.name, "certificateNo": p.certificate_no })).collect::<Vec<_>>(),
+        "methodItemIds": input.method_item_ids,
+        "periodStart": input.period_start,
+        "periodEnd": input.period_end,
+        "findings": input.findings.iter().map(|f| json!({ "itemId": f.item_id, "outcome": f.outcome.as_str(), "note": f.note })).collect::<Vec<_>>(),
+        "record": input.record,
+    });
+    let entry = audit::Entry {
+        actor: &actor,
+        operation: OPERATION,
+        entity: "Inspection",
+        entity_id: Some(row.id),
+        before: None,
+        after: Some(after),
+    };
+    audit::record(&txn, now, entry).await?;
+    txn.commit().await?;
+    tracing::info!(inspection = row.id, regime = %input.regime_code, "inspection submitted");
+    Ok(row)
+}
+
+async fn existing(db: &DatabaseConnection, id: i32) -> Result<inspection::Model, Failure> {
+    inspection::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            Failure::Api(
+                anyhow::anyhow!("idempotency key points at missing inspection {id}").into(),
+            )
+        })
+}
+
+/// Every rule of part 3 a submission must meet, all reported at once.
+async fn check(
+    db: &DatabaseConnection,
+    regime: &RegimeContext,
+    today: NaiveDate,
+    input: &InspectionInput,
+) -> Result<(), Failure> {
+    let mut checks = Checks::default();
+    let code = &regime.regime.code;
+
+    let minimum = regime.min_inspectors();
+    if (input.inspectors.len() as i32) < minimum {
+        checks.add(
+            "inspectors",
+            RuleCode::InspectorsBelowMinimum,
+            format!(
+                "{} inspector(s) given; at least {minimum} are required: {}",
+                input.inspectors.len(),
+                regime.min_inspectors_clause()
+            ),
+        );
+    }
+    let mut certificates = HashSet::new();
+    for (i, person) in input.inspectors.iter().enumerate() {
+        checks.require_text(
+            &format!("inspectors[{i}].name"),
+            &person.name,
+            "the inspector's name",
+        );
+        checks.require_text(
+            &format!("inspectors[{i}].certificateNo"),
+            &person.certificate_no,
+            "the inspector's certificate number",
+        );
+        if !certificates.insert(person.certificate_no.trim()) {
+            checks.add(
+                format!("inspectors[{i}].certificateNo"),
+                RuleCode::InspectorDuplicate,
+                "the same inspector is listed twice",
+            );
+        }
+    }
+
+    if input.record.trim().is_empty() {
+        checks.add(
+            "record",
+            RuleCode::RecordRequired,
+            "the written record is required: 实施监督，应当制作书面记录。",
+        );
+    }
+    if input.period_start > input.period_end {
+        checks.add(
+            "periodEnd",
+            RuleCode::PeriodInvalid,
+            "the period ends before it starts",
+        );
+    }
+    if input.period_end > today {
+        checks.add(
+            "periodEnd",
+            RuleCode::PeriodInvalid,
+            "the period ends in the future",
+        );
+    }
+
+    let methods = regime.methods();
+    if !methods.is_empty() && input.method_item_ids.is_empty() {
+        checks.add(
+            "methodItemIds",
+            RuleCode::MethodRequired,
+            format!("name at least one method of regime {code}"),
+        );
+    }
+    let mut seen_methods = HashSet::new();
+    for (i, item) in input.method_item_ids.iter().enumerate() {
+        if !methods.contains(item) || !seen_methods.insert(item) {
+            checks.add(
+                format!("methodItemIds[{i}]"),
+                RuleCode::MethodNotInRegime,
+                format!("not a method (监督检查方式) of regime {code}, or repeated"),
+            );
+        }
+    }
+
+    let checklist = regime.checklist();
+    if input.findings.is_empty() {
+        checks.add(
+            "findings",
+            RuleCode::FindingRequired,
+            "an inspection reports at least one finding",
+        );
+    }
+    let mut seen_items = HashSet::new();
+    for (i, finding) in input.findings.iter().enumerate() {
+        if !checklist.contains(&finding.item_id) {
+            checks.add(
+                format!("findings[{i}].itemId"),
+                RuleCode::FindingItemNotInChecklist,
+                format!("not an item of the checklist (监督检查内容) of regime {code}"),
+            );
+        } else if !seen_items.insert(finding.item_id) {
+            checks.add(
+                format!("findings[{i}].itemId"),
+                RuleCode::FindingDuplicate,
+                "this checklist item already has a finding",
+            );
+        }
+    }
+
+    if department::Entity::find_by_id(input.target_department_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        checks.add(
+            "targetDepartmentId",
+            RuleCode::DepartmentUnknown,
+            "no such department",
+        );
+    }
+    checks.finish()
+}

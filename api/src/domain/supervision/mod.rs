@@ -1,0 +1,119 @@
+//! Supervision results (事中事后监管): inspections, documents, rectification, review and
+//! accountability, checked against the rules part 3 of the list states.
+
+pub mod accountability;
+pub mod cases;
+pub mod document;
+pub mod followup;
+pub mod inspection;
+pub mod read;
+pub mod status;
+
+use entity::{regime_item, regime_section, supervision_regime};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::kinds::SectionKind;
+
+/// The list states the two-inspector rule (应当委派两名以上工作人员进行); a regime whose data
+/// names no minimum is held to it too.
+pub const DEFAULT_MIN_INSPECTORS: i32 = 2;
+
+/// A regime with its sections and items: what checks on a submission refer to.
+pub struct RegimeContext {
+    pub regime: supervision_regime::Model,
+    sections: Vec<regime_section::Model>,
+    items: Vec<regime_item::Model>,
+}
+
+impl RegimeContext {
+    pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<Self>, DbErr> {
+        let regime = supervision_regime::Entity::find()
+            .filter(supervision_regime::Column::Code.eq(code))
+            .order_by_asc(supervision_regime::Column::ListId)
+            .one(db)
+            .await?;
+        match regime {
+            Some(regime) => Ok(Some(Self::load(db, regime).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<Self>, DbErr> {
+        match supervision_regime::Entity::find_by_id(id).one(db).await? {
+            Some(regime) => Ok(Some(Self::load(db, regime).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn load(
+        db: &impl ConnectionTrait,
+        regime: supervision_regime::Model,
+    ) -> Result<Self, DbErr> {
+        let sections = regime_section::Entity::find()
+            .filter(regime_section::Column::RegimeId.eq(regime.id))
+            .all(db)
+            .await?;
+        let items = regime_item::Entity::find()
+            .filter(regime_item::Column::SectionId.is_in(sections.iter().map(|s| s.id)))
+            .all(db)
+            .await?;
+        Ok(Self {
+            regime,
+            sections,
+            items,
+        })
+    }
+
+    /// Ids of the items in sections of the given kinds (nested items included).
+    pub fn items_of(&self, kinds: &[SectionKind]) -> Vec<i32> {
+        let sections: Vec<i32> = self
+            .sections
+            .iter()
+            .filter(|s| SectionKind::parse(&s.kind).is_some_and(|k| kinds.contains(&k)))
+            .map(|s| s.id)
+            .collect();
+        self.items
+            .iter()
+            .filter(|i| sections.contains(&i.section_id))
+            .map(|i| i.id)
+            .collect()
+    }
+
+    /// The checklist (监督检查内容): items of the content section.
+    pub fn checklist(&self) -> Vec<i32> {
+        self.items_of(&[SectionKind::Content])
+    }
+
+    /// The methods (监督检查方式): items of the method sections.
+    pub fn methods(&self) -> Vec<i32> {
+        self.items_of(&[SectionKind::Method, SectionKind::MethodAndProcedure])
+    }
+
+    /// Sub-items of the handling-section item at `path`, e.g. the 21 fault situations.
+    pub fn handling_children(&self, path: Option<&str>) -> Option<Vec<i32>> {
+        let path = path?;
+        let handling = self.items_of(&[SectionKind::Handling]);
+        let parent = self
+            .items
+            .iter()
+            .find(|i| handling.contains(&i.id) && i.path == path)?;
+        Some(
+            self.items
+                .iter()
+                .filter(|i| i.parent_id == Some(parent.id))
+                .map(|i| i.id)
+                .collect(),
+        )
+    }
+
+    pub fn min_inspectors(&self) -> i32 {
+        self.regime.min_inspectors.unwrap_or(DEFAULT_MIN_INSPECTORS)
+    }
+
+    pub fn min_inspectors_clause(&self) -> &str {
+        self.regime
+            .min_inspectors_clause
+            .as_deref()
+            .unwrap_or("委托机关对受委托单位进行调查和检查时，应当委派两名以上工作人员进行。")
+    }
+}

@@ -1,0 +1,169 @@
+//! Reading supervision results: who may see what, filters over derived status, and the
+//! annual assessment (工作考核) figures.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use entity::{finding, inspection, review_request, supervision_document, supervision_regime};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::cases::{document_states, inspection_states};
+use super::status::CaseStatus;
+use crate::auth::{Role, Viewer};
+use crate::error::ApiError;
+
+/// Whose results a caller may read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// A unit reads only what concerns its own department.
+    Department(i32),
+}
+
+pub fn read_scope(viewer: &Viewer) -> Result<Scope, ApiError> {
+    viewer.subject()?;
+    if viewer.has(Role::Admin) || viewer.has(Role::Supervisor) {
+        return Ok(Scope::All);
+    }
+    match (viewer.has(Role::Unit), viewer.dept) {
+        (true, Some(dept)) => Ok(Scope::Department(dept)),
+        _ => Err(ApiError::Forbidden {
+            reason: "supervision results are for supervisors and the units concerned".into(),
+        }),
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct InspectionFilter {
+    pub target_department_id: Option<i32>,
+    pub regime_code: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub overdue: Option<bool>,
+    /// Period overlaps [from, to].
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The inspections `scope` may see that match `filter`, oldest first.
+pub async fn inspections(
+    db: &DatabaseConnection,
+    scope: Scope,
+    filter: &InspectionFilter,
+    today: NaiveDate,
+) -> Result<Vec<inspection::Model>, DbErr> {
+    let mut select = inspection::Entity::find().order_by_asc(inspection::Column::Id);
+    if let Scope::Department(dept) = scope {
+        select = select.filter(inspection::Column::TargetDepartmentId.eq(dept));
+    }
+    if let Some(dept) = filter.target_department_id {
+        select = select.filter(inspection::Column::TargetDepartmentId.eq(dept));
+    }
+    if let Some(code) = &filter.regime_code {
+        let regimes: Vec<i32> = supervision_regime::Entity::find()
+            .filter(supervision_regime::Column::Code.eq(code.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        select = select.filter(inspection::Column::RegimeId.is_in(regimes));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(inspection::Column::PeriodEnd.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(inspection::Column::PeriodStart.lte(to));
+    }
+    let rows = select.all(db).await?;
+    if filter.status.is_none() && filter.overdue.is_none() {
+        return Ok(rows);
+    }
+    // Status is derived, so it is filtered after the rows are read.
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let states = inspection_states(db, &ids, today).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| {
+            let state = &states[&row.id];
+            filter.status.is_none_or(|s| s == state.status)
+                && filter.overdue.is_none_or(|o| o == state.overdue)
+        })
+        .collect())
+}
+
+/// Figures for the annual assessment of one unit (or all) over a period.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub inspections: usize,
+    /// Findings by outcome (COMPLIANT, NONCOMPLIANT, NOT_CHECKED).
+    pub findings_by_outcome: BTreeMap<String, usize>,
+    /// Findings per checklist item: item id → outcome → count.
+    pub findings_by_item: BTreeMap<i32, BTreeMap<String, usize>>,
+    /// Documents by kind (NOTICE, DECISION).
+    pub documents_by_kind: BTreeMap<String, usize>,
+    pub overdue_rectifications: usize,
+    pub rectified: usize,
+    /// Reviews by outcome; PENDING for undecided ones.
+    pub reviews_by_outcome: BTreeMap<String, usize>,
+    pub reviews_decided_late: usize,
+}
+
+pub async fn stats(
+    db: &DatabaseConnection,
+    scope: Scope,
+    filter: &InspectionFilter,
+    today: NaiveDate,
+) -> Result<Stats, DbErr> {
+    let rows = inspections(db, scope, filter, today).await?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut stats = Stats {
+        inspections: rows.len(),
+        ..Default::default()
+    };
+    for finding in finding::Entity::find()
+        .filter(finding::Column::InspectionId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        *stats
+            .findings_by_outcome
+            .entry(finding.outcome.clone())
+            .or_default() += 1;
+        *stats
+            .findings_by_item
+            .entry(finding.item_id)
+            .or_default()
+            .entry(finding.outcome)
+            .or_default() += 1;
+    }
+    let documents = supervision_document::Entity::find()
+        .filter(supervision_document::Column::InspectionId.is_in(ids))
+        .all(db)
+        .await?;
+    let states = document_states(db, &documents, today).await?;
+    for document in &documents {
+        *stats
+            .documents_by_kind
+            .entry(document.kind.clone())
+            .or_default() += 1;
+        let state = &states[&document.id];
+        stats.overdue_rectifications += usize::from(state.overdue);
+        stats.rectified += usize::from(state.status == CaseStatus::Rectified);
+        stats.reviews_decided_late += usize::from(state.decided_late);
+    }
+    let reviews: HashMap<i32, review_request::Model> = review_request::Entity::find()
+        .filter(review_request::Column::DocumentId.is_in(documents.iter().map(|d| d.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    for review in reviews.values() {
+        let outcome = review
+            .outcome
+            .clone()
+            .unwrap_or_else(|| "PENDING".to_owned());
+        *stats.reviews_by_outcome.entry(outcome).or_default() += 1;
+    }
+    Ok(stats)
+}

@@ -1,0 +1,185 @@
+//! One error vocabulary for the API: every failure a client sees carries a stable
+//! `extensions.code`; internal causes are logged and never returned.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+
+/// The stable codes of GraphQL errors (Apollo's vocabulary, as DESIGN.md fixes it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    LimitExceeded,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::LimitExceeded => "LIMIT_EXCEEDED",
+            Self::Unavailable => "UNAVAILABLE",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// Every failure a resolver can return. Deliberately not `Display`: the only way out to a
+/// client is `From<ApiError> for async_graphql::Error`, which hides internal causes. `Clone`
+/// (hence the `Arc`s) because async-graphql requires it of resolver error types.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    Unauthenticated,
+    Forbidden { reason: String },
+    NotFound { kind: &'static str, id: String },
+    BadUserInput { field: String, message: String },
+    LimitExceeded { limit: String },
+    Db(Arc<sea_orm::DbErr>),
+    Internal(Arc<anyhow::Error>),
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Db(Arc::new(err))
+    }
+}
+
+impl From<Arc<sea_orm::DbErr>> for ApiError {
+    fn from(err: Arc<sea_orm::DbErr>) -> Self {
+        Self::Db(err)
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Internal(Arc::new(err))
+    }
+}
+
+impl ApiError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// What the client is told.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated => "authentication required".to_owned(),
+            Self::Forbidden { reason } => format!("forbidden: {reason}"),
+            Self::NotFound { kind, id } => format!("{kind} not found: {id}"),
+            Self::BadUserInput { message, .. } => message.clone(),
+            Self::LimitExceeded { limit } => format!("limit exceeded: {limit}"),
+            Self::Db(err) if is_connection_failure(err) => {
+                "the database is unavailable; retry later".to_owned()
+            }
+            Self::Db(_) | Self::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::Forbidden { .. } => ErrorCode::Forbidden,
+            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::BadUserInput { .. } => ErrorCode::BadUserInput,
+            Self::LimitExceeded { .. } => ErrorCode::LimitExceeded,
+            Self::Db(err) if is_connection_failure(err) => ErrorCode::Unavailable,
+            Self::Db(_) | Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+/// A database that cannot be reached is a passing condition the caller may retry,
+/// not a bug: it gets its own code.
+fn is_connection_failure(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err,
+        sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_)
+    )
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        let code = err.code();
+        match code {
+            ErrorCode::Internal => tracing::error!(error = ?err, "internal error"),
+            ErrorCode::Unavailable => tracing::warn!(error = ?err, "database unavailable"),
+            _ => {}
+        }
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", code.as_str());
+            match &err {
+                ApiError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
+                ApiError::NotFound { kind, .. } => ext.set("kind", *kind),
+                _ => {}
+            }
+        })
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(err: ApiError) -> (String, String) {
+        let err: async_graphql::Error = err.into();
+        let ext = err.extensions.expect("extensions");
+        let code = ext.get("code").expect("code").clone().into_json().unwrap();
+        (err.message, code.as_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn mapping__each_variant_has_its_code() {
+        assert_eq!(code_of(ApiError::Unauthenticated).1, "UNAUTHENTICATED");
+        assert_eq!(
+            code_of(ApiError::Forbidden { reason: "x".into() }).1,
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code_of(ApiError::NotFound {
+                kind: "Department",
+                id: "9".into()
+            }),
+            ("Department not found: 9".into(), "NOT_FOUND".into())
+        );
+        assert_eq!(
+            code_of(ApiError::bad_input("first", "too big")).1,
+            "BAD_USER_INPUT"
+        );
+        assert_eq!(
+            code_of(ApiError::LimitExceeded {
+                limit: "depth".into()
+            })
+            .1,
+            "LIMIT_EXCEEDED"
+        );
+    }
+
+    #[test]
+    fn mapping__internal_causes_are_hidden() {
+        let (message, code) = code_of(ApiError::from(sea_orm::DbErr::Custom(
+            "SELECT secret".into(),
+        )));
+        assert_eq!(
+            (message.as_str(), code.as_str()),
+            ("internal error", "INTERNAL")
+        );
+        let (message, code) = code_of(ApiError::from(anyhow::anyhow!("stack detail")));
+        assert_eq!(
+            (message.as_str(), code.as_str()),
+            ("internal error", "INTERNAL")
+        );
+    }
+}

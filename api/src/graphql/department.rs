@@ -1,0 +1,211 @@
+//! Departments (部门/单位): the bureau, its units, and the departments it shares matters with.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::{department, department_alias};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
+
+use super::boundary::Division;
+use super::duty::Duty;
+use super::kinds::DepartmentKind;
+use super::loaders::{
+    AliasesOf, DepartmentById, DivisionsOfDepartment, DutiesOf, ServicesOfUnit, UnitsOf,
+};
+use super::node::{expect_id, global_id};
+use super::pagination::{Page, PageArgs, contains, paginate};
+use super::service::PublicService;
+use super::{children, db, one};
+use crate::domain::kinds;
+use crate::error::ApiResult;
+
+/// Department — 部门/单位: a county department, an internal unit (股, 站), a township or an
+/// upper-level body.
+#[derive(Clone)]
+pub struct Department(pub department::Model);
+
+/// Department — 部门/单位: a county department, an internal unit (股, 站), a township or an
+/// upper-level body.
+#[Object]
+impl Department {
+    /// Opaque global id — 全局标识.
+    pub(crate) async fn id(&self) -> ID {
+        global_id("Department", self.0.id)
+    }
+
+    /// Official name — 名称, exactly as published.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Other names it is printed under — 别称 (e.g. 县人口计生局).
+    async fn aliases(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        let rows = children(ctx, AliasesOf(self.0.id)).await?;
+        Ok(rows.into_iter().map(|row| row.alias).collect())
+    }
+
+    /// Kind of body — 类别.
+    async fn kind(&self) -> DepartmentKind {
+        kinds::DepartmentKind::parse(&self.0.kind)
+            .unwrap_or(kinds::DepartmentKind::Department)
+            .into()
+    }
+
+    /// The department this unit belongs to — 上级部门; null for a department itself.
+    async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Department>> {
+        match self.0.parent_id {
+            Some(id) => Ok(Some(Department(
+                one(ctx, DepartmentById(id), "Department").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Its internal units — 内设机构/直属单位 (股, 站).
+    async fn units(&self, ctx: &Context<'_>) -> ApiResult<Vec<Department>> {
+        let rows = children(ctx, UnitsOf(self.0.id)).await?;
+        Ok(rows.into_iter().map(Department).collect())
+    }
+
+    /// Its main duties — 主要职责, in published order.
+    async fn duties(&self, ctx: &Context<'_>) -> ApiResult<Vec<Duty>> {
+        let rows = children(ctx, DutiesOf(self.0.id)).await?;
+        Ok(rows.into_iter().map(Duty).collect())
+    }
+
+    /// Its shares of boundary matters — 职责分工.
+    async fn divisions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Division>> {
+        let rows = children(ctx, DivisionsOfDepartment(self.0.id)).await?;
+        Ok(rows.into_iter().map(Division).collect())
+    }
+
+    /// Public services it or its units provide — 公共服务事项.
+    async fn public_services(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Include the services of its internal units (default true) — 含内设单位",
+            default = true
+        )]
+        include_units: bool,
+    ) -> ApiResult<Vec<PublicService>> {
+        let mut units = vec![self.0.id];
+        if include_units {
+            units.extend(
+                children(ctx, UnitsOf(self.0.id))
+                    .await?
+                    .into_iter()
+                    .map(|unit| unit.id),
+            );
+        }
+        let loaded = super::loader(ctx)?
+            .load_many(units.iter().map(|id| ServicesOfUnit(*id)))
+            .await?;
+        let mut services: Vec<_> = units
+            .iter()
+            .flat_map(|id| {
+                loaded
+                    .get(&ServicesOfUnit(*id))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        services.sort_by_key(|service| (service.list_id, service.seq));
+        Ok(services.into_iter().map(PublicService).collect())
+    }
+}
+
+/// Department filter — 部门筛选.
+#[derive(InputObject, Default)]
+pub struct DepartmentFilter {
+    /// Name or alias contains this text — 名称包含.
+    name_contains: Option<String>,
+    /// Only this kind — 类别.
+    kind: Option<DepartmentKind>,
+    /// Only units of this department — 上级部门.
+    parent_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct DepartmentQuery;
+
+#[Object]
+impl DepartmentQuery {
+    /// Departments and units — 部门列表, in published order.
+    async fn departments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<DepartmentFilter>,
+    ) -> ApiResult<Page<Department>> {
+        let filter = filter.unwrap_or_default();
+        let mut select = department::Entity::find();
+        if let Some(text) = filter.name_contains.as_deref() {
+            let by_alias = Query::select()
+                .column(department_alias::Column::DepartmentId)
+                .from(department_alias::Entity)
+                .and_where(contains(department_alias::Column::Alias, text))
+                .to_owned();
+            select = select.filter(
+                Condition::any()
+                    .add(contains(department::Column::Name, text))
+                    .add(department::Column::Id.in_subquery(by_alias)),
+            );
+        }
+        if let Some(kind) = filter.kind {
+            select = select
+                .filter(department::Column::Kind.eq(kinds::DepartmentKind::from(kind).as_str()));
+        }
+        if let Some(parent) = &filter.parent_id {
+            select = select.filter(department::Column::ParentId.eq(expect_id(
+                parent,
+                "Department",
+                "filter.parentId",
+            )?));
+        }
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        paginate(
+            db(ctx)?,
+            select,
+            department::Column::Id,
+            args,
+            |row| row.id,
+            Department,
+        )
+        .await
+    }
+
+    /// One department by id, or by name or alias (e.g. 县人口计生局) — 按标识或名称查询部门.
+    async fn department(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        name: Option<String>,
+    ) -> ApiResult<Option<Department>> {
+        let db = db(ctx)?;
+        let found = match (id, name) {
+            (Some(id), None) => {
+                department::Entity::find_by_id(expect_id(&id, "Department", "id")?)
+                    .one(db)
+                    .await?
+            }
+            (None, Some(name)) => match crate::domain::find_department(db, &name).await? {
+                Some(id) => department::Entity::find_by_id(id).one(db).await?,
+                None => None,
+            },
+            _ => {
+                return Err(crate::error::ApiError::bad_input(
+                    "id",
+                    "give exactly one of id and name",
+                ));
+            }
+        };
+        Ok(found.map(Department))
+    }
+}

@@ -1,0 +1,141 @@
+//! Duties (主要职责) and their work items (具体工作事项).
+
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::{duty, work_item};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
+
+use super::department::Department;
+use super::loaders::{DepartmentById, DutyById, WorkItemsOf};
+use super::node::{expect_id, global_id};
+use super::pagination::{Page, PageArgs, contains, paginate};
+use super::{children, db, one};
+use crate::error::ApiResult;
+
+/// Duty — 主要职责: a numbered main duty of a department.
+#[derive(Clone)]
+pub struct Duty(pub duty::Model);
+
+/// Duty — 主要职责: a numbered main duty of a department.
+#[Object]
+impl Duty {
+    /// Opaque global id — 全局标识.
+    pub(crate) async fn id(&self) -> ID {
+        global_id("Duty", self.0.id)
+    }
+
+    /// Number in the list — 序号.
+    async fn seq(&self) -> i32 {
+        self.0.seq
+    }
+
+    /// The duty as published — 主要职责.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// Remark — 备注.
+    async fn remark(&self) -> Option<&str> {
+        self.0.remark.as_deref()
+    }
+
+    /// The department that holds it — 责任部门.
+    async fn department(&self, ctx: &Context<'_>) -> ApiResult<Department> {
+        Ok(Department(
+            one(ctx, DepartmentById(self.0.department_id), "Department").await?,
+        ))
+    }
+
+    /// Its concrete work items — 具体工作事项, in published order.
+    async fn work_items(&self, ctx: &Context<'_>) -> ApiResult<Vec<WorkItem>> {
+        let rows = children(ctx, WorkItemsOf(self.0.id)).await?;
+        Ok(rows.into_iter().map(WorkItem).collect())
+    }
+}
+
+/// Work item — 具体工作事项: a concrete task under a duty.
+#[derive(Clone)]
+pub struct WorkItem(pub work_item::Model);
+
+/// Work item — 具体工作事项: a concrete task under a duty.
+#[Object]
+impl WorkItem {
+    /// Opaque global id — 全局标识.
+    pub(crate) async fn id(&self) -> ID {
+        global_id("WorkItem", self.0.id)
+    }
+
+    /// Number within the duty — 序号.
+    async fn seq(&self) -> i32 {
+        self.0.seq
+    }
+
+    /// The work item as published — 具体工作事项.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// Remark — 备注.
+    async fn remark(&self) -> Option<&str> {
+        self.0.remark.as_deref()
+    }
+
+    /// The duty it belongs to — 所属职责.
+    async fn duty(&self, ctx: &Context<'_>) -> ApiResult<Duty> {
+        Ok(Duty(one(ctx, DutyById(self.0.duty_id), "Duty").await?))
+    }
+}
+
+/// Duty filter — 职责筛选.
+#[derive(InputObject, Default)]
+pub struct DutyFilter {
+    /// Only duties of this department — 责任部门.
+    department_id: Option<ID>,
+    /// The duty or one of its work items contains this text — 文本包含.
+    text_contains: Option<String>,
+}
+
+#[derive(Default)]
+pub struct DutyQuery;
+
+#[Object]
+impl DutyQuery {
+    /// Main duties — 主要职责列表, in published order.
+    async fn duties(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<DutyFilter>,
+    ) -> ApiResult<Page<Duty>> {
+        let filter = filter.unwrap_or_default();
+        let mut select = duty::Entity::find();
+        if let Some(id) = &filter.department_id {
+            select = select.filter(duty::Column::DepartmentId.eq(expect_id(
+                id,
+                "Department",
+                "filter.departmentId",
+            )?));
+        }
+        if let Some(text) = filter.text_contains.as_deref() {
+            let by_item = Query::select()
+                .column(work_item::Column::DutyId)
+                .from(work_item::Entity)
+                .and_where(contains(work_item::Column::Text, text))
+                .to_owned();
+            select = select.filter(
+                Condition::any()
+                    .add(contains(duty::Column::Text, text))
+                    .add(duty::Column::Id.in_subquery(by_item)),
+            );
+        }
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        paginate(db(ctx)?, select, duty::Column::Id, args, |row| row.id, Duty).await
+    }
+}

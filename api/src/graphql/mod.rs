@@ -1,0 +1,128 @@
+//! The GraphQL schema: one Query object per domain, merged; types are newtypes over entity rows.
+
+mod audit;
+mod boundary;
+mod department;
+mod duty;
+mod kinds;
+pub mod loaders;
+mod node;
+mod pagination;
+mod regime;
+mod scalars;
+mod service;
+mod supervision;
+
+use async_graphql::{
+    Context, EmptySubscription, MergedObject, Request, SDLExportOptions, Schema,
+    dataloader::DataLoader,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Viewer;
+use crate::domain::clock::SharedClock;
+use crate::error::{ApiError, ApiResult};
+use loaders::ListLoader;
+
+/// Query — 查询: the published list, supervision results, and the audit trail.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    department::DepartmentQuery,
+    duty::DutyQuery,
+    boundary::BoundaryQuery,
+    service::ServiceQuery,
+    regime::RegimeQuery,
+    supervision::SupervisionQuery,
+    audit::AuditQuery,
+    node::NodeQuery,
+);
+
+/// Mutation — 变更: supervision results and administrators' reference data.
+#[derive(MergedObject, Default)]
+pub struct Mutation(supervision::SupervisionMutation, audit::AdminMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema without data: enough to print the SDL.
+pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<node::Node>()
+}
+
+pub fn schema(db: DatabaseConnection, clock: SharedClock) -> AppSchema {
+    schema_builder().data(db).data(clock).finish()
+}
+
+/// The SDL the server serves, sorted so the committed `schema.graphql` diffs cleanly.
+pub fn sdl() -> String {
+    schema_builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+
+/// Per-request data: a fresh DataLoader, so batching never serves a stale row.
+pub fn prepare(request: Request, db: &DatabaseConnection, clock: &SharedClock) -> Request {
+    request.data(DataLoader::new(
+        ListLoader::new(db.clone(), clock.clone()),
+        tokio::spawn,
+    ))
+}
+
+/// The row id in a department's global id, e.g. from a token's `dept` claim.
+pub fn decode_department_id(id: &str) -> Option<i32> {
+    match node::decode(&async_graphql::ID(id.to_owned()))? {
+        (type_name, row) if type_name == "Department" => Some(row),
+        _ => None,
+    }
+}
+
+/// The global id clients see for a department row.
+pub fn department_global_id(id: i32) -> String {
+    node::global_id("Department", id).0
+}
+
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+        .map_err(|_| ApiError::from(anyhow::anyhow!("database missing from schema data")))
+}
+
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<ListLoader>> {
+    ctx.data::<DataLoader<ListLoader>>()
+        .map_err(|_| ApiError::from(anyhow::anyhow!("loader missing from request data")))
+}
+
+/// The caller; anonymous when the request carries no token.
+pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> ApiResult<&'a Viewer> {
+    ctx.data::<Viewer>()
+        .map_err(|_| ApiError::from(anyhow::anyhow!("viewer missing from request data")))
+}
+
+pub(crate) fn clock<'a>(ctx: &Context<'a>) -> ApiResult<&'a SharedClock> {
+    ctx.data::<SharedClock>()
+        .map_err(|_| ApiError::from(anyhow::anyhow!("clock missing from schema data")))
+}
+
+/// Loads a has-many relation; a parent without children gets an empty list.
+pub(crate) async fn children<K, V>(ctx: &Context<'_>, key: K) -> ApiResult<Vec<V>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    ListLoader: async_graphql::dataloader::Loader<K, Value = Vec<V>, Error = std::sync::Arc<sea_orm::DbErr>>,
+    V: Send + Sync + Clone + 'static,
+{
+    Ok(loader(ctx)?.load_one(key).await?.unwrap_or_default())
+}
+
+/// Loads a row a foreign key points at; its absence is a broken reference, not a client error.
+pub(crate) async fn one<K, V>(ctx: &Context<'_>, key: K, kind: &'static str) -> ApiResult<V>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
+    ListLoader:
+        async_graphql::dataloader::Loader<K, Value = V, Error = std::sync::Arc<sea_orm::DbErr>>,
+    V: Send + Sync + Clone + 'static,
+{
+    let debug = format!("{key:?}");
+    loader(ctx)?
+        .load_one(key)
+        .await?
+        .ok_or(ApiError::NotFound { kind, id: debug })
+}

@@ -1,0 +1,211 @@
+//! Relay connections over keyset pagination on the primary key: stable under inserts, and
+//! every page costs two statements (count and page) whatever its position.
+
+use async_graphql::{
+    OutputType, SimpleObject,
+    connection::{Connection, Edge},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+use crate::error::{ApiError, ApiResult};
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE: i32 = 100;
+
+/// Extra fields of every connection.
+#[derive(SimpleObject)]
+pub struct Counted {
+    /// Number of nodes matching the filter, over all pages (cursors aside) — 总数.
+    pub total_count: u64,
+}
+
+pub type Page<N> = Connection<String, N, Counted>;
+
+/// The four Relay arguments as a client sent them.
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+fn encode_cursor(id: i32) -> String {
+    URL_SAFE_NO_PAD.encode(format!("cursor:{id}"))
+}
+
+fn decode_cursor(field: &str, cursor: &str) -> ApiResult<i32> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("cursor:").and_then(|id| id.parse().ok()))
+        .ok_or_else(|| ApiError::bad_input(field, "not a cursor of this connection"))
+}
+
+fn page_size(field: &str, value: i32) -> ApiResult<u64> {
+    if !(0..=MAX_PAGE).contains(&value) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("must be between 0 and {MAX_PAGE}"),
+        ));
+    }
+    Ok(value as u64)
+}
+
+/// Pages through `select` ordered by `id`; `wrap` turns each row into its GraphQL type.
+pub async fn paginate<E, N>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    id: E::Column,
+    args: PageArgs,
+    row_id: impl Fn(&E::Model) -> i32,
+    wrap: impl Fn(E::Model) -> N,
+) -> ApiResult<Page<N>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    E::Column: ColumnTrait,
+    N: OutputType,
+{
+    let (forward, size) = page_request(&args)?;
+    let total_count = select.clone().count(db).await?;
+    let mut select = select;
+    if let Some(after) = &args.after {
+        select = select.filter(id.gt(decode_cursor("after", after)?));
+    }
+    if let Some(before) = &args.before {
+        select = select.filter(id.lt(decode_cursor("before", before)?));
+    }
+    let page = if forward {
+        select.order_by_asc(id)
+    } else {
+        select.order_by_desc(id)
+    };
+    let mut rows = page.limit(size + 1).all(db).await?;
+    let more = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    if !forward {
+        rows.reverse();
+    }
+    let (has_previous, has_next) = if forward {
+        (args.after.is_some(), more)
+    } else {
+        (more, args.before.is_some())
+    };
+    let mut connection =
+        Connection::with_additional_fields(has_previous, has_next, Counted { total_count });
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|row| Edge::new(encode_cursor(row_id(&row)), wrap(row))),
+    );
+    Ok(connection)
+}
+
+/// Pages through rows already read and filtered in memory (for filters on derived state),
+/// with the same cursors and limits as `paginate`. `rows` must be ordered by id.
+pub fn paginate_rows<T, N>(
+    rows: Vec<T>,
+    args: PageArgs,
+    row_id: impl Fn(&T) -> i32,
+    wrap: impl Fn(T) -> N,
+) -> ApiResult<Page<N>>
+where
+    N: OutputType,
+{
+    let (forward, size) = page_request(&args)?;
+    let after = args
+        .after
+        .as_deref()
+        .map(|c| decode_cursor("after", c))
+        .transpose()?;
+    let before = args
+        .before
+        .as_deref()
+        .map(|c| decode_cursor("before", c))
+        .transpose()?;
+    let total_count = rows.len() as u64;
+    let mut rows: Vec<T> = rows
+        .into_iter()
+        .filter(|row| {
+            after.is_none_or(|a| row_id(row) > a) && before.is_none_or(|b| row_id(row) < b)
+        })
+        .collect();
+    let size = size as usize;
+    let more = rows.len() > size;
+    if forward {
+        rows.truncate(size);
+    } else {
+        rows.drain(..rows.len().saturating_sub(size));
+    }
+    let (has_previous, has_next) = if forward {
+        (after.is_some(), more)
+    } else {
+        (more, before.is_some())
+    };
+    let mut connection =
+        Connection::with_additional_fields(has_previous, has_next, Counted { total_count });
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|row| Edge::new(encode_cursor(row_id(&row)), wrap(row))),
+    );
+    Ok(connection)
+}
+
+/// Direction and size of the page asked for.
+fn page_request(args: &PageArgs) -> ApiResult<(bool, u64)> {
+    match (args.first, args.last) {
+        (Some(first), None) => Ok((true, page_size("first", first)?)),
+        (None, Some(last)) => Ok((false, page_size("last", last)?)),
+        (Some(_), Some(_)) => Err(ApiError::bad_input("last", "give first or last, not both")),
+        (None, None) => Err(ApiError::bad_input(
+            "first",
+            format!("first or last is required (at most {MAX_PAGE})"),
+        )),
+    }
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with the wildcards in `text` taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// `column LIKE '%text%'` with `\` as the escape character, on SQLite and PostgreSQL alike.
+pub fn contains(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+    Expr::col(column).like(LikeExpr::new(contains_pattern(text)).escape('\\'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor__round_trips() {
+        assert_eq!(decode_cursor("after", &encode_cursor(7)).unwrap(), 7);
+        assert!(decode_cursor("after", "计生").is_err());
+    }
+
+    #[test]
+    fn page_size__bounds() {
+        assert_eq!(page_size("first", 100).unwrap(), 100);
+        assert!(page_size("first", 101).is_err());
+        assert!(page_size("first", -1).is_err());
+    }
+
+    #[test]
+    fn like_pattern__escapes_wildcards() {
+        assert_eq!(contains_pattern("两非"), "%两非%");
+        assert_eq!(contains_pattern("100%_x"), "%100\\%\\_x%");
+    }
+}

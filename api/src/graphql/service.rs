@@ -1,0 +1,121 @@
+//! Public services (公共服务事项) with their responsible unit and phone.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::{department, public_service};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
+
+use super::department::Department;
+use super::loaders::DepartmentById;
+use super::node::{expect_id, global_id};
+use super::pagination::{Page, PageArgs, contains, paginate};
+use super::{db, one};
+use crate::error::ApiResult;
+
+/// Public service — 公共服务事项: what citizens can ask for, who provides it, and the phone.
+#[derive(Clone)]
+pub struct PublicService(pub public_service::Model);
+
+/// Public service — 公共服务事项: what citizens can ask for, who provides it, and the phone.
+#[Object]
+impl PublicService {
+    /// Opaque global id — 全局标识.
+    pub(crate) async fn id(&self) -> ID {
+        global_id("PublicService", self.0.id)
+    }
+
+    /// Number in the list — 序号.
+    async fn seq(&self) -> i32 {
+        self.0.seq
+    }
+
+    /// The service — 服务事项.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// What it comprises — 主要内容.
+    async fn content(&self) -> &str {
+        &self.0.content
+    }
+
+    /// The responsible unit — 承办机构.
+    async fn unit(&self, ctx: &Context<'_>) -> ApiResult<Department> {
+        Ok(Department(
+            one(ctx, DepartmentById(self.0.unit_id), "Department").await?,
+        ))
+    }
+
+    /// Phone, digits only — 联系电话.
+    async fn phone(&self) -> &str {
+        &self.0.phone
+    }
+
+    /// Phone exactly as printed — 原文联系电话 (one has a leading space).
+    async fn published_phone(&self) -> &str {
+        &self.0.published_phone
+    }
+}
+
+/// Public service filter — 公共服务筛选.
+#[derive(InputObject, Default)]
+pub struct PublicServiceFilter {
+    /// Only services of this unit, or of its internal units — 承办机构.
+    unit_id: Option<ID>,
+    /// The name or content contains this text — 文本包含.
+    text_contains: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ServiceQuery;
+
+#[Object]
+impl ServiceQuery {
+    /// Public services — 公共服务事项, in published order.
+    async fn public_services(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<PublicServiceFilter>,
+    ) -> ApiResult<Page<PublicService>> {
+        let filter = filter.unwrap_or_default();
+        let mut select = public_service::Entity::find();
+        if let Some(id) = &filter.unit_id {
+            let unit = expect_id(id, "Department", "filter.unitId")?;
+            let sub_units = Query::select()
+                .column(department::Column::Id)
+                .from(department::Entity)
+                .and_where(department::Column::ParentId.eq(unit))
+                .to_owned();
+            select = select.filter(
+                Condition::any()
+                    .add(public_service::Column::UnitId.eq(unit))
+                    .add(public_service::Column::UnitId.in_subquery(sub_units)),
+            );
+        }
+        if let Some(text) = filter.text_contains.as_deref() {
+            select = select.filter(
+                Condition::any()
+                    .add(contains(public_service::Column::Name, text))
+                    .add(contains(public_service::Column::Content, text)),
+            );
+        }
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        paginate(
+            db(ctx)?,
+            select,
+            public_service::Column::Id,
+            args,
+            |row| row.id,
+            PublicService,
+        )
+        .await
+    }
+}

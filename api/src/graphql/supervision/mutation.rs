@@ -1,0 +1,190 @@
+//! The write side: thin resolvers that parse, call the domain, and map the result.
+
+use async_graphql::{Context, Object, SimpleObject};
+
+use super::inputs::*;
+use super::types::{Accountability, Inspection, Rectification, ReviewRequest, SupervisionDocument};
+use super::{UserError, settle};
+use crate::domain::supervision::{accountability, document, followup, inspection};
+use crate::error::ApiResult;
+use crate::graphql::{clock, db, viewer};
+
+/// Result of submitInspection — 提交结果.
+#[derive(SimpleObject)]
+pub struct SubmitInspectionPayload {
+    /// The stored inspection; null when rules were broken — 监督检查.
+    inspection: Option<Inspection>,
+    /// Rules the input broke; empty on success — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of issueSupervisionDocument — 制作结果.
+#[derive(SimpleObject)]
+pub struct IssueSupervisionDocumentPayload {
+    /// The issued document — 监督文书.
+    document: Option<SupervisionDocument>,
+    /// Rules the input broke, one per missing content — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of reportRectification — 报告结果.
+#[derive(SimpleObject)]
+pub struct ReportRectificationPayload {
+    /// The stored report — 整改报告.
+    rectification: Option<Rectification>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of requestReview — 申请结果.
+#[derive(SimpleObject)]
+pub struct RequestReviewPayload {
+    /// The stored request — 复查申请.
+    review_request: Option<ReviewRequest>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of decideReview — 决定结果.
+#[derive(SimpleObject)]
+pub struct DecideReviewPayload {
+    /// The decided request — 复查申请.
+    review_request: Option<ReviewRequest>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Result of recordAccountability — 追究结果.
+#[derive(SimpleObject)]
+pub struct RecordAccountabilityPayload {
+    /// The stored record — 过错责任追究.
+    accountability: Option<Accountability>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct SupervisionMutation;
+
+#[Object]
+impl SupervisionMutation {
+    /// Submit an inspection (SUPERVISOR) — 提交监督检查结果.
+    async fn submit_inspection(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitInspectionInput,
+    ) -> ApiResult<SubmitInspectionPayload> {
+        let result = inspection::submit(
+            db(ctx)?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            input.into_domain()?,
+        )
+        .await;
+        let (row, user_errors) = settle(result)?;
+        Ok(SubmitInspectionPayload {
+            inspection: row.map(Inspection),
+            user_errors,
+        })
+    }
+
+    /// Issue a notice or decision (SUPERVISOR) — 制作行政执法监督通知书/决定书.
+    async fn issue_supervision_document(
+        &self,
+        ctx: &Context<'_>,
+        input: IssueSupervisionDocumentInput,
+    ) -> ApiResult<IssueSupervisionDocumentPayload> {
+        let result = document::issue(
+            db(ctx)?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            input.into_domain()?,
+        )
+        .await;
+        let (row, user_errors) = settle(result)?;
+        Ok(IssueSupervisionDocumentPayload {
+            document: row.map(SupervisionDocument),
+            user_errors,
+        })
+    }
+
+    /// Report what was corrected (the addressed UNIT) — 书面报告整改情况.
+    async fn report_rectification(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportRectificationInput,
+    ) -> ApiResult<ReportRectificationPayload> {
+        let result = followup::report_rectification(
+            db(ctx)?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            input.into_domain()?,
+        )
+        .await;
+        let (row, user_errors) = settle(result)?;
+        Ok(ReportRectificationPayload {
+            rectification: row.map(Rectification),
+            user_errors,
+        })
+    }
+
+    /// Contest a document within 10 days of receipt (the addressed UNIT) — 申请复查.
+    async fn request_review(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestReviewInput,
+    ) -> ApiResult<RequestReviewPayload> {
+        let result = followup::request_review(
+            db(ctx)?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            input.into_domain()?,
+        )
+        .await;
+        let (row, user_errors) = settle(result)?;
+        Ok(RequestReviewPayload {
+            review_request: row.map(ReviewRequest),
+            user_errors,
+        })
+    }
+
+    /// Decide a review (SUPERVISOR); later than 15 days is marked late — 做出复查决定.
+    async fn decide_review(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideReviewInput,
+    ) -> ApiResult<DecideReviewPayload> {
+        let result = followup::decide_review(
+            db(ctx)?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            input.into_domain()?,
+        )
+        .await;
+        let (row, user_errors) = settle(result)?;
+        Ok(DecideReviewPayload {
+            review_request: row.map(ReviewRequest),
+            user_errors,
+        })
+    }
+
+    /// Record fault situations and forms of accountability (SUPERVISOR) — 追究过错责任.
+    async fn record_accountability(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordAccountabilityInput,
+    ) -> ApiResult<RecordAccountabilityPayload> {
+        let result = accountability::record(
+            db(ctx)?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            input.into_domain()?,
+        )
+        .await;
+        let (row, user_errors) = settle(result)?;
+        Ok(RecordAccountabilityPayload {
+            accountability: row.map(Accountability),
+            user_errors,
+        })
+    }
+}

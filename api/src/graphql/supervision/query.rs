@@ -1,0 +1,242 @@
+//! Reading supervision results: inspections, documents, and the assessment figures.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use entity::supervision_document;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::CaseStatus;
+use super::types::{Inspection, SupervisionDocument};
+use crate::domain::supervision::cases::document_states;
+use crate::domain::supervision::read::{self, InspectionFilter as Filter};
+use crate::error::ApiResult;
+use crate::graphql::node::expect_id;
+use crate::graphql::pagination::{Page, PageArgs, paginate_rows};
+use crate::graphql::regime::RegimeItem;
+use crate::graphql::scalars::Date;
+use crate::graphql::{clock, db, viewer};
+
+/// Inspection filter — 监督检查筛选.
+#[derive(InputObject, Default)]
+pub struct InspectionFilter {
+    /// Only inspections of this unit — 被检查单位.
+    target_department_id: Option<ID>,
+    /// Only under this regime — 监管制度代码.
+    regime_code: Option<String>,
+    /// Only in this derived status — 状态.
+    status: Option<CaseStatus>,
+    /// Only overdue (true) or not overdue (false) — 是否逾期.
+    overdue: Option<bool>,
+    /// Inspection period ends on or after — 起.
+    from: Option<Date>,
+    /// Inspection period starts on or before — 止.
+    to: Option<Date>,
+}
+
+impl InspectionFilter {
+    fn into_domain(self) -> ApiResult<Filter> {
+        Ok(Filter {
+            target_department_id: self
+                .target_department_id
+                .as_ref()
+                .map(|id| expect_id(id, "Department", "filter.targetDepartmentId"))
+                .transpose()?,
+            regime_code: self.regime_code,
+            status: self.status.map(Into::into),
+            overdue: self.overdue,
+            from: self.from.map(|d| d.0),
+            to: self.to.map(|d| d.0),
+        })
+    }
+}
+
+/// Supervision document filter — 监督文书筛选.
+#[derive(InputObject, Default)]
+pub struct SupervisionDocumentFilter {
+    /// Only documents of this unit's inspections — 被检查单位.
+    target_department_id: Option<ID>,
+    /// Only overdue (true) or not overdue (false) — 是否逾期.
+    overdue: Option<bool>,
+}
+
+/// A count per value — 计数.
+#[derive(SimpleObject)]
+pub struct Count {
+    /// The value counted, e.g. NONCOMPLIANT — 项.
+    key: String,
+    /// How many — 数量.
+    count: i32,
+}
+
+/// Findings on one checklist item — 按检查内容统计.
+#[derive(SimpleObject)]
+pub struct ItemCount {
+    /// The checklist item — 检查内容.
+    item: RegimeItem,
+    /// Findings by outcome — 按结果.
+    by_outcome: Vec<Count>,
+}
+
+/// Assessment figures — 工作考核统计.
+#[derive(SimpleObject)]
+pub struct SupervisionStats {
+    /// Inspections — 监督检查次数.
+    inspections: i32,
+    /// Findings by outcome — 检查结果.
+    findings_by_outcome: Vec<Count>,
+    /// Findings per checklist item — 按检查内容.
+    findings_by_item: Vec<ItemCount>,
+    /// Documents by kind — 文书.
+    documents_by_kind: Vec<Count>,
+    /// Documents past their deadline without rectification — 逾期未整改.
+    overdue_rectifications: i32,
+    /// Documents rectified — 已整改.
+    rectified: i32,
+    /// Reviews by outcome (PENDING when undecided) — 复查.
+    reviews_by_outcome: Vec<Count>,
+    /// Reviews decided after the limit — 超期复查决定.
+    reviews_decided_late: i32,
+}
+
+fn counts(map: std::collections::BTreeMap<String, usize>) -> Vec<Count> {
+    map.into_iter()
+        .map(|(key, count)| Count {
+            key,
+            count: count as i32,
+        })
+        .collect()
+}
+
+#[derive(Default)]
+pub struct SupervisionQuery;
+
+#[Object]
+impl SupervisionQuery {
+    /// Inspections (SUPERVISOR, ADMIN; a UNIT sees its own) — 监督检查列表.
+    async fn inspections(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<InspectionFilter>,
+    ) -> ApiResult<Page<Inspection>> {
+        let scope = read::read_scope(viewer(ctx)?)?;
+        let filter = filter.unwrap_or_default().into_domain()?;
+        let rows = read::inspections(db(ctx)?, scope, &filter, clock(ctx)?.today()).await?;
+        paginate_rows(
+            rows,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            |row| row.id,
+            Inspection,
+        )
+    }
+
+    /// Supervision documents (SUPERVISOR, ADMIN; a UNIT sees those addressed to it) — 监督文书列表.
+    async fn supervision_documents(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<SupervisionDocumentFilter>,
+    ) -> ApiResult<Page<SupervisionDocument>> {
+        let scope = read::read_scope(viewer(ctx)?)?;
+        let filter = filter.unwrap_or_default();
+        let target = filter
+            .target_department_id
+            .as_ref()
+            .map(|id| expect_id(id, "Department", "filter.targetDepartmentId"))
+            .transpose()?;
+        let db = db(ctx)?;
+        let today = clock(ctx)?.today();
+        let visible = read::inspections(
+            db,
+            scope,
+            &Filter {
+                target_department_id: target,
+                ..Default::default()
+            },
+            today,
+        )
+        .await?;
+        let mut rows = supervision_document::Entity::find()
+            .filter(supervision_document::Column::InspectionId.is_in(visible.iter().map(|i| i.id)))
+            .order_by_asc(supervision_document::Column::Id)
+            .all(db)
+            .await?;
+        if let Some(overdue) = filter.overdue {
+            let states = document_states(db, &rows, today).await?;
+            rows.retain(|row| states[&row.id].overdue == overdue);
+        }
+        paginate_rows(
+            rows,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            |row| row.id,
+            SupervisionDocument,
+        )
+    }
+
+    /// Figures for the annual assessment (工作考核) of a unit, or of all, over a period — 工作考核统计.
+    async fn supervision_stats(
+        &self,
+        ctx: &Context<'_>,
+        department_id: Option<ID>,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> ApiResult<SupervisionStats> {
+        let scope = read::read_scope(viewer(ctx)?)?;
+        let filter = Filter {
+            target_department_id: department_id
+                .as_ref()
+                .map(|id| expect_id(id, "Department", "departmentId"))
+                .transpose()?,
+            from: from.map(|d| d.0),
+            to: to.map(|d| d.0),
+            ..Default::default()
+        };
+        let stats = read::stats(db(ctx)?, scope, &filter, clock(ctx)?.today()).await?;
+        let items = crate::graphql::loader(ctx)?
+            .load_many(
+                stats
+                    .findings_by_item
+                    .keys()
+                    .map(|id| crate::graphql::loaders::RegimeItemById(*id)),
+            )
+            .await?;
+        let findings_by_item = stats
+            .findings_by_item
+            .into_iter()
+            .filter_map(|(id, by_outcome)| {
+                let item = items
+                    .get(&crate::graphql::loaders::RegimeItemById(id))?
+                    .clone();
+                Some(ItemCount {
+                    item: RegimeItem(item),
+                    by_outcome: counts(by_outcome),
+                })
+            })
+            .collect();
+        Ok(SupervisionStats {
+            inspections: stats.inspections as i32,
+            findings_by_outcome: counts(stats.findings_by_outcome),
+            findings_by_item,
+            documents_by_kind: counts(stats.documents_by_kind),
+            overdue_rectifications: stats.overdue_rectifications as i32,
+            rectified: stats.rectified as i32,
+            reviews_by_outcome: counts(stats.reviews_by_outcome),
+            reviews_decided_late: stats.reviews_decided_late as i32,
+        })
+    }
+}

@@ -1,0 +1,467 @@
+//! Loading list files into the database: parse, validate every row, then write the whole
+//! list in one transaction, so a bad file leaves the database exactly as it was.
+
+mod export;
+pub mod format;
+mod validate;
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{
+    boundary_case, boundary_matter, department, department_alias, division, duty, legal_basis,
+    public_service, regime_item, regime_section, responsibility_list, supervision_regime,
+    work_item,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
+};
+
+pub use export::export_list;
+
+use crate::domain::audit;
+
+/// The tables a list is loaded into, for callers that check what an import wrote.
+pub mod tables {
+    pub use entity::{
+        boundary_case, boundary_matter, department, department_alias, division, duty, legal_basis,
+        public_service, regime_item, regime_section, responsibility_list, supervision_regime,
+        work_item,
+    };
+}
+use format::{ItemRow, ListFile};
+
+/// The Anhua County Population and Family Planning Bureau's list, loaded into an empty database.
+pub const ANHUA: &str = include_str!("../../../data/anhua.json");
+
+/// Why a list file was refused. `code` is stable; `at` names the line/column or the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{at}: {message} [{code}]")]
+pub struct ImportError {
+    pub code: &'static str,
+    pub at: String,
+    pub message: String,
+}
+
+impl ImportError {
+    pub(crate) fn new(
+        code: &'static str,
+        at: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code,
+            at: at.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Invalid(#[from] ImportError),
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// What a load wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadSummary {
+    pub list_id: i32,
+    pub duties: usize,
+    pub work_items: usize,
+    pub matters: usize,
+    pub divisions: usize,
+    pub regime_items: usize,
+    pub services: usize,
+}
+
+/// Parses a list file; syntax and type errors name their line and column.
+pub fn parse(text: &str) -> Result<ListFile, ImportError> {
+    serde_json::from_str(text).map_err(|err| {
+        ImportError::new(
+            "MALFORMED_FILE",
+            format!("line {}, column {}", err.line(), err.column()),
+            err.to_string(),
+        )
+    })
+}
+
+/// Parses, validates and loads `text` in one transaction.
+pub async fn import(db: &DatabaseConnection, text: &str) -> Result<LoadSummary, LoadError> {
+    let file = parse(text)?;
+    load(db, &file).await
+}
+
+/// Loads the bundled Anhua list when the database holds no list yet. Safe to call on every
+/// start and from several processes at once: a list already loaded is never loaded twice.
+pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<Option<LoadSummary>, LoadError> {
+    if responsibility_list::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    match import(db, ANHUA).await {
+        Ok(summary) => Ok(Some(summary)),
+        // Another process seeded between our check and our write.
+        Err(LoadError::Invalid(err)) if err.code == "LIST_ALREADY_LOADED" => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummary, LoadError> {
+    validate::validate(file)?;
+    let txn = db.begin().await?;
+    let existing = responsibility_list::Entity::find()
+        .filter(responsibility_list::Column::Title.eq(&file.title))
+        .one(&txn)
+        .await?;
+    if existing.is_some() {
+        return Err(ImportError::new(
+            "LIST_ALREADY_LOADED",
+            "title",
+            format!("a list titled {:?} is already loaded", file.title),
+        )
+        .into());
+    }
+    let departments = upsert_departments(&txn, file).await?;
+    let department_id = |at: String, name: &str| {
+        departments.get(name).copied().ok_or_else(|| {
+            ImportError::new(
+                "UNKNOWN_DEPARTMENT",
+                at,
+                format!("no department named {name:?}"),
+            )
+        })
+    };
+
+    let list_id = insert(
+        &txn,
+        responsibility_list::ActiveModel {
+            title: Set(file.title.clone()),
+            format: Set(file.format.clone()),
+            owner_department_id: Set(department_id("owner".into(), &file.owner)?),
+            imported_at: Set(Utc::now()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut summary = LoadSummary {
+        list_id,
+        duties: file.duties.len(),
+        work_items: 0,
+        matters: file.boundary_matters.len(),
+        divisions: 0,
+        regime_items: 0,
+        services: file.public_services.len(),
+    };
+
+    for (i, duty) in file.duties.iter().enumerate() {
+        let duty_id = insert(
+            &txn,
+            duty::ActiveModel {
+                list_id: Set(list_id),
+                department_id: Set(department_id(
+                    format!("duties[{i}].department"),
+                    &duty.department,
+                )?),
+                seq: Set(duty.seq),
+                text: Set(duty.text.clone()),
+                remark: Set(duty.remark.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        summary.work_items += duty.work_items.len();
+        insert_all(
+            &txn,
+            duty.work_items.iter().map(|item| work_item::ActiveModel {
+                duty_id: Set(duty_id),
+                seq: Set(item.seq),
+                text: Set(item.text.clone()),
+                remark: Set(item.remark.clone()),
+                ..Default::default()
+            }),
+        )
+        .await?;
+    }
+
+    for (i, matter) in file.boundary_matters.iter().enumerate() {
+        let matter_id = insert(
+            &txn,
+            boundary_matter::ActiveModel {
+                list_id: Set(list_id),
+                seq: Set(matter.seq),
+                published_seq: Set(matter.published_seq.clone()),
+                title: Set(matter.title.clone()),
+                disputed: Set(matter.disputed),
+                ..Default::default()
+            },
+        )
+        .await?;
+        // Legal bases and cases are numbered per division in the file, per matter in the table.
+        let (mut basis_seq, mut case_seq) = (0, 0);
+        for (j, row) in matter.divisions.iter().enumerate() {
+            summary.divisions += 1;
+            let at = format!("boundaryMatters[{i}].divisions[{j}].department");
+            let division_id = insert(
+                &txn,
+                division::ActiveModel {
+                    matter_id: Set(matter_id),
+                    department_id: Set(department_id(at, &row.department)?),
+                    seq: Set(row.seq),
+                    published_department_name: Set(row.published_department.clone()),
+                    role: Set(row.role.as_str().to_owned()),
+                    text: Set(row.text.clone()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            insert_all(
+                &txn,
+                row.legal_bases.iter().map(|basis| {
+                    basis_seq += 1;
+                    legal_basis::ActiveModel {
+                        matter_id: Set(matter_id),
+                        division_id: Set(Some(division_id)),
+                        seq: Set(basis_seq),
+                        title: Set(basis.title.clone()),
+                        text: Set(basis.text.clone()),
+                        ..Default::default()
+                    }
+                }),
+            )
+            .await?;
+            insert_all(
+                &txn,
+                row.cases.iter().map(|case| {
+                    case_seq += 1;
+                    boundary_case::ActiveModel {
+                        matter_id: Set(matter_id),
+                        division_id: Set(Some(division_id)),
+                        seq: Set(case_seq),
+                        text: Set(case.text.clone()),
+                        ..Default::default()
+                    }
+                }),
+            )
+            .await?;
+        }
+    }
+
+    for regime in &file.supervision_regimes {
+        let regime_id = insert(
+            &txn,
+            supervision_regime::ActiveModel {
+                list_id: Set(list_id),
+                code: Set(regime.code.clone()),
+                seq: Set(regime.seq),
+                label: Set(regime.label.clone()),
+                title: Set(regime.title.clone()),
+                preamble: Set(regime.preamble.clone()),
+                min_inspectors: Set(regime.rules.min_inspectors),
+                min_inspectors_clause: Set(regime.rules.min_inspectors_clause.clone()),
+                review_request_days: Set(regime.rules.review_request_days),
+                review_decision_days: Set(regime.rules.review_decision_days),
+                review_clause: Set(regime.rules.review_clause.clone()),
+                day_count: Set(regime.rules.day_count.as_str().to_owned()),
+                fault_situations_path: Set(regime.rules.fault_situations_path.clone()),
+                accountability_forms_path: Set(regime.rules.accountability_forms_path.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        for section in &regime.sections {
+            let section_id = insert(
+                &txn,
+                regime_section::ActiveModel {
+                    regime_id: Set(regime_id),
+                    seq: Set(section.seq),
+                    label: Set(section.label.clone()),
+                    kind: Set(section.kind.as_str().to_owned()),
+                    title: Set(section.title.clone()),
+                    intro: Set(section.intro.clone()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            summary.regime_items +=
+                insert_items(&txn, section_id, None, "", &section.items).await?;
+        }
+    }
+
+    for (i, service) in file.public_services.iter().enumerate() {
+        insert(
+            &txn,
+            public_service::ActiveModel {
+                list_id: Set(list_id),
+                seq: Set(service.seq),
+                name: Set(service.name.clone()),
+                content: Set(service.content.clone()),
+                unit_id: Set(department_id(
+                    format!("publicServices[{i}].unit"),
+                    &service.unit,
+                )?),
+                phone: Set(service.phone.clone()),
+                published_phone: Set(service.published_phone.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+
+    let after = serde_json::json!({
+        "title": file.title, "owner": file.owner, "duties": summary.duties,
+        "workItems": summary.work_items, "matters": summary.matters, "divisions": summary.divisions,
+        "regimeItems": summary.regime_items, "services": summary.services,
+    });
+    let entry = audit::Entry {
+        actor: "qingdan import",
+        operation: "importList",
+        entity: "ResponsibilityList",
+        entity_id: Some(list_id),
+        before: None,
+        after: Some(after),
+    };
+    audit::record(&txn, Utc::now(), entry).await?;
+    txn.commit().await?;
+    tracing::info!(title = %file.title, ?summary, "list imported");
+    Ok(summary)
+}
+
+/// Inserts the file's departments that are new and adds new aliases to known ones.
+/// Returns every name and alias the file may refer to, mapped to its department id.
+async fn upsert_departments(
+    txn: &impl ConnectionTrait,
+    file: &ListFile,
+) -> Result<HashMap<String, i32>, LoadError> {
+    let mut ids = HashMap::new();
+    for dept in department::Entity::find().all(txn).await? {
+        ids.insert(dept.name, dept.id);
+    }
+    for alias in department_alias::Entity::find().all(txn).await? {
+        ids.insert(alias.alias, alias.department_id);
+    }
+    let mut created = Vec::new();
+    for row in &file.departments {
+        if !ids.contains_key(&row.name) {
+            let id = insert(
+                txn,
+                department::ActiveModel {
+                    name: Set(row.name.clone()),
+                    kind: Set(row.kind.as_str().to_owned()),
+                    parent_id: Set(None),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            ids.insert(row.name.clone(), id);
+            created.push(row);
+        }
+        let id = ids[&row.name];
+        for alias in &row.aliases {
+            match ids.get(alias) {
+                Some(&known) if known == id => {}
+                Some(_) => {
+                    return Err(ImportError::new(
+                        "DUPLICATE_NAME",
+                        format!("departments[{}].aliases", row.name),
+                        format!("{alias:?} already names another department"),
+                    )
+                    .into());
+                }
+                None => {
+                    insert(
+                        txn,
+                        department_alias::ActiveModel {
+                            department_id: Set(id),
+                            alias: Set(alias.clone()),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                    ids.insert(alias.clone(), id);
+                }
+            }
+        }
+    }
+    // Parents are set once every department exists, so rows may come in any order.
+    for row in created {
+        if let Some(parent) = &row.parent {
+            let parent_id = *ids.get(parent).ok_or_else(|| {
+                ImportError::new(
+                    "UNKNOWN_DEPARTMENT",
+                    format!("departments[{}].parent", row.name),
+                    format!("no department named {parent:?}"),
+                )
+            })?;
+            department::Entity::update(department::ActiveModel {
+                id: Set(ids[&row.name]),
+                parent_id: Set(Some(parent_id)),
+                ..Default::default()
+            })
+            .exec(txn)
+            .await?;
+        }
+    }
+    Ok(ids)
+}
+
+/// Inserts a section's items depth first, so each child knows its parent's id.
+async fn insert_items(
+    txn: &impl ConnectionTrait,
+    section_id: i32,
+    parent_id: Option<i32>,
+    parent_path: &str,
+    items: &[ItemRow],
+) -> Result<usize, LoadError> {
+    let mut count = 0;
+    for item in items {
+        let path = if parent_path.is_empty() {
+            item.seq.to_string()
+        } else {
+            format!("{parent_path}.{}", item.seq)
+        };
+        let id = insert(
+            txn,
+            regime_item::ActiveModel {
+                section_id: Set(section_id),
+                parent_id: Set(parent_id),
+                seq: Set(item.seq),
+                path: Set(path.clone()),
+                label: Set(item.label.clone()),
+                text: Set(item.text.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        count += 1 + Box::pin(insert_items(txn, section_id, Some(id), &path, &item.items)).await?;
+    }
+    Ok(count)
+}
+
+async fn insert<A>(txn: &impl ConnectionTrait, model: A) -> Result<i32, sea_orm::DbErr>
+where
+    A: sea_orm::ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+    <<A::Entity as EntityTrait>::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: Into<i32>,
+{
+    let result = <A::Entity as EntityTrait>::insert(model).exec(txn).await?;
+    Ok(result.last_insert_id.into())
+}
+
+async fn insert_all<A>(
+    txn: &impl ConnectionTrait,
+    models: impl IntoIterator<Item = A>,
+) -> Result<(), sea_orm::DbErr>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    let models: Vec<A> = models.into_iter().collect();
+    if !models.is_empty() {
+        <A::Entity as EntityTrait>::insert_many(models)
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}

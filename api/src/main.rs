@@ -1,0 +1,165 @@
+//! The `qingdan` command: serve (default) | migrate | import FILE | export [TITLE] | schema |
+//! healthcheck (for container probes: exits 0 when the server at LISTEN_ADDR is ready) |
+//! token (mints an HS256 token with the configured secret, for development and integration tests).
+
+use std::process::ExitCode;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use qingdan::domain::clock::SystemClock;
+use qingdan::{config::Config, db, graphql, http, import, prepare_database, telemetry};
+
+const USAGE: &str =
+    "usage: qingdan [serve | migrate | import FILE | export [TITLE] | schema | healthcheck
+               | token SUBJECT ROLE[,ROLE…] [DEPARTMENT] [HOURS]]";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match run(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("qingdan: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &[&str]) -> anyhow::Result<()> {
+    match args {
+        [] | ["serve"] => serve().await,
+        ["schema"] => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        ["migrate"] => {
+            let config = Config::from_env()?;
+            let (db, _) = db::connect(&config.database_url).await?;
+            db::migrate(&db).await
+        }
+        ["import", file] => {
+            let config = Config::from_env()?;
+            let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
+            let (db, _) = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            let summary = import::import(&db, &text)
+                .await
+                .with_context(|| format!("importing {file}"))?;
+            println!("imported {file}: {summary:?}");
+            Ok(())
+        }
+        ["export"] | ["export", _] => {
+            let config = Config::from_env()?;
+            let (db, _) = db::connect(&config.database_url).await?;
+            let list = import::export_list(&db, args.get(1).copied())
+                .await?
+                .context("no such list")?;
+            println!("{}", serde_json::to_string_pretty(&list)?);
+            Ok(())
+        }
+        ["healthcheck"] => healthcheck().await,
+        ["token", subject, roles, rest @ ..] if rest.len() <= 2 => {
+            token(subject, roles, rest.first().copied(), rest.get(1).copied()).await
+        }
+        _ => anyhow::bail!("{USAGE}"),
+    }
+}
+
+async fn serve() -> anyhow::Result<()> {
+    telemetry::init();
+    let config = Config::from_env()?;
+    let (db, _statements) = prepare_database(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen_addr)
+        .await
+        .with_context(|| format!("binding {}", config.listen_addr))?;
+    tracing::info!(addr = %config.listen_addr, "listening; GraphiQL at http://{}/graphql", config.listen_addr);
+    let state = http::AppState::new(db, config.jwt.verifier()?, Arc::new(SystemClock));
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// Prints a signed token for `subject` with `roles` (comma-separated), acting for the
+/// department named `department` (name or alias), valid for `hours` (default 8).
+async fn token(
+    subject: &str,
+    roles: &str,
+    department: Option<&str>,
+    hours: Option<&str>,
+) -> anyhow::Result<()> {
+    use qingdan::auth::{Claims, Role};
+    let config = Config::from_env()?;
+    let roles = roles
+        .split(',')
+        .map(|role| {
+            serde_json::from_value::<Role>(serde_json::Value::String(role.trim().to_uppercase()))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .context("roles are ADMIN, EDITOR, SUPERVISOR or UNIT")?;
+    let dept = match department {
+        Some(name) => {
+            let (db, _) = db::connect(&config.database_url).await?;
+            let id = qingdan::domain::find_department(&db, name)
+                .await?
+                .with_context(|| format!("no department {name:?}"))?;
+            Some(qingdan::graphql::department_global_id(id))
+        }
+        None => None,
+    };
+    let hours: u64 = hours
+        .unwrap_or("8")
+        .parse()
+        .context("HOURS must be a whole number")?;
+    let exp = jsonwebtoken::get_current_timestamp() + hours * 3600;
+    let claims = Claims {
+        sub: subject.to_owned(),
+        dept,
+        roles,
+        exp,
+    };
+    println!("{}", config.jwt.verifier()?.sign(&claims)?);
+    Ok(())
+}
+
+/// Asks the local server's `/readyz` with a bare HTTP/1.0 request: the slim image has no curl.
+async fn healthcheck() -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let config = Config::from_env()?;
+    let mut addr = config.listen_addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip([127, 0, 0, 1].into());
+    }
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream
+        .write_all(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let status = String::from_utf8_lossy(&response);
+    anyhow::ensure!(
+        status.starts_with("HTTP/1.0 200") || status.starts_with("HTTP/1.1 200"),
+        "not ready"
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}

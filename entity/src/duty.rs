@@ -1,0 +1,20 @@
+//! Duty (主要职责): a numbered main duty of a department.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "duty")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub list_id: i32,
+    pub department_id: i32,
+    pub seq: i32,
+    pub text: String,
+    pub remark: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

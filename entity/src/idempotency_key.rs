@@ -1,0 +1,20 @@
+//! Idempotency key of a submission: a retry with the same key gets the first result.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "idempotency_key")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub key: String,
+    pub operation: String,
+    pub request_hash: String,
+    pub entity_id: Option<i32>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,22 @@
+//! Legal basis (相关依据) of a boundary matter, printed on one division's row.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "legal_basis")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub matter_id: i32,
+    pub division_id: Option<i32>,
+    pub seq: i32,
+    /// The instrument's name, without numbering or 《》.
+    pub title: String,
+    /// The line exactly as published.
+    pub text: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

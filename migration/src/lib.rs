@@ -1,0 +1,19 @@
+//! Schema migrations of Qingdan, in order. Each runs unchanged on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod helpers;
+mod m20261128_000001_list;
+mod m20261128_000002_supervision;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_list::Migration),
+            Box::new(m20261128_000002_supervision::Migration),
+        ]
+    }
+}

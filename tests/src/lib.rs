@@ -1,0 +1,208 @@
+//! The end-to-end harness: a real server on a random port over a fresh database, SQLite by
+//! default or PostgreSQL when `QINGDAN_TEST_DATABASE_URL` is set (one database per test).
+
+mod db;
+
+use std::sync::Arc;
+
+use qingdan::{
+    auth::{Claims, Role, Verifier},
+    config::Config,
+    db::StatementCounter,
+    domain::clock::ManualClock,
+    http,
+};
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+
+pub use db::TestDatabase;
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    /// SQL statements the server has sent so far.
+    pub statements: StatementCounter,
+    pub db: DatabaseConnection,
+    /// The server's clock: tests move it to step through deadlines.
+    pub clock: Arc<ManualClock>,
+    verifier: Verifier,
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    /// A server over a fresh database holding the Anhua list, as `qingdan serve` starts.
+    pub async fn spawn() -> Self {
+        Self::start(true).await
+    }
+
+    /// A server over a fresh, migrated database with no list loaded.
+    pub async fn spawn_empty() -> Self {
+        Self::start(false).await
+    }
+
+    async fn start(seed: bool) -> Self {
+        let database = TestDatabase::create().await;
+        let config = Config {
+            database_url: database.url.clone(),
+            listen_addr: "127.0.0.1:0".parse().unwrap(),
+            environment: qingdan::config::Environment::Development,
+            seed_on_empty: seed,
+            jwt: qingdan::config::JwtKey::Secret(qingdan::auth::DEV_SECRET.to_owned()),
+        };
+        let (db, statements) = qingdan::prepare_database(&config)
+            .await
+            .expect("database ready");
+        let listener = tokio::net::TcpListener::bind(config.listen_addr)
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let clock = Arc::new(ManualClock::default());
+        let verifier = config.jwt.verifier().unwrap();
+        let state = http::AppState::new(db.clone(), verifier.clone(), clock.clone());
+        let router = http::router(state);
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self {
+            url: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            statements,
+            db,
+            clock,
+            verifier,
+            _database: database,
+        }
+    }
+
+    /// POSTs a GraphQL request and returns the whole response body.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        response.json().await.expect("JSON response")
+    }
+
+    /// A token for `sub` with `roles`, acting for the department with global id `dept`.
+    pub fn token(&self, sub: &str, roles: &[Role], dept: Option<&str>) -> String {
+        let claims = Claims {
+            sub: sub.to_owned(),
+            dept: dept.map(str::to_owned),
+            roles: roles.to_vec(),
+            exp: 4_102_444_800, // 2100-01-01
+        };
+        self.verifier.sign(&claims).unwrap()
+    }
+
+    /// POSTs as the bearer of `token`.
+    pub async fn post_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.url))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        response.json().await.expect("JSON response")
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let body = self.post(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Runs a query that must fail and returns the `extensions.code` of its first error.
+    pub async fn gql_error_code(&self, query: &str, variables: Value) -> String {
+        let body = self.post(query, variables).await;
+        let code = &body["errors"][0]["extensions"]["code"];
+        assert!(code.is_string(), "expected a coded error: {body:#}");
+        code.as_str().unwrap().to_owned()
+    }
+
+    /// The bureau's global id, looked up the way clients do.
+    pub async fn bureau_id(&self) -> String {
+        let data = self
+            .gql(
+                r#"{ department(name: "安化县人口和计划生育局") { id } }"#,
+                json!({}),
+            )
+            .await;
+        data["department"]["id"]
+            .as_str()
+            .expect("bureau")
+            .to_owned()
+    }
+}
+
+/// Global ids of a regime's items, by section kind, as clients read them.
+pub struct RegimeIds {
+    /// Top-level and nested items of the content (checklist) section.
+    pub checklist: Vec<String>,
+    /// Items of the method sections.
+    pub methods: Vec<String>,
+    /// Handling-section items by path ("1", "1.3"…).
+    pub handling: std::collections::BTreeMap<String, String>,
+}
+
+impl TestApp {
+    pub async fn regime_ids(&self, code: &str) -> RegimeIds {
+        let data = self
+            .gql(
+                "query($c: String!) { supervisionRegime(code: $c) { sections { kind items { id path items { id path } } } } }",
+                json!({ "c": code }),
+            )
+            .await;
+        let mut ids = RegimeIds {
+            checklist: vec![],
+            methods: vec![],
+            handling: Default::default(),
+        };
+        for section in data["supervisionRegime"]["sections"]
+            .as_array()
+            .expect("regime")
+        {
+            let kind = section["kind"].as_str().unwrap();
+            let mut items = Vec::new();
+            for item in section["items"].as_array().unwrap() {
+                items.push(item.clone());
+                items.extend(item["items"].as_array().unwrap().iter().cloned());
+            }
+            for item in items {
+                let id = item["id"].as_str().unwrap().to_owned();
+                match kind {
+                    "CONTENT" => ids.checklist.push(id),
+                    "METHOD" | "METHOD_AND_PROCEDURE" => ids.methods.push(id),
+                    "HANDLING" => {
+                        ids.handling
+                            .insert(item["path"].as_str().unwrap().to_owned(), id);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ids
+    }
+
+    /// A department's global id by name or alias.
+    pub async fn department_id(&self, name: &str) -> String {
+        let data = self
+            .gql(
+                "query($n: String) { department(name: $n) { id } }",
+                json!({ "n": name }),
+            )
+            .await;
+        data["department"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no department {name}"))
+            .to_owned()
+    }
+}
+
+/// The bundled Anhua list file, parsed as plain JSON: what the API must give back.
+pub fn anhua_file() -> Value {
+    serde_json::from_str(qingdan::import::ANHUA).expect("data/anhua.json is JSON")
+}

@@ -1,0 +1,66 @@
+//! Nested reads cost a fixed number of SQL statements, whatever the number of parents.
+
+use qingdan_tests::TestApp;
+use serde_json::json;
+
+const NESTED: &str = r#"query($first: Int) {
+  departments(first: $first) {
+    totalCount
+    nodes {
+      name aliases parent { name } units { name }
+      duties { text department { name } workItems { text duty { seq } } }
+      divisions { role matter { title legalBases { title } cases { text } } legalBases { text } cases { text } }
+      publicServices { name unit { name } }
+    }
+  }
+}"#;
+
+/// One statement per relation the query names, plus two for the page (count and rows):
+/// aliases, parent, units, duties, duty.department, workItems, workItem.duty, divisions,
+/// division.matter, matter.legalBases, matter.cases, division.legalBases, division.cases,
+/// and for publicServices the units, their services and each service's unit.
+const RELATIONS_IN_QUERY: u64 = 16;
+const BOUND: u64 = RELATIONS_IN_QUERY + 2;
+
+async fn statements_for(app: &TestApp, first: i32) -> (u64, usize) {
+    let before = app.statements.get();
+    let data = app.gql(NESTED, json!({ "first": first })).await;
+    (
+        app.statements.get() - before,
+        data["departments"]["nodes"].as_array().unwrap().len(),
+    )
+}
+
+#[tokio::test]
+async fn nested_read__statement_count_is_bounded_by_the_query_not_the_data() {
+    // Given the Anhua list
+    let app = TestApp::spawn().await;
+    // When two departments, then every department, are read with all their relations
+    let (two, two_rows) = statements_for(&app, 2).await;
+    let (all, all_rows) = statements_for(&app, 100).await;
+    assert_eq!(two_rows, 2);
+    assert!(all_rows > 10, "{all_rows} departments");
+    // Then each costs at most one statement per relation, never one per row. (Batches are
+    // cut by a short time window, so two relations at one depth may share a statement or
+    // not; the bound is what the shape of the query fixes.)
+    assert!(
+        two <= BOUND && all <= BOUND,
+        "2 departments: {two} statements, {all_rows}: {all}"
+    );
+
+    // And when the data doubles (a second list), the bound still holds
+    let second = qingdan::import::ANHUA.replace("安化县人口和计划生育局责任清单", "第二份责任清单");
+    let second = second.replacen(
+        "\"owner\": \"安化县人口和计划生育局\"",
+        "\"owner\": \"安化县公安局\"",
+        1,
+    );
+    qingdan::import::import(&app.db, &second)
+        .await
+        .expect("second list");
+    let (doubled, rows) = statements_for(&app, 100).await;
+    assert!(
+        doubled <= BOUND,
+        "{rows} departments with twice the duties: {doubled} statements"
+    );
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: one binary, a real server per test. Named `subject__scenario`.
+#![expect(non_snake_case, reason = "tests are named subject__scenario")]
+
+mod dataloader;
+mod import;
+mod pagination;
+mod reads;
+mod schema;
+mod supervision;

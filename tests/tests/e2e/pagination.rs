@@ -1,0 +1,103 @@
+use qingdan_tests::TestApp;
+use serde_json::json;
+
+const PAGE: &str = r#"query($first: Int, $after: String, $last: Int, $before: String) {
+  departments(first: $first, after: $after, last: $last, before: $before) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { name } }
+  }
+}"#;
+
+fn names(data: &serde_json::Value) -> Vec<String> {
+    data["departments"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn connection__forward_pages_cover_every_row_once() {
+    let app = TestApp::spawn().await;
+    let all = app.gql(PAGE, json!({ "first": 100 })).await;
+    let total = all["departments"]["totalCount"].as_u64().unwrap() as usize;
+    let everything = names(&all);
+    assert_eq!(everything.len(), total);
+
+    // Walk three at a time
+    let (mut seen, mut after) = (Vec::new(), None::<String>);
+    loop {
+        let page = app.gql(PAGE, json!({ "first": 3, "after": after })).await;
+        assert_eq!(
+            page["departments"]["totalCount"].as_u64().unwrap() as usize,
+            total
+        );
+        seen.extend(names(&page));
+        let info = &page["departments"]["pageInfo"];
+        if !info["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = Some(info["endCursor"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen, everything);
+}
+
+#[tokio::test]
+async fn connection__backward_page_ends_before_the_cursor() {
+    let app = TestApp::spawn().await;
+    let all = app.gql(PAGE, json!({ "first": 100 })).await;
+    let everything = names(&all);
+    let fifth = all["departments"]["edges"][4]["cursor"].clone();
+    let page = app.gql(PAGE, json!({ "last": 2, "before": fifth })).await;
+    assert_eq!(names(&page), everything[2..4].to_vec());
+    assert_eq!(page["departments"]["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(page["departments"]["pageInfo"]["hasNextPage"], true);
+}
+
+#[tokio::test]
+async fn connection__page_size_is_required_and_capped() {
+    let app = TestApp::spawn().await;
+    // 100 is accepted, 101 refused
+    app.gql(PAGE, json!({ "first": 100 })).await;
+    assert_eq!(
+        app.gql_error_code(PAGE, json!({ "first": 101 })).await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.gql_error_code(PAGE, json!({ "last": 101 })).await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.gql_error_code(PAGE, json!({ "first": -1 })).await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(app.gql_error_code(PAGE, json!({})).await, "BAD_USER_INPUT");
+    assert_eq!(
+        app.gql_error_code(PAGE, json!({ "first": 1, "last": 1 }))
+            .await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.gql_error_code(PAGE, json!({ "first": 1, "after": "两非" }))
+            .await,
+        "BAD_USER_INPUT"
+    );
+}
+
+#[tokio::test]
+async fn connection__wrong_kind_of_id_is_bad_input() {
+    let app = TestApp::spawn().await;
+    let duty = app
+        .gql("{ duties(first: 1) { nodes { id } } }", json!({}))
+        .await;
+    let duty_id = duty["duties"]["nodes"][0]["id"].clone();
+    let code = app
+        .gql_error_code(
+            "query($d: ID) { duties(first: 1, filter: { departmentId: $d }) { totalCount } }",
+            json!({ "d": duty_id }),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+}

@@ -1,0 +1,237 @@
+use qingdan::auth::Role;
+use qingdan_tests::TestApp;
+use serde_json::{Value, json};
+
+use super::{codes, setup};
+
+const REQUEST: &str = r#"mutation($input: RequestReviewInput!) {
+  requestReview(input: $input) { reviewRequest { id requestedOn decisionDueOn } userErrors { field code message } }
+}"#;
+
+const DECIDE: &str = r#"mutation($input: DecideReviewInput!) {
+  decideReview(input: $input) { reviewRequest { id outcome decidedOn decidedLate } userErrors { field code message } }
+}"#;
+
+const RECTIFY: &str = r#"mutation($input: ReportRectificationInput!) {
+  reportRectification(input: $input) { rectification { id content } userErrors { field code message } }
+}"#;
+
+fn review(document: &str, day: &str) -> Value {
+    json!({ "input": { "documentId": document, "requestedOn": day, "reasons": "认定事实有误，申请复查" } })
+}
+
+#[tokio::test]
+async fn review_request__eleventh_day_is_rejected() {
+    // Given a notice received on 20 July
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let (_, document) = s.noticed(&app).await;
+    app.clock.set_date("2016-08-05".parse().unwrap());
+    // When the unit contests it on the 11th day
+    let body = app
+        .post_as(&s.unit, REQUEST, review(&document, "2016-07-31"))
+        .await;
+    // Then it is refused, citing the clause
+    let payload = &body["data"]["requestReview"];
+    assert_eq!(codes(payload), ["REVIEW_REQUEST_LATE"]);
+    assert!(
+        payload["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("10 日内"),
+        "{payload}"
+    );
+    assert!(payload["reviewRequest"].is_null());
+    // But on the 10th day it is accepted, with the decision due 15 days later
+    let body = app
+        .post_as(&s.unit, REQUEST, review(&document, "2016-07-30"))
+        .await;
+    let payload = &body["data"]["requestReview"];
+    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    assert_eq!(payload["reviewRequest"]["decisionDueOn"], "2016-08-14");
+    // And a second request on the same document is refused
+    let body = app
+        .post_as(&s.unit, REQUEST, review(&document, "2016-07-30"))
+        .await;
+    assert_eq!(
+        codes(&body["data"]["requestReview"]),
+        ["REVIEW_ALREADY_REQUESTED"]
+    );
+}
+
+#[tokio::test]
+async fn review_decision__sixteenth_day_is_marked_late() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let (inspection, document) = s.noticed(&app).await;
+    app.clock.set_date("2016-08-30".parse().unwrap());
+    let body = app
+        .post_as(&s.unit, REQUEST, review(&document, "2016-07-25"))
+        .await;
+    let review_id = body["data"]["requestReview"]["reviewRequest"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let status = "query($id: ID!) { node(id: $id) { ... on Inspection { status } } }";
+    let read = app
+        .post_as(&s.supervisor, status, json!({ "id": inspection }))
+        .await;
+    assert_eq!(read["data"]["node"]["status"], "REVIEW_REQUESTED");
+    // Requested 25 July: the decision was due by 9 August; it comes on the 16th day
+    let decide = json!({ "input": { "reviewId": review_id, "outcome": "UPHELD", "decision": "维持原通知", "decidedOn": "2016-08-10" } });
+    let body = app.post_as(&s.supervisor, DECIDE, decide.clone()).await;
+    let payload = &body["data"]["decideReview"];
+    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    assert_eq!(payload["reviewRequest"]["decidedLate"], true);
+    // And a review is decided once
+    let body = app.post_as(&s.supervisor, DECIDE, decide).await;
+    assert_eq!(
+        codes(&body["data"]["decideReview"]),
+        ["REVIEW_ALREADY_DECIDED"]
+    );
+    let read = app
+        .post_as(&s.supervisor, status, json!({ "id": inspection }))
+        .await;
+    assert_eq!(read["data"]["node"]["status"], "REVIEW_DECIDED");
+}
+
+#[tokio::test]
+async fn review_decision__on_the_fifteenth_day_is_on_time_and_revocation_closes() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let (inspection, document) = s.noticed(&app).await;
+    app.clock.set_date("2016-08-30".parse().unwrap());
+    let body = app
+        .post_as(&s.unit, REQUEST, review(&document, "2016-07-25"))
+        .await;
+    let review_id = body["data"]["requestReview"]["reviewRequest"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let decide = json!({ "input": { "reviewId": review_id, "outcome": "REVOKED", "decision": "撤销原通知", "decidedOn": "2016-08-09" } });
+    let body = app.post_as(&s.supervisor, DECIDE, decide).await;
+    assert_eq!(
+        body["data"]["decideReview"]["reviewRequest"]["decidedLate"],
+        false
+    );
+    let read = app
+        .post_as(
+            &s.supervisor,
+            "query($id: ID!) { node(id: $id) { ... on Inspection { status } } }",
+            json!({ "id": inspection }),
+        )
+        .await;
+    assert_eq!(read["data"]["node"]["status"], "CLOSED");
+    // A revoked document needs no rectification
+    let rectify = json!({ "input": { "documentId": document, "reportedOn": "2016-08-20", "content": "已整改" } });
+    let body = app.post_as(&s.unit, RECTIFY, rectify).await;
+    assert_eq!(
+        codes(&body["data"]["reportRectification"]),
+        ["DOCUMENT_REVOKED"]
+    );
+}
+
+#[tokio::test]
+async fn rectification__reported_by_the_addressed_unit_closes_the_case() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let (inspection, document) = s.noticed(&app).await;
+    app.clock.set_date("2016-08-20".parse().unwrap());
+    let rectify = json!({ "input": { "documentId": document, "reportedOn": "2016-08-18", "content": "已在办公场所公示执法主体资格" } });
+    // Another unit may not answer for it
+    let other_dept = app.department_id("药具站").await;
+    let other = app.token("药具站赵六", &[Role::Unit], Some(&other_dept));
+    let body = app.post_as(&other, RECTIFY, rectify.clone()).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    // The addressed unit may
+    let body = app.post_as(&s.unit, RECTIFY, rectify).await;
+    assert_eq!(
+        body["data"]["reportRectification"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    app.clock.set_date("2016-09-10".parse().unwrap());
+    let read = app
+        .post_as(
+            &s.supervisor,
+            "query($id: ID!) { node(id: $id) { ... on Inspection { status overdue } } }",
+            json!({ "id": inspection }),
+        )
+        .await;
+    assert_eq!(
+        read["data"]["node"],
+        json!({ "status": "RECTIFIED", "overdue": false })
+    );
+}
+
+#[tokio::test]
+async fn accountability__fault_situations_against_forms() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let (inspection, _) = s.noticed(&app).await;
+    let ids = app.regime_ids("TERRITORIAL_ENFORCEMENT").await;
+    let record = r#"mutation($input: RecordAccountabilityInput!) {
+      recordAccountability(input: $input) { accountability { staffName situations { label } forms { label } } userErrors { field code } }
+    }"#;
+    // Situation 9 (无法定依据…实施行政处罚的) with forms 1 and 2 combined
+    let input = json!({
+        "inspectionId": inspection, "subjectKind": "STAFF", "staffName": "某执法人员",
+        "situationItemIds": [ids.handling["1.9"]], "formItemIds": [ids.handling["2.1"], ids.handling["2.2"]]
+    });
+    let body = app
+        .post_as(&s.supervisor, record, json!({ "input": input }))
+        .await;
+    let payload = &body["data"]["recordAccountability"];
+    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    assert_eq!(
+        payload["accountability"]["forms"].as_array().unwrap().len(),
+        2
+    );
+    // A checklist item is not a fault situation, and a situation is not a form
+    let input = json!({
+        "inspectionId": inspection, "subjectKind": "STAFF", "staffName": "某执法人员",
+        "situationItemIds": [s.checklist[0]], "formItemIds": [ids.handling["1.1"]]
+    });
+    let body = app
+        .post_as(&s.supervisor, record, json!({ "input": input }))
+        .await;
+    assert_eq!(
+        codes(&body["data"]["recordAccountability"]),
+        ["SITUATION_NOT_IN_REGIME", "FORM_NOT_IN_REGIME"]
+    );
+}
+
+#[tokio::test]
+async fn stats__count_findings_documents_and_reviews() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let (_, document) = s.noticed(&app).await;
+    s.submit(&app, s.inspection()).await;
+    app.clock.set_date("2016-09-05".parse().unwrap());
+    app.post_as(&s.unit, REQUEST, review(&document, "2016-07-22"))
+        .await;
+    let body = app
+        .post_as(
+            &s.supervisor,
+            "query($d: ID) { supervisionStats(departmentId: $d) { inspections findingsByOutcome { key count }
+               documentsByKind { key count } overdueRectifications reviewsByOutcome { key count } } }",
+            json!({ "d": s.target }),
+        )
+        .await;
+    let stats = &body["data"]["supervisionStats"];
+    assert_eq!(stats["inspections"], 2);
+    assert_eq!(
+        stats["findingsByOutcome"],
+        json!([{ "key": "COMPLIANT", "count": 2 }, { "key": "NONCOMPLIANT", "count": 2 }])
+    );
+    assert_eq!(
+        stats["documentsByKind"],
+        json!([{ "key": "NOTICE", "count": 1 }])
+    );
+    assert_eq!(
+        stats["reviewsByOutcome"],
+        json!([{ "key": "PENDING", "count": 1 }])
+    );
+    // A pending review suspends the deadline
+    assert_eq!(stats["overdueRectifications"], 0);
+}
