@@ -34,3 +34,24 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// Records the creation of `entity` #`entity_id` by `actor`.
+pub async fn created(
+    txn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    actor: &str,
+    operation: &str,
+    entity: &str,
+    entity_id: i32,
+    after: Value,
+) -> Result<(), DbErr> {
+    let entry = Entry {
+        actor,
+        operation,
+        entity,
+        entity_id: Some(entity_id),
+        before: None,
+        after: Some(after),
+    };
+    record(txn, at, entry).await
+}

@@ -186,15 +186,16 @@ pub async fn record(
         "staffName": staff_name, "situationItemIds": input.situation_item_ids,
         "formItemIds": input.form_item_ids, "note": input.note,
     });
-    let entry = audit::Entry {
-        actor: &actor,
-        operation: "recordAccountability",
-        entity: "Accountability",
-        entity_id: Some(row.id),
-        before: None,
-        after: Some(after),
-    };
-    audit::record(&txn, now, entry).await?;
+    audit::created(
+        &txn,
+        now,
+        &actor,
+        "recordAccountability",
+        "Accountability",
+        row.id,
+        after,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -152,15 +152,16 @@ pub async fn issue(
         "executionDeadline": row.execution_deadline, "issuingBody": row.issuing_body,
         "issuedOn": row.issued_on, "sealed": row.sealed, "receivedOn": row.received_on,
     });
-    let entry = audit::Entry {
-        actor: &actor,
-        operation: "issueSupervisionDocument",
-        entity: "SupervisionDocument",
-        entity_id: Some(row.id),
-        before: None,
-        after: Some(after),
-    };
-    audit::record(&txn, now, entry).await?;
+    audit::created(
+        &txn,
+        now,
+        &actor,
+        "issueSupervisionDocument",
+        "SupervisionDocument",
+        row.id,
+        after,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -181,15 +181,16 @@ pub async fn report_rectification(
     .exec_with_returning(&txn)
     .await?;
     let after = json!({ "documentId": row.document_id, "reportedOn": row.reported_on, "content": row.content });
-    let entry = audit::Entry {
-        actor: &actor,
-        operation: "reportRectification",
-        entity: "Rectification",
-        entity_id: Some(row.id),
-        before: None,
-        after: Some(after),
-    };
-    audit::record(&txn, now, entry).await?;
+    audit::created(
+        &txn,
+        now,
+        &actor,
+        "reportRectification",
+        "Rectification",
+        row.id,
+        after,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -286,15 +287,16 @@ pub async fn request_review(
         Err(err) => return Err(err.into()),
     };
     let after = json!({ "documentId": row.document_id, "requestedOn": row.requested_on, "reasons": row.reasons });
-    let entry = audit::Entry {
-        actor: &actor,
-        operation: "requestReview",
-        entity: "ReviewRequest",
-        entity_id: Some(row.id),
-        before: None,
-        after: Some(after),
-    };
-    audit::record(&txn, now, entry).await?;
+    audit::created(
+        &txn,
+        now,
+        &actor,
+        "requestReview",
+        "ReviewRequest",
+        row.id,
+        after,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }

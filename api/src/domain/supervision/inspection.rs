@@ -158,15 +158,7 @@ pub async fn submit(
         "findings": input.findings.iter().map(|f| json!({ "itemId": f.item_id, "outcome": f.outcome.as_str(), "note": f.note })).collect::<Vec<_>>(),
         "record": input.record,
     });
-    let entry = audit::Entry {
-        actor: &actor,
-        operation: OPERATION,
-        entity: "Inspection",
-        entity_id: Some(row.id),
-        before: None,
-        after: Some(after),
-    };
-    audit::record(&txn, now, entry).await?;
+    audit::created(&txn, now, &actor, OPERATION, "Inspection", row.id, after).await?;
     txn.commit().await?;
     tracing::info!(inspection = row.id, regime = %input.regime_code, "inspection submitted");
     Ok(row)
