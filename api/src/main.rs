@@ -12,7 +12,7 @@ use qingdan::{config::Config, db, graphql, http, import, prepare_database, telem
 
 const USAGE: &str =
     "usage: qingdan [serve | migrate | import FILE | export [TITLE] | schema | healthcheck
-               | token SUBJECT ROLE[,ROLE…] [DEPARTMENT] [HOURS]]";
+               | token SUBJECT ROLE[,ROLE…] [DEPARTMENT] [HOURS] | generate anhua|county|province]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -60,6 +60,14 @@ async fn run(args: &[&str]) -> anyhow::Result<()> {
             Ok(())
         }
         ["healthcheck"] => healthcheck().await,
+        ["generate", scale] => {
+            let scale = import::generate::Scale::parse(scale).context("SCALE is anhua, county or province")?;
+            let config = Config::from_env()?;
+            let (db, _) = prepare_database(&config).await?;
+            let lists = import::generate::generate(&db, scale).await?;
+            println!("generated {lists} lists ({scale:?})");
+            Ok(())
+        }
         ["token", subject, roles, rest @ ..] if rest.len() <= 2 => {
             token(subject, roles, rest.first().copied(), rest.get(1).copied()).await
         }

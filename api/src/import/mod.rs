@@ -3,6 +3,7 @@
 
 mod export;
 pub mod format;
+pub mod generate;
 mod validate;
 
 use std::collections::HashMap;
@@ -335,12 +336,29 @@ async fn upsert_departments(
     txn: &impl ConnectionTrait,
     file: &ListFile,
 ) -> Result<HashMap<String, i32>, LoadError> {
-    let mut ids = HashMap::new();
-    for dept in department::Entity::find().all(txn).await? {
-        ids.insert(dept.name, dept.id);
+    // Only the names this file mentions are looked up: a province holds thousands.
+    let mut names: Vec<&str> = vec![file.owner.as_str()];
+    for row in &file.departments {
+        names.push(&row.name);
+        names.extend(row.aliases.iter().map(String::as_str));
+        names.extend(row.parent.as_deref());
     }
-    for alias in department_alias::Entity::find().all(txn).await? {
-        ids.insert(alias.alias, alias.department_id);
+    names.extend(file.duties.iter().map(|d| d.department.as_str()));
+    names.extend(file.boundary_matters.iter().flat_map(|m| m.divisions.iter().map(|d| d.department.as_str())));
+    names.extend(file.public_services.iter().map(|s| s.unit.as_str()));
+    names.sort_unstable();
+    names.dedup();
+    let mut ids = HashMap::new();
+    for chunk in names.chunks(500) {
+        let by_name = department::Entity::find().filter(department::Column::Name.is_in(chunk.iter().copied()));
+        for dept in by_name.all(txn).await? {
+            ids.insert(dept.name, dept.id);
+        }
+        let by_alias =
+            department_alias::Entity::find().filter(department_alias::Column::Alias.is_in(chunk.iter().copied()));
+        for alias in by_alias.all(txn).await? {
+            ids.insert(alias.alias, alias.department_id);
+        }
     }
     let mut created = Vec::new();
     for row in &file.departments {
