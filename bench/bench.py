@@ -27,6 +27,9 @@ def dburl(name):
 
 
 def psql(db, sql):
+    """One value or row list from PostgreSQL, or from SQLite for a sqlite:// URL."""
+    if db.startswith("sqlite://"):
+        return sh("sqlite3", db.removeprefix("sqlite://").split("?")[0], sql).stdout.strip()
     return sh("psql", "-At", db, "-c", sql).stdout.strip()
 
 
@@ -164,7 +167,6 @@ def main():
     qingdan, ready = start_qingdan(pg, 18000)
     lite, _ = start_qingdan(sqlite, 18001)
     peer_pid = int(sh(str(PEER / "peer-up.sh"), pg, "5000", "public").stdout.strip().splitlines()[-1])
-    wait_ready("http://127.0.0.1:5000/graphql?query=%7B__typename%7D", 90)
     supervisor = token(pg, "SUPERVISOR")
     all_bodies = bodies(pg)
     lite_bodies = bodies(sqlite)

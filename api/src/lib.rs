@@ -8,6 +8,7 @@
 //! (schema, one module per domain) → `http` (the router).
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod domain;

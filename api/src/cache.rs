@@ -1,0 +1,210 @@
+//! A cache of whole responses to anonymous reads. The published list changes rarely and every
+//! write appends to the audit log in its own transaction, so the newest audit event id is a
+//! version of all data: a response is served from the cache only while that version is
+//! unchanged. Each process checks it on every request (one indexed read), so a write made
+//! through any process is seen by the next request on every process.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
+
+use std::sync::Arc;
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use entity::audit_event;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
+
+/// The data version: the id of the newest audit event (0 before any write).
+pub async fn data_version(db: &impl ConnectionTrait) -> Result<i32, DbErr> {
+    let newest = audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::Id)
+        .order_by_desc(audit_event::Column::Id)
+        .limit(1)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?;
+    Ok(newest.unwrap_or(0))
+}
+
+struct Entry {
+    version: i32,
+    /// The whole request (variant and body), compared on a hit so a hash collision cannot
+    /// serve another request's answer.
+    request: Vec<u8>,
+    response: Cached,
+}
+
+/// A response body and its content type.
+pub type Cached = (Bytes, Option<HeaderValue>);
+
+/// Responses by request, for one data version at a time.
+pub struct ResponseCache {
+    entries: Mutex<HashMap<u64, Entry>>,
+    /// Bound on the bytes held (requests and responses); past it the cache starts over.
+    max_bytes: usize,
+    held: Mutex<usize>,
+}
+
+impl ResponseCache {
+    pub fn new(max_bytes: usize) -> Self {
+        Self { entries: Mutex::new(HashMap::new()), max_bytes, held: Mutex::new(0) }
+    }
+
+    fn key(variant: &str, body: &[u8]) -> (u64, Vec<u8>) {
+        let mut request = Vec::with_capacity(variant.len() + 1 + body.len());
+        request.extend_from_slice(variant.as_bytes());
+        request.push(0);
+        request.extend_from_slice(body);
+        let mut hasher = DefaultHasher::new();
+        request.hash(&mut hasher);
+        (hasher.finish(), request)
+    }
+
+    /// The cached response to `body` (sent as `variant`, e.g. the negotiated content type),
+    /// if it was computed at data `version`.
+    pub fn get(&self, version: i32, variant: &str, body: &[u8]) -> Option<Cached> {
+        let (hash, request) = Self::key(variant, body);
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.get(&hash)?;
+        (entry.version == version && entry.request == request).then(|| entry.response.clone())
+    }
+
+    /// Keeps `response` for `body` at data `version`.
+    pub fn put(&self, version: i32, variant: &str, body: &[u8], response: Cached) {
+        let (hash, request) = Self::key(variant, body);
+        let size = request.len() + response.0.len();
+        if size > self.max_bytes / 4 {
+            return; // one huge answer must not evict everything else
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        // Entries of older versions are dead weight: drop them all when the version moves or
+        // the bound is reached.
+        if *held + size > self.max_bytes || entries.values().next().is_some_and(|e| e.version != version) {
+            entries.clear();
+            *held = 0;
+        }
+        if let Some(old) = entries.insert(hash, Entry { version, request, response }) {
+            *held -= old.request.len() + old.response.0.len();
+        }
+        *held += size;
+    }
+}
+
+/// What the cache middleware needs.
+#[derive(Clone)]
+pub struct CacheState {
+    pub db: sea_orm::DatabaseConnection,
+    pub cache: Arc<ResponseCache>,
+}
+
+/// Largest request body the cache looks at; anything larger goes straight through.
+const MAX_CACHED_REQUEST: usize = 64 * 1024;
+
+/// Serves anonymous GraphQL reads from the cache while the data version is unchanged, and
+/// keeps successful answers. Requests with a token, mutations (their answers carry `errors`
+/// or change the version) and failures pass through untouched.
+pub async fn middleware(State(state): State<CacheState>, request: Request, next: Next) -> Response {
+    let cacheable = matches!(*request.method(), Method::GET | Method::POST)
+        && request.uri().path() == "/graphql"
+        && !request.headers().contains_key(header::AUTHORIZATION)
+        && !accepts_html(&request);
+    if !cacheable {
+        return next.run(request).await;
+    }
+    let variant = format!(
+        "{} {} {}",
+        request.method(),
+        header_text(&request, header::ACCEPT),
+        header_text(&request, header::CONTENT_TYPE)
+    );
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_CACHED_REQUEST).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let mut key = body.to_vec();
+    if let Some(query) = parts.uri.query() {
+        key.extend_from_slice(query.as_bytes());
+    }
+    // A database that cannot answer the version cannot vouch for a cached answer either.
+    let Ok(version) = data_version(&state.db).await else {
+        return next.run(Request::from_parts(parts, Body::from(body))).await;
+    };
+    if let Some(cached) = state.cache.get(version, &variant, &key) {
+        return cached_response(cached.0, cached.1);
+    }
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    // Only clean answers are kept: an error may be passing (the database went away).
+    if !contains(&bytes, br#""errors""#) {
+        let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
+        state.cache.put(version, &variant, &key, (bytes.clone(), content_type));
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn cached_response(body: Bytes, content_type: Option<HeaderValue>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    if let Some(content_type) = content_type {
+        response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    }
+    response
+}
+
+fn accepts_html(request: &Request) -> bool {
+    header_text(request, header::ACCEPT).contains("text/html")
+}
+
+fn header_text(request: &Request, name: header::HeaderName) -> &str {
+    request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache__hits_only_the_same_request_at_the_same_version() {
+        let cache = ResponseCache::new(1 << 20);
+        let body = br#"{"query":"{ departments(first: 1) { nodes { name } } }"}"#;
+        cache.put(7, "json", body, (Bytes::from_static("清单".as_bytes()), None));
+        assert_eq!(cache.get(7, "json", body).map(|c| c.0).as_deref(), Some("清单".as_bytes()));
+        assert_eq!(cache.get(8, "json", body), None, "a write moved the version");
+        assert_eq!(cache.get(7, "graphql-response", body), None, "another content type");
+        assert_eq!(cache.get(7, "json", b"{}"), None);
+    }
+
+    #[test]
+    fn cache__stays_within_its_bound() {
+        let cache = ResponseCache::new(1_000);
+        // Too large for a quarter of the bound: not kept
+        cache.put(1, "json", b"big", (Bytes::from(vec![0; 300]), None));
+        assert!(cache.get(1, "json", b"big").is_none());
+        // Four entries of 246 bytes fit; the fifth starts the cache over
+        for name in [b"a", b"b", b"c", b"d"] {
+            cache.put(1, "json", name, (Bytes::from(vec![0; 240]), None));
+        }
+        assert!(cache.get(1, "json", b"a").is_some() && cache.get(1, "json", b"d").is_some());
+        cache.put(1, "json", b"e", (Bytes::from(vec![0; 240]), None));
+        assert!(cache.get(1, "json", b"a").is_none());
+        assert!(cache.get(1, "json", b"e").is_some());
+        assert!(*cache.held.lock().unwrap() <= 1_000);
+    }
+}
