@@ -54,7 +54,11 @@ pub struct ResponseCache {
 
 impl ResponseCache {
     pub fn new(max_bytes: usize) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), max_bytes, held: Mutex::new(0) }
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            max_bytes,
+            held: Mutex::new(0),
+        }
     }
 
     fn key(variant: &str, body: &[u8]) -> (u64, Vec<u8>) {
@@ -87,16 +91,32 @@ impl ResponseCache {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         // Entries of older versions are dead weight: drop them all when the version moves or
         // the bound is reached.
-        if *held + size > self.max_bytes || entries.values().next().is_some_and(|e| e.version != version) {
+        if *held + size > self.max_bytes
+            || entries
+                .values()
+                .next()
+                .is_some_and(|e| e.version != version)
+        {
             entries.clear();
             *held = 0;
         }
-        if let Some(old) = entries.insert(hash, Entry { version, request, response }) {
+        if let Some(old) = entries.insert(
+            hash,
+            Entry {
+                version,
+                request,
+                response,
+            },
+        ) {
             *held -= old.request.len() + old.response.0.len();
         }
         *held += size;
     }
 }
+
+/// Bytes of requests and answers a process keeps: the whole published list of a province
+/// answers in a few megabytes.
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// What the cache middleware needs.
 #[derive(Clone)]
@@ -151,7 +171,9 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
     // Only clean answers are kept: an error may be passing (the database went away).
     if !contains(&bytes, br#""errors""#) {
         let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
-        state.cache.put(version, &variant, &key, (bytes.clone(), content_type));
+        state
+            .cache
+            .put(version, &variant, &key, (bytes.clone(), content_type));
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -159,7 +181,9 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
 fn cached_response(body: Bytes, content_type: Option<HeaderValue>) -> Response {
     let mut response = Response::new(Body::from(body));
     if let Some(content_type) = content_type {
-        response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type);
     }
     response
 }
@@ -169,11 +193,17 @@ fn accepts_html(request: &Request) -> bool {
 }
 
 fn header_text(request: &Request, name: header::HeaderName) -> &str {
-    request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 #[cfg(test)]
@@ -184,10 +214,26 @@ mod tests {
     fn cache__hits_only_the_same_request_at_the_same_version() {
         let cache = ResponseCache::new(1 << 20);
         let body = br#"{"query":"{ departments(first: 1) { nodes { name } } }"}"#;
-        cache.put(7, "json", body, (Bytes::from_static("清单".as_bytes()), None));
-        assert_eq!(cache.get(7, "json", body).map(|c| c.0).as_deref(), Some("清单".as_bytes()));
-        assert_eq!(cache.get(8, "json", body), None, "a write moved the version");
-        assert_eq!(cache.get(7, "graphql-response", body), None, "another content type");
+        cache.put(
+            7,
+            "json",
+            body,
+            (Bytes::from_static("清单".as_bytes()), None),
+        );
+        assert_eq!(
+            cache.get(7, "json", body).map(|c| c.0).as_deref(),
+            Some("清单".as_bytes())
+        );
+        assert_eq!(
+            cache.get(8, "json", body),
+            None,
+            "a write moved the version"
+        );
+        assert_eq!(
+            cache.get(7, "graphql-response", body),
+            None,
+            "another content type"
+        );
         assert_eq!(cache.get(7, "json", b"{}"), None);
     }
 

@@ -26,7 +26,9 @@ pub struct TestApp {
     /// The server's clock: tests move it to step through deadlines.
     pub clock: Arc<ManualClock>,
     verifier: Verifier,
-    _database: TestDatabase,
+    /// The database URL, for a second server on the same data.
+    pub database_url: String,
+    _database: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -40,10 +42,20 @@ impl TestApp {
         Self::start(false).await
     }
 
+    /// A second server process-alike on the same database as `other`: its own pool, loaders
+    /// and response cache, as another replica behind a load balancer would have.
+    pub async fn spawn_beside(other: &TestApp) -> Self {
+        Self::start_on(other.database_url.clone(), true, None).await
+    }
+
     async fn start(seed: bool) -> Self {
         let database = TestDatabase::create().await;
+        Self::start_on(database.url.clone(), seed, Some(database)).await
+    }
+
+    async fn start_on(database_url: String, seed: bool, database: Option<TestDatabase>) -> Self {
         let config = Config {
-            database_url: database.url.clone(),
+            database_url: database_url.clone(),
             listen_addr: "127.0.0.1:0".parse().unwrap(),
             environment: qingdan::config::Environment::Development,
             seed_on_empty: seed,
@@ -68,6 +80,7 @@ impl TestApp {
             db,
             clock,
             verifier,
+            database_url,
             _database: database,
         }
     }

@@ -24,15 +24,21 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub verifier: Verifier,
     pub clock: SharedClock,
+    /// Answers to anonymous reads, while the data is unchanged.
+    pub cache: std::sync::Arc<crate::cache::ResponseCache>,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, verifier: Verifier, clock: SharedClock) -> Self {
+        let cache = std::sync::Arc::new(crate::cache::ResponseCache::new(
+            crate::cache::DEFAULT_MAX_BYTES,
+        ));
         Self {
             schema: graphql::schema(db.clone(), clock.clone()),
             db,
             verifier,
             clock,
+            cache,
         }
     }
 
@@ -47,8 +53,15 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let cache = crate::cache::CacheState {
+        db: state.db.clone(),
+        cache: state.cache.clone(),
+    };
+    let graphql = axum::routing::get(graphql_get).post(graphql_post).layer(
+        axum::middleware::from_fn_with_state(cache, crate::cache::middleware),
+    );
     Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql", graphql)
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
