@@ -1,8 +1,12 @@
-//! A cache of whole responses to anonymous reads. The published list changes rarely and every
-//! write appends to the audit log in its own transaction, so the newest audit event id is a
-//! version of all data: a response is served from the cache only while that version is
-//! unchanged. Each process checks it on every request (one indexed read), so a write made
-//! through any process is seen by the next request on every process.
+//! A cache of whole responses to reads. The published list changes rarely and every write
+//! appends to the audit log in its own transaction, so the newest audit event id is a version
+//! of all data: a response is served from the cache only while that version is unchanged.
+//! Each process checks it on every request (one indexed read), so a write made through any
+//! process is seen by the next request on every process.
+//!
+//! An answer depends on the request, the data, and — for callers with a token — on what the
+//! caller may see (roles and department) and on today's date (derived statuses and
+//! deadlines). All of these are part of the key; nothing else is.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -123,24 +127,37 @@ pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 pub struct CacheState {
     pub db: sea_orm::DatabaseConnection,
     pub cache: Arc<ResponseCache>,
+    pub verifier: crate::auth::Verifier,
+    pub clock: crate::domain::clock::SharedClock,
 }
 
 /// Largest request body the cache looks at; anything larger goes straight through.
 const MAX_CACHED_REQUEST: usize = 64 * 1024;
 
-/// Serves anonymous GraphQL reads from the cache while the data version is unchanged, and
-/// keeps successful answers. Requests with a token, mutations (their answers carry `errors`
-/// or change the version) and failures pass through untouched.
+/// Serves GraphQL reads from the cache while the data version is unchanged, and keeps
+/// successful answers. A mutation's answer is never served again: a successful write moves
+/// the version. Failures, bad tokens and GraphiQL pages pass through untouched.
 pub async fn middleware(State(state): State<CacheState>, request: Request, next: Next) -> Response {
     let cacheable = matches!(*request.method(), Method::GET | Method::POST)
         && request.uri().path() == "/graphql"
-        && !request.headers().contains_key(header::AUTHORIZATION)
         && !accepts_html(&request);
     if !cacheable {
         return next.run(request).await;
     }
+    // Who is asking, as far as it changes the answer.
+    let audience = match request.headers().get(header::AUTHORIZATION) {
+        None => "anonymous".to_owned(),
+        Some(value) => match state.verifier.viewer(value.to_str().ok()) {
+            Ok(viewer) => {
+                let mut roles = viewer.roles.clone();
+                roles.sort_by_key(|role| format!("{role:?}"));
+                format!("{roles:?} {:?} {}", viewer.dept, state.clock.today())
+            }
+            Err(_) => return next.run(request).await,
+        },
+    };
     let variant = format!(
-        "{} {} {}",
+        "{} {} {} {audience}",
         request.method(),
         header_text(&request, header::ACCEPT),
         header_text(&request, header::CONTENT_TYPE)

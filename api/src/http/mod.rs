@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
     let cache = crate::cache::CacheState {
         db: state.db.clone(),
         cache: state.cache.clone(),
+        verifier: state.verifier.clone(),
+        clock: state.clock.clone(),
     };
     let graphql = axum::routing::get(graphql_get).post(graphql_post).layer(
         axum::middleware::from_fn_with_state(cache, crate::cache::middleware),

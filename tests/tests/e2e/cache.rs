@@ -42,11 +42,43 @@ async fn cache__a_write_on_another_server_is_seen_by_the_next_request() {
 }
 
 #[tokio::test]
-async fn cache__callers_with_a_token_are_never_served_from_it() {
+async fn cache__what_a_caller_may_see_is_part_of_the_key() {
+    use qingdan::auth::Role;
+    // Given a supervisor's answer with an inspection of 政策法规股 in it
     let app = TestApp::spawn().await;
-    app.gql(COUNT, json!({})).await;
-    let token = app.token("someone", &[qingdan::auth::Role::Supervisor], None);
+    app.clock.set_date("2016-07-20".parse().unwrap());
+    let target = app.department_id("政策法规股").await;
+    let supervisor = app.token("督查", &[Role::Supervisor], None);
+    let ids = app.regime_ids("TERRITORIAL_ENFORCEMENT").await;
+    let input = json!({ "input": {
+        "regimeCode": "TERRITORIAL_ENFORCEMENT", "targetDepartmentId": target,
+        "inspectors": [{ "name": "甲", "certificateNo": "1" }, { "name": "乙", "certificateNo": "2" }],
+        "methodItemIds": [ids.methods[0]], "periodStart": "2016-07-01", "periodEnd": "2016-07-02",
+        "findings": [{ "itemId": ids.checklist[0], "outcome": "NONCOMPLIANT" }], "record": "记录" } });
+    let submit = "mutation($input: SubmitInspectionInput!) { submitInspection(input: $input) { inspection { id } } }";
+    app.post_as(&supervisor, submit, input).await;
+    let query = "{ inspections(first: 10) { totalCount nodes { status } } }";
+    let seen = app.post_as(&supervisor, query, json!({})).await;
+    assert_eq!(seen["data"]["inspections"]["totalCount"], 1);
+    // Then another unit asking the same gets its own (empty) answer, not the cached one
+    let other = app.department_id("宣传站").await;
+    let unit = app.token("宣传站", &[Role::Unit], Some(&other));
+    let theirs = app.post_as(&unit, query, json!({})).await;
+    assert_eq!(theirs["data"]["inspections"]["totalCount"], 0);
+    // And anonymous callers are still refused
+    assert_eq!(
+        app.gql_error_code(query, json!({})).await,
+        "UNAUTHENTICATED"
+    );
+    // And a new day re-derives statuses instead of serving yesterday's
     let before = app.statements.get();
-    app.post_as(&token, COUNT, json!({})).await;
-    assert!(app.statements.get() - before >= 2, "the query ran");
+    app.post_as(&supervisor, query, json!({})).await;
+    assert_eq!(app.statements.get() - before, 1, "served from the cache");
+    app.clock.set_date("2016-07-21".parse().unwrap());
+    let before = app.statements.get();
+    app.post_as(&supervisor, query, json!({})).await;
+    assert!(
+        app.statements.get() - before > 1,
+        "computed again on a new day"
+    );
 }
