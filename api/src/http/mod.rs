@@ -1,12 +1,12 @@
 //! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz`.
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+mod graphql;
+
 use axum::{
     Router,
     extract::State,
-    http::{HeaderMap, StatusCode, Uri, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
     routing::get,
 };
 use sea_orm::DatabaseConnection;
@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{Verifier, Viewer};
 use crate::domain::clock::SharedClock;
 use crate::error::ApiError;
-use crate::graphql::{self, AppSchema};
+use crate::graphql::AppSchema;
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -34,7 +34,7 @@ impl AppState {
             crate::cache::DEFAULT_MAX_BYTES,
         ));
         Self {
-            schema: graphql::schema(db.clone(), clock.clone()),
+            schema: crate::graphql::schema(db.clone(), clock.clone()),
             db,
             verifier,
             clock,
@@ -59,7 +59,7 @@ pub fn router(state: AppState) -> Router {
         verifier: state.verifier.clone(),
         clock: state.clock.clone(),
     };
-    let graphql = axum::routing::get(graphql_get).post(graphql_post).layer(
+    let graphql = axum::routing::get(graphql::get).post(graphql::post).layer(
         axum::middleware::from_fn_with_state(cache, crate::cache::middleware),
     );
     Router::new()
@@ -69,60 +69,6 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .with_state(state)
         .layer(TraceLayer::new_for_http())
-}
-
-async fn graphql_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
-    let viewer = match state.viewer(&headers) {
-        Ok(viewer) => viewer,
-        Err(err) => return unauthenticated(err),
-    };
-    let request = graphql::prepare(request.into_inner(), &state.db, &state.clock).data(viewer);
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
-}
-
-/// A bad token ends the request before execution: 401 with a coded GraphQL error.
-fn unauthenticated(err: ApiError) -> Response {
-    let error: async_graphql::Error = err.into();
-    let body =
-        async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]);
-    let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer"),
-    );
-    response
-}
-
-/// GET serves GraphiQL to a browser and executes queries for everyone else.
-async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|accept| accept.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if wants_html && uri.query().is_none() {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Qingdan 清单")
-                .finish(),
-        )
-        .into_response();
-    }
-    let viewer = match state.viewer(&headers) {
-        Ok(viewer) => viewer,
-        Err(err) => return unauthenticated(err),
-    };
-    match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
-        Ok(request) => {
-            let request = graphql::prepare(request, &state.db, &state.clock).data(viewer);
-            GraphQLResponse::from(state.schema.execute(request).await).into_response()
-        }
-        Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
-    }
 }
 
 /// Ready when the database answers.

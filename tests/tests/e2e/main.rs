@@ -3,6 +3,7 @@
 
 mod cache;
 mod dataloader;
+mod http;
 mod import;
 mod pagination;
 mod reads;

@@ -1,0 +1,235 @@
+//! `/graphql` per the GraphQL-over-HTTP spec: POST with `application/json` bodies, GET for
+//! queries only, the response media type negotiated from `Accept`, and request errors
+//! answered 400 without `data` under `application/graphql-response+json`.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    response::{Html, IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::graphql;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type the client accepts for the answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    Json,
+    GraphqlResponse,
+}
+
+impl MediaType {
+    /// `application/graphql-response+json` when asked for, else `application/json` (also for
+    /// `*/*` and a missing `Accept`); `None` when the client accepts neither.
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()) else {
+            return Some(Self::Json);
+        };
+        let types: Vec<&str> = accept
+            .split(',')
+            .map(|t| t.split(';').next().unwrap_or("").trim())
+            .collect();
+        if types.contains(&GRAPHQL_RESPONSE) {
+            Some(Self::GraphqlResponse)
+        } else if types
+            .iter()
+            .any(|t| *t == JSON || *t == "*/*" || *t == "application/*" || t.is_empty())
+        {
+            Some(Self::Json)
+        } else {
+            None
+        }
+    }
+
+    fn header(self) -> HeaderValue {
+        match self {
+            Self::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+            Self::GraphqlResponse => {
+                HeaderValue::from_static("application/graphql-response+json; charset=utf-8")
+            }
+        }
+    }
+}
+
+/// A refusal before execution, as a JSON GraphQL error with a stable code.
+pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+/// A bad token ends the request before execution: 401 with a coded GraphQL error.
+fn unauthenticated(err: ApiError) -> Response {
+    let mut response = refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &err.message());
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = MediaType::negotiate(&headers) else {
+        return refuse(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "accept application/json or application/graphql-response+json",
+        );
+    };
+    // Only JSON bodies: this also keeps browsers' cross-site form posts (text/plain) out.
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .unwrap_or("");
+    if content_type.split(';').next().map(str::trim) != Some(JSON) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as Content-Type: application/json",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(err) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("not a GraphQL request: {err}"),
+            );
+        }
+    };
+    execute(&state, &headers, media, request).await
+}
+
+/// GET serves GraphiQL to a browser and executes queries (never mutations) for everyone else.
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .unwrap_or("");
+    if accept.contains("text/html") && uri.query().is_none() {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Qingdan 清单")
+                .finish(),
+        )
+        .into_response();
+    }
+    let Some(media) = MediaType::negotiate(&headers) else {
+        return refuse(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "accept application/json or application/graphql-response+json",
+        );
+    };
+    let request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
+        Ok(request) => request,
+        Err(err) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
+    };
+    if is_mutation(&request) {
+        return refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "mutations are sent with POST",
+        );
+    }
+    execute(&state, &headers, media, request).await
+}
+
+/// True when the operation the request names (or its only one) is a mutation.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    document.operations.iter().any(|(name, operation)| {
+        let selected = match (&request.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted == name.as_str(),
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        selected && operation.node.ty == OperationType::Mutation
+    })
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: MediaType,
+    request: async_graphql::Request,
+) -> Response {
+    let viewer = match state.viewer(headers) {
+        Ok(viewer) => viewer,
+        Err(err) => return unauthenticated(err),
+    };
+    let request = graphql::prepare(request, &state.db, &state.clock).data(viewer);
+    let response = state.schema.execute(request).await;
+    // A request error (unparsable, invalid, bad variables) never started executing: its
+    // errors have no path and there is no data.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let (status, body) = if media == MediaType::GraphqlResponse && request_error {
+        (
+            StatusCode::BAD_REQUEST,
+            json!({ "errors": response.errors }),
+        )
+    } else {
+        (
+            StatusCode::OK,
+            serde_json::to_value(&response).unwrap_or_else(|_| json!({ "data": null })),
+        )
+    };
+    let mut http = (status, axum::Json(body)).into_response();
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    http
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<MediaType> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, value.parse().unwrap());
+        MediaType::negotiate(&headers)
+    }
+
+    #[test]
+    fn negotiate__follows_accept() {
+        assert!(
+            accept("application/graphql-response+json, application/json;q=0.9")
+                == Some(MediaType::GraphqlResponse)
+        );
+        assert!(accept("application/json") == Some(MediaType::Json));
+        assert!(accept("*/*") == Some(MediaType::Json));
+        assert!(MediaType::negotiate(&HeaderMap::new()) == Some(MediaType::Json));
+        assert!(accept("text/plain").is_none());
+    }
+
+    #[test]
+    fn is_mutation__by_operation_name() {
+        let request = async_graphql::Request::new("query A { __typename } mutation B { x }");
+        assert!(is_mutation(&request));
+        let mut named = async_graphql::Request::new("query A { __typename } mutation B { x }");
+        named.operation_name = Some("A".to_owned());
+        assert!(!is_mutation(&named));
+        assert!(is_mutation(&async_graphql::Request::new("mutation { x }")));
+        assert!(!is_mutation(&async_graphql::Request::new(
+            "{ departments { totalCount } }"
+        )));
+    }
+}
