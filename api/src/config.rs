@@ -27,6 +27,72 @@ pub struct Config {
     pub seed_on_empty: bool,
     /// How bearer tokens are verified.
     pub jwt: JwtKey,
+    /// What one request may ask of the server.
+    pub limits: Limits,
+}
+
+/// Bounds on one request. Each is set by the environment variable named in its comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// `QINGDAN_MAX_BODY_BYTES`: largest request body; larger ones answer 413 before parsing.
+    pub max_body_bytes: usize,
+    /// `QINGDAN_MAX_DEPTH`: deepest selection nesting (GraphiQL's introspection needs 13).
+    pub max_depth: usize,
+    /// `QINGDAN_MAX_COMPLEXITY`: fields a query may select, where a connection's `first`
+    /// or `last` multiplies the cost of what is under it.
+    pub max_complexity: usize,
+    /// `QINGDAN_REQUEST_TIMEOUT_MS`: longest a request may run before it is abandoned.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            max_depth: 15,
+            max_complexity: 5_000,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+) -> anyhow::Result<T> {
+    match lookup(key) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse()
+            .ok()
+            .with_context(|| format!("{key} must be a whole number, not {text:?}")),
+    }
+}
+
+impl Limits {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let default = Self::default();
+        let limits = Self {
+            max_body_bytes: number(lookup, "QINGDAN_MAX_BODY_BYTES", default.max_body_bytes)?,
+            max_depth: number(lookup, "QINGDAN_MAX_DEPTH", default.max_depth)?,
+            max_complexity: number(lookup, "QINGDAN_MAX_COMPLEXITY", default.max_complexity)?,
+            request_timeout_ms: number(
+                lookup,
+                "QINGDAN_REQUEST_TIMEOUT_MS",
+                default.request_timeout_ms,
+            )?,
+        };
+        if limits.max_body_bytes == 0
+            || limits.max_depth == 0
+            || limits.max_complexity == 0
+            || limits.request_timeout_ms == 0
+        {
+            bail!("limits must be positive");
+        }
+        Ok(limits)
+    }
 }
 
 /// `QINGDAN_JWT_SECRET` (HS256) or `QINGDAN_JWT_PUBLIC_KEY` (PEM, with `QINGDAN_JWT_ALGORITHM`
@@ -97,12 +163,14 @@ impl Config {
         let jwt = jwt_key(&lookup, environment)?;
         jwt.verifier()
             .context("the configured JWT key cannot be used")?;
+        let limits = Limits::from_lookup(&lookup)?;
         Ok(Self {
             database_url,
             listen_addr,
             environment,
             seed_on_empty,
             jwt,
+            limits,
         })
     }
 }
@@ -198,6 +266,20 @@ mod tests {
         assert!(
             matches!(config(&[]).unwrap().jwt, JwtKey::Secret(s) if s == crate::auth::DEV_SECRET)
         );
+    }
+
+    #[test]
+    fn limits__defaults_and_overrides() {
+        assert_eq!(config(&[]).unwrap().limits, Limits::default());
+        let limits = config(&[
+            ("QINGDAN_MAX_DEPTH", "8"),
+            ("QINGDAN_MAX_BODY_BYTES", "1024"),
+        ])
+        .unwrap()
+        .limits;
+        assert_eq!((limits.max_depth, limits.max_body_bytes), (8, 1024));
+        assert!(config(&[("QINGDAN_MAX_DEPTH", "deep")]).is_err());
+        assert!(config(&[("QINGDAN_MAX_COMPLEXITY", "0")]).is_err());
     }
 
     #[test]

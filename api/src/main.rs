@@ -61,7 +61,8 @@ async fn run(args: &[&str]) -> anyhow::Result<()> {
         }
         ["healthcheck"] => healthcheck().await,
         ["generate", scale] => {
-            let scale = import::generate::Scale::parse(scale).context("SCALE is anhua, county or province")?;
+            let scale = import::generate::Scale::parse(scale)
+                .context("SCALE is anhua, county or province")?;
             let config = Config::from_env()?;
             let (db, _) = prepare_database(&config).await?;
             let lists = import::generate::generate(&db, scale).await?;
@@ -83,7 +84,12 @@ async fn serve() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", config.listen_addr))?;
     tracing::info!(addr = %config.listen_addr, "listening; GraphiQL at http://{}/graphql", config.listen_addr);
-    let state = http::AppState::new(db, config.jwt.verifier()?, Arc::new(SystemClock));
+    let state = http::AppState::new(
+        db,
+        config.jwt.verifier()?,
+        Arc::new(SystemClock),
+        config.limits,
+    );
     axum::serve(listener, http::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

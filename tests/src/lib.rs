@@ -45,21 +45,39 @@ impl TestApp {
     /// A second server process-alike on the same database as `other`: its own pool, loaders
     /// and response cache, as another replica behind a load balancer would have.
     pub async fn spawn_beside(other: &TestApp) -> Self {
-        Self::start_on(other.database_url.clone(), true, None).await
+        Self::start_on(other.database_url.clone(), true, None, Default::default()).await
+    }
+
+    /// A server with the Anhua list and the given request limits.
+    pub async fn spawn_with_limits(limits: qingdan::config::Limits) -> Self {
+        let database = TestDatabase::create().await;
+        Self::start_on(database.url.clone(), true, Some(database), limits).await
     }
 
     async fn start(seed: bool) -> Self {
         let database = TestDatabase::create().await;
-        Self::start_on(database.url.clone(), seed, Some(database)).await
+        Self::start_on(
+            database.url.clone(),
+            seed,
+            Some(database),
+            Default::default(),
+        )
+        .await
     }
 
-    async fn start_on(database_url: String, seed: bool, database: Option<TestDatabase>) -> Self {
+    async fn start_on(
+        database_url: String,
+        seed: bool,
+        database: Option<TestDatabase>,
+        limits: qingdan::config::Limits,
+    ) -> Self {
         let config = Config {
             database_url: database_url.clone(),
             listen_addr: "127.0.0.1:0".parse().unwrap(),
             environment: qingdan::config::Environment::Development,
             seed_on_empty: seed,
             jwt: qingdan::config::JwtKey::Secret(qingdan::auth::DEV_SECRET.to_owned()),
+            limits,
         };
         let (db, statements) = qingdan::prepare_database(&config)
             .await
@@ -70,7 +88,7 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let clock = Arc::new(ManualClock::default());
         let verifier = config.jwt.verifier().unwrap();
-        let state = http::AppState::new(db.clone(), verifier.clone(), clock.clone());
+        let state = http::AppState::new(db.clone(), verifier.clone(), clock.clone(), config.limits);
         let router = http::router(state);
         tokio::spawn(async move { axum::serve(listener, router).await });
         Self {

@@ -78,6 +78,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The append-only audit log, oldest first (ADMIN) — 审计日志.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -201,6 +201,7 @@ pub struct BoundaryQuery;
 #[Object]
 impl BoundaryQuery {
     /// Boundary matters with other departments — 与相关部门的职责边界.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn boundary_matters(
         &self,
         ctx: &Context<'_>,

@@ -130,6 +130,7 @@ pub struct DepartmentQuery;
 #[Object]
 impl DepartmentQuery {
     /// Departments and units — 部门列表, in published order.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn departments(
         &self,
         ctx: &Context<'_>,

@@ -100,6 +100,7 @@ pub struct DutyQuery;
 #[Object]
 impl DutyQuery {
     /// Main duties — 主要职责列表, in published order.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn duties(
         &self,
         ctx: &Context<'_>,

@@ -49,8 +49,27 @@ pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySu
         .register_output_type::<node::Node>()
 }
 
-pub fn schema(db: DatabaseConnection, clock: SharedClock) -> AppSchema {
-    schema_builder().data(db).data(clock).finish()
+pub fn schema(
+    db: DatabaseConnection,
+    clock: SharedClock,
+    limits: &crate::config::Limits,
+) -> AppSchema {
+    schema_builder()
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        // Fragments spread into themselves are refused by validation; this bounds the rest.
+        .limit_recursive_depth(32)
+        .limit_directives(4)
+        .data(db)
+        .data(clock)
+        .finish()
+}
+
+/// The cost of a connection: its page size times the cost of each node (a missing or
+/// negative size is refused by the resolver; it costs one here).
+pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let size = first.or(last).unwrap_or(1).clamp(1, pagination::MAX_PAGE) as usize;
+    size.saturating_mul(child).saturating_add(1)
 }
 
 /// The SDL the server serves, sorted so the committed `schema.graphql` diffs cleanly.

@@ -71,6 +71,7 @@ pub struct ServiceQuery;
 #[Object]
 impl ServiceQuery {
     /// Public services — 公共服务事项, in published order.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn public_services(
         &self,
         ctx: &Context<'_>,

@@ -5,7 +5,7 @@
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::{
-    body::Bytes,
+    body::Body,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{Html, IntoResponse, Response},
@@ -80,7 +80,26 @@ fn unauthenticated(err: ApiError) -> Response {
     response
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let limit = state.limits.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    // Refused from the declared length before reading a byte, or while reading.
+    let too_large = || {
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "LIMIT_EXCEEDED",
+            &format!("request body over {limit} bytes"),
+        )
+    };
+    if declared.is_some_and(|length| length > limit) {
+        return too_large();
+    }
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return too_large();
+    };
     let Some(media) = MediaType::negotiate(&headers) else {
         return refuse(
             StatusCode::NOT_ACCEPTABLE,
@@ -175,7 +194,17 @@ async fn execute(
         Err(err) => return unauthenticated(err),
     };
     let request = graphql::prepare(request, &state.db, &state.clock).data(viewer);
-    let response = state.schema.execute(request).await;
+    let timeout = std::time::Duration::from_millis(state.limits.request_timeout_ms);
+    let Ok(response) = tokio::time::timeout(timeout, state.schema.execute(request)).await else {
+        // Dropping the execution rolls back any transaction it had open.
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TIMEOUT",
+            "the request took too long and was abandoned",
+        );
+    };
+    let mut response = response;
+    fill_codes(&mut response.errors);
     // A request error (unparsable, invalid, bad variables) never started executing: its
     // errors have no path and there is no data.
     let request_error = response.data == async_graphql::Value::Null
@@ -196,6 +225,28 @@ async fn execute(
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http
+}
+
+/// Gives every error a stable `extensions.code`: the framework's own (parse, validation,
+/// limits) come without one.
+fn fill_codes(errors: &mut [async_graphql::ServerError]) {
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_some() {
+            continue;
+        }
+        let limit = ["too deep", "too complex", "directives", "recursive"]
+            .iter()
+            .any(|m| error.message.contains(m));
+        let code = if limit {
+            "LIMIT_EXCEEDED"
+        } else if error.path.is_empty() {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "INTERNAL"
+        };
+        extensions.set("code", code);
+    }
 }
 
 #[cfg(test)]

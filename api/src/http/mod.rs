@@ -24,17 +24,24 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub verifier: Verifier,
     pub clock: SharedClock,
-    /// Answers to anonymous reads, while the data is unchanged.
+    pub limits: crate::config::Limits,
+    /// Answers to reads, while the data is unchanged.
     pub cache: std::sync::Arc<crate::cache::ResponseCache>,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, verifier: Verifier, clock: SharedClock) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        verifier: Verifier,
+        clock: SharedClock,
+        limits: crate::config::Limits,
+    ) -> Self {
         let cache = std::sync::Arc::new(crate::cache::ResponseCache::new(
             crate::cache::DEFAULT_MAX_BYTES,
         ));
         Self {
-            schema: crate::graphql::schema(db.clone(), clock.clone()),
+            schema: crate::graphql::schema(db.clone(), clock.clone(), &limits),
+            limits,
             db,
             verifier,
             clock,

@@ -5,6 +5,7 @@ mod cache;
 mod dataloader;
 mod http;
 mod import;
+mod limits;
 mod pagination;
 mod reads;
 mod schema;

@@ -112,6 +112,7 @@ pub struct SupervisionQuery;
 #[Object]
 impl SupervisionQuery {
     /// Inspections (SUPERVISOR, ADMIN; a UNIT sees its own) — 监督检查列表.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
     async fn inspections(
         &self,
         ctx: &Context<'_>,
@@ -138,6 +139,7 @@ impl SupervisionQuery {
     }
 
     /// Supervision documents (SUPERVISOR, ADMIN; a UNIT sees those addressed to it) — 监督文书列表.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
     async fn supervision_documents(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,116 @@
+//! Each limit refuses just past its bound and accepts just below it, with a coded error.
+
+use qingdan::config::Limits;
+use qingdan_tests::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn depth__refused_one_level_past_the_limit() {
+    // Given a server that allows a depth of 4
+    let app = TestApp::spawn_with_limits(Limits {
+        max_depth: 4,
+        ..Limits::default()
+    })
+    .await;
+    // A query 4 deep is answered
+    app.gql(
+        "{ departments(first: 1) { nodes { parent { name } } } }",
+        json!({}),
+    )
+    .await;
+    // One level deeper is refused
+    let code = app
+        .gql_error_code(
+            "{ departments(first: 1) { nodes { parent { parent { name } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, "LIMIT_EXCEEDED");
+}
+
+#[tokio::test]
+async fn complexity__first_multiplies_the_cost_under_it() {
+    // Each node costs 4 (nodes, id, name, kind) and the connection 1: 30 nodes cost 121
+    let app = TestApp::spawn_with_limits(Limits {
+        max_complexity: 121,
+        ..Limits::default()
+    })
+    .await;
+    app.gql(
+        "{ departments(first: 30) { nodes { id name kind } } }",
+        json!({}),
+    )
+    .await;
+    let past = "{ departments(first: 31) { nodes { id name kind } } }";
+    assert_eq!(app.gql_error_code(past, json!({})).await, "LIMIT_EXCEEDED");
+    // The same page with one field fewer per node fits again
+    app.gql(
+        "{ departments(first: 31) { nodes { id name } } }",
+        json!({}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn body__refused_past_its_size_before_parsing() {
+    let app = TestApp::spawn_with_limits(Limits {
+        max_body_bytes: 1_000,
+        ..Limits::default()
+    })
+    .await;
+    let padded = |size: usize| {
+        let query = "{ departments(first: 1) { totalCount } }";
+        let body = json!({ "query": query, "variables": { "pad": "" } }).to_string();
+        let pad = "清".repeat((size - body.len()) / 3);
+        json!({ "query": query, "variables": { "pad": pad } }).to_string()
+    };
+    let send = |body: String| {
+        app.client
+            .post(format!("{}/graphql", app.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let small = padded(990);
+    assert!(small.len() <= 1_000);
+    assert_eq!(send(small).await.unwrap().status(), 200);
+    let large = padded(1_010);
+    assert!(large.len() > 1_000);
+    let response = send(large).await.unwrap();
+    assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
+}
+
+#[tokio::test]
+async fn introspection__graphiql_query_passes_the_default_limits() {
+    let app = TestApp::spawn().await;
+    let query = async_graphql_introspection_query();
+    let data = app.gql(&query, json!({})).await;
+    assert!(data["__schema"]["types"].as_array().unwrap().len() > 50);
+}
+
+/// The introspection query GraphiQL sends (graphql-js `getIntrospectionQuery`).
+fn async_graphql_introspection_query() -> String {
+    r#"query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}"#
+    .to_owned()
+}
