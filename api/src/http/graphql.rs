@@ -238,8 +238,14 @@ fn fill_codes(errors: &mut [async_graphql::ServerError]) {
         let limit = ["too deep", "too complex", "directives", "recursive"]
             .iter()
             .any(|m| error.message.contains(m));
+        // An argument literal the scalar cannot hold (an Int past 32 bits) fails while the
+        // field executes, but it is the client's input at fault.
+        let bad_input = error.message.starts_with("Failed to parse")
+            || error.message.starts_with("Invalid value for argument");
         let code = if limit {
             "LIMIT_EXCEEDED"
+        } else if bad_input {
+            "BAD_USER_INPUT"
         } else if error.path.is_empty() {
             "GRAPHQL_VALIDATION_FAILED"
         } else {

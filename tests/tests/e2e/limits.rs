@@ -114,3 +114,15 @@ fragment TypeRef on __Type {
 }"#
     .to_owned()
 }
+
+#[tokio::test]
+async fn int_argument__past_32_bits_is_bad_input_not_internal() {
+    let app = TestApp::spawn().await;
+    let code = app
+        .gql_error_code(
+            "{ departments(first: 9999999999) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+}
