@@ -162,9 +162,23 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         header_text(&request, header::ACCEPT),
         header_text(&request, header::CONTENT_TYPE)
     );
+    // Only bodies of a declared, modest length are looked at; the rest go through unread, to
+    // the handler that enforces the configured body limit.
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let small = match *request.method() {
+        Method::GET => true,
+        _ => declared.is_some_and(|length| length <= MAX_CACHED_REQUEST),
+    };
+    if !small {
+        return next.run(request).await;
+    }
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_CACHED_REQUEST).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        return StatusCode::BAD_REQUEST.into_response();
     };
     let mut key = body.to_vec();
     if let Some(query) = parts.uri.query() {

@@ -126,3 +126,25 @@ async fn int_argument__past_32_bits_is_bad_input_not_internal() {
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn body__the_default_limit_admits_bodies_larger_than_the_cache_reads() {
+    // Given the default limit (256 KiB), a 100 KiB request is executed, not refused
+    let app = TestApp::spawn().await;
+    let pad = "x".repeat(100 * 1024);
+    let body =
+        json!({ "query": "{ departments(first: 1) { totalCount } }", "variables": { "pad": pad } });
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["data"]["departments"]["totalCount"].as_u64().unwrap() > 0,
+        "{body}"
+    );
+}
