@@ -1,6 +1,6 @@
-//! A cache of whole responses to reads. The published list changes rarely and every write
-//! appends to the audit log in its own transaction, so the newest audit event id is a version
-//! of all data: a response is served from the cache only while that version is unchanged.
+//! A cache of whole responses to reads. The published list changes rarely, and every write
+//! counts itself in a version row in its own transaction (`audit::record`): a response is
+//! served from the cache only while that version is unchanged.
 //! Each process checks it on every request (one indexed read), so a write made through any
 //! process is seen by the next request on every process.
 //!
@@ -21,24 +21,18 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use entity::audit_event;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
+use entity::data_version;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
-/// The data version: the id of the newest audit event (0 before any write).
-pub async fn data_version(db: &impl ConnectionTrait) -> Result<i32, DbErr> {
-    let newest = audit_event::Entity::find()
-        .select_only()
-        .column(audit_event::Column::Id)
-        .order_by_desc(audit_event::Column::Id)
-        .limit(1)
-        .into_tuple::<i32>()
-        .one(db)
-        .await?;
-    Ok(newest.unwrap_or(0))
+/// The data version: how many writes have committed. Every write counts itself through
+/// `audit::record`, in its own transaction.
+pub async fn data_version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let row = data_version::Entity::find_by_id(1).one(db).await?;
+    Ok(row.map_or(0, |row| row.version))
 }
 
 struct Entry {
-    version: i32,
+    version: i64,
     /// The whole request (variant and body), compared on a hit so a hash collision cannot
     /// serve another request's answer.
     request: Vec<u8>,
@@ -77,7 +71,7 @@ impl ResponseCache {
 
     /// The cached response to `body` (sent as `variant`, e.g. the negotiated content type),
     /// if it was computed at data `version`.
-    pub fn get(&self, version: i32, variant: &str, body: &[u8]) -> Option<Cached> {
+    pub fn get(&self, version: i64, variant: &str, body: &[u8]) -> Option<Cached> {
         let (hash, request) = Self::key(variant, body);
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = entries.get(&hash)?;
@@ -85,7 +79,7 @@ impl ResponseCache {
     }
 
     /// Keeps `response` for `body` at data `version`.
-    pub fn put(&self, version: i32, variant: &str, body: &[u8], response: Cached) {
+    pub fn put(&self, version: i64, variant: &str, body: &[u8], response: Cached) {
         let (hash, request) = Self::key(variant, body);
         let size = request.len() + response.0.len();
         if size > self.max_bytes / 4 {

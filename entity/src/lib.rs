@@ -8,6 +8,7 @@ pub mod audit_event;
 pub mod boundary_case;
 pub mod boundary_matter;
 pub mod calendar_day;
+pub mod data_version;
 pub mod department;
 pub mod department_alias;
 pub mod division;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261128_000001_list;
 mod m20261128_000002_supervision;
+mod m20261128_000003_data_version;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_list::Migration),
             Box::new(m20261128_000002_supervision::Migration),
+            Box::new(m20261128_000003_data_version::Migration),
         ]
     }
 }

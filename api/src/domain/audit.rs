@@ -1,8 +1,10 @@
 //! The append-only audit log: every write records who did what, with the data before and
-//! after, inside the write's own transaction. Nothing in the API edits or deletes it.
+//! after, inside the write's own transaction. Nothing in the API edits or deletes it. The same
+//! call counts the write in the data version the response cache checks.
 
 use chrono::{DateTime, Utc};
-use entity::audit_event;
+use entity::{audit_event, data_version};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use serde_json::Value;
 
@@ -15,11 +17,19 @@ pub struct Entry<'a> {
     pub after: Option<Value>,
 }
 
+/// Appends `entry` and counts the write in the data version (see `cache`), in `txn`.
 pub async fn record(
     txn: &impl ConnectionTrait,
     at: DateTime<Utc>,
     entry: Entry<'_>,
 ) -> Result<(), DbErr> {
+    data_version::Entity::update_many()
+        .col_expr(
+            data_version::Column::Version,
+            Expr::col(data_version::Column::Version).add(1),
+        )
+        .exec(txn)
+        .await?;
     audit_event::Entity::insert(audit_event::ActiveModel {
         at: Set(at),
         actor: Set(entry.actor.to_owned()),
