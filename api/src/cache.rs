@@ -45,6 +45,9 @@ pub type Cached = (Bytes, Option<HeaderValue>);
 /// Responses by request, for one data version at a time.
 pub struct ResponseCache {
     entries: Mutex<HashMap<u64, Entry>>,
+    /// One lock per request being answered: after a write, the many callers of a popular read
+    /// wait for the first one's answer instead of all computing it at once.
+    computing: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
     /// Bound on the bytes held (requests and responses); past it the cache starts over.
     max_bytes: usize,
     held: Mutex<usize>,
@@ -54,9 +57,19 @@ impl ResponseCache {
     pub fn new(max_bytes: usize) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
+            computing: Mutex::new(HashMap::new()),
             max_bytes,
             held: Mutex::new(0),
         }
+    }
+
+    /// The lock that callers of the same request share while one of them computes it.
+    fn computing_lock(&self, variant: &str, body: &[u8]) -> Arc<tokio::sync::Mutex<()>> {
+        let (hash, _) = Self::key(variant, body);
+        let mut computing = self.computing.lock().unwrap_or_else(|e| e.into_inner());
+        // Locks nobody holds or waits for are dropped, so the map stays small.
+        computing.retain(|_, lock| Arc::strong_count(lock) > 1);
+        computing.entry(hash).or_default().clone()
     }
 
     fn key(variant: &str, body: &[u8]) -> (u64, Vec<u8>) {
@@ -185,6 +198,16 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
     if let Some(cached) = state.cache.get(version, &variant, &key) {
         return cached_response(cached.0, cached.1);
     }
+    let lock = state.cache.computing_lock(&variant, &key);
+    // A caller waits a while for the first one's answer, not forever: if that one is slow or
+    // fails, the rest compute their own rather than queue behind each other.
+    let _computing = tokio::time::timeout(std::time::Duration::from_secs(2), lock.lock())
+        .await
+        .ok();
+    // Whoever held the lock before us may have just answered the same request.
+    if let Some(cached) = state.cache.get(version, &variant, &key) {
+        return cached_response(cached.0, cached.1);
+    }
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     if response.status() != StatusCode::OK {
         return response;
@@ -260,6 +283,22 @@ mod tests {
             "another content type"
         );
         assert_eq!(cache.get(7, "json", b"{}"), None);
+    }
+
+    #[tokio::test]
+    async fn computing_lock__is_shared_by_the_same_request_only() {
+        let cache = ResponseCache::new(1 << 20);
+        let first = cache.computing_lock("json", b"a");
+        let same = cache.computing_lock("json", b"a");
+        assert!(Arc::ptr_eq(&first, &same));
+        assert!(!Arc::ptr_eq(&first, &cache.computing_lock("json", b"b")));
+        let guard = first.lock().await;
+        assert!(same.try_lock().is_err(), "a second caller waits");
+        drop(guard);
+        drop((first, same));
+        // Nobody holds it: the next call starts afresh and the map forgot the old lock
+        let _fresh = cache.computing_lock("json", b"c");
+        assert_eq!(cache.computing.lock().unwrap().len(), 1);
     }
 
     #[test]
