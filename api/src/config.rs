@@ -43,6 +43,11 @@ pub struct Limits {
     pub max_complexity: usize,
     /// `QINGDAN_REQUEST_TIMEOUT_MS`: longest a request may run before it is abandoned.
     pub request_timeout_ms: u64,
+    /// `QINGDAN_MAX_TOKENS`: lexical tokens a query document may hold, counted before it is
+    /// parsed (GraphiQL's introspection query holds about 300).
+    pub max_tokens: usize,
+    /// `QINGDAN_MAX_ALIASES`: aliased fields a query document may hold.
+    pub max_aliases: usize,
 }
 
 impl Default for Limits {
@@ -52,6 +57,8 @@ impl Default for Limits {
             max_depth: 15,
             max_complexity: 5_000,
             request_timeout_ms: 10_000,
+            max_tokens: 5_000,
+            max_aliases: 50,
         }
     }
 }
@@ -83,11 +90,14 @@ impl Limits {
                 "QINGDAN_REQUEST_TIMEOUT_MS",
                 default.request_timeout_ms,
             )?,
+            max_tokens: number(lookup, "QINGDAN_MAX_TOKENS", default.max_tokens)?,
+            max_aliases: number(lookup, "QINGDAN_MAX_ALIASES", default.max_aliases)?,
         };
         if limits.max_body_bytes == 0
             || limits.max_depth == 0
             || limits.max_complexity == 0
             || limits.request_timeout_ms == 0
+            || limits.max_tokens == 0
         {
             bail!("limits must be positive");
         }
@@ -280,6 +290,12 @@ mod tests {
         assert_eq!((limits.max_depth, limits.max_body_bytes), (8, 1024));
         assert!(config(&[("QINGDAN_MAX_DEPTH", "deep")]).is_err());
         assert!(config(&[("QINGDAN_MAX_COMPLEXITY", "0")]).is_err());
+        let limits = config(&[("QINGDAN_MAX_TOKENS", "300"), ("QINGDAN_MAX_ALIASES", "0")])
+            .unwrap()
+            .limits;
+        assert_eq!((limits.max_tokens, limits.max_aliases), (300, 0));
+        assert!(config(&[("QINGDAN_MAX_TOKENS", "0")]).is_err());
+        assert!(config(&[("QINGDAN_MAX_ALIASES", "-1")]).is_err());
     }
 
     #[test]

@@ -189,6 +189,9 @@ async fn execute(
     media: MediaType,
     request: async_graphql::Request,
 ) -> Response {
+    if let Some(refusal) = over_limits(state, media, &request) {
+        return refusal;
+    }
     let viewer = match state.viewer(headers) {
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(err),
@@ -225,6 +228,40 @@ async fn execute(
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http
+}
+
+/// The token cap (before parsing) and the alias cap, refused as request errors: 400 under
+/// `application/graphql-response+json`, 200 under `application/json`, code `LIMIT_EXCEEDED`.
+fn over_limits(
+    state: &AppState,
+    media: MediaType,
+    request: &async_graphql::Request,
+) -> Option<Response> {
+    let limits = &state.limits;
+    let message =
+        if super::limits::count_tokens(&request.query, limits.max_tokens) > limits.max_tokens {
+            format!("the query holds more than {} tokens", limits.max_tokens)
+        } else {
+            // An unparsable query is left to the schema, which reports where it fails.
+            let document = async_graphql::parser::parse_query(&request.query).ok()?;
+            let aliases = super::limits::count_aliases(&document);
+            if aliases <= limits.max_aliases {
+                return None;
+            }
+            format!(
+                "the query uses {aliases} aliases, more than {}",
+                limits.max_aliases
+            )
+        };
+    let status = match media {
+        MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
+    };
+    let mut response = refuse(status, "LIMIT_EXCEEDED", &message);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    Some(response)
 }
 
 /// Gives every error a stable `extensions.code`: the framework's own (parse, validation,

@@ -1,6 +1,9 @@
-//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz`.
+//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz`; every response
+//! carries a request id and the security headers (`headers`).
 
 mod graphql;
+mod headers;
+mod limits;
 
 use axum::{
     Router,
@@ -76,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .with_state(state)
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(headers::middleware))
 }
 
 /// Ready when the database answers.

@@ -148,3 +148,63 @@ async fn body__the_default_limit_admits_bodies_larger_than_the_cache_reads() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn tokens__refused_one_past_the_cap_before_parsing() {
+    // Given a server that allows 11 tokens
+    let app = TestApp::spawn_with_limits(Limits {
+        max_tokens: 11,
+        ..Limits::default()
+    })
+    .await;
+    // When a query of 11 tokens is sent: { departments ( first : 1 ) { totalCount } }
+    let data = app
+        .gql("{ departments(first: 1) { totalCount } }", json!({}))
+        .await;
+    // Then it is answered
+    assert!(data["departments"]["totalCount"].as_u64().unwrap() > 0);
+    // When the query holds one token more, Then it is refused with a coded error
+    let code = app
+        .gql_error_code(
+            "{ departments(first: 1) { totalCount } __typename }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, "LIMIT_EXCEEDED");
+    // And an unparsable query past the cap is refused by the cap, before the parser sees it
+    let body = app.post(&"{ ".repeat(12), json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn aliases__refused_one_past_the_cap_counting_fragment_spreads() {
+    // Given a server that allows 2 aliases
+    let app = TestApp::spawn_with_limits(Limits {
+        max_aliases: 2,
+        ..Limits::default()
+    })
+    .await;
+    // When a query uses 2 aliases, Then it is answered
+    let data = app
+        .gql(
+            "{ a: departments(first: 1) { totalCount } b: departments(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["a"], data["b"]);
+    // When a third alias is added, Then it is refused with a coded error
+    let three = "{ a: departments(first: 1) { totalCount } b: departments(first: 1) { totalCount } \
+                 c: departments(first: 1) { totalCount } }";
+    assert_eq!(app.gql_error_code(three, json!({})).await, "LIMIT_EXCEEDED");
+    // When one aliased fragment is spread three times, Then each spread counts
+    let spread = "{ ...F ... on Query { ...F } x: departments(first: 1) { ...G } } \
+                  fragment F on Query { n: departments(first: 1) { totalCount } } \
+                  fragment G on DepartmentConnection { totalCount }";
+    assert_eq!(
+        app.gql_error_code(spread, json!({})).await,
+        "LIMIT_EXCEEDED"
+    );
+}

@@ -6,6 +6,7 @@ mod dataloader;
 mod http;
 mod import;
 mod limits;
+mod operations;
 mod pagination;
 mod reads;
 mod schema;
