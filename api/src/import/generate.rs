@@ -4,7 +4,9 @@
 
 use chrono::{Days, NaiveDate, Utc};
 use entity::{department, finding, inspection, inspector};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 
 use super::format::*;
 use super::{LoadError, load};
@@ -48,24 +50,85 @@ const DIVISIONS_PER_MATTER: usize = 5;
 pub const INSPECTIONS_PER_COUNTY: usize = 2_000;
 
 const OFFICES: [&str; 40] = [
-    "公安局", "教育局", "民政局", "司法局", "财政局", "人力资源和社会保障局", "自然资源局", "生态环境局",
-    "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "商务局", "文化旅游广电体育局", "卫生健康局",
-    "退役军人事务局", "应急管理局", "审计局", "市场监督管理局", "统计局", "林业局", "医疗保障局", "城市管理局",
-    "行政审批服务局", "信访局", "扶贫开发办公室", "发展和改革局", "工业和信息化局", "科学技术局", "民族宗教事务局",
-    "档案局", "粮食局", "供销合作社", "气象局", "消防救援大队", "税务局", "自来水公司", "供电公司", "邮政局", "烟草专卖局",
+    "公安局",
+    "教育局",
+    "民政局",
+    "司法局",
+    "财政局",
+    "人力资源和社会保障局",
+    "自然资源局",
+    "生态环境局",
+    "住房和城乡建设局",
+    "交通运输局",
+    "水利局",
+    "农业农村局",
+    "商务局",
+    "文化旅游广电体育局",
+    "卫生健康局",
+    "退役军人事务局",
+    "应急管理局",
+    "审计局",
+    "市场监督管理局",
+    "统计局",
+    "林业局",
+    "医疗保障局",
+    "城市管理局",
+    "行政审批服务局",
+    "信访局",
+    "扶贫开发办公室",
+    "发展和改革局",
+    "工业和信息化局",
+    "科学技术局",
+    "民族宗教事务局",
+    "档案局",
+    "粮食局",
+    "供销合作社",
+    "气象局",
+    "消防救援大队",
+    "税务局",
+    "自来水公司",
+    "供电公司",
+    "邮政局",
+    "烟草专卖局",
 ];
 const SUBJECTS: [&str; 16] = [
-    "户籍", "治安", "学籍", "低保", "法律援助", "预算", "土地", "排污", "房屋租赁", "道路", "河道", "耕地", "市场",
-    "文物", "食品安全", "社会保险",
+    "户籍",
+    "治安",
+    "学籍",
+    "低保",
+    "法律援助",
+    "预算",
+    "土地",
+    "排污",
+    "房屋租赁",
+    "道路",
+    "河道",
+    "耕地",
+    "市场",
+    "文物",
+    "食品安全",
+    "社会保险",
 ];
-const ACTIONS: [&str; 8] = ["登记", "审批", "监督检查", "统计", "宣传", "投诉处理", "应急处置", "信息公开"];
+const ACTIONS: [&str; 8] = [
+    "登记",
+    "审批",
+    "监督检查",
+    "统计",
+    "宣传",
+    "投诉处理",
+    "应急处置",
+    "信息公开",
+];
 
 /// A small linear congruential generator: the same seed gives the same county everywhere.
 struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> usize {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) as usize
     }
 
@@ -91,7 +154,11 @@ pub fn department_list(county: u32, office: usize) -> ListFile {
             name: department_name(county, i),
             kind: DepartmentKind::Department,
             parent: None,
-            aliases: vec![format!("{}{}", county_name(county).trim_start_matches("模拟"), OFFICES[i])],
+            aliases: vec![format!(
+                "{}{}",
+                county_name(county).trim_start_matches("模拟"),
+                OFFICES[i]
+            )],
         })
         .collect();
     let duties = (1..=DUTIES_PER_DEPARTMENT as i32)
@@ -100,12 +167,21 @@ pub fn department_list(county: u32, office: usize) -> ListFile {
             DutyRow {
                 seq,
                 department: owner.clone(),
-                text: format!("负责全县{subject}{}工作，组织实施有关法律、法规和政策。", rng.pick(&ACTIONS)),
+                text: format!(
+                    "负责全县{subject}{}工作，组织实施有关法律、法规和政策。",
+                    rng.pick(&ACTIONS)
+                ),
                 remark: None,
                 work_items: (1..=ITEMS_PER_DUTY as i32)
                     .map(|seq| WorkItemRow {
                         seq,
-                        text: format!("负责{}{}的{}和{}", subject, rng.pick(&SUBJECTS), rng.pick(&ACTIONS), rng.pick(&ACTIONS)),
+                        text: format!(
+                            "负责{}{}的{}和{}",
+                            subject,
+                            rng.pick(&SUBJECTS),
+                            rng.pick(&ACTIONS),
+                            rng.pick(&ACTIONS)
+                        ),
                         remark: None,
                     })
                     .collect(),
@@ -130,8 +206,16 @@ pub fn department_list(county: u32, office: usize) -> ListFile {
                             seq: j as i32 + 1,
                             published_department: name.clone(),
                             department: name,
-                            role: if j == 0 { DivisionRole::Lead } else { DivisionRole::Assist },
-                            text: format!("负责{subject}的{}，配合做好{}工作", rng.pick(&ACTIONS), rng.pick(&ACTIONS)),
+                            role: if j == 0 {
+                                DivisionRole::Lead
+                            } else {
+                                DivisionRole::Assist
+                            },
+                            text: format!(
+                                "负责{subject}的{}，配合做好{}工作",
+                                rng.pick(&ACTIONS),
+                                rng.pick(&ACTIONS)
+                            ),
                             legal_bases: vec![],
                             cases: vec![],
                         }
@@ -144,11 +228,18 @@ pub fn department_list(county: u32, office: usize) -> ListFile {
     let services = if office < 20 { 8 } else { 7 };
     let public_services = (1..=services)
         .map(|seq| {
-            let phone = format!("0737{:07}", (county as usize * 1_000 + office * 10 + seq as usize) % 10_000_000);
+            let phone = format!(
+                "0737{:07}",
+                (county as usize * 1_000 + office * 10 + seq as usize) % 10_000_000
+            );
             ServiceRow {
                 seq,
                 name: format!("{}{}服务", rng.pick(&SUBJECTS), rng.pick(&ACTIONS)),
-                content: format!("提供{}{}咨询和办理服务", rng.pick(&SUBJECTS), rng.pick(&ACTIONS)),
+                content: format!(
+                    "提供{}{}咨询和办理服务",
+                    rng.pick(&SUBJECTS),
+                    rng.pick(&ACTIONS)
+                ),
                 unit: owner.clone(),
                 published_phone: phone.clone(),
                 phone,
@@ -172,7 +263,13 @@ pub fn department_list(county: u32, office: usize) -> ListFile {
 pub async fn generate(db: &DatabaseConnection, scale: Scale) -> Result<usize, LoadError> {
     let regime = RegimeContext::by_code(db, "TERRITORIAL_ENFORCEMENT")
         .await?
-        .ok_or_else(|| super::ImportError::new("UNKNOWN_REGIME", "TERRITORIAL_ENFORCEMENT", "load the Anhua list first"))?;
+        .ok_or_else(|| {
+            super::ImportError::new(
+                "UNKNOWN_REGIME",
+                "TERRITORIAL_ENFORCEMENT",
+                "load the Anhua list first",
+            )
+        })?;
     let checklist = regime.checklist();
     let mut lists = 0;
     for county in 1..=scale.counties() {
@@ -180,7 +277,9 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale) -> Result<usize, Lo
             load(db, &department_list(county, office)).await?;
             lists += 1;
         }
-        let names: Vec<String> = (0..DEPARTMENTS_PER_COUNTY).map(|i| department_name(county, i)).collect();
+        let names: Vec<String> = (0..DEPARTMENTS_PER_COUNTY)
+            .map(|i| department_name(county, i))
+            .collect();
         let targets: Vec<i32> = department::Entity::find()
             .filter(department::Column::Name.is_in(names))
             .all(db)
@@ -213,14 +312,20 @@ async fn inspections(
                     target_department_id: Set(targets[rng.next() % targets.len()]),
                     period_start: Set(day),
                     period_end: Set(day + Days::new(3)),
-                    record: Set(format!("{}第{}次监督检查书面记录", county_name(county), chunk * 200 + i + 1)),
+                    record: Set(format!(
+                        "{}第{}次监督检查书面记录",
+                        county_name(county),
+                        chunk * 200 + i + 1
+                    )),
                     submitted_by: Set("generator".to_owned()),
                     submitted_at: Set(Utc::now()),
                     ..Default::default()
                 }
             })
             .collect();
-        let inserted = inspection::Entity::insert_many(rows).exec_with_returning_keys(&txn).await?;
+        let inserted = inspection::Entity::insert_many(rows)
+            .exec_with_returning_keys(&txn)
+            .await?;
         let mut people = Vec::new();
         let mut findings = Vec::new();
         for id in inserted {
@@ -235,7 +340,11 @@ async fn inspections(
             }
             let first = rng.next() % checklist.len();
             for k in 0..3 {
-                let outcome = if rng.next() % 5 == 0 { "NONCOMPLIANT" } else { "COMPLIANT" };
+                let outcome = if rng.next() % 5 == 0 {
+                    "NONCOMPLIANT"
+                } else {
+                    "COMPLIANT"
+                };
                 findings.push(finding::ActiveModel {
                     inspection_id: Set(id),
                     item_id: Set(checklist[(first + k) % checklist.len()]),
@@ -259,9 +368,15 @@ mod tests {
     fn department_list__is_deterministic_and_county_sized() {
         assert_eq!(department_list(3, 5), department_list(3, 5));
         assert_ne!(department_list(3, 5), department_list(4, 5));
-        let county: Vec<ListFile> = (0..DEPARTMENTS_PER_COUNTY).map(|i| department_list(1, i)).collect();
+        let county: Vec<ListFile> = (0..DEPARTMENTS_PER_COUNTY)
+            .map(|i| department_list(1, i))
+            .collect();
         let duties: usize = county.iter().map(|l| l.duties.len()).sum();
-        let items: usize = county.iter().flat_map(|l| &l.duties).map(|d| d.work_items.len()).sum();
+        let items: usize = county
+            .iter()
+            .flat_map(|l| &l.duties)
+            .map(|d| d.work_items.len())
+            .sum();
         let matters: usize = county.iter().map(|l| l.boundary_matters.len()).sum();
         let services: usize = county.iter().map(|l| l.public_services.len()).sum();
         assert_eq!((duties, items, matters, services), (400, 2_000, 50, 300));

@@ -344,18 +344,23 @@ async fn upsert_departments(
         names.extend(row.parent.as_deref());
     }
     names.extend(file.duties.iter().map(|d| d.department.as_str()));
-    names.extend(file.boundary_matters.iter().flat_map(|m| m.divisions.iter().map(|d| d.department.as_str())));
+    names.extend(
+        file.boundary_matters
+            .iter()
+            .flat_map(|m| m.divisions.iter().map(|d| d.department.as_str())),
+    );
     names.extend(file.public_services.iter().map(|s| s.unit.as_str()));
     names.sort_unstable();
     names.dedup();
     let mut ids = HashMap::new();
     for chunk in names.chunks(500) {
-        let by_name = department::Entity::find().filter(department::Column::Name.is_in(chunk.iter().copied()));
+        let by_name = department::Entity::find()
+            .filter(department::Column::Name.is_in(chunk.iter().copied()));
         for dept in by_name.all(txn).await? {
             ids.insert(dept.name, dept.id);
         }
-        let by_alias =
-            department_alias::Entity::find().filter(department_alias::Column::Alias.is_in(chunk.iter().copied()));
+        let by_alias = department_alias::Entity::find()
+            .filter(department_alias::Column::Alias.is_in(chunk.iter().copied()));
         for alias in by_alias.all(txn).await? {
             ids.insert(alias.alias, alias.department_id);
         }

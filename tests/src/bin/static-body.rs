@@ -17,11 +17,16 @@ use axum::{
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [addr, dir] = args.as_slice() else { anyhow::bail!("usage: static-body ADDR DIR") };
+    let [addr, dir] = args.as_slice() else {
+        anyhow::bail!("usage: static-body ADDR DIR")
+    };
     let mut bodies = HashMap::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        bodies.insert(entry.file_name().to_string_lossy().into_owned(), std::fs::read(entry.path())?);
+        bodies.insert(
+            entry.file_name().to_string_lossy().into_owned(),
+            std::fs::read(entry.path())?,
+        );
     }
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -31,9 +36,17 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn body(State(bodies): State<Arc<HashMap<String, Vec<u8>>>>, Path(name): Path<String>) -> impl IntoResponse {
+async fn body(
+    State(bodies): State<Arc<HashMap<String, Vec<u8>>>>,
+    Path(name): Path<String>,
+) -> impl IntoResponse {
     match bodies.get(&name) {
-        Some(bytes) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], bytes.clone()).into_response(),
+        Some(bytes) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            bytes.clone(),
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
