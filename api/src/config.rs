@@ -29,7 +29,21 @@ pub struct Config {
     pub jwt: JwtKey,
     /// What one request may ask of the server.
     pub limits: Limits,
+    /// `QINGDAN_CORS_ORIGINS`: origins (comma-separated, e.g. `https://qingdan.example.gov.cn`)
+    /// whose browser pages may call the API; empty (the default) sends no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// `QINGDAN_SHUTDOWN_SECS`: after SIGTERM or Ctrl-C, how long requests in flight may run
+    /// before the process exits anyway (default 20).
+    pub shutdown_grace: std::time::Duration,
+    /// `QINGDAN_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a database connection
+    /// before it fails with `UNAVAILABLE` (default 3000).
+    pub db_acquire_timeout: std::time::Duration,
 }
+
+/// Longest wait for a pooled database connection unless configured.
+pub const DEFAULT_DB_ACQUIRE_TIMEOUT_MS: u64 = 3_000;
+/// Grace period for requests in flight at shutdown unless configured.
+pub const DEFAULT_SHUTDOWN_SECS: u64 = 20;
 
 /// Bounds on one request. Each is set by the environment variable named in its comment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +62,15 @@ pub struct Limits {
     pub max_tokens: usize,
     /// `QINGDAN_MAX_ALIASES`: aliased fields a query document may hold.
     pub max_aliases: usize,
+    /// `QINGDAN_MAX_BATCH`: operations one POST may carry as a JSON array; 0 (the default)
+    /// refuses arrays.
+    pub max_batch: usize,
+    /// `QINGDAN_RATE_LIMIT_PER_MINUTE`: requests to `/graphql` a client (a token's subject,
+    /// else an IP address) may make per minute, sustained; 0 (the default) turns it off.
+    pub rate_limit_per_minute: u32,
+    /// `QINGDAN_RATE_LIMIT_BURST`: requests a client may make at once before the per-minute
+    /// rate applies (default: one minute's worth).
+    pub rate_limit_burst: u32,
 }
 
 impl Default for Limits {
@@ -59,6 +82,11 @@ impl Default for Limits {
             request_timeout_ms: 10_000,
             max_tokens: 5_000,
             max_aliases: 50,
+            max_batch: 0,
+            // Off unless configured: the benchmarks drive ~20,000 requests a second from one
+            // address, and behind a reverse proxy every anonymous caller shares its address.
+            rate_limit_per_minute: 0,
+            rate_limit_burst: 0,
         }
     }
 }
@@ -92,7 +120,25 @@ impl Limits {
             )?,
             max_tokens: number(lookup, "QINGDAN_MAX_TOKENS", default.max_tokens)?,
             max_aliases: number(lookup, "QINGDAN_MAX_ALIASES", default.max_aliases)?,
+            max_batch: number(lookup, "QINGDAN_MAX_BATCH", default.max_batch)?,
+            rate_limit_per_minute: number(
+                lookup,
+                "QINGDAN_RATE_LIMIT_PER_MINUTE",
+                default.rate_limit_per_minute,
+            )?,
+            rate_limit_burst: 0,
         };
+        let limits = Self {
+            rate_limit_burst: number(
+                lookup,
+                "QINGDAN_RATE_LIMIT_BURST",
+                limits.rate_limit_per_minute,
+            )?,
+            ..limits
+        };
+        if limits.rate_limit_per_minute > 0 && limits.rate_limit_burst == 0 {
+            bail!("QINGDAN_RATE_LIMIT_BURST must be positive when a rate limit is set");
+        }
         if limits.max_body_bytes == 0
             || limits.max_depth == 0
             || limits.max_complexity == 0
@@ -174,6 +220,20 @@ impl Config {
         jwt.verifier()
             .context("the configured JWT key cannot be used")?;
         let limits = Limits::from_lookup(&lookup)?;
+        let cors_origins = cors_origins(lookup("QINGDAN_CORS_ORIGINS").as_deref())?;
+        let shutdown_grace = std::time::Duration::from_secs(number(
+            &lookup,
+            "QINGDAN_SHUTDOWN_SECS",
+            DEFAULT_SHUTDOWN_SECS,
+        )?);
+        let db_acquire_timeout = std::time::Duration::from_millis(number(
+            &lookup,
+            "QINGDAN_DB_ACQUIRE_TIMEOUT_MS",
+            DEFAULT_DB_ACQUIRE_TIMEOUT_MS,
+        )?);
+        if db_acquire_timeout.is_zero() {
+            bail!("QINGDAN_DB_ACQUIRE_TIMEOUT_MS must be positive");
+        }
         Ok(Self {
             database_url,
             listen_addr,
@@ -181,8 +241,38 @@ impl Config {
             seed_on_empty,
             jwt,
             limits,
+            cors_origins,
+            shutdown_grace,
+            db_acquire_timeout,
         })
     }
+}
+
+/// Origins as browsers send them: `scheme://host[:port]`, no path, no trailing slash; a
+/// mistyped entry would silently never match, so it stops the start instead.
+fn cors_origins(list: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let mut origins = Vec::new();
+    for origin in list.unwrap_or("").split(',').map(str::trim) {
+        if origin.is_empty() {
+            continue;
+        }
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        let well_formed = rest.is_some_and(|host| {
+            !host.is_empty()
+                && host.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
+        });
+        if !well_formed {
+            bail!(
+                "QINGDAN_CORS_ORIGINS holds {origin:?}: each entry is scheme://host[:port], e.g. https://qingdan.example.gov.cn"
+            );
+        }
+        origins.push(origin.to_owned());
+    }
+    Ok(origins)
 }
 
 fn jwt_key(
@@ -296,6 +386,50 @@ mod tests {
         assert_eq!((limits.max_tokens, limits.max_aliases), (300, 0));
         assert!(config(&[("QINGDAN_MAX_TOKENS", "0")]).is_err());
         assert!(config(&[("QINGDAN_MAX_ALIASES", "-1")]).is_err());
+    }
+
+    #[test]
+    fn operations__defaults_and_overrides() {
+        let defaults = config(&[]).unwrap();
+        assert!(defaults.cors_origins.is_empty());
+        assert_eq!(defaults.shutdown_grace.as_secs(), DEFAULT_SHUTDOWN_SECS);
+        assert_eq!(
+            defaults.db_acquire_timeout.as_millis(),
+            u128::from(DEFAULT_DB_ACQUIRE_TIMEOUT_MS)
+        );
+        assert_eq!(defaults.limits.rate_limit_per_minute, 0);
+        let set = config(&[
+            (
+                "QINGDAN_CORS_ORIGINS",
+                " https://a.example.cn, http://localhost:5173 ,",
+            ),
+            ("QINGDAN_RATE_LIMIT_PER_MINUTE", "60"),
+            ("QINGDAN_MAX_BATCH", "5"),
+            ("QINGDAN_SHUTDOWN_SECS", "3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            set.cors_origins,
+            ["https://a.example.cn", "http://localhost:5173"]
+        );
+        // The burst defaults to one minute's worth
+        assert_eq!(
+            (
+                set.limits.rate_limit_per_minute,
+                set.limits.rate_limit_burst
+            ),
+            (60, 60)
+        );
+        assert_eq!(set.limits.max_batch, 5);
+        assert_eq!(set.shutdown_grace.as_secs(), 3);
+        assert!(config(&[("QINGDAN_CORS_ORIGINS", "a.example.cn")]).is_err());
+        assert!(config(&[("QINGDAN_CORS_ORIGINS", "https://a.cn/")]).is_err());
+        let no_burst = [
+            ("QINGDAN_RATE_LIMIT_PER_MINUTE", "60"),
+            ("QINGDAN_RATE_LIMIT_BURST", "0"),
+        ];
+        assert!(config(&no_burst).is_err());
+        assert!(config(&[("QINGDAN_DB_ACQUIRE_TIMEOUT_MS", "0")]).is_err());
     }
 
     #[test]

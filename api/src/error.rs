@@ -82,6 +82,9 @@ impl ApiError {
             Self::Db(err) if is_connection_failure(err) => {
                 "the database is unavailable; retry later".to_owned()
             }
+            Self::Internal(err) if chain_is_connection_failure(err) => {
+                "the database is unavailable; retry later".to_owned()
+            }
             Self::Db(_) | Self::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -94,18 +97,48 @@ impl ApiError {
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::LimitExceeded { .. } => ErrorCode::LimitExceeded,
             Self::Db(err) if is_connection_failure(err) => ErrorCode::Unavailable,
+            Self::Internal(err) if chain_is_connection_failure(err) => ErrorCode::Unavailable,
             Self::Db(_) | Self::Internal(_) => ErrorCode::Internal,
         }
     }
 }
 
 /// A database that cannot be reached is a passing condition the caller may retry,
-/// not a bug: it gets its own code.
-fn is_connection_failure(err: &sea_orm::DbErr) -> bool {
-    matches!(
-        err,
-        sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_)
-    )
+/// not a bug: it gets its own code. Besides failing to get a connection, a statement fails
+/// this way when its connection breaks under it (I/O), or when PostgreSQL ends the session
+/// (SQLSTATE class 08, connection exception, and 57P01–57P03, shutting down).
+pub fn is_connection_failure(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            match &**err {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                    code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// The database error somewhere in an error chain, if it is a connection failure: domain
+/// code may wrap one in context.
+fn chain_is_connection_failure(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<sea_orm::DbErr>()
+            .is_some_and(is_connection_failure)
+            || cause
+                .downcast_ref::<Arc<sea_orm::DbErr>>()
+                .is_some_and(|err| is_connection_failure(err))
+    })
 }
 
 impl From<ApiError> for async_graphql::Error {
@@ -165,6 +198,32 @@ mod tests {
             .1,
             "LIMIT_EXCEEDED"
         );
+    }
+
+    #[test]
+    fn mapping__an_unreachable_database_is_unavailable_not_internal() {
+        use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, sqlx};
+        let broken = || {
+            let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+            RuntimeErr::SqlxError(Arc::new(sqlx::Error::Io(io)))
+        };
+        for err in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::Conn(broken()),
+            DbErr::Query(broken()),
+            DbErr::Exec(broken()),
+        ] {
+            let (message, code) = code_of(ApiError::from(err));
+            assert_eq!(code, "UNAVAILABLE");
+            assert!(!message.contains("reset"), "{message}");
+        }
+        // Wrapped in context by domain code
+        let wrapped = anyhow::Error::new(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
+            .context("loading the checklist");
+        assert_eq!(code_of(ApiError::from(wrapped)).1, "UNAVAILABLE");
+        // A broken query is still a bug
+        let bad = DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::RowNotFound)));
+        assert_eq!(code_of(ApiError::from(bad)).1, "INTERNAL");
     }
 
     #[test]

@@ -28,7 +28,8 @@ use db::StatementCounter;
 pub async fn prepare_database(
     config: &Config,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
-    let (db, statements) = db::connect(&config.database_url).await?;
+    let (db, statements) =
+        db::connect_with(&config.database_url, config.db_acquire_timeout).await?;
     db::migrate(&db).await?;
     if config.seed_on_empty {
         import::seed_if_empty(&db).await?;

@@ -85,14 +85,21 @@ async fn serve() -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.listen_addr))?;
     tracing::info!(addr = %config.listen_addr, "listening; GraphiQL at http://{}/graphql", config.listen_addr);
     let state = http::AppState::new(
-        db,
+        db.clone(),
         config.jwt.verifier()?,
         Arc::new(SystemClock),
         config.limits,
-    );
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    )
+    .with_cors_origins(&config.cors_origins);
+    http::serve(
+        listener,
+        http::router(state),
+        shutdown_signal(),
+        config.shutdown_grace,
+    )
+    .await?;
+    db.close().await.ok();
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -175,5 +182,5 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new connections; requests in flight may finish");
 }

@@ -2,8 +2,11 @@
 //! default or PostgreSQL when `QINGDAN_TEST_DATABASE_URL` is set (one database per test).
 
 mod db;
+mod proxy;
 
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use qingdan::{
     auth::{Claims, Role, Verifier},
@@ -16,6 +19,19 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 pub use db::TestDatabase;
+pub use proxy::DbProxy;
+
+/// How a test server differs from `qingdan serve`'s defaults.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub limits: qingdan::config::Limits,
+    /// `QINGDAN_CORS_ORIGINS`.
+    pub cors_origins: Vec<String>,
+    /// `QINGDAN_SHUTDOWN_SECS` (default: the configured default).
+    pub shutdown_grace: Option<Duration>,
+    /// `QINGDAN_DB_ACQUIRE_TIMEOUT_MS` (default: the configured default).
+    pub db_acquire_timeout: Option<Duration>,
+}
 
 pub struct TestApp {
     pub url: String,
@@ -28,6 +44,12 @@ pub struct TestApp {
     verifier: Verifier,
     /// The database URL, for a second server on the same data.
     pub database_url: String,
+    /// The address the server listens on.
+    pub addr: SocketAddr,
+    /// Between the server and PostgreSQL, when started by `spawn_behind_proxy`.
+    pub proxy: Option<DbProxy>,
+    shutdown: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    server: Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
     _database: Option<TestDatabase>,
 }
 
@@ -45,13 +67,42 @@ impl TestApp {
     /// A second server process-alike on the same database as `other`: its own pool, loaders
     /// and response cache, as another replica behind a load balancer would have.
     pub async fn spawn_beside(other: &TestApp) -> Self {
-        Self::start_on(other.database_url.clone(), true, None, Default::default()).await
+        Self::start_on(
+            other.database_url.clone(),
+            true,
+            None,
+            None,
+            Options::default(),
+        )
+        .await
     }
 
     /// A server with the Anhua list and the given request limits.
     pub async fn spawn_with_limits(limits: qingdan::config::Limits) -> Self {
+        Self::spawn_with(Options {
+            limits,
+            ..Options::default()
+        })
+        .await
+    }
+
+    /// A server with the Anhua list, configured as `options` says.
+    pub async fn spawn_with(options: Options) -> Self {
         let database = TestDatabase::create().await;
-        Self::start_on(database.url.clone(), true, Some(database), limits).await
+        Self::start_on(database.url.clone(), true, Some(database), None, options).await
+    }
+
+    /// On PostgreSQL, a server with the Anhua list whose connections pass through a proxy
+    /// the test can cut (`app.proxy`); `None` on SQLite, which has no connection to cut.
+    pub async fn spawn_behind_proxy(options: Options) -> Option<Self> {
+        let database = TestDatabase::create().await;
+        if !database.url.starts_with("postgres") {
+            return None;
+        }
+        let (before, upstream, after) = proxy::split_authority(&database.url)?;
+        let proxy = DbProxy::start(upstream).await;
+        let url = format!("{before}{}{after}", proxy.addr);
+        Some(Self::start_on(url, true, Some(database), Some(proxy), options).await)
     }
 
     async fn start(seed: bool) -> Self {
@@ -60,7 +111,8 @@ impl TestApp {
             database.url.clone(),
             seed,
             Some(database),
-            Default::default(),
+            None,
+            Options::default(),
         )
         .await
     }
@@ -69,7 +121,8 @@ impl TestApp {
         database_url: String,
         seed: bool,
         database: Option<TestDatabase>,
-        limits: qingdan::config::Limits,
+        proxy: Option<DbProxy>,
+        options: Options,
     ) -> Self {
         let config = Config {
             database_url: database_url.clone(),
@@ -77,20 +130,53 @@ impl TestApp {
             environment: qingdan::config::Environment::Development,
             seed_on_empty: seed,
             jwt: qingdan::config::JwtKey::Secret(qingdan::auth::DEV_SECRET.to_owned()),
-            limits,
+            limits: options.limits,
+            cors_origins: options.cors_origins,
+            shutdown_grace: options
+                .shutdown_grace
+                .unwrap_or(Duration::from_secs(qingdan::config::DEFAULT_SHUTDOWN_SECS)),
+            db_acquire_timeout: options.db_acquire_timeout.unwrap_or(Duration::from_millis(
+                qingdan::config::DEFAULT_DB_ACQUIRE_TIMEOUT_MS,
+            )),
         };
-        let (db, statements) = qingdan::prepare_database(&config)
-            .await
-            .expect("database ready");
+        let (db, statements) = match options.db_acquire_timeout {
+            None => qingdan::prepare_database(&config)
+                .await
+                .expect("database ready"),
+            // What `prepare_database` does, with the wait for a connection the test asks for.
+            Some(timeout) => {
+                let (db, statements) = qingdan::db::connect_with(&config.database_url, timeout)
+                    .await
+                    .expect("database reachable");
+                qingdan::db::migrate(&db).await.expect("migrated");
+                if seed {
+                    qingdan::import::seed_if_empty(&db).await.expect("seeded");
+                }
+                (db, statements)
+            }
+        };
         let listener = tokio::net::TcpListener::bind(config.listen_addr)
             .await
             .unwrap();
         let addr = listener.local_addr().unwrap();
         let clock = Arc::new(ManualClock::default());
         let verifier = config.jwt.verifier().unwrap();
-        let state = http::AppState::new(db.clone(), verifier.clone(), clock.clone(), config.limits);
+        let state = http::AppState::new(db.clone(), verifier.clone(), clock.clone(), config.limits)
+            .with_cors_origins(&config.cors_origins);
         let router = http::router(state);
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(http::serve(
+            listener,
+            router,
+            async move {
+                // Dropping the sender (the app going away) is no signal: the server runs on
+                // until the test's runtime ends.
+                if signal.await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            },
+            config.shutdown_grace,
+        ));
         Self {
             url: format!("http://{addr}"),
             client: reqwest::Client::new(),
@@ -99,8 +185,34 @@ impl TestApp {
             clock,
             verifier,
             database_url,
+            addr,
+            proxy,
+            shutdown: Mutex::new(Some(shutdown)),
+            server: Mutex::new(Some(server)),
             _database: database,
         }
+    }
+
+    /// Signals the server to shut down, as SIGTERM does `qingdan serve`.
+    pub fn shut_down(&self) {
+        if let Some(shutdown) = self.shutdown.lock().unwrap().take() {
+            let _ = shutdown.send(());
+        }
+    }
+
+    /// Waits until the server has stopped (after `shut_down`).
+    pub async fn stopped(&self) -> std::io::Result<()> {
+        let server = self.server.lock().unwrap().take().expect("not awaited yet");
+        server.await.expect("server task")
+    }
+
+    /// GETs `path` (e.g. `/metrics`).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// POSTs a GraphQL request and returns the whole response body.

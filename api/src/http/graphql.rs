@@ -1,6 +1,7 @@
 //! `/graphql` per the GraphQL-over-HTTP spec: POST with `application/json` bodies, GET for
 //! queries only, the response media type negotiated from `Accept`, and request errors
-//! answered 400 without `data` under `application/graphql-response+json`.
+//! answered 400 without `data` under `application/graphql-response+json`. A JSON array of
+//! operations (a batch) is refused unless `QINGDAN_MAX_BATCH` allows it.
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
@@ -13,6 +14,8 @@ use axum::{
 use serde_json::json;
 
 use super::AppState;
+use super::metrics::Outcome;
+use crate::auth::Viewer;
 use crate::error::ApiError;
 use crate::graphql;
 
@@ -63,6 +66,11 @@ impl MediaType {
 pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     let mut response = (status, axum::Json(body)).into_response();
+    response.extensions_mut().insert(if code == "TIMEOUT" {
+        Outcome::Timeout
+    } else {
+        Outcome::Refused
+    });
     if status == StatusCode::METHOD_NOT_ALLOWED {
         response
             .headers_mut()
@@ -118,6 +126,9 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             "UNSUPPORTED_MEDIA_TYPE",
             "send the request as Content-Type: application/json",
         );
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return batch(&state, &headers, media, &body).await;
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
@@ -189,25 +200,25 @@ async fn execute(
     media: MediaType,
     request: async_graphql::Request,
 ) -> Response {
-    if let Some(refusal) = over_limits(state, media, &request) {
-        return refusal;
+    if let Some(message) = over_limits(state, &request) {
+        let status = match media {
+            MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+            MediaType::Json => StatusCode::OK,
+        };
+        let mut response = refuse(status, "LIMIT_EXCEEDED", &message);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, media.header());
+        return response;
     }
     let viewer = match state.viewer(headers) {
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(err),
     };
-    let request = graphql::prepare(request, &state.db, &state.clock).data(viewer);
     let timeout = std::time::Duration::from_millis(state.limits.request_timeout_ms);
-    let Ok(response) = tokio::time::timeout(timeout, state.schema.execute(request)).await else {
-        // Dropping the execution rolls back any transaction it had open.
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "TIMEOUT",
-            "the request took too long and was abandoned",
-        );
+    let Ok(response) = tokio::time::timeout(timeout, run(state, viewer, request)).await else {
+        return timed_out();
     };
-    let mut response = response;
-    fill_codes(&mut response.errors);
     // A request error (unparsable, invalid, bad variables) never started executing: its
     // errors have no path and there is no data.
     let request_error = response.data == async_graphql::Value::Null
@@ -224,44 +235,156 @@ async fn execute(
             serde_json::to_value(&response).unwrap_or_else(|_| json!({ "data": null })),
         )
     };
+    let outcome = outcome_of(&response.errors, request_error);
     let mut http = (status, axum::Json(body)).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
+    http.extensions_mut().insert(outcome);
     http
 }
 
-/// The token cap (before parsing) and the alias cap, refused as request errors: 400 under
-/// `application/graphql-response+json`, 200 under `application/json`, code `LIMIT_EXCEEDED`.
-fn over_limits(
+/// Dropping the execution rolls back any transaction it had open.
+fn timed_out() -> Response {
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "TIMEOUT",
+        "the request took too long and was abandoned",
+    )
+}
+
+/// Executes one operation for `viewer`, every error coded.
+async fn run(
     state: &AppState,
-    media: MediaType,
-    request: &async_graphql::Request,
-) -> Option<Response> {
-    let limits = &state.limits;
-    let message =
-        if super::limits::count_tokens(&request.query, limits.max_tokens) > limits.max_tokens {
-            format!("the query holds more than {} tokens", limits.max_tokens)
-        } else {
-            // An unparsable query is left to the schema, which reports where it fails.
-            let document = async_graphql::parser::parse_query(&request.query).ok()?;
-            let aliases = super::limits::count_aliases(&document);
-            if aliases <= limits.max_aliases {
-                return None;
-            }
-            format!(
-                "the query uses {aliases} aliases, more than {}",
-                limits.max_aliases
-            )
-        };
-    let status = match media {
-        MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
-        MediaType::Json => StatusCode::OK,
-    };
-    let mut response = refuse(status, "LIMIT_EXCEEDED", &message);
+    viewer: Viewer,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let mut request = graphql::prepare(request, &state.db, &state.clock).data(viewer);
+    if let Ok(statements) = crate::db::REQUEST_STATEMENTS.try_with(std::sync::Arc::clone) {
+        // The loader `prepare` adds, with its batch loads (spawned tasks) counted toward this
+        // request's SQL statements as well.
+        request = request.data(async_graphql::dataloader::DataLoader::new(
+            graphql::loaders::ListLoader::new(state.db.clone(), state.clock.clone()),
+            move |load| tokio::spawn(crate::db::REQUEST_STATEMENTS.scope(statements.clone(), load)),
+        ));
+    }
+    let mut response = state.schema.execute(request).await;
+    fill_codes(&mut response.errors);
     response
-        .headers_mut()
+}
+
+/// How an executed request ended, from its errors.
+fn outcome_of(errors: &[async_graphql::ServerError], request_error: bool) -> Outcome {
+    let unavailable = errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|ext| ext.get("code"))
+            .is_some_and(|code| *code == async_graphql::Value::from("UNAVAILABLE"))
+    });
+    if unavailable {
+        Outcome::Unavailable
+    } else if request_error {
+        Outcome::Refused
+    } else if errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    }
+}
+
+/// A JSON array of operations: refused unless `QINGDAN_MAX_BATCH` allows that many; else
+/// each is executed in turn (so mutations apply in order) for the one caller, within one
+/// request timeout, and the answers come back as an array in the same order.
+async fn batch(state: &AppState, headers: &HeaderMap, media: MediaType, body: &[u8]) -> Response {
+    let max = state.limits.max_batch;
+    if max == 0 {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BATCH_DISABLED",
+            "batched requests (a JSON array) are not accepted: send one operation per request",
+        );
+    }
+    let requests: Vec<async_graphql::Request> = match serde_json::from_slice(body) {
+        Ok(requests) => requests,
+        Err(err) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("not a batch of GraphQL requests: {err}"),
+            );
+        }
+    };
+    if requests.is_empty() {
+        return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the batch is empty");
+    }
+    if requests.len() > max {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "LIMIT_EXCEEDED",
+            &format!(
+                "the batch holds {} operations, more than {max}",
+                requests.len()
+            ),
+        );
+    }
+    let viewer = match state.viewer(headers) {
+        Ok(viewer) => viewer,
+        Err(err) => return unauthenticated(err),
+    };
+    let timeout = std::time::Duration::from_millis(state.limits.request_timeout_ms);
+    let all = async {
+        let mut answers = Vec::with_capacity(requests.len());
+        let mut outcome = Outcome::Ok;
+        for request in requests {
+            let (answer, this) = match over_limits(state, &request) {
+                Some(message) => (
+                    json!({ "errors": [{ "message": message, "extensions": { "code": "LIMIT_EXCEEDED" } }] }),
+                    Outcome::Refused,
+                ),
+                None => {
+                    let response = run(state, viewer.clone(), request).await;
+                    let this = outcome_of(&response.errors, false);
+                    let answer =
+                        serde_json::to_value(&response).unwrap_or_else(|_| json!({ "data": null }));
+                    (answer, this)
+                }
+            };
+            // The batch's outcome is its worst answer's.
+            outcome = outcome.max(this);
+            answers.push(answer);
+        }
+        (answers, outcome)
+    };
+    let Ok((answers, outcome)) = tokio::time::timeout(timeout, all).await else {
+        return timed_out();
+    };
+    let mut http = (StatusCode::OK, axum::Json(answers)).into_response();
+    http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
-    Some(response)
+    http.extensions_mut().insert(outcome);
+    http
+}
+
+/// The token cap (before parsing) and the alias cap: the refusal's message when one is
+/// passed. Refused as request errors: 400 under `application/graphql-response+json`, 200
+/// under `application/json`, code `LIMIT_EXCEEDED`.
+fn over_limits(state: &AppState, request: &async_graphql::Request) -> Option<String> {
+    let limits = &state.limits;
+    if super::limits::count_tokens(&request.query, limits.max_tokens) > limits.max_tokens {
+        return Some(format!(
+            "the query holds more than {} tokens",
+            limits.max_tokens
+        ));
+    }
+    // An unparsable query is left to the schema, which reports where it fails.
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    let aliases = super::limits::count_aliases(&document);
+    (aliases > limits.max_aliases).then(|| {
+        format!(
+            "the query uses {aliases} aliases, more than {}",
+            limits.max_aliases
+        )
+    })
 }
 
 /// Gives every error a stable `extensions.code`: the framework's own (parse, validation,

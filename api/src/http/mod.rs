@@ -1,18 +1,29 @@
-//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz`; every response
-//! carries a request id and the security headers (`headers`).
+//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz`, `/metrics`;
+//! every response carries a request id and the security headers (`headers`), and every
+//! GraphQL request is rate limited, counted and logged (`observe`).
 
 mod graphql;
 mod headers;
 mod limits;
+pub mod metrics;
+mod observe;
+pub mod ratelimit;
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::{
     Router,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
 use sea_orm::DatabaseConnection;
+use serde_json::json;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Verifier, Viewer};
@@ -30,6 +41,11 @@ pub struct AppState {
     pub limits: crate::config::Limits,
     /// Answers to reads, while the data is unchanged.
     pub cache: std::sync::Arc<crate::cache::ResponseCache>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// `None` when rate limiting is off.
+    pub rate_limiter: Option<Arc<ratelimit::RateLimiter>>,
+    /// Origins allowed to call from a browser; empty sends no CORS headers at all.
+    pub cors_origins: Arc<[HeaderValue]>,
 }
 
 impl AppState {
@@ -44,12 +60,28 @@ impl AppState {
         ));
         Self {
             schema: crate::graphql::schema(db.clone(), clock.clone(), &limits),
+            rate_limiter: ratelimit::RateLimiter::new(
+                limits.rate_limit_per_minute,
+                limits.rate_limit_burst,
+            )
+            .map(Arc::new),
             limits,
             db,
             verifier,
             clock,
             cache,
+            metrics: Arc::default(),
+            cors_origins: Arc::from(Vec::new()),
         }
+    }
+
+    /// Allows browser pages of `origins` (validated by `config`) to call the API.
+    pub fn with_cors_origins(mut self, origins: &[String]) -> Self {
+        self.cors_origins = origins
+            .iter()
+            .filter_map(|origin| HeaderValue::from_str(origin).ok())
+            .collect();
+        self
     }
 
     /// The caller named by the `Authorization` header.
@@ -69,23 +101,138 @@ pub fn router(state: AppState) -> Router {
         verifier: state.verifier.clone(),
         clock: state.clock.clone(),
     };
-    let graphql = axum::routing::get(graphql::get).post(graphql::post).layer(
-        axum::middleware::from_fn_with_state(cache, crate::cache::middleware),
-    );
-    Router::new()
+    // Outermost on the route, so cached answers and refusals are observed as well.
+    let graphql = axum::routing::get(graphql::get)
+        .post(graphql::post)
+        .layer(axum::middleware::from_fn_with_state(
+            cache,
+            crate::cache::middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::middleware,
+        ));
+    let cors = cors(&state.cors_origins);
+    let router = Router::new()
         .route("/graphql", graphql)
         .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
-        .with_state(state)
+        .route("/metrics", get(metrics))
+        .with_state(state);
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(headers::middleware))
 }
 
-/// Ready when the database answers.
+/// Browsers of the allowed origins may send GET and POST with a token; they may read the
+/// request id and `Retry-After`. Other origins get no `Access-Control-Allow-Origin`.
+fn cors(origins: &[HeaderValue]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                header::ACCEPT,
+                headers::REQUEST_ID,
+            ])
+            .expose_headers([headers::REQUEST_ID, header::RETRY_AFTER])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// Longest a readiness probe waits for the database.
+const READY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Ready when the database answers and has every migration this binary knows applied; the
+/// body says which check failed.
 async fn ready(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    let checks = async {
+        if state.db.ping().await.is_err() {
+            return (false, None);
+        }
+        (true, crate::db::pending_migrations(&state.db).await.ok())
+    };
+    let (database, pending) = tokio::time::timeout(READY_TIMEOUT, checks)
+        .await
+        .unwrap_or((false, None));
+    let migrations = match &pending {
+        Some(pending) if pending.is_empty() => json!({ "ok": true }),
+        Some(pending) => json!({ "ok": false, "pending": pending }),
+        None => json!({ "ok": false, "error": "cannot be read" }),
+    };
+    let ready = database && pending.as_ref().is_some_and(Vec::is_empty);
+    let body = json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "checks": {
+            "database": if database { json!({ "ok": true }) } else { json!({ "ok": false, "error": "unreachable" }) },
+            "migrations": migrations,
+        }
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+/// The Prometheus exposition. It names operations and counts, nothing about callers; still,
+/// a deployment keeps it off the public side of its reverse proxy.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let text = state.metrics.render(
+        crate::db::pool_use(&state.db),
+        state.rate_limiter.as_ref().map(|limiter| limiter.clients()),
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// Serves `router` on `listener` (with each connection's peer address, which the rate
+/// limit uses) until `shutdown` completes; then stops accepting, lets requests in flight
+/// finish for up to `grace`, and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = signalled.send(());
+    });
+    let deadline = async move {
+        if on_signal.await.is_err() {
+            // The server ended without a signal: its own result decides.
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server.into_future() => result,
+        () = deadline => {
+            tracing::warn!(grace_secs = grace.as_secs_f64(), "requests still in flight at the shutdown deadline were abandoned");
+            Ok(())
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! GraphQL over HTTP: media types, status codes and methods, as the spec asks.
 
-use qingdan_tests::TestApp;
+use qingdan_tests::{Options, TestApp};
 use serde_json::{Value, json};
 
 const QUERY: &str = "{ departments(first: 1) { totalCount } }";
@@ -149,4 +149,101 @@ async fn http__get_runs_queries_and_refuses_mutations() {
         .await
         .unwrap();
     assert!(page.text().await.unwrap().contains("graphiql"));
+}
+
+const ALLOWED: &str = "https://qingdan.example.gov.cn";
+
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.url))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type, authorization",
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_from(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .post(format!("{}/graphql", app.url))
+        .header("origin", origin)
+        .json(&json!({ "query": QUERY }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cors__allowed_origins_get_headers_and_preflight_others_get_none() {
+    // Given a server that allows one origin
+    let app = TestApp::spawn_with(Options {
+        cors_origins: vec![ALLOWED.to_owned()],
+        ..Options::default()
+    })
+    .await;
+    // When a page of that origin asks before posting with a token
+    let response = preflight(&app, ALLOWED).await;
+    // Then it may
+    assert!(response.status().is_success(), "{}", response.status());
+    let headers = response.headers();
+    assert_eq!(headers["access-control-allow-origin"], ALLOWED);
+    assert!(
+        headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    let allowed_headers = headers["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(allowed_headers.contains("authorization") && allowed_headers.contains("content-type"));
+    // And its post is answered with its origin allowed and the request id readable
+    let response = post_from(&app, ALLOWED).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], ALLOWED);
+    assert!(
+        response.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("x-request-id")
+    );
+    // When another origin asks or posts, Then no answer allows it
+    let other = "https://elsewhere.example.com";
+    assert!(
+        !preflight(&app, other)
+            .await
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+    assert!(
+        !post_from(&app, other)
+            .await
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+}
+
+#[tokio::test]
+async fn cors__no_headers_when_no_origin_is_configured() {
+    // Given the default (no origins), When a page of any origin posts, Then no CORS header
+    let app = TestApp::spawn().await;
+    let response = post_from(&app, ALLOWED).await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        !response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+    assert!(
+        !preflight(&app, ALLOWED)
+            .await
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
 }

@@ -1,8 +1,9 @@
 //! Each limit refuses just past its bound and accepts just below it, with a coded error.
 
+use qingdan::auth::Role;
 use qingdan::config::Limits;
 use qingdan_tests::TestApp;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn depth__refused_one_level_past_the_limit() {
@@ -205,6 +206,148 @@ async fn aliases__refused_one_past_the_cap_counting_fragment_spreads() {
                   fragment G on DepartmentConnection { totalCount }";
     assert_eq!(
         app.gql_error_code(spread, json!({})).await,
+        "LIMIT_EXCEEDED"
+    );
+}
+
+const READ: &str = "{ departments(first: 1) { totalCount } }";
+
+/// POSTs `READ`, as the bearer of `token` when given.
+async fn send_read(app: &TestApp, token: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .json(&json!({ "query": READ }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn rate_limit__burst_answered_then_429_with_retry_after_per_client() {
+    // Given a limit of one request a minute with a burst of three
+    let app = TestApp::spawn_with_limits(Limits {
+        rate_limit_per_minute: 1,
+        rate_limit_burst: 3,
+        ..Limits::default()
+    })
+    .await;
+    // When an anonymous caller makes three requests, Then each is answered
+    for _ in 0..3 {
+        assert_eq!(send_read(&app, None).await.status(), 200);
+    }
+    // When it makes a fourth, Then it is refused with 429, Retry-After and a coded error
+    let refused = send_read(&app, None).await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    assert!(body.get("data").is_none());
+    // Given callers with tokens, counted by subject rather than by the shared address
+    let alice = app.token("alice", &[Role::Supervisor], None);
+    let bob = app.token("bob", &[Role::Supervisor], None);
+    // When alice makes three requests, Then each is answered; her fourth is refused
+    for _ in 0..3 {
+        assert_eq!(send_read(&app, Some(&alice)).await.status(), 200);
+    }
+    assert_eq!(send_read(&app, Some(&alice)).await.status(), 429);
+    // And bob is still answered
+    assert_eq!(send_read(&app, Some(&bob)).await.status(), 200);
+    // And the probes are never limited
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics
+            .contains(r#"qingdan_requests_total{operation="anonymous",outcome="rate_limited"} 2"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn rate_limit__off_by_default() {
+    // Given the default limits, When a caller makes many requests at once, Then none is refused
+    let app = TestApp::spawn().await;
+    for _ in 0..50 {
+        assert_eq!(send_read(&app, None).await.status(), 200);
+    }
+}
+
+/// POSTs a JSON array of `n` reads.
+async fn send_batch(app: &TestApp, n: usize) -> reqwest::Response {
+    let operations: Vec<Value> = (0..n)
+        .map(|i| json!({ "query": format!("query Q{i} {{ departments(first: 1) {{ totalCount }} }}") }))
+        .collect();
+    app.client
+        .post(format!("{}/graphql", app.url))
+        .json(&operations)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn batch__refused_when_not_enabled() {
+    // Given the default limits (batching off)
+    let app = TestApp::spawn().await;
+    // When a JSON array of one operation is posted
+    let response = send_batch(&app, 1).await;
+    // Then it is refused with a clear coded error
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BATCH_DISABLED");
+}
+
+#[tokio::test]
+async fn batch__up_to_the_cap_answered_in_order_one_past_refused() {
+    // Given batches of up to three operations
+    let app = TestApp::spawn_with_limits(Limits {
+        max_batch: 3,
+        ..Limits::default()
+    })
+    .await;
+    // When three are sent, Then three answers come back, in order
+    let response = send_batch(&app, 3).await;
+    assert_eq!(response.status(), 200);
+    let answers: Value = response.json().await.unwrap();
+    let answers = answers.as_array().expect("an array of answers");
+    assert_eq!(answers.len(), 3);
+    for answer in answers {
+        assert!(
+            answer["data"]["departments"]["totalCount"]
+                .as_u64()
+                .unwrap()
+                > 0,
+            "{answer}"
+        );
+    }
+    // When four are sent, Then the batch is refused whole
+    let response = send_batch(&app, 4).await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
+    // And each operation of a batch still meets the per-operation limits
+    let mixed = json!([
+        { "query": READ },
+        { "query": format!("{{ {} }}", "a: __typename ".repeat(51)) }
+    ]);
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .json(&mixed)
+        .send()
+        .await
+        .unwrap();
+    let answers: Value = response.json().await.unwrap();
+    assert!(answers[0]["data"].is_object(), "{answers}");
+    assert_eq!(
+        answers[1]["errors"][0]["extensions"]["code"],
         "LIMIT_EXCEEDED"
     );
 }

@@ -1,7 +1,13 @@
-//! Operations: request ids and security headers on every response, health and readiness.
+//! Operations: request ids and security headers on every response, health and readiness,
+//! metrics, request logs, graceful shutdown, and a database outage.
 
-use qingdan_tests::TestApp;
-use serde_json::json;
+use std::time::Duration;
+
+use qingdan::auth::Role;
+use qingdan_tests::{Options, TestApp};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SECURITY_HEADERS: [(&str, &str); 4] = [
     ("x-content-type-options", "nosniff"),
@@ -127,4 +133,338 @@ async fn health__alive_and_ready_on_a_migrated_database() {
         .await
         .unwrap();
     assert_eq!(readyz.status(), 200);
+}
+
+#[tokio::test]
+async fn readyz__unready_while_a_migration_is_unapplied() {
+    // Given a ready server
+    let app = TestApp::spawn().await;
+    let readyz = app.get("/readyz").await;
+    assert_eq!(readyz.status(), 200);
+    let body: Value = readyz.json().await.unwrap();
+    assert_eq!(body["checks"]["migrations"]["ok"], true, "{body}");
+    let latest = sql_text(
+        &app,
+        "SELECT version FROM seaql_migrations ORDER BY version DESC LIMIT 1",
+    )
+    .await;
+    // When the database no longer records its latest migration as applied
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE seaql_migrations SET version = 'x' || version WHERE version = '{latest}'"
+        ))
+        .await
+        .unwrap();
+    // Then /readyz answers 503 and names it, while the database itself is fine
+    let readyz = app.get("/readyz").await;
+    assert_eq!(readyz.status(), 503);
+    let body: Value = readyz.json().await.unwrap();
+    assert_eq!(body["checks"]["migrations"]["pending"], json!([latest]));
+    assert_eq!(body["checks"]["database"]["ok"], true);
+    // When it is recorded again, Then the server is ready again
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE seaql_migrations SET version = '{latest}' WHERE version = 'x{latest}'"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+async fn sql_text(app: &TestApp, sql: &str) -> String {
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .expect("a row");
+    row.try_get_by_index::<String>(0).unwrap()
+}
+
+/// The value of the sample `series` (name and labels, as written) in an exposition.
+fn sample(exposition: &str, series: &str) -> Option<f64> {
+    exposition.lines().find_map(|line| {
+        let (name, value) = line.rsplit_once(' ')?;
+        (name == series).then(|| value.parse().unwrap())
+    })
+}
+
+const NESTED: &str = "query Units($first: Int) { departments(first: $first) { nodes { name duties { text workItems { text } } } } }";
+
+#[tokio::test]
+async fn metrics__requests_by_operation_and_outcome_latency_statements_and_pool() {
+    // Given a server
+    let app = TestApp::spawn().await;
+    let before = app.statements.get();
+    // When a named nested read is made twice (the second served from the cache), a request
+    // that fails validation once, and an anonymous read once, one after another
+    app.gql(NESTED, json!({ "first": 3 })).await;
+    app.gql(NESTED, json!({ "first": 3 })).await;
+    let invalid = app.post("query Broken { nonsense }", json!({})).await;
+    assert!(invalid["errors"].is_array());
+    app.gql("{ departments(first: 1) { totalCount } }", json!({}))
+        .await;
+    let sent = app.statements.get() - before;
+    // Then /metrics counts each by operation name and outcome, in the Prometheus format
+    let response = app.get("/metrics").await;
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = response.text().await.unwrap();
+    let count = |series: &str| sample(&text, series).unwrap_or_else(|| panic!("{series}\n{text}"));
+    assert_eq!(
+        count(r#"qingdan_requests_total{operation="Units",outcome="ok"}"#),
+        2.0
+    );
+    assert_eq!(
+        count(r#"qingdan_requests_total{operation="Broken",outcome="refused"}"#),
+        1.0
+    );
+    assert_eq!(
+        count(r#"qingdan_requests_total{operation="anonymous",outcome="ok"}"#),
+        1.0
+    );
+    // And the latency histogram holds both reads, under every bucket at +Inf
+    assert_eq!(
+        count(r#"qingdan_request_duration_seconds_count{operation="Units"}"#),
+        2.0
+    );
+    assert_eq!(
+        count(r#"qingdan_request_duration_seconds_bucket{operation="Units",le="+Inf"}"#),
+        2.0
+    );
+    // And the per-request statement histogram accounts for every statement sent, including
+    // those of the DataLoaders' batch loads
+    assert_eq!(count("qingdan_request_sql_statements_count"), 4.0);
+    assert_eq!(count("qingdan_request_sql_statements_sum"), sent as f64);
+    assert!(sent > 4, "{sent}");
+    // And the pool's use is reported
+    assert!(count("qingdan_db_pool_max_connections") >= 1.0);
+    assert!(count(r#"qingdan_db_pool_connections{state="idle"}"#) >= 0.0);
+    assert!(count(r#"qingdan_db_pool_connections{state="in_use"}"#) >= 0.0);
+    assert_eq!(count("qingdan_requests_in_flight"), 0.0);
+}
+
+#[tokio::test]
+async fn logs__one_line_per_request_with_id_operation_outcome_and_subject_only() {
+    // Given this test's log lines captured, and a server
+    let (_capturing, logs) = qingdan::telemetry::capture();
+    let app = TestApp::spawn().await;
+    let token = app.token("监督员甲", &[Role::Supervisor], None);
+    // When a caller with a token posts a named query with a variable and a request id
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .bearer_auth(&token)
+        .header("x-request-id", "hotline-42")
+        .json(&json!({
+            "query": "query Lookup($n: String) { department(name: $n) { id } }",
+            "variables": { "n": "秘密变量值" }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Then exactly one request line carries its id, operation, outcome, status, duration and
+    // the token's subject
+    let lines: Vec<Value> = logs
+        .lines()
+        .into_iter()
+        .filter(|line| line["target"] == "qingdan::request")
+        .filter(|line| line["fields"]["request_id"] == "hotline-42")
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", logs.text());
+    let fields = &lines[0]["fields"];
+    assert_eq!(fields["operation"], "Lookup");
+    assert_eq!(fields["outcome"], "ok");
+    assert_eq!(fields["status"], 200);
+    assert_eq!(fields["subject"], "监督员甲");
+    assert!(fields["duration_ms"].as_f64().unwrap() >= 0.0);
+    assert!(fields["statements"].as_u64().unwrap() >= 1);
+    // And no log line holds the token or the variable's value
+    let text = logs.text();
+    assert!(!text.contains(&token), "the token was logged");
+    assert!(!text.contains("秘密变量值"), "a variable was logged");
+    // When an anonymous caller is refused, Then its line has an outcome and no subject
+    app.client
+        .post(format!("{}/graphql", app.url))
+        .header("x-request-id", "anon-1")
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let refused = logs
+        .lines()
+        .into_iter()
+        .find(|line| line["fields"]["request_id"] == "anon-1")
+        .expect("a line for the refused request");
+    assert_eq!(refused["fields"]["outcome"], "refused");
+    assert!(refused["fields"].get("subject").is_none());
+}
+
+/// Waits until the server counts `n` GraphQL requests in flight.
+async fn until_in_flight(app: &TestApp, n: u32) {
+    for _ in 0..500 {
+        let text = app.get("/metrics").await.text().await.unwrap();
+        if sample(&text, "qingdan_requests_in_flight") == Some(f64::from(n)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("never {n} requests in flight");
+}
+
+/// A POST whose head and first half of the body are sent, the rest held back.
+async fn half_sent_request(app: &TestApp) -> (tokio::net::TcpStream, Vec<u8>) {
+    let body = json!({ "query": "{ departments(first: 1) { totalCount } }" }).to_string();
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: qingdan\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+    stream.write_all(first).await.unwrap();
+    (stream, rest.to_vec())
+}
+
+#[tokio::test]
+async fn shutdown__stops_accepting_and_finishes_requests_in_flight() {
+    // Given a request in flight (half its body sent) and a long grace period
+    let app = TestApp::spawn_with(Options {
+        shutdown_grace: Some(Duration::from_secs(600)),
+        ..Options::default()
+    })
+    .await;
+    let (mut stream, rest) = half_sent_request(&app).await;
+    until_in_flight(&app, 1).await;
+    // When the server is told to shut down
+    app.shut_down();
+    // Then it stops accepting connections
+    let mut refused = false;
+    for _ in 0..500 {
+        if tokio::net::TcpStream::connect(app.addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(refused, "still accepting after the shutdown signal");
+    // And the request in flight is still answered in full
+    stream.write_all(&rest).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("totalCount"), "{answer}");
+    // And then the server stops, well before its grace period is over
+    tokio::time::timeout(Duration::from_secs(60), app.stopped())
+        .await
+        .expect("stopped once the request was answered")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn shutdown__gives_up_on_requests_still_running_at_the_deadline() {
+    // Given a short grace period and a request whose body never finishes
+    let app = TestApp::spawn_with(Options {
+        shutdown_grace: Some(Duration::from_millis(200)),
+        ..Options::default()
+    })
+    .await;
+    let (_stream, _rest) = half_sent_request(&app).await;
+    until_in_flight(&app, 1).await;
+    // When the server is told to shut down, Then it stops anyway once the grace is over
+    app.shut_down();
+    tokio::time::timeout(Duration::from_secs(60), app.stopped())
+        .await
+        .expect("stopped at the deadline")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers() {
+    // Given a server whose PostgreSQL connections pass through a proxy the test can cut,
+    // waiting at most half a second for a connection
+    let options = Options {
+        db_acquire_timeout: Some(Duration::from_millis(500)),
+        ..Options::default()
+    };
+    let Some(app) = TestApp::spawn_behind_proxy(options).await else {
+        eprintln!(
+            "database_outage: skipped on SQLite; set QINGDAN_TEST_DATABASE_URL to run it on PostgreSQL"
+        );
+        return;
+    };
+    let proxy = app.proxy.as_ref().unwrap();
+    let s = crate::supervision::setup(&app).await;
+    assert_eq!(s.inspection_count(&app).await, 0);
+    let read = "{ departments(first: 1) { totalCount } }";
+    app.gql(read, json!({})).await;
+
+    // When the database becomes unreachable
+    proxy.cut().await;
+    // Then a read fails with UNAVAILABLE (not the request timeout, not INTERNAL), and says
+    // nothing of the cause
+    let body = app.post(read, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{body}"
+    );
+    assert!(!body.to_string().contains("127.0.0.1"), "{body}");
+    // And a submission fails the same way
+    let body = app
+        .post_as(
+            &s.supervisor,
+            crate::supervision::SUBMIT,
+            json!({ "input": s.inspection() }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{body}"
+    );
+    assert!(body["data"].is_null(), "{body}");
+    // And /readyz answers 503, naming the database
+    let readyz = app.get("/readyz").await;
+    assert_eq!(readyz.status(), 503);
+    let status: Value = readyz.json().await.unwrap();
+    assert_eq!(status["checks"]["database"]["ok"], false, "{status}");
+    // And /metrics counts the failures as unavailable
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        sample(
+            &text,
+            r#"qingdan_requests_total{operation="anonymous",outcome="unavailable"}"#
+        )
+        .is_some_and(|n| n >= 2.0),
+        "{text}"
+    );
+
+    // When the database is reachable again
+    proxy.restore();
+    // Then the server recovers by itself
+    let mut ready = false;
+    for _ in 0..200 {
+        if app.get("/readyz").await.status() == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "not ready again after the database returned");
+    app.gql(read, json!({})).await;
+    // And the submission made during the outage left nothing behind
+    assert_eq!(s.inspection_count(&app).await, 0);
+    // And the same submission now succeeds
+    let payload = s.submit(&app, s.inspection()).await;
+    assert_eq!(payload["userErrors"], json!([]));
+    assert_eq!(s.inspection_count(&app).await, 1);
 }
