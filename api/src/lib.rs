@@ -16,6 +16,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod search;
 pub mod telemetry;
 
 use sea_orm::DatabaseConnection;

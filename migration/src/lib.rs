@@ -6,6 +6,7 @@ mod helpers;
 mod m20261128_000001_list;
 mod m20261128_000002_supervision;
 mod m20261128_000003_data_version;
+mod m20261128_000004_search;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_list::Migration),
             Box::new(m20261128_000002_supervision::Migration),
             Box::new(m20261128_000003_data_version::Migration),
+            Box::new(m20261128_000004_search::Migration),
         ]
     }
 }

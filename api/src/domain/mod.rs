@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod clock;
 pub mod idempotency;
 pub mod kinds;
+pub mod lexicon;
 pub mod rules;
 pub mod supervision;
 

@@ -122,6 +122,9 @@ pub struct DepartmentFilter {
     kind: Option<DepartmentKind>,
     /// Only units of this department — 上级部门.
     parent_id: Option<ID>,
+    /// Departments `responsibilityLookup` names for this text, leading or assisting
+    /// (e.g. 捡到孩子) — 按诉求查找责任部门. Results stay in published order.
+    responsible_for: Option<String>,
 }
 
 #[derive(Default)]
@@ -157,6 +160,13 @@ impl DepartmentQuery {
         if let Some(kind) = filter.kind {
             select = select
                 .filter(department::Column::Kind.eq(kinds::DepartmentKind::from(kind).as_str()));
+        }
+        if let Some(text) = filter.responsible_for.as_deref() {
+            let found = super::search::searcher(ctx)?
+                .lookup(db(ctx)?, text, super::search::MAX_CANDIDATES)
+                .await?;
+            let ids: Vec<i32> = found.candidates.iter().map(|c| c.department_id).collect();
+            select = select.filter(department::Column::Id.is_in(ids));
         }
         if let Some(parent) = &filter.parent_id {
             select = select.filter(department::Column::ParentId.eq(expect_id(

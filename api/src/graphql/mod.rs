@@ -10,6 +10,7 @@ mod node;
 mod pagination;
 mod regime;
 mod scalars;
+mod search;
 mod service;
 mod supervision;
 
@@ -35,11 +36,16 @@ pub struct Query(
     supervision::SupervisionQuery,
     audit::AuditQuery,
     node::NodeQuery,
+    search::SearchQuery,
 );
 
 /// Mutation — 变更: supervision results and administrators' reference data.
 #[derive(MergedObject, Default)]
-pub struct Mutation(supervision::SupervisionMutation, audit::AdminMutation);
+pub struct Mutation(
+    supervision::SupervisionMutation,
+    audit::AdminMutation,
+    search::LexiconMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -62,6 +68,7 @@ pub fn schema(
         .limit_directives(4)
         .data(db)
         .data(clock)
+        .data(std::sync::Arc::new(crate::search::Searcher::default()))
         .finish()
 }
 

@@ -10,6 +10,7 @@ use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, paginate};
 use super::{db, one};
 use crate::error::ApiResult;
+use crate::search::index::DocKind;
 
 /// Public service — 公共服务事项: what citizens can ask for, who provides it, and the phone.
 #[derive(Clone)]
@@ -61,8 +62,12 @@ impl PublicService {
 pub struct PublicServiceFilter {
     /// Only services of this unit, or of its internal units — 承办机构.
     unit_id: Option<ID>,
-    /// The name or content contains this text — 文本包含.
+    /// The name or content contains this text verbatim — 文本包含.
     text_contains: Option<String>,
+    /// The service matches this text as `responsibilityLookup` matches it (segmented, with the
+    /// lexicon's citizens' words: 避孕药 finds the contraceptive services) — 按诉求匹配.
+    /// Results stay in published order.
+    matching: Option<String>,
 }
 
 #[derive(Default)]
@@ -102,6 +107,12 @@ impl ServiceQuery {
                     .add(contains(public_service::Column::Name, text))
                     .add(contains(public_service::Column::Content, text)),
             );
+        }
+        if let Some(text) = filter.matching.as_deref() {
+            let ids = super::search::searcher(ctx)?
+                .matching_rows(db(ctx)?, text, DocKind::Service)
+                .await?;
+            select = select.filter(public_service::Column::Id.is_in(ids));
         }
         let args = PageArgs {
             first,

@@ -102,6 +102,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<Option<LoadSummary
     if responsibility_list::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
+    crate::domain::lexicon::seed(db, crate::search::lexicon::STARTING).await?;
     match import(db, ANHUA).await {
         Ok(summary) => Ok(Some(summary)),
         // Another process seeded between our check and our write.

@@ -10,4 +10,5 @@ mod operations;
 mod pagination;
 mod reads;
 mod schema;
+mod search;
 mod supervision;

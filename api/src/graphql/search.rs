@@ -1,0 +1,336 @@
+//! Responsibility lookup (责任查询) and lexicon maintenance (词库维护).
+
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
+use entity::department;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::department::Department;
+use super::kinds::DivisionRole;
+use super::loaders::DepartmentById;
+use super::supervision::{UserError, settle};
+use super::{clock, db, one, viewer};
+use crate::domain::lexicon;
+use crate::error::{ApiError, ApiResult};
+use crate::search::{self, Searcher};
+
+/// Lookup outcome — 查询结论.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LookupOutcome {
+    /// 匹配: one department leads; it is the first candidate.
+    Matched,
+    /// 难以区分: two departments nearly tie; both are returned and the caller decides.
+    Ambiguous,
+    /// 无匹配: nothing in the list is relevant; `candidates` is empty.
+    NoMatch,
+}
+
+/// Kind of row that matched — 匹配依据类别.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvidenceKind {
+    /// 职责分工: a department's division of a boundary matter.
+    Division,
+    /// 具体工作事项.
+    WorkItem,
+    /// 主要职责.
+    Duty,
+    /// 公共服务事项.
+    Service,
+}
+
+/// A matched span — 匹配片段: characters `[start, end)` of the evidence text (Unicode scalar values, not bytes).
+#[derive(SimpleObject, Clone)]
+pub struct TextSpan {
+    /// First character — 起始位置 (0-based).
+    start: i32,
+    /// One past the last character — 结束位置.
+    end: i32,
+}
+
+/// Legal basis of a matched division — 相关依据.
+#[derive(SimpleObject, Clone)]
+pub struct EvidenceLegalBasis {
+    /// Title — 依据名称.
+    title: String,
+    /// Text — 条文.
+    text: String,
+}
+
+/// Evidence — 匹配依据: the row of the list that made a candidate.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct LookupEvidence {
+    /// Kind of row — 类别.
+    kind: EvidenceKind,
+    #[graphql(skip)]
+    department_id: i32,
+    /// Matter title or service name, where the row has one — 事项名称.
+    title: Option<String>,
+    /// The row's text exactly as published — 原文.
+    text: String,
+    /// Matched spans of `text`, in characters — 匹配片段.
+    highlights: Vec<TextSpan>,
+    /// Legal bases of the matched division — 相关依据.
+    legal_bases: Vec<EvidenceLegalBasis>,
+    /// This row's relevance (BM25) — 相关度.
+    score: f64,
+}
+
+#[ComplexObject]
+impl LookupEvidence {
+    /// The row's department — 所属部门: for a division, the department whose division it is
+    /// (a matter's lead is found through any division of the matter).
+    async fn department(&self, ctx: &Context<'_>) -> ApiResult<Department> {
+        Ok(Department(
+            one(ctx, DepartmentById(self.department_id), "Department").await?,
+        ))
+    }
+}
+
+/// Lookup candidate — 候选部门.
+#[derive(SimpleObject)]
+pub struct LookupCandidate {
+    /// The department — 部门.
+    department: Department,
+    /// Leads or assists — 牵头/配合.
+    role: DivisionRole,
+    /// Relevance; comparable within one lookup only — 相关度.
+    score: f64,
+    /// Rows that made it, best first — 匹配依据.
+    evidence: Vec<LookupEvidence>,
+}
+
+/// Lookup result — 查询结果.
+#[derive(SimpleObject)]
+pub struct LookupResult {
+    /// Outcome — 查询结论.
+    outcome: LookupOutcome,
+    /// Ranked departments — 候选部门 (empty when NO_MATCH).
+    candidates: Vec<LookupCandidate>,
+}
+
+/// The most candidates one lookup returns.
+pub(crate) const MAX_CANDIDATES: usize = 20;
+
+pub(crate) fn searcher<'a>(ctx: &Context<'a>) -> ApiResult<&'a Arc<Searcher>> {
+    ctx.data::<Arc<Searcher>>()
+        .map_err(|_| ApiError::from(anyhow::anyhow!("searcher missing from schema data")))
+}
+
+#[derive(Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// Who is responsible for this? — 责任查询: ranks the departments that lead on, or
+    /// assist with, a complaint written in plain Chinese.
+    async fn responsibility_lookup(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint as received — 诉求原文")] text: String,
+        #[graphql(default = 5, desc = "At most this many candidates (1–20) — 候选数")] first: i32,
+    ) -> ApiResult<LookupResult> {
+        if !(1..=MAX_CANDIDATES as i32).contains(&first) {
+            return Err(ApiError::BadUserInput {
+                field: "first".into(),
+                message: format!("first must be between 1 and {MAX_CANDIDATES}"),
+            });
+        }
+        let conn = db(ctx)?;
+        let found = searcher(ctx)?.lookup(conn, &text, first as usize).await?;
+        let ids: Vec<i32> = found.candidates.iter().map(|c| c.department_id).collect();
+        let mut models: std::collections::HashMap<i32, department::Model> =
+            department::Entity::find()
+                .filter(department::Column::Id.is_in(ids))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d))
+                .collect();
+        let candidates = found
+            .candidates
+            .into_iter()
+            .filter_map(|c| {
+                Some(LookupCandidate {
+                    department: Department(models.remove(&c.department_id)?),
+                    role: match c.role {
+                        search::Role::Lead => DivisionRole::Lead,
+                        search::Role::Assist => DivisionRole::Assist,
+                    },
+                    score: c.score,
+                    evidence: c.evidence.into_iter().map(evidence).collect(),
+                })
+            })
+            .collect();
+        Ok(LookupResult {
+            outcome: match found.outcome {
+                search::Outcome::Matched => LookupOutcome::Matched,
+                search::Outcome::Ambiguous => LookupOutcome::Ambiguous,
+                search::Outcome::NoMatch => LookupOutcome::NoMatch,
+            },
+            candidates,
+        })
+    }
+
+    /// Lexicon entries in force, by term — 词库.
+    async fn lexicon_entries(&self, ctx: &Context<'_>) -> ApiResult<Vec<LexiconEntry>> {
+        Ok(entity::lexicon_entry::Entity::find()
+            .order_by_asc(entity::lexicon_entry::Column::Term)
+            .all(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+fn evidence(e: search::Evidence) -> LookupEvidence {
+    LookupEvidence {
+        department_id: e.department_id,
+        kind: match e.kind {
+            search::EvidenceKind::Division => EvidenceKind::Division,
+            search::EvidenceKind::WorkItem => EvidenceKind::WorkItem,
+            search::EvidenceKind::Duty => EvidenceKind::Duty,
+            search::EvidenceKind::Service => EvidenceKind::Service,
+        },
+        title: e.title,
+        text: e.text,
+        highlights: e
+            .highlights
+            .into_iter()
+            .map(|(s, end)| TextSpan {
+                start: s as i32,
+                end: end as i32,
+            })
+            .collect(),
+        legal_bases: e
+            .legal_bases
+            .into_iter()
+            .map(|(title, text)| EvidenceLegalBasis { title, text })
+            .collect(),
+        score: e.score,
+    }
+}
+
+/// Lexicon entry kind — 词条类别.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LexiconKind {
+    /// 简称/别称: an abbreviation or alias (两非, 计生).
+    Alias,
+    /// 俗称: a citizen's word for an official one (堕胎药 → 终止妊娠药物).
+    Colloquial,
+}
+
+/// Lexicon entry — 词条.
+#[derive(SimpleObject)]
+pub struct LexiconEntry {
+    /// The word as typed or spoken — 词语.
+    term: String,
+    /// The list's wording it stands for — 对应规范用语.
+    expansion: String,
+    /// Kind — 类别.
+    kind: LexiconKind,
+}
+
+impl From<entity::lexicon_entry::Model> for LexiconEntry {
+    fn from(m: entity::lexicon_entry::Model) -> Self {
+        Self {
+            term: m.term,
+            expansion: m.expansion,
+            kind: if m.kind == "ALIAS" {
+                LexiconKind::Alias
+            } else {
+                LexiconKind::Colloquial
+            },
+        }
+    }
+}
+
+/// Input of setLexiconEntry — 设置词条.
+#[derive(InputObject)]
+pub struct SetLexiconEntryInput {
+    /// The word — 词语.
+    term: String,
+    /// What it stands for — 对应规范用语.
+    expansion: String,
+    /// Kind — 类别.
+    kind: LexiconKind,
+}
+
+/// Result of setLexiconEntry — 设置结果.
+#[derive(SimpleObject)]
+pub struct SetLexiconEntryPayload {
+    /// The entry as stored — 词条.
+    entry: Option<LexiconEntry>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Input of removeLexiconEntry — 删除词条.
+#[derive(InputObject)]
+pub struct RemoveLexiconEntryInput {
+    /// The word — 词语.
+    term: String,
+}
+
+/// Result of removeLexiconEntry — 删除结果.
+#[derive(SimpleObject)]
+pub struct RemoveLexiconEntryPayload {
+    /// Whether the term was in the lexicon — 是否已删除.
+    removed: Option<bool>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct LexiconMutation;
+
+#[Object]
+impl LexiconMutation {
+    /// Add a lexicon entry or change what it stands for (ADMIN) — 设置词条.
+    async fn set_lexicon_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: SetLexiconEntryInput,
+    ) -> ApiResult<SetLexiconEntryPayload> {
+        let kind = match input.kind {
+            LexiconKind::Alias => "ALIAS",
+            LexiconKind::Colloquial => "COLLOQUIAL",
+        };
+        let result = lexicon::set_entry(
+            db(ctx)?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            input.term.trim(),
+            input.expansion.trim(),
+            kind,
+        )
+        .await;
+        let (entry, user_errors) = settle(result)?;
+        Ok(SetLexiconEntryPayload {
+            entry: entry.map(Into::into),
+            user_errors,
+        })
+    }
+
+    /// Remove a lexicon entry (ADMIN) — 删除词条.
+    async fn remove_lexicon_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveLexiconEntryInput,
+    ) -> ApiResult<RemoveLexiconEntryPayload> {
+        let result = lexicon::remove_entry(
+            db(ctx)?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            input.term.trim(),
+        )
+        .await;
+        let (removed, user_errors) = settle(result)?;
+        Ok(RemoveLexiconEntryPayload {
+            removed,
+            user_errors,
+        })
+    }
+}

@@ -1,0 +1,229 @@
+//! The in-memory BM25 index over the list's rows.
+
+use std::collections::HashMap;
+
+use entity::{boundary_matter, department, division, duty, legal_basis, public_service, work_item};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+
+use super::lexicon::{self, Entry};
+use super::tokenize;
+
+/// Which row a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Division,
+    WorkItem,
+    Duty,
+    Service,
+}
+
+/// One searchable row.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub kind: DocKind,
+    pub row_id: i32,
+    /// The department the row belongs to (a service: its responsible unit).
+    pub department_id: i32,
+    /// Division: whether the row's department leads the matter.
+    pub lead: bool,
+    pub matter_id: Option<i32>,
+    /// Matter title, service name; none for duties and work items.
+    pub title: Option<String>,
+    pub text: String,
+    pub legal_bases: Vec<(String, String)>,
+}
+
+/// A department as the ranking needs it.
+#[derive(Debug, Clone)]
+pub struct Dept {
+    pub name: String,
+    pub parent_id: Option<i32>,
+}
+
+pub struct Index {
+    pub docs: Vec<Doc>,
+    pub departments: HashMap<i32, Dept>,
+    /// Divisions by matter: (department, lead).
+    pub matters: HashMap<i32, Vec<(i32, bool)>>,
+    pub lexicon: Vec<Entry>,
+    postings: HashMap<String, Vec<(u32, f64)>>,
+    lengths: Vec<f64>,
+    avg_len: f64,
+}
+
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+
+impl Index {
+    /// Builds the index over `docs`.
+    pub fn build(docs: Vec<Doc>, departments: HashMap<i32, Dept>, lexicon: Vec<Entry>) -> Self {
+        let mut postings: HashMap<String, Vec<(u32, f64)>> = HashMap::new();
+        let mut lengths = Vec::with_capacity(docs.len());
+        let mut matters: HashMap<i32, Vec<(i32, bool)>> = HashMap::new();
+        for (i, doc) in docs.iter().enumerate() {
+            let mut text = doc.text.clone();
+            if let Some(title) = &doc.title {
+                text.push(' ');
+                text.push_str(title);
+            }
+            let terms = tokenize::terms(&text);
+            lengths.push(terms.iter().map(|(_, w)| w).sum());
+            let mut tf: HashMap<String, f64> = HashMap::new();
+            for (t, w) in terms {
+                *tf.entry(t).or_default() += w;
+            }
+            for (t, n) in tf {
+                postings.entry(t).or_default().push((i as u32, n));
+            }
+            if let (DocKind::Division, Some(m)) = (doc.kind, doc.matter_id) {
+                matters
+                    .entry(m)
+                    .or_default()
+                    .push((doc.department_id, doc.lead));
+            }
+        }
+        let avg_len = if lengths.is_empty() {
+            1.0
+        } else {
+            lengths.iter().sum::<f64>() / lengths.len() as f64
+        };
+        Self {
+            docs,
+            departments,
+            matters,
+            lexicon,
+            postings,
+            lengths,
+            avg_len,
+        }
+    }
+
+    /// BM25 scores of the documents sharing a term with `query_terms`, each distinct term
+    /// counted once at its highest weight in the query.
+    pub fn score(&self, query_terms: &[(String, f64)]) -> HashMap<u32, f64> {
+        let n = self.docs.len() as f64;
+        let mut weights: HashMap<&str, f64> = HashMap::new();
+        for (term, w) in query_terms {
+            let e = weights.entry(term.as_str()).or_default();
+            *e = e.max(*w);
+        }
+        let mut scores: HashMap<u32, f64> = HashMap::new();
+        for (term, qw) in weights {
+            let Some(list) = self.postings.get(term) else {
+                continue;
+            };
+            let df = list.len() as f64;
+            let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
+            for &(doc, tf) in list {
+                let dl = self.lengths[doc as usize];
+                let s = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / self.avg_len));
+                *scores.entry(doc).or_default() += qw * s;
+            }
+        }
+        scores
+    }
+
+    /// The top department of `id`'s chain (an internal unit's department).
+    pub fn top_department(&self, mut id: i32) -> i32 {
+        while let Some(parent) = self.departments.get(&id).and_then(|d| d.parent_id) {
+            id = parent;
+        }
+        id
+    }
+}
+
+/// Reads the list and the lexicon and builds the index.
+pub async fn load(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
+    let departments: HashMap<i32, Dept> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| {
+            (
+                d.id,
+                Dept {
+                    name: d.name,
+                    parent_id: d.parent_id,
+                },
+            )
+        })
+        .collect();
+    let matters: HashMap<i32, String> = boundary_matter::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.title))
+        .collect();
+    let mut bases_by_matter: HashMap<i32, Vec<(Option<i32>, String, String)>> = HashMap::new();
+    for b in legal_basis::Entity::find().all(db).await? {
+        bases_by_matter
+            .entry(b.matter_id)
+            .or_default()
+            .push((b.division_id, b.title, b.text));
+    }
+    let duties = duty::Entity::find().all(db).await?;
+    let duty_dept: HashMap<i32, i32> = duties.iter().map(|d| (d.id, d.department_id)).collect();
+    let mut docs = Vec::new();
+    for d in division::Entity::find().all(db).await? {
+        let legal_bases = bases_by_matter
+            .get(&d.matter_id)
+            .map(|bs| {
+                bs.iter()
+                    .filter(|(div, _, _)| div.is_none() || *div == Some(d.id))
+                    .map(|(_, t, x)| (t.clone(), x.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        docs.push(Doc {
+            kind: DocKind::Division,
+            row_id: d.id,
+            department_id: d.department_id,
+            lead: d.role == "LEAD",
+            matter_id: Some(d.matter_id),
+            title: matters.get(&d.matter_id).cloned(),
+            text: d.text,
+            legal_bases,
+        });
+    }
+    for d in duties {
+        docs.push(Doc {
+            kind: DocKind::Duty,
+            row_id: d.id,
+            department_id: d.department_id,
+            lead: true,
+            matter_id: None,
+            title: None,
+            text: d.text,
+            legal_bases: Vec::new(),
+        });
+    }
+    for w in work_item::Entity::find().all(db).await? {
+        let Some(&dept) = duty_dept.get(&w.duty_id) else {
+            continue;
+        };
+        docs.push(Doc {
+            kind: DocKind::WorkItem,
+            row_id: w.id,
+            department_id: dept,
+            lead: true,
+            matter_id: None,
+            title: None,
+            text: w.text,
+            legal_bases: Vec::new(),
+        });
+    }
+    for s in public_service::Entity::find().all(db).await? {
+        docs.push(Doc {
+            kind: DocKind::Service,
+            row_id: s.id,
+            department_id: s.unit_id,
+            lead: true,
+            matter_id: None,
+            title: Some(s.name),
+            text: s.content,
+            legal_bases: Vec::new(),
+        });
+    }
+    let lexicon = lexicon::all(db).await?;
+    Ok(Index::build(docs, departments, lexicon))
+}
