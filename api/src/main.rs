@@ -1,4 +1,5 @@
-//! The `qingdan` command: serve (default) | migrate | import FILE | export [TITLE] | schema |
+//! The `qingdan` command: serve (default) | migrate | import FILE | export [TITLE] [--format F]
+//! [--out PATH] | schema |
 //! healthcheck (for container probes: exits 0 when the server at LISTEN_ADDR is ready) |
 //! token (mints an HS256 token with the configured secret, for development and integration tests).
 
@@ -10,8 +11,8 @@ use anyhow::Context;
 use qingdan::domain::clock::SystemClock;
 use qingdan::{config::Config, db, graphql, http, import, prepare_database, telemetry};
 
-const USAGE: &str =
-    "usage: qingdan [serve | migrate | import FILE | export [TITLE] | schema | healthcheck
+const USAGE: &str = "usage: qingdan [serve | migrate | import FILE.json|FILE.xlsx|CSV-DIR
+               | export [TITLE] [--format json|csv|xlsx] [--out PATH] | schema | healthcheck
                | token SUBJECT ROLE[,ROLE…] [DEPARTMENT] [HOURS] | generate anhua|county|province]";
 
 #[tokio::main]
@@ -39,26 +40,8 @@ async fn run(args: &[&str]) -> anyhow::Result<()> {
             let (db, _) = db::connect(&config.database_url).await?;
             db::migrate(&db).await
         }
-        ["import", file] => {
-            let config = Config::from_env()?;
-            let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
-            let (db, _) = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
-            let summary = import::import(&db, &text)
-                .await
-                .with_context(|| format!("importing {file}"))?;
-            println!("imported {file}: {summary:?}");
-            Ok(())
-        }
-        ["export"] | ["export", _] => {
-            let config = Config::from_env()?;
-            let (db, _) = db::connect(&config.database_url).await?;
-            let list = import::export_list(&db, args.get(1).copied())
-                .await?
-                .context("no such list")?;
-            println!("{}", serde_json::to_string_pretty(&list)?);
-            Ok(())
-        }
+        ["import", path] => import_list(path).await,
+        ["export", rest @ ..] => export_list(rest).await,
         ["healthcheck"] => healthcheck().await,
         ["generate", scale] => {
             let scale = import::generate::Scale::parse(scale)
@@ -74,6 +57,98 @@ async fn run(args: &[&str]) -> anyhow::Result<()> {
         }
         _ => anyhow::bail!("{USAGE}"),
     }
+}
+
+/// A list to import, read before the database is touched so a bad file fails fast.
+enum ListSource {
+    Json(String),
+    Tables(import::tables::Tables),
+}
+
+/// Imports a list file (`.json`), a workbook (`.xlsx`) or a directory of CSV files, each
+/// validated and written in one transaction.
+async fn import_list(path: &str) -> anyhow::Result<()> {
+    use import::tables::{csv, xlsx};
+    let location = std::path::Path::new(path);
+    let extension = location
+        .extension()
+        .and_then(|ext| ext.to_str())
+        .map(str::to_ascii_lowercase);
+    let source = if location.is_dir() {
+        ListSource::Tables(csv::read_dir(location).with_context(|| format!("reading {path}"))?)
+    } else {
+        match extension.as_deref() {
+            Some("xlsx") => {
+                let bytes = std::fs::read(location).with_context(|| format!("reading {path}"))?;
+                ListSource::Tables(xlsx::read(&bytes).with_context(|| format!("reading {path}"))?)
+            }
+            Some("csv") => anyhow::bail!(
+                "{path}: a list in CSV is a directory of files, one a sheet; import the directory"
+            ),
+            // Any other name is a list file in the JSON format, as it always was.
+            _ => ListSource::Json(
+                std::fs::read_to_string(location).with_context(|| format!("reading {path}"))?,
+            ),
+        }
+    };
+    let config = Config::from_env()?;
+    let (db, _) = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    let summary = match source {
+        ListSource::Json(text) => import::import(&db, &text)
+            .await
+            .with_context(|| format!("importing {path}"))?,
+        ListSource::Tables(tables) => import::tables::load_tables(&db, &tables)
+            .await
+            .with_context(|| format!("importing {path}"))?,
+    };
+    println!("imported {path}: {summary:?}");
+    Ok(())
+}
+
+/// `export [TITLE] [--format json|csv|xlsx] [--out PATH]`: JSON goes to stdout unless `--out`
+/// names a file; a workbook is written to the file `--out` names, CSV into the directory.
+async fn export_list(args: &[&str]) -> anyhow::Result<()> {
+    use import::tables::{csv, to_tables, xlsx};
+    let (mut title, mut format, mut out) = (None, "json", None);
+    let mut args = args.iter().copied();
+    while let Some(arg) = args.next() {
+        match arg {
+            "--format" => format = args.next().context("--format needs json, csv or xlsx")?,
+            "--out" => out = Some(args.next().context("--out needs a path")?),
+            flag if flag.starts_with("--") => anyhow::bail!("unknown option {flag}\n{USAGE}"),
+            name if title.is_none() => title = Some(name),
+            _ => anyhow::bail!("{USAGE}"),
+        }
+    }
+    anyhow::ensure!(
+        matches!(format, "json" | "csv" | "xlsx"),
+        "--format is json, csv or xlsx, not {format:?}"
+    );
+    let out = match (format, out) {
+        ("json", out) => out,
+        (_, Some(out)) => Some(out),
+        (_, None) => anyhow::bail!("--format {format} writes files: give --out PATH"),
+    };
+    let config = Config::from_env()?;
+    let (db, _) = db::connect(&config.database_url).await?;
+    let list = import::export_list(&db, title)
+        .await?
+        .context("no such list")?;
+    match (format, out) {
+        ("json", None) => println!("{}", serde_json::to_string_pretty(&list)?),
+        ("json", Some(out)) => {
+            let text = serde_json::to_string_pretty(&list)? + "\n";
+            std::fs::write(out, text).with_context(|| format!("writing {out}"))?;
+        }
+        ("xlsx", Some(out)) => {
+            let bytes = xlsx::write(&to_tables(&list)?)?;
+            std::fs::write(out, bytes).with_context(|| format!("writing {out}"))?;
+        }
+        (_, Some(out)) => csv::write_dir(&to_tables(&list)?, std::path::Path::new(out))?,
+        (_, None) => unreachable!("checked above: only JSON goes to stdout"),
+    }
+    Ok(())
 }
 
 async fn serve() -> anyhow::Result<()> {

@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod calendar;
 pub mod clock;
+pub mod consistency;
+pub mod editing;
 pub mod idempotency;
 pub mod kinds;
 pub mod lexicon;

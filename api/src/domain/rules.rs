@@ -37,6 +37,12 @@ pub enum RuleCode {
     FormNotInRegime,
     AccountabilityNotProvided,
     SubjectRequired,
+    PhoneInvalid,
+    PositionOutOfRange,
+    UnitOutsideList,
+    DutyUnknown,
+    ServiceUnknown,
+    WorkItemUnknown,
 }
 
 impl RuleCode {
@@ -74,6 +80,12 @@ impl RuleCode {
             Self::FormNotInRegime => "FORM_NOT_IN_REGIME",
             Self::AccountabilityNotProvided => "ACCOUNTABILITY_NOT_PROVIDED",
             Self::SubjectRequired => "SUBJECT_REQUIRED",
+            Self::PhoneInvalid => "PHONE_INVALID",
+            Self::PositionOutOfRange => "POSITION_OUT_OF_RANGE",
+            Self::UnitOutsideList => "UNIT_OUTSIDE_LIST",
+            Self::DutyUnknown => "DUTY_UNKNOWN",
+            Self::ServiceUnknown => "SERVICE_UNKNOWN",
+            Self::WorkItemUnknown => "WORK_ITEM_UNKNOWN",
         }
     }
 }

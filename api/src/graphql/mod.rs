@@ -2,8 +2,10 @@
 
 mod audit;
 mod boundary;
+mod consistency;
 mod department;
 mod duty;
+mod editing;
 mod kinds;
 pub mod loaders;
 mod node;
@@ -37,6 +39,7 @@ pub struct Query(
     audit::AuditQuery,
     node::NodeQuery,
     search::SearchQuery,
+    consistency::ConsistencyQuery,
 );
 
 /// Mutation — 变更: supervision results and administrators' reference data.
@@ -45,6 +48,7 @@ pub struct Mutation(
     supervision::SupervisionMutation,
     audit::AdminMutation,
     search::LexiconMutation,
+    editing::EditingMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

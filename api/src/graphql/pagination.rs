@@ -1,13 +1,15 @@
-//! Relay connections over keyset pagination on the primary key: stable under inserts, and
-//! every page costs two statements (count and page) whatever its position.
+//! Relay connections over keyset pagination on the primary key (or on published order, for
+//! rows numbered within their list): stable under inserts, and every page costs two
+//! statements (count and page) whatever its position.
 
 use async_graphql::{
     OutputType, SimpleObject,
     connection::{Connection, Edge},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
 };
 
@@ -33,11 +35,11 @@ pub struct PageArgs {
     pub before: Option<String>,
 }
 
-fn encode_cursor(id: i32) -> String {
-    URL_SAFE_NO_PAD.encode(format!("cursor:{id}"))
+fn encode_cursor(key: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("cursor:{key}"))
 }
 
-fn decode_cursor(field: &str, cursor: &str) -> ApiResult<i32> {
+fn decode_cursor(field: &str, cursor: &str) -> ApiResult<i64> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
@@ -71,19 +73,55 @@ where
     E::Column: ColumnTrait,
     N: OutputType,
 {
+    let key = Expr::col(id);
+    paginate_by(db, select, key, args, |row| i64::from(row_id(row)), wrap).await
+}
+
+/// A sort key for rows numbered within their list: `list × 10⁶ + seq`, so a connection
+/// reads in published order (序号) even after edits renumbered rows, with one-number cursors.
+pub fn published_order(list: impl IntoColumnRef, seq: impl IntoColumnRef) -> SimpleExpr {
+    // BIGINT: a province's list ids times 10⁶ do not fit PostgreSQL's 32-bit integer.
+    Expr::col(list)
+        .cast_as("BIGINT")
+        .mul(SEQ_SPAN)
+        .add(Expr::col(seq))
+}
+
+/// The key `published_order` gives a row.
+pub fn published_key(list: i32, seq: i32) -> i64 {
+    i64::from(list) * SEQ_SPAN + i64::from(seq)
+}
+
+const SEQ_SPAN: i64 = 1_000_000;
+
+/// Pages through `select` ordered by the unique `key` expression; `row_key` is its value
+/// for a row.
+pub async fn paginate_by<E, N>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    key: SimpleExpr,
+    args: PageArgs,
+    row_key: impl Fn(&E::Model) -> i64,
+    wrap: impl Fn(E::Model) -> N,
+) -> ApiResult<Page<N>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    N: OutputType,
+{
     let (forward, size) = page_request(&args)?;
     let total_count = select.clone().count(db).await?;
     let mut select = select;
     if let Some(after) = &args.after {
-        select = select.filter(id.gt(decode_cursor("after", after)?));
+        select = select.filter(key.clone().gt(decode_cursor("after", after)?));
     }
     if let Some(before) = &args.before {
-        select = select.filter(id.lt(decode_cursor("before", before)?));
+        select = select.filter(key.clone().lt(decode_cursor("before", before)?));
     }
     let page = if forward {
-        select.order_by_asc(id)
+        select.order_by(key, Order::Asc)
     } else {
-        select.order_by_desc(id)
+        select.order_by(key, Order::Desc)
     };
     let mut rows = page.limit(size + 1).all(db).await?;
     let more = rows.len() as u64 > size;
@@ -100,7 +138,7 @@ where
         Connection::with_additional_fields(has_previous, has_next, Counted { total_count });
     connection.edges.extend(
         rows.into_iter()
-            .map(|row| Edge::new(encode_cursor(row_id(&row)), wrap(row))),
+            .map(|row| Edge::new(encode_cursor(row_key(&row)), wrap(row))),
     );
     Ok(connection)
 }
@@ -131,7 +169,8 @@ where
     let mut rows: Vec<T> = rows
         .into_iter()
         .filter(|row| {
-            after.is_none_or(|a| row_id(row) > a) && before.is_none_or(|b| row_id(row) < b)
+            let id = i64::from(row_id(row));
+            after.is_none_or(|a| id > a) && before.is_none_or(|b| id < b)
         })
         .collect();
     let size = size as usize;
@@ -150,7 +189,7 @@ where
         Connection::with_additional_fields(has_previous, has_next, Counted { total_count });
     connection.edges.extend(
         rows.into_iter()
-            .map(|row| Edge::new(encode_cursor(row_id(&row)), wrap(row))),
+            .map(|row| Edge::new(encode_cursor(i64::from(row_id(&row))), wrap(row))),
     );
     Ok(connection)
 }

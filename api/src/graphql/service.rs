@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query
 use super::department::Department;
 use super::loaders::DepartmentById;
 use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, contains, paginate};
+use super::pagination::{Page, PageArgs, contains, paginate_by, published_key, published_order};
 use super::{db, one};
 use crate::error::ApiResult;
 use crate::search::index::DocKind;
@@ -120,12 +120,14 @@ impl ServiceQuery {
             last,
             before,
         };
-        paginate(
+        // Published order (序号): edits renumber services, so ids no longer follow it.
+        let key = published_order(public_service::Column::ListId, public_service::Column::Seq);
+        paginate_by(
             db(ctx)?,
             select,
-            public_service::Column::Id,
+            key,
             args,
-            |row| row.id,
+            |row| published_key(row.list_id, row.seq),
             PublicService,
         )
         .await

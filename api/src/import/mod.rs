@@ -4,6 +4,16 @@
 mod export;
 pub mod format;
 pub mod generate;
+pub mod tables;
+
+/// The database tables a list is loaded into, for callers that check what an import wrote.
+pub mod stored {
+    pub use entity::{
+        boundary_case, boundary_matter, department, department_alias, division, duty, legal_basis,
+        public_service, regime_item, regime_section, responsibility_list, supervision_regime,
+        work_item,
+    };
+}
 mod validate;
 
 use std::collections::HashMap;
@@ -23,14 +33,6 @@ pub use export::export_list;
 
 use crate::domain::audit;
 
-/// The tables a list is loaded into, for callers that check what an import wrote.
-pub mod tables {
-    pub use entity::{
-        boundary_case, boundary_matter, department, department_alias, division, duty, legal_basis,
-        public_service, regime_item, regime_section, responsibility_list, supervision_regime,
-        work_item,
-    };
-}
 use format::{ItemRow, ListFile};
 
 /// The Anhua County Population and Family Planning Bureau's list, loaded into an empty database.

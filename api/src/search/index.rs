@@ -99,15 +99,17 @@ impl Index {
     }
 
     /// BM25 scores of the documents sharing a term with `query_terms`, each distinct term
-    /// counted once at its highest weight in the query.
-    pub fn score(&self, query_terms: &[(String, f64)]) -> HashMap<u32, f64> {
+    /// counted once at its highest weight in the query. Sums into one slot per document
+    /// (no hashing: a common term of a province's index touches tens of thousands of rows).
+    pub fn score(&self, query_terms: &[(String, f64)]) -> Vec<(u32, f64)> {
         let n = self.docs.len() as f64;
         let mut weights: HashMap<&str, f64> = HashMap::new();
         for (term, w) in query_terms {
             let e = weights.entry(term.as_str()).or_default();
             *e = e.max(*w);
         }
-        let mut scores: HashMap<u32, f64> = HashMap::new();
+        let mut sums = vec![0.0_f64; self.docs.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for (term, qw) in weights {
             let Some(list) = self.postings.get(term) else {
                 continue;
@@ -117,10 +119,17 @@ impl Index {
             for &(doc, tf) in list {
                 let dl = self.lengths[doc as usize];
                 let s = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / self.avg_len));
-                *scores.entry(doc).or_default() += qw * s;
+                let slot = &mut sums[doc as usize];
+                if *slot == 0.0 {
+                    touched.push(doc);
+                }
+                *slot += qw * s;
             }
         }
-        scores
+        touched
+            .into_iter()
+            .map(|doc| (doc, sums[doc as usize]))
+            .collect()
     }
 
     /// The top department of `id`'s chain (an internal unit's department).

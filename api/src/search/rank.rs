@@ -78,7 +78,7 @@ const ASSIST_SHARE: f64 = 0.6;
 const EVIDENCE_PER_CANDIDATE: usize = 3;
 
 /// The query's terms after lexicon expansion, and the documents' scores.
-fn scored(index: &Index, text: &str) -> (Vec<String>, HashMap<u32, f64>) {
+fn scored(index: &Index, text: &str) -> (Vec<String>, Vec<(u32, f64)>) {
     let (expanded, _) = lexicon::expand(text, &index.lexicon);
     let terms = tokenize::terms(&expanded);
     let scores = index.score(&terms);
@@ -98,12 +98,35 @@ pub fn matching_rows(index: &Index, text: &str, kind: DocKind, th: &Thresholds) 
     ids
 }
 
-/// What one department has gathered from the matched rows.
+/// What one department has gathered from the matched rows: its best score, in the role that
+/// row gives it, and its best rows (at most `EVIDENCE_PER_CANDIDATE`, kept as they come so
+/// a lookup over a province's rows stays linear).
 struct Tally {
     score: f64,
     role: Role,
-    /// (document, score it credited)
-    docs: Vec<(u32, f64)>,
+    /// (document, score it credited), best first.
+    top: Vec<(u32, f64)>,
+}
+
+impl Tally {
+    fn credit(&mut self, score: f64, role: Role, doc: u32) {
+        if score > self.score || (score == self.score && role == Role::Lead) {
+            self.score = score;
+            self.role = role;
+        }
+        if self.top.iter().any(|&(d, _)| d == doc) {
+            return;
+        }
+        let at = self
+            .top
+            .iter()
+            .position(|&(d, s)| score > s || (score == s && doc < d))
+            .unwrap_or(self.top.len());
+        if at < EVIDENCE_PER_CANDIDATE {
+            self.top.insert(at, (doc, score));
+            self.top.truncate(EVIDENCE_PER_CANDIDATE);
+        }
+    }
 }
 
 /// Ranks departments for `text`.
@@ -111,19 +134,16 @@ pub fn lookup(index: &Index, text: &str, first: usize, th: &Thresholds) -> Looku
     let (terms, scores) = scored(index, text);
     let mut by_dept: HashMap<i32, Tally> = HashMap::new();
     let mut credit = |dept: i32, score: f64, role: Role, doc: u32| {
-        let t = by_dept.entry(dept).or_insert(Tally {
-            score: 0.0,
-            role,
-            docs: Vec::new(),
-        });
-        // A department scores its best row, in the role that row gives it.
-        if score > t.score || (score == t.score && role == Role::Lead) {
-            t.score = score;
-            t.role = role;
-        }
-        t.docs.push((doc, score));
+        by_dept
+            .entry(dept)
+            .or_insert(Tally {
+                score: 0.0,
+                role,
+                top: Vec::new(),
+            })
+            .credit(score, role, doc);
     };
-    for (&doc_no, &s) in &scores {
+    for &(doc_no, s) in &scores {
         let doc = &index.docs[doc_no as usize];
         match (doc.kind, doc.matter_id) {
             (DocKind::Division, Some(matter)) => {
@@ -138,59 +158,12 @@ pub fn lookup(index: &Index, text: &str, first: usize, th: &Thresholds) -> Looku
             _ => credit(doc.department_id, s, Role::Lead, doc_no),
         }
     }
-    let mut candidates: Vec<Candidate> = by_dept
-        .into_iter()
-        .map(
-            |(
-                dept,
-                Tally {
-                    score,
-                    role,
-                    mut docs,
-                },
-            )| {
-                docs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                docs.dedup_by_key(|d| d.0);
-                let evidence = docs
-                    .into_iter()
-                    .take(EVIDENCE_PER_CANDIDATE)
-                    .map(|(doc_no, s)| {
-                        let doc = &index.docs[doc_no as usize];
-                        Evidence {
-                            kind: doc.kind,
-                            row_id: doc.row_id,
-                            department_id: doc.department_id,
-                            title: doc.title.clone(),
-                            text: doc.text.clone(),
-                            highlights: tokenize::highlights(&doc.text, &terms),
-                            legal_bases: doc.legal_bases.clone(),
-                            score: s,
-                        }
-                    })
-                    .collect();
-                Candidate {
-                    department_id: dept,
-                    department_name: index
-                        .departments
-                        .get(&dept)
-                        .map(|d| d.name.clone())
-                        .unwrap_or_default(),
-                    role,
-                    score,
-                    evidence,
-                }
-            },
-        )
-        .collect();
-    candidates.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.department_id.cmp(&b.department_id))
-    });
-    let Some(top) = candidates.first() else {
+    let mut ranked: Vec<(i32, Tally)> = by_dept.into_iter().collect();
+    ranked.sort_by(|(a_id, a), (b_id, b)| b.score.total_cmp(&a.score).then(a_id.cmp(b_id)));
+    let Some((top_id, top)) = ranked.first() else {
         return Lookup {
             outcome: Outcome::NoMatch,
-            candidates,
+            candidates: Vec::new(),
         };
     };
     if top.score < th.min_score {
@@ -199,13 +172,44 @@ pub fn lookup(index: &Index, text: &str, first: usize, th: &Thresholds) -> Looku
             candidates: Vec::new(),
         };
     }
-    let top_root = index.top_department(top.department_id);
-    let tie = candidates.iter().skip(1).any(|c| {
-        c.role == Role::Lead
-            && index.top_department(c.department_id) != top_root
-            && c.score >= th.tie_ratio * top.score
+    let top_root = index.top_department(*top_id);
+    let tie = ranked.iter().skip(1).any(|(id, t)| {
+        t.role == Role::Lead
+            && index.top_department(*id) != top_root
+            && t.score >= th.tie_ratio * top.score
     });
-    candidates.truncate(first.max(1));
+    ranked.truncate(first.max(1));
+    // Evidence only for the candidates returned: highlighting is the costly part.
+    let candidates = ranked
+        .into_iter()
+        .map(|(dept, tally)| Candidate {
+            department_id: dept,
+            department_name: index
+                .departments
+                .get(&dept)
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+            role: tally.role,
+            score: tally.score,
+            evidence: tally
+                .top
+                .into_iter()
+                .map(|(doc_no, s)| {
+                    let doc = &index.docs[doc_no as usize];
+                    Evidence {
+                        kind: doc.kind,
+                        row_id: doc.row_id,
+                        department_id: doc.department_id,
+                        title: doc.title.clone(),
+                        text: doc.text.clone(),
+                        highlights: tokenize::highlights(&doc.text, &terms),
+                        legal_bases: doc.legal_bases.clone(),
+                        score: s,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
     Lookup {
         outcome: if tie {
             Outcome::Ambiguous

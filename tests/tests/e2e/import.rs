@@ -6,7 +6,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
 async fn row_counts(app: &TestApp) -> Vec<u64> {
-    use qingdan::import::tables::*;
+    use qingdan::import::stored::*;
     let db = &app.db;
     vec![
         department::Entity::find().count(db).await.unwrap(),

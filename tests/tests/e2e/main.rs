@@ -2,7 +2,9 @@
 #![expect(non_snake_case, reason = "tests are named subject__scenario")]
 
 mod cache;
+mod consistency;
 mod dataloader;
+mod editing;
 mod http;
 mod import;
 mod limits;
@@ -12,3 +14,4 @@ mod reads;
 mod schema;
 mod search;
 mod supervision;
+mod tables;

@@ -1,0 +1,238 @@
+//! Public services (公共服务事项): create, update (and move), remove.
+
+use entity::{department, public_service, responsibility_list};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use super::{Edit, check_phone, commit, place, require_editor_of, resequence};
+use crate::auth::Viewer;
+use crate::domain::rules::Checks;
+use crate::domain::{Failure, RuleCode, clock::Clock};
+
+/// What an editor sets on a service; `None` leaves a field as it is (on update).
+#[derive(Clone, Debug, Default)]
+pub struct ServiceFields {
+    pub name: Option<String>,
+    pub content: Option<String>,
+    pub unit_id: Option<i32>,
+    pub phone: Option<String>,
+    /// 1-based place among the list's services.
+    pub position: Option<i32>,
+}
+
+fn snapshot(s: &public_service::Model) -> Value {
+    json!({ "seq": s.seq, "name": s.name, "content": s.content, "unitId": s.unit_id,
+            "phone": s.phone, "publishedPhone": s.published_phone })
+}
+
+/// The list a unit's services belong to: the list of the unit, or of the department it is a
+/// unit of.
+async fn list_of_unit(db: &DatabaseConnection, unit: i32) -> Result<i32, Failure> {
+    let Some(dept) = department::Entity::find_by_id(unit).one(db).await? else {
+        return Err(Failure::rule(
+            "unitId",
+            RuleCode::DepartmentUnknown,
+            "no such unit",
+        ));
+    };
+    let owners: Vec<i32> = [Some(dept.id), dept.parent_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    responsibility_list::Entity::find()
+        .filter(responsibility_list::Column::OwnerDepartmentId.is_in(owners))
+        .one(db)
+        .await?
+        .map(|l| l.id)
+        .ok_or_else(|| {
+            Failure::rule(
+                "unitId",
+                RuleCode::UnitOutsideList,
+                format!(
+                    "{} has no list, nor does a department it is a unit of",
+                    dept.name
+                ),
+            )
+        })
+}
+
+fn check_fields(checks: &mut Checks, f: &ServiceFields) -> Option<String> {
+    if let Some(name) = &f.name {
+        checks.require_text("name", name, "the service name (服务事项)");
+    }
+    if let Some(content) = &f.content {
+        checks.require_text("content", content, "the content (主要内容)");
+    }
+    f.phone.as_ref().map(|p| check_phone(checks, "phone", p))
+}
+
+/// Adds a service at `position` (default: last).
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    f: ServiceFields,
+) -> Result<public_service::Model, Failure> {
+    let actor = viewer.subject()?.to_owned();
+    let mut checks = Checks::default();
+    for (field, value) in [
+        ("name", &f.name),
+        ("content", &f.content),
+        ("phone", &f.phone),
+    ] {
+        if value.is_none() {
+            checks.add(field, RuleCode::Required, format!("{field} is required"));
+        }
+    }
+    let Some(unit) = f.unit_id else {
+        checks.add("unitId", RuleCode::Required, "unitId is required");
+        return Err(checks.finish().unwrap_err());
+    };
+    require_editor_of(db, viewer, unit).await?;
+    let phone = check_fields(&mut checks, &f).unwrap_or_default();
+    checks.finish()?;
+    let list_id = list_of_unit(db, unit).await?;
+    let txn = db.begin().await?;
+    let order = siblings(&txn, list_id).await?;
+    // Appended first, then placed: the unique index on (parent, seq) holds at every step.
+    let last = order.len() as i32 + 1;
+    let saved = public_service::ActiveModel {
+        list_id: Set(list_id),
+        seq: Set(last),
+        name: Set(f.name.unwrap_or_default()),
+        content: Set(f.content.unwrap_or_default()),
+        unit_id: Set(unit),
+        phone: Set(phone),
+        published_phone: Set(f.phone.unwrap_or_default()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    place(&txn, "public_service", order, saved.id, f.position).await?;
+    let saved = reload(&txn, saved.id).await?;
+    let edit = Edit {
+        actor: &actor,
+        operation: "createPublicService",
+        entity: "public_service",
+        id: saved.id,
+        before: None,
+        after: Some(snapshot(&saved)),
+    };
+    commit(txn, clock, edit).await?;
+    Ok(saved)
+}
+
+/// Changes the fields given; a new `position` moves the service.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    id: i32,
+    f: ServiceFields,
+) -> Result<public_service::Model, Failure> {
+    let actor = viewer.subject()?.to_owned();
+    let before = find(db, id).await?;
+    require_editor_of(db, viewer, before.unit_id).await?;
+    if let Some(unit) = f.unit_id {
+        require_editor_of(db, viewer, unit).await?;
+        if list_of_unit(db, unit).await? != before.list_id {
+            return Err(Failure::rule(
+                "unitId",
+                RuleCode::UnitOutsideList,
+                "the new unit belongs to another list",
+            ));
+        }
+    }
+    let mut checks = Checks::default();
+    let phone = check_fields(&mut checks, &f);
+    checks.finish()?;
+    let txn = db.begin().await?;
+    let mut row: public_service::ActiveModel = before.clone().into();
+    if let Some(name) = f.name {
+        row.name = Set(name);
+    }
+    if let Some(content) = f.content {
+        row.content = Set(content);
+    }
+    if let Some(unit) = f.unit_id {
+        row.unit_id = Set(unit);
+    }
+    if let (Some(digits), Some(typed)) = (phone, f.phone) {
+        row.phone = Set(digits);
+        row.published_phone = Set(typed);
+    }
+    row.update(&txn).await?;
+    if f.position.is_some() {
+        let order = siblings(&txn, before.list_id).await?;
+        place(&txn, "public_service", order, id, f.position).await?;
+    }
+    let saved = reload(&txn, id).await?;
+    let edit = Edit {
+        actor: &actor,
+        operation: "updatePublicService",
+        entity: "public_service",
+        id,
+        before: Some(snapshot(&before)),
+        after: Some(snapshot(&saved)),
+    };
+    commit(txn, clock, edit).await?;
+    Ok(saved)
+}
+
+/// Removes a service; those after it move up one.
+pub async fn remove(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    id: i32,
+) -> Result<public_service::Model, Failure> {
+    let actor = viewer.subject()?.to_owned();
+    let before = find(db, id).await?;
+    require_editor_of(db, viewer, before.unit_id).await?;
+    let txn = db.begin().await?;
+    public_service::Entity::delete_by_id(id).exec(&txn).await?;
+    let order = siblings(&txn, before.list_id).await?;
+    resequence(&txn, "public_service", &order).await?;
+    let edit = Edit {
+        actor: &actor,
+        operation: "removePublicService",
+        entity: "public_service",
+        id,
+        before: Some(snapshot(&before)),
+        after: None,
+    };
+    commit(txn, clock, edit).await?;
+    Ok(before)
+}
+
+async fn find(db: &DatabaseConnection, id: i32) -> Result<public_service::Model, Failure> {
+    public_service::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Failure::rule("id", RuleCode::ServiceUnknown, "no such public service"))
+}
+
+async fn reload(
+    txn: &impl sea_orm::ConnectionTrait,
+    id: i32,
+) -> Result<public_service::Model, Failure> {
+    Ok(public_service::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("public_service".into()))?)
+}
+
+/// The list's services in published order.
+async fn siblings(txn: &impl sea_orm::ConnectionTrait, list_id: i32) -> Result<Vec<i32>, Failure> {
+    Ok(public_service::Entity::find()
+        .filter(public_service::Column::ListId.eq(list_id))
+        .order_by_asc(public_service::Column::Seq)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect())
+}

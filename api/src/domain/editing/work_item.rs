@@ -1,0 +1,179 @@
+//! Work items (具体工作事项) of a duty: create, update (and move), remove.
+
+use entity::{duty, work_item};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use super::{Edit, commit, place, require_editor_of, resequence};
+use crate::auth::Viewer;
+use crate::domain::rules::Checks;
+use crate::domain::{Failure, RuleCode, clock::Clock};
+
+/// What an editor sets on a work item; `None` leaves a field as it is (on update). A remark
+/// of `Some("")` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct WorkItemFields {
+    pub text: Option<String>,
+    pub remark: Option<String>,
+    /// 1-based place among the duty's work items.
+    pub position: Option<i32>,
+}
+
+fn snapshot(w: &work_item::Model) -> Value {
+    json!({ "dutyId": w.duty_id, "seq": w.seq, "text": w.text, "remark": w.remark })
+}
+
+fn remark(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
+}
+
+/// Adds a work item to duty `duty_id` at `position` (default: last).
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    duty_id: i32,
+    f: WorkItemFields,
+) -> Result<work_item::Model, Failure> {
+    let actor = viewer.subject()?.to_owned();
+    let duty = find_duty(db, duty_id).await?;
+    require_editor_of(db, viewer, duty.department_id).await?;
+    let mut checks = Checks::default();
+    checks.require_text(
+        "text",
+        f.text.as_deref().unwrap_or(""),
+        "the work item (具体工作事项)",
+    );
+    checks.finish()?;
+    let txn = db.begin().await?;
+    let order = siblings(&txn, duty_id).await?;
+    // Appended first, then placed: the unique index on (parent, seq) holds at every step.
+    let last = order.len() as i32 + 1;
+    let saved = work_item::ActiveModel {
+        duty_id: Set(duty_id),
+        seq: Set(last),
+        text: Set(f.text.unwrap_or_default()),
+        remark: Set(f.remark.and_then(remark)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    place(&txn, "work_item", order, saved.id, f.position).await?;
+    let saved = reload(&txn, saved.id).await?;
+    let edit = Edit {
+        actor: &actor,
+        operation: "createWorkItem",
+        entity: "work_item",
+        id: saved.id,
+        before: None,
+        after: Some(snapshot(&saved)),
+    };
+    commit(txn, clock, edit).await?;
+    Ok(saved)
+}
+
+/// Changes the fields given; a new `position` moves the item within its duty.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    id: i32,
+    f: WorkItemFields,
+) -> Result<work_item::Model, Failure> {
+    let actor = viewer.subject()?.to_owned();
+    let before = find(db, id).await?;
+    let duty = find_duty(db, before.duty_id).await?;
+    require_editor_of(db, viewer, duty.department_id).await?;
+    let mut checks = Checks::default();
+    if let Some(text) = &f.text {
+        checks.require_text("text", text, "the work item (具体工作事项)");
+    }
+    checks.finish()?;
+    let txn = db.begin().await?;
+    let mut row: work_item::ActiveModel = before.clone().into();
+    if let Some(text) = f.text {
+        row.text = Set(text);
+    }
+    if let Some(value) = f.remark {
+        row.remark = Set(remark(value));
+    }
+    row.update(&txn).await?;
+    if f.position.is_some() {
+        let order = siblings(&txn, before.duty_id).await?;
+        place(&txn, "work_item", order, id, f.position).await?;
+    }
+    let saved = reload(&txn, id).await?;
+    let edit = Edit {
+        actor: &actor,
+        operation: "updateWorkItem",
+        entity: "work_item",
+        id,
+        before: Some(snapshot(&before)),
+        after: Some(snapshot(&saved)),
+    };
+    commit(txn, clock, edit).await?;
+    Ok(saved)
+}
+
+/// Removes a work item; those after it move up one.
+pub async fn remove(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    id: i32,
+) -> Result<work_item::Model, Failure> {
+    let actor = viewer.subject()?.to_owned();
+    let before = find(db, id).await?;
+    let duty = find_duty(db, before.duty_id).await?;
+    require_editor_of(db, viewer, duty.department_id).await?;
+    let txn = db.begin().await?;
+    work_item::Entity::delete_by_id(id).exec(&txn).await?;
+    let order = siblings(&txn, before.duty_id).await?;
+    resequence(&txn, "work_item", &order).await?;
+    let edit = Edit {
+        actor: &actor,
+        operation: "removeWorkItem",
+        entity: "work_item",
+        id,
+        before: Some(snapshot(&before)),
+        after: None,
+    };
+    commit(txn, clock, edit).await?;
+    Ok(before)
+}
+
+async fn find(db: &DatabaseConnection, id: i32) -> Result<work_item::Model, Failure> {
+    work_item::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Failure::rule("id", RuleCode::WorkItemUnknown, "no such work item"))
+}
+
+async fn find_duty(db: &DatabaseConnection, id: i32) -> Result<duty::Model, Failure> {
+    duty::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Failure::rule("dutyId", RuleCode::DutyUnknown, "no such duty"))
+}
+
+async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<work_item::Model, Failure> {
+    Ok(work_item::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("work_item".into()))?)
+}
+
+/// The duty's work items in published order.
+async fn siblings(txn: &impl ConnectionTrait, duty_id: i32) -> Result<Vec<i32>, Failure> {
+    Ok(work_item::Entity::find()
+        .filter(work_item::Column::DutyId.eq(duty_id))
+        .order_by_asc(work_item::Column::Seq)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|w| w.id)
+        .collect())
+}

@@ -1,0 +1,73 @@
+//! The consistency report (清单问题) for editors.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+
+use super::node::global_id;
+use super::{db, viewer};
+use crate::auth::Role;
+use crate::domain::consistency::{self, IssueKind};
+use crate::error::ApiResult;
+
+/// Kind of list issue — 问题类别.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListIssueKind {
+    /// 无牵头部门: a matter not marked disputed has no LEAD division.
+    MatterWithoutLead,
+    /// 多个牵头部门: a matter not marked disputed has several LEAD divisions.
+    MatterWithSeveralLeads,
+    /// 事项重复: one work item text under duties of different departments.
+    DuplicateWorkItem,
+    /// 承办机构不在本部门: a service's unit is not the list's department or one of its units.
+    ServiceUnitOutsideList,
+    /// 电话共用: one phone number published for services of different units.
+    PhoneSharedByUnits,
+}
+
+impl From<IssueKind> for ListIssueKind {
+    fn from(kind: IssueKind) -> Self {
+        match kind {
+            IssueKind::MatterWithoutLead => Self::MatterWithoutLead,
+            IssueKind::MatterWithSeveralLeads => Self::MatterWithSeveralLeads,
+            IssueKind::DuplicateWorkItem => Self::DuplicateWorkItem,
+            IssueKind::ServiceUnitOutsideList => Self::ServiceUnitOutsideList,
+            IssueKind::PhoneSharedByUnits => Self::PhoneSharedByUnits,
+        }
+    }
+}
+
+/// List issue — 清单问题: something an editor fixes before publishing.
+#[derive(SimpleObject)]
+pub struct ListIssue {
+    /// Kind — 问题类别.
+    kind: ListIssueKind,
+    /// What is wrong, naming the rows in the list's own words — 说明.
+    message: String,
+    /// Global ids of the rows involved (resolve them with `node`) — 相关条目.
+    row_ids: Vec<ID>,
+}
+
+#[derive(Default)]
+pub struct ConsistencyQuery;
+
+#[Object]
+impl ConsistencyQuery {
+    /// The consistency report (EDITOR, ADMIN) — 清单问题: matters with no lead or several,
+    /// work items duplicated across departments, services of units outside the list,
+    /// phones shared by units. Empty when the list is consistent.
+    async fn list_issues(&self, ctx: &Context<'_>) -> ApiResult<Vec<ListIssue>> {
+        viewer(ctx)?.require_any(&[Role::Editor, Role::Admin])?;
+        Ok(consistency::check(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(|issue| ListIssue {
+                kind: issue.kind.into(),
+                message: issue.message,
+                row_ids: issue
+                    .rows
+                    .iter()
+                    .map(|row| global_id(row.kind, row.id))
+                    .collect(),
+            })
+            .collect())
+    }
+}

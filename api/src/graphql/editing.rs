@@ -1,0 +1,214 @@
+//! List editing (清单维护): EDITOR of the department, or ADMIN. Broken rules come back as
+//! `userErrors` with stable codes; nothing is written then.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use super::duty::WorkItem;
+use super::node::expect_id;
+use super::service::PublicService;
+use super::supervision::{UserError, settle};
+use super::{clock, db, viewer};
+use crate::domain::editing::{service, work_item};
+use crate::error::ApiResult;
+
+/// Input of createPublicService — 新增公共服务事项.
+#[derive(InputObject)]
+pub struct CreatePublicServiceInput {
+    /// 承办机构: the department or unit that provides it.
+    unit_id: ID,
+    /// 服务事项.
+    name: String,
+    /// 主要内容.
+    content: String,
+    /// 联系电话: a mainland mobile or fixed line with area code, as it is to be published.
+    phone: String,
+    /// 序号: 1-based place among the list's services; last when left out.
+    position: Option<i32>,
+}
+
+/// Input of updatePublicService — 修改公共服务事项: only the fields given change.
+#[derive(InputObject)]
+pub struct UpdatePublicServiceInput {
+    id: ID,
+    /// 承办机构.
+    unit_id: Option<ID>,
+    /// 服务事项.
+    name: Option<String>,
+    /// 主要内容.
+    content: Option<String>,
+    /// 联系电话.
+    phone: Option<String>,
+    /// 序号: moves the service to this place.
+    position: Option<i32>,
+}
+
+/// Input of removePublicService / removeWorkItem — 删除.
+#[derive(InputObject)]
+pub struct RemoveInput {
+    id: ID,
+}
+
+/// Result of a public service edit — 编辑结果.
+#[derive(SimpleObject)]
+pub struct PublicServicePayload {
+    /// The service as stored (as it was, for a removal) — 公共服务事项.
+    public_service: Option<PublicService>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Input of createWorkItem — 新增具体工作事项.
+#[derive(InputObject)]
+pub struct CreateWorkItemInput {
+    /// The duty (主要职责) it serves.
+    duty_id: ID,
+    /// 具体工作事项.
+    text: String,
+    /// 备注.
+    remark: Option<String>,
+    /// 序号: 1-based place among the duty's work items; last when left out.
+    position: Option<i32>,
+}
+
+/// Input of updateWorkItem — 修改具体工作事项: only the fields given change.
+#[derive(InputObject)]
+pub struct UpdateWorkItemInput {
+    id: ID,
+    /// 具体工作事项.
+    text: Option<String>,
+    /// 备注; an empty string clears it.
+    remark: Option<String>,
+    /// 序号: moves the item to this place within its duty.
+    position: Option<i32>,
+}
+
+/// Result of a work item edit — 编辑结果.
+#[derive(SimpleObject)]
+pub struct WorkItemPayload {
+    /// The work item as stored (as it was, for a removal) — 具体工作事项.
+    work_item: Option<WorkItem>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+fn optional_id(id: Option<&ID>, type_name: &str, field: &str) -> ApiResult<Option<i32>> {
+    id.map(|id| expect_id(id, type_name, field)).transpose()
+}
+
+#[derive(Default)]
+pub struct EditingMutation;
+
+#[Object]
+impl EditingMutation {
+    /// Add a public service — 新增公共服务事项.
+    async fn create_public_service(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePublicServiceInput,
+    ) -> ApiResult<PublicServicePayload> {
+        let fields = service::ServiceFields {
+            unit_id: Some(expect_id(&input.unit_id, "Department", "unitId")?),
+            name: Some(input.name),
+            content: Some(input.content),
+            phone: Some(input.phone),
+            position: input.position,
+        };
+        let result = service::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), fields).await;
+        service_payload(result)
+    }
+
+    /// Change or move a public service — 修改公共服务事项.
+    async fn update_public_service(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePublicServiceInput,
+    ) -> ApiResult<PublicServicePayload> {
+        let id = expect_id(&input.id, "PublicService", "id")?;
+        let fields = service::ServiceFields {
+            unit_id: optional_id(input.unit_id.as_ref(), "Department", "unitId")?,
+            name: input.name,
+            content: input.content,
+            phone: input.phone,
+            position: input.position,
+        };
+        let result =
+            service::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        service_payload(result)
+    }
+
+    /// Remove a public service — 删除公共服务事项.
+    async fn remove_public_service(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveInput,
+    ) -> ApiResult<PublicServicePayload> {
+        let id = expect_id(&input.id, "PublicService", "id")?;
+        let result = service::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        service_payload(result)
+    }
+
+    /// Add a work item to a duty — 新增具体工作事项.
+    async fn create_work_item(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWorkItemInput,
+    ) -> ApiResult<WorkItemPayload> {
+        let duty = expect_id(&input.duty_id, "Duty", "dutyId")?;
+        let fields = work_item::WorkItemFields {
+            text: Some(input.text),
+            remark: input.remark,
+            position: input.position,
+        };
+        let result =
+            work_item::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), duty, fields).await;
+        work_item_payload(result)
+    }
+
+    /// Change or move a work item — 修改具体工作事项.
+    async fn update_work_item(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateWorkItemInput,
+    ) -> ApiResult<WorkItemPayload> {
+        let id = expect_id(&input.id, "WorkItem", "id")?;
+        let fields = work_item::WorkItemFields {
+            text: input.text,
+            remark: input.remark,
+            position: input.position,
+        };
+        let result =
+            work_item::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        work_item_payload(result)
+    }
+
+    /// Remove a work item — 删除具体工作事项.
+    async fn remove_work_item(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveInput,
+    ) -> ApiResult<WorkItemPayload> {
+        let id = expect_id(&input.id, "WorkItem", "id")?;
+        let result = work_item::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        work_item_payload(result)
+    }
+}
+
+fn service_payload(
+    result: Result<entity::public_service::Model, crate::domain::Failure>,
+) -> ApiResult<PublicServicePayload> {
+    let (saved, user_errors) = settle(result)?;
+    Ok(PublicServicePayload {
+        public_service: saved.map(PublicService),
+        user_errors,
+    })
+}
+
+fn work_item_payload(
+    result: Result<entity::work_item::Model, crate::domain::Failure>,
+) -> ApiResult<WorkItemPayload> {
+    let (saved, user_errors) = settle(result)?;
+    Ok(WorkItemPayload {
+        work_item: saved.map(WorkItem),
+        user_errors,
+    })
+}

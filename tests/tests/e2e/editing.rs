@@ -1,0 +1,311 @@
+//! List editing (清单维护): validated, scoped to the editor's department, one transaction,
+//! audited, sequence numbers dense.
+
+use qingdan::auth::Role;
+use qingdan_tests::TestApp;
+use serde_json::{Value, json};
+
+const BUREAU: &str = "安化县人口和计划生育局";
+
+const CREATE_SERVICE: &str = r#"mutation($input: CreatePublicServiceInput!) {
+  createPublicService(input: $input) { publicService { id seq name phone publishedPhone unit { name } }
+    userErrors { field code message } } }"#;
+const UPDATE_SERVICE: &str = r#"mutation($input: UpdatePublicServiceInput!) {
+  updatePublicService(input: $input) { publicService { seq name } userErrors { field code } } }"#;
+const REMOVE_SERVICE: &str = r#"mutation($input: RemoveInput!) {
+  removePublicService(input: $input) { publicService { name } userErrors { field code } } }"#;
+const CREATE_ITEM: &str = r#"mutation($input: CreateWorkItemInput!) {
+  createWorkItem(input: $input) { workItem { id seq text remark } userErrors { field code } } }"#;
+const UPDATE_ITEM: &str = r#"mutation($input: UpdateWorkItemInput!) {
+  updateWorkItem(input: $input) { workItem { seq text } userErrors { field code } } }"#;
+const REMOVE_ITEM: &str = r#"mutation($input: RemoveInput!) {
+  removeWorkItem(input: $input) { workItem { text } userErrors { field code } } }"#;
+
+async fn editor(app: &TestApp, dept: &str) -> String {
+    let id = app.department_id(dept).await;
+    app.token("编辑甲", &[Role::Editor], Some(&id))
+}
+
+/// (seq, name) of every service, in published order.
+async fn services(app: &TestApp) -> Vec<(i64, String)> {
+    let data = app
+        .gql(
+            "{ publicServices(first: 100) { nodes { seq name } } }",
+            json!({}),
+        )
+        .await;
+    data["publicServices"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["seq"].as_i64().unwrap(),
+                n["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The first duty's id and (seq, text) of its work items.
+async fn first_duty(app: &TestApp) -> (String, Vec<(i64, String)>) {
+    let data = app
+        .gql(
+            "{ duties(first: 1) { nodes { id workItems { seq text } } } }",
+            json!({}),
+        )
+        .await;
+    let duty = &data["duties"]["nodes"][0];
+    let items = duty["workItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["seq"].as_i64().unwrap(),
+                n["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (duty["id"].as_str().unwrap().to_owned(), items)
+}
+
+fn dense<T>(rows: &[(i64, T)]) -> bool {
+    rows.iter()
+        .enumerate()
+        .all(|(i, (seq, _))| *seq == i as i64 + 1)
+}
+
+#[tokio::test]
+async fn editing__an_editor_adds_a_service_at_a_place_and_numbers_stay_dense() {
+    let app = TestApp::spawn().await;
+    let token = editor(&app, BUREAU).await;
+    let before = services(&app).await;
+    let unit = app.department_id("药具站").await;
+    // When the bureau's editor adds a service of its 药具站 as the second one
+    let input = json!({ "unitId": unit, "name": "药具自助发放机维修", "content": "受理药具自助发放机故障报修",
+                        "phone": "0737-7822593", "position": 2 });
+    let body = app
+        .post_as(&token, CREATE_SERVICE, json!({ "input": input }))
+        .await;
+    let created = &body["data"]["createPublicService"];
+    assert_eq!(created["userErrors"], json!([]), "{body}");
+    // Then it is stored with its phone as digits and as typed, second, and all numbers dense
+    assert_eq!(created["publicService"]["seq"], 2);
+    assert_eq!(created["publicService"]["phone"], "07377822593");
+    assert_eq!(created["publicService"]["publishedPhone"], "0737-7822593");
+    let after = services(&app).await;
+    assert_eq!(after.len(), before.len() + 1);
+    assert!(dense(&after), "{after:?}");
+    assert_eq!(after[1].1, "药具自助发放机维修");
+    assert_eq!(after[0].1, before[0].1);
+    assert_eq!(after[2].1, before[1].1);
+    // And the audit log has the write, with who made it
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let audit = app
+        .post_as(
+            &admin,
+            r#"{ auditEvents(first: 10, filter: {operation: "createPublicService"}) { nodes { actor } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        audit["data"]["auditEvents"]["nodes"],
+        json!([{ "actor": "编辑甲" }]),
+        "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn editing__bad_input_is_refused_with_every_rule_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let token = editor(&app, BUREAU).await;
+    let before = services(&app).await;
+    let unit = app.department_id("药具站").await;
+    for (input, codes) in [
+        // a phone that is no mainland number, and an empty name
+        (
+            json!({ "unitId": unit, "name": " ", "content": "内容", "phone": "12345" }),
+            vec![("name", "REQUIRED"), ("phone", "PHONE_INVALID")],
+        ),
+        // a place past the end (there are 11 services: 12 is the last place)
+        (
+            json!({ "unitId": unit, "name": "名称", "content": "内容", "phone": "15717577374", "position": 13 }),
+            vec![("position", "POSITION_OUT_OF_RANGE")],
+        ),
+        // a unit that belongs to no list
+        (
+            json!({ "unitId": app.department_id("安化县教育局").await, "name": "名称", "content": "内容", "phone": "15717577374" }),
+            vec![],
+        ),
+    ] {
+        let body = app
+            .post_as(&token, CREATE_SERVICE, json!({ "input": input }))
+            .await;
+        let errors = &body["data"]["createPublicService"]["userErrors"];
+        if codes.is_empty() {
+            // the bureau's editor may not act for 教育局 at all
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+                "{body}"
+            );
+        } else {
+            let got: Vec<(&str, &str)> = errors
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+                .collect();
+            assert_eq!(got, codes, "{body}");
+        }
+    }
+    assert_eq!(services(&app).await, before);
+}
+
+#[tokio::test]
+async fn editing__only_editors_of_the_department_or_admins_may_edit() {
+    let app = TestApp::spawn().await;
+    let (duty, _) = first_duty(&app).await;
+    let input = json!({ "input": { "dutyId": duty, "text": "新增事项" } });
+    // Anonymous: UNAUTHENTICATED
+    assert_eq!(
+        app.gql_error_code(CREATE_ITEM, input.clone()).await,
+        "UNAUTHENTICATED"
+    );
+    // An editor of another department, a supervisor: FORBIDDEN
+    for token in [
+        editor(&app, "安化县公安局").await,
+        app.token("督查", &[Role::Supervisor], None),
+    ] {
+        let body = app.post_as(&token, CREATE_ITEM, input.clone()).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+    }
+    // The department's editor and an admin: allowed
+    for token in [
+        editor(&app, BUREAU).await,
+        app.token("管理员", &[Role::Admin], None),
+    ] {
+        let body = app.post_as(&token, CREATE_ITEM, input.clone()).await;
+        assert_eq!(
+            body["data"]["createWorkItem"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+    }
+    let (_, items) = first_duty(&app).await;
+    assert_eq!(items.iter().filter(|(_, t)| t == "新增事项").count(), 2);
+}
+
+#[tokio::test]
+async fn editing__moving_and_removing_work_items_keeps_numbers_dense() {
+    let app = TestApp::spawn().await;
+    let token = editor(&app, BUREAU).await;
+    let (duty, original) = first_duty(&app).await;
+    // Given a new work item put first
+    let body = app
+        .post_as(
+            &token,
+            CREATE_ITEM,
+            json!({ "input": { "dutyId": duty, "text": "新的第一项", "remark": "试行", "position": 1 } }),
+        )
+        .await;
+    let created = &body["data"]["createWorkItem"]["workItem"];
+    assert_eq!(created["seq"], 1, "{body}");
+    assert_eq!(created["remark"], "试行");
+    let id = created["id"].as_str().unwrap().to_owned();
+    // When it is moved to the end, then its text changed
+    let moved = app
+        .post_as(
+            &token,
+            UPDATE_ITEM,
+            json!({ "input": { "id": id, "position": original.len() + 1, "text": "移到最后" } }),
+        )
+        .await;
+    assert_eq!(
+        moved["data"]["updateWorkItem"]["workItem"]["seq"],
+        original.len() + 1,
+        "{moved}"
+    );
+    let (_, items) = first_duty(&app).await;
+    assert!(dense(&items), "{items:?}");
+    assert_eq!(items.last().unwrap().1, "移到最后");
+    assert_eq!(items[..original.len()], original[..]);
+    // When the original first item is removed
+    let first_id = app
+        .gql(
+            "{ duties(first: 1) { nodes { workItems { id } } } }",
+            json!({}),
+        )
+        .await["duties"]["nodes"][0]["workItems"][0]["id"]
+        .clone();
+    let removed = app
+        .post_as(&token, REMOVE_ITEM, json!({ "input": { "id": first_id } }))
+        .await;
+    assert_eq!(
+        removed["data"]["removeWorkItem"]["workItem"]["text"],
+        original[0].1.as_str()
+    );
+    // Then the rest move up, still dense
+    let (_, items) = first_duty(&app).await;
+    assert!(dense(&items), "{items:?}");
+    assert_eq!(
+        items[0].1,
+        original.get(1).map_or("移到最后", |o| o.1.as_str())
+    );
+    assert_eq!(items.len(), original.len());
+}
+
+#[tokio::test]
+async fn editing__a_removed_service_leaves_dense_numbers_and_an_edit_is_searchable_at_once() {
+    let app = TestApp::spawn().await;
+    let token = editor(&app, BUREAU).await;
+    let before = services(&app).await;
+    let id = app
+        .gql("{ publicServices(first: 1) { nodes { id } } }", json!({}))
+        .await["publicServices"]["nodes"][0]["id"]
+        .clone();
+    let removed = app
+        .post_as(&token, REMOVE_SERVICE, json!({ "input": { "id": id } }))
+        .await;
+    assert_eq!(
+        removed["data"]["removePublicService"]["publicService"]["name"],
+        before[0].1.as_str()
+    );
+    let after = services(&app).await;
+    assert!(dense(&after), "{after:?}");
+    assert_eq!(
+        after.iter().map(|s| &s.1).collect::<Vec<_>>(),
+        before[1..].iter().map(|s| &s.1).collect::<Vec<_>>()
+    );
+    // When a service is renamed with a word the list never had
+    let lookup = r#"query($t: String!) { responsibilityLookup(text: $t) { outcome } }"#;
+    assert_eq!(
+        app.gql(lookup, json!({ "t": "蝴蝶兰培育" })).await["responsibilityLookup"]["outcome"],
+        "NO_MATCH"
+    );
+    let second = app
+        .gql("{ publicServices(first: 1) { nodes { id } } }", json!({}))
+        .await["publicServices"]["nodes"][0]["id"]
+        .clone();
+    let renamed = app
+        .post_as(
+            &token,
+            UPDATE_SERVICE,
+            json!({ "input": { "id": second, "name": "蝴蝶兰培育咨询" } }),
+        )
+        .await;
+    assert_eq!(
+        renamed["data"]["updatePublicService"]["userErrors"],
+        json!([]),
+        "{renamed}"
+    );
+    // Then the next lookup finds it
+    let found: Value = app.gql(lookup, json!({ "t": "蝴蝶兰培育" })).await;
+    assert_ne!(
+        found["responsibilityLookup"]["outcome"], "NO_MATCH",
+        "{found}"
+    );
+}
