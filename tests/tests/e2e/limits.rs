@@ -351,3 +351,44 @@ async fn batch__up_to_the_cap_answered_in_order_one_past_refused() {
         "LIMIT_EXCEEDED"
     );
 }
+
+#[tokio::test]
+async fn directives__more_than_a_field_may_carry_are_refused_with_a_code() {
+    // The cap is 4 directives a field; the schema's executable directives are @include and
+    // @skip, each once, so a valid field carries at most two and anything past is refused.
+    let app = TestApp::spawn().await;
+    // When a field carries both, Then it is answered
+    let two = "{ departments(first: 1) @include(if: true) @skip(if: false) { totalCount } }";
+    let body = app.post(two, json!({})).await;
+    assert!(body["data"]["departments"]["totalCount"].is_u64(), "{body}");
+    // When it carries five, Then the request is refused with a coded error, not executed
+    let five = "{ departments(first: 1) @include(if: true) @skip(if: false) @include(if: true) \
+                @skip(if: false) @include(if: true) { totalCount } }";
+    let body = app.post(five, json!({})).await;
+    assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+    let code = body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("");
+    assert!(!code.is_empty() && code != "INTERNAL", "{body}");
+}
+
+#[tokio::test]
+async fn timeout__a_request_past_the_limit_is_refused_as_timeout() {
+    // The heaviest read of the list: every department with its duties and work items
+    const HEAVY: &str = "{ departments(first: 100) { nodes { name duties { text workItems { text } } \
+                         divisions { text department { name } } } } }";
+    // Given a server that allows a request 1 ms
+    let strict = TestApp::spawn_with_limits(Limits {
+        request_timeout_ms: 1,
+        ..Limits::default()
+    })
+    .await;
+    // Then the read is refused with TIMEOUT, never half an answer
+    let body = strict.post(HEAVY, json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
+    assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+    // And with the default limit the same read is answered
+    let app = TestApp::spawn().await;
+    let body = app.post(HEAVY, json!({})).await;
+    assert!(body["data"]["departments"]["nodes"].is_array(), "{body}");
+}
