@@ -43,6 +43,9 @@ pub enum RuleCode {
     DutyUnknown,
     ServiceUnknown,
     WorkItemUnknown,
+    MatterUnknown,
+    DivisionUnknown,
+    LeadCount,
 }
 
 impl RuleCode {
@@ -86,6 +89,9 @@ impl RuleCode {
             Self::DutyUnknown => "DUTY_UNKNOWN",
             Self::ServiceUnknown => "SERVICE_UNKNOWN",
             Self::WorkItemUnknown => "WORK_ITEM_UNKNOWN",
+            Self::MatterUnknown => "MATTER_UNKNOWN",
+            Self::DivisionUnknown => "DIVISION_UNKNOWN",
+            Self::LeadCount => "LEAD_COUNT",
         }
     }
 }

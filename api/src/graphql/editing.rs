@@ -3,12 +3,14 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
+use super::boundary::Division;
 use super::duty::WorkItem;
+use super::kinds::DivisionRole;
 use super::node::expect_id;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
 use super::{clock, db, viewer};
-use crate::domain::editing::{service, work_item};
+use crate::domain::editing::{division, service, work_item};
 use crate::error::ApiResult;
 
 /// Input of createPublicService — 新增公共服务事项.
@@ -87,6 +89,51 @@ pub struct UpdateWorkItemInput {
 pub struct WorkItemPayload {
     /// The work item as stored (as it was, for a removal) — 具体工作事项.
     work_item: Option<WorkItem>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Input of createDivision — 新增职责分工.
+#[derive(InputObject)]
+pub struct CreateDivisionInput {
+    /// The boundary matter (管理事项).
+    matter_id: ID,
+    /// 相关部门.
+    department_id: ID,
+    /// 牵头/配合; ASSIST when left out. A matter not marked disputed keeps exactly one LEAD.
+    role: Option<DivisionRole>,
+    /// 职责分工.
+    text: String,
+    /// 序号: 1-based place among the matter's divisions; last when left out.
+    position: Option<i32>,
+}
+
+/// Input of updateDivision — 修改职责分工: only the fields given change.
+#[derive(InputObject)]
+pub struct UpdateDivisionInput {
+    id: ID,
+    /// 相关部门.
+    department_id: Option<ID>,
+    /// 牵头/配合.
+    role: Option<DivisionRole>,
+    /// 职责分工.
+    text: Option<String>,
+    /// 序号: moves the division to this place within its matter.
+    position: Option<i32>,
+}
+
+/// Input of setMatterLead — 指定牵头部门.
+#[derive(InputObject)]
+pub struct SetMatterLeadInput {
+    /// The division that is to lead; the matter's other divisions become ASSIST.
+    division_id: ID,
+}
+
+/// Result of a division edit — 编辑结果.
+#[derive(SimpleObject)]
+pub struct DivisionPayload {
+    /// The division as stored (as it was, for a removal) — 职责分工.
+    division: Option<Division>,
     /// Rules the input broke — 规则错误.
     user_errors: Vec<UserError>,
 }
@@ -181,6 +228,68 @@ impl EditingMutation {
         work_item_payload(result)
     }
 
+    /// Add a department's division to a boundary matter — 新增职责分工.
+    async fn create_division(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDivisionInput,
+    ) -> ApiResult<DivisionPayload> {
+        let matter = expect_id(&input.matter_id, "BoundaryMatter", "matterId")?;
+        let fields = division::DivisionFields {
+            department_id: Some(expect_id(
+                &input.department_id,
+                "Department",
+                "departmentId",
+            )?),
+            role: input.role.map(Into::into),
+            text: Some(input.text),
+            position: input.position,
+        };
+        let result =
+            division::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), matter, fields).await;
+        division_payload(result)
+    }
+
+    /// Change or move a division — 修改职责分工.
+    async fn update_division(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateDivisionInput,
+    ) -> ApiResult<DivisionPayload> {
+        let id = expect_id(&input.id, "Division", "id")?;
+        let fields = division::DivisionFields {
+            department_id: optional_id(input.department_id.as_ref(), "Department", "departmentId")?,
+            role: input.role.map(Into::into),
+            text: input.text,
+            position: input.position,
+        };
+        let result =
+            division::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        division_payload(result)
+    }
+
+    /// Remove a division — 删除职责分工.
+    async fn remove_division(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveInput,
+    ) -> ApiResult<DivisionPayload> {
+        let id = expect_id(&input.id, "Division", "id")?;
+        let result = division::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        division_payload(result)
+    }
+
+    /// Make a division its matter's lead, the others assisting, in one step — 指定牵头部门.
+    async fn set_matter_lead(
+        &self,
+        ctx: &Context<'_>,
+        input: SetMatterLeadInput,
+    ) -> ApiResult<DivisionPayload> {
+        let id = expect_id(&input.division_id, "Division", "divisionId")?;
+        let result = division::set_lead(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        division_payload(result)
+    }
+
     /// Remove a work item — 删除具体工作事项.
     async fn remove_work_item(
         &self,
@@ -199,6 +308,16 @@ fn service_payload(
     let (saved, user_errors) = settle(result)?;
     Ok(PublicServicePayload {
         public_service: saved.map(PublicService),
+        user_errors,
+    })
+}
+
+fn division_payload(
+    result: Result<entity::division::Model, crate::domain::Failure>,
+) -> ApiResult<DivisionPayload> {
+    let (saved, user_errors) = settle(result)?;
+    Ok(DivisionPayload {
+        division: saved.map(Division),
         user_errors,
     })
 }

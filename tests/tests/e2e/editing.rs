@@ -309,3 +309,143 @@ async fn editing__a_removed_service_leaves_dense_numbers_and_an_edit_is_searchab
         "{found}"
     );
 }
+
+const MATTERS: &str = "{ boundaryMatters(first: 10) { nodes { id title \
+                       divisions { id seq role department { name } } } } }";
+const CREATE_DIVISION: &str = r#"mutation($input: CreateDivisionInput!) {
+  createDivision(input: $input) { division { seq role } userErrors { field code message } } }"#;
+const UPDATE_DIVISION: &str = r#"mutation($input: UpdateDivisionInput!) {
+  updateDivision(input: $input) { division { role } userErrors { field code } } }"#;
+const REMOVE_DIVISION: &str = r#"mutation($input: RemoveInput!) {
+  removeDivision(input: $input) { division { text } userErrors { field code } } }"#;
+const SET_LEAD: &str = r#"mutation($input: SetMatterLeadInput!) {
+  setMatterLead(input: $input) { division { role } userErrors { field code } } }"#;
+
+/// The 两非 matter: its id and (seq, role, department) of each division.
+async fn two_nons(app: &TestApp) -> (String, Vec<(i64, String, String, String)>) {
+    let data = app.gql(MATTERS, json!({})).await;
+    let matter = data["boundaryMatters"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["title"].as_str().unwrap().contains("两非"))
+        .unwrap()
+        .clone();
+    let divisions = matter["divisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["seq"].as_i64().unwrap(),
+                d["role"].as_str().unwrap().to_owned(),
+                d["department"]["name"].as_str().unwrap().to_owned(),
+                d["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (matter["id"].as_str().unwrap().to_owned(), divisions)
+}
+
+fn code_of(body: &Value, field: &str) -> String {
+    body["data"][field]["userErrors"][0]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn editing__a_matter_keeps_exactly_one_lead_and_set_matter_lead_moves_it() {
+    let app = TestApp::spawn().await;
+    let token = editor(&app, BUREAU).await;
+    let (matter, before) = two_nons(&app).await;
+    let lead = before.iter().find(|d| d.1 == "LEAD").unwrap().3.clone();
+    let police = before
+        .iter()
+        .find(|d| d.2 == "安化县公安局")
+        .unwrap()
+        .3
+        .clone();
+    let health = app.department_id("安化县卫生局").await;
+    // When a second LEAD is added, the lead demoted, or the lead removed
+    let second = json!({ "input": { "matterId": matter, "departmentId": health, "role": "LEAD", "text": "负责医疗机构管理" } });
+    let demote = json!({ "input": { "id": lead, "role": "ASSIST" } });
+    let remove = json!({ "input": { "id": lead } });
+    // Then each is refused with LEAD_COUNT and nothing changes
+    let body = app.post_as(&token, CREATE_DIVISION, second).await;
+    assert_eq!(code_of(&body, "createDivision"), "LEAD_COUNT");
+    let body = app.post_as(&token, UPDATE_DIVISION, demote).await;
+    assert_eq!(code_of(&body, "updateDivision"), "LEAD_COUNT");
+    let body = app.post_as(&token, REMOVE_DIVISION, remove).await;
+    assert_eq!(code_of(&body, "removeDivision"), "LEAD_COUNT");
+    assert_eq!(two_nons(&app).await.1, before);
+    // When the lead is moved to 公安局 in one step
+    let body = app
+        .post_as(
+            &token,
+            SET_LEAD,
+            json!({ "input": { "divisionId": police } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["setMatterLead"]["division"]["role"], "LEAD",
+        "{body}"
+    );
+    // Then 公安局 leads alone
+    let (_, after) = two_nons(&app).await;
+    let leads: Vec<&str> = after
+        .iter()
+        .filter(|d| d.1 == "LEAD")
+        .map(|d| d.2.as_str())
+        .collect();
+    assert_eq!(leads, ["安化县公安局"]);
+    // When an assisting division is added second, Then it takes place 2 and numbers stay dense
+    let assist = json!({ "input": { "matterId": matter, "departmentId": health, "text": "负责医疗机构管理", "position": 2 } });
+    let body = app.post_as(&token, CREATE_DIVISION, assist).await;
+    assert_eq!(
+        body["data"]["createDivision"]["division"]["seq"], 2,
+        "{body}"
+    );
+    assert_eq!(body["data"]["createDivision"]["division"]["role"], "ASSIST");
+    let (_, after) = two_nons(&app).await;
+    assert!(
+        dense(&after.iter().map(|d| (d.0, ())).collect::<Vec<_>>()),
+        "{after:?}"
+    );
+    assert_eq!(after[1].2, "安化县卫生局");
+    assert_eq!(after.len(), before.len() + 1);
+}
+
+#[tokio::test]
+async fn editing__a_matter_s_divisions_are_edited_by_the_list_s_owner() {
+    let app = TestApp::spawn().await;
+    let (_, divisions) = two_nons(&app).await;
+    let police = divisions
+        .iter()
+        .find(|d| d.2 == "安化县公安局")
+        .unwrap()
+        .3
+        .clone();
+    let input = json!({ "input": { "id": police, "text": "改写" } });
+    // An editor of 公安局 may not rewrite its division in the bureau's list
+    let body = app
+        .post_as(
+            &editor(&app, "安化县公安局").await,
+            UPDATE_DIVISION,
+            input.clone(),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    // The bureau's editor may
+    let body = app
+        .post_as(&editor(&app, BUREAU).await, UPDATE_DIVISION, input)
+        .await;
+    assert_eq!(
+        body["data"]["updateDivision"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+}

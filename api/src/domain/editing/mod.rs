@@ -3,11 +3,15 @@
 //! appends to the audit log, which also moves the data version every cache and search index
 //! follows.
 
+pub mod division;
 pub mod service;
 pub mod work_item;
 
 use entity::department;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PrimaryKeyTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::{Failure, RuleCode, audit, clock::Clock};
 use crate::auth::{Role, Viewer};
@@ -98,6 +102,53 @@ pub async fn place(
     order.insert(at, id);
     resequence(txn, table, &order).await?;
     Ok(())
+}
+
+/// Row `id` of `E`, or the rule `code` ("no such `what`") on the input's `id`.
+pub async fn find<E>(
+    db: &impl ConnectionTrait,
+    id: i32,
+    code: RuleCode,
+    what: &str,
+) -> Result<E::Model, Failure>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    E::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Failure::rule("id", code, format!("no such {what}")))
+}
+
+/// Row `id` of `E` as the transaction sees it now (after a renumbering).
+pub async fn reload<E>(txn: &impl ConnectionTrait, id: i32) -> Result<E::Model, Failure>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    Ok(E::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("{} {id}", E::default().table_name())))?)
+}
+
+/// Ids of the rows of `E` under `parent_id` (in column `parent`), in published order.
+pub async fn ordered<E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    id: E::Column,
+    parent: E::Column,
+    parent_id: i32,
+    seq: E::Column,
+) -> Result<Vec<i32>, Failure> {
+    Ok(E::find()
+        .select_only()
+        .column(id)
+        .filter(parent.eq(parent_id))
+        .order_by_asc(seq)
+        .into_tuple::<i32>()
+        .all(txn)
+        .await?)
 }
 
 /// One edit as the audit log records it.

@@ -2,8 +2,8 @@
 
 use entity::{department, public_service, responsibility_list};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -209,30 +209,16 @@ pub async fn remove(
 }
 
 async fn find(db: &DatabaseConnection, id: i32) -> Result<public_service::Model, Failure> {
-    public_service::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Failure::rule("id", RuleCode::ServiceUnknown, "no such public service"))
+    super::find::<public_service::Entity>(db, id, RuleCode::ServiceUnknown, "public service").await
 }
 
-async fn reload(
-    txn: &impl sea_orm::ConnectionTrait,
-    id: i32,
-) -> Result<public_service::Model, Failure> {
-    Ok(public_service::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("public_service".into()))?)
+async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<public_service::Model, Failure> {
+    super::reload::<public_service::Entity>(txn, id).await
 }
 
 /// The list's services in published order.
-async fn siblings(txn: &impl sea_orm::ConnectionTrait, list_id: i32) -> Result<Vec<i32>, Failure> {
-    Ok(public_service::Entity::find()
-        .filter(public_service::Column::ListId.eq(list_id))
-        .order_by_asc(public_service::Column::Seq)
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect())
+async fn siblings(txn: &impl ConnectionTrait, list_id: i32) -> Result<Vec<i32>, Failure> {
+    use public_service::Column;
+    super::ordered::<public_service::Entity>(txn, Column::Id, Column::ListId, list_id, Column::Seq)
+        .await
 }

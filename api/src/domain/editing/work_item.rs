@@ -2,8 +2,8 @@
 
 use entity::{duty, work_item};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
+    TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -146,10 +146,7 @@ pub async fn remove(
 }
 
 async fn find(db: &DatabaseConnection, id: i32) -> Result<work_item::Model, Failure> {
-    work_item::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Failure::rule("id", RuleCode::WorkItemUnknown, "no such work item"))
+    super::find::<work_item::Entity>(db, id, RuleCode::WorkItemUnknown, "work item").await
 }
 
 async fn find_duty(db: &DatabaseConnection, id: i32) -> Result<duty::Model, Failure> {
@@ -160,20 +157,11 @@ async fn find_duty(db: &DatabaseConnection, id: i32) -> Result<duty::Model, Fail
 }
 
 async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<work_item::Model, Failure> {
-    Ok(work_item::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("work_item".into()))?)
+    super::reload::<work_item::Entity>(txn, id).await
 }
 
 /// The duty's work items in published order.
 async fn siblings(txn: &impl ConnectionTrait, duty_id: i32) -> Result<Vec<i32>, Failure> {
-    Ok(work_item::Entity::find()
-        .filter(work_item::Column::DutyId.eq(duty_id))
-        .order_by_asc(work_item::Column::Seq)
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|w| w.id)
-        .collect())
+    use work_item::Column;
+    super::ordered::<work_item::Entity>(txn, Column::Id, Column::DutyId, duty_id, Column::Seq).await
 }
