@@ -11,6 +11,10 @@ pub struct Model {
     /// DEPARTMENT, INTERNAL_UNIT, PARTY_ORGAN, TOWNSHIP or UPPER_LEVEL.
     pub kind: String,
     pub parent_id: Option<i32>,
+    /// The day from which it no longer exists (撤销/合并), when reorganised away.
+    pub dissolved_on: Option<Date>,
+    /// The department that took over its duties from `dissolved_on` (承接部门).
+    pub successor_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261128_000001_list;
 mod m20261128_000002_supervision;
 mod m20261128_000003_data_version;
 mod m20261128_000004_search;
+mod m20261129_000005_reorganisation;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_supervision::Migration),
             Box::new(m20261128_000003_data_version::Migration),
             Box::new(m20261128_000004_search::Migration),
+            Box::new(m20261129_000005_reorganisation::Migration),
         ]
     }
 }

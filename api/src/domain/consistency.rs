@@ -3,11 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use chrono::NaiveDate;
 use entity::{
     boundary_matter, department, division, duty, public_service, responsibility_list, work_item,
 };
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
+use super::editing::reorganisation::holder_on;
 use super::kinds::DivisionRole;
 
 /// What is wrong.
@@ -24,6 +26,11 @@ pub enum IssueKind {
     ServiceUnitOutsideList,
     /// One phone number published for services of different units (电话共用).
     PhoneSharedByUnits,
+    /// The list's department was merged or dissolved: its list is to be republished under
+    /// the successor (清单主体已撤销).
+    ListOwnerDissolved,
+    /// A service's unit was itself merged or dissolved (承办机构已撤销).
+    ServiceUnitDissolved,
 }
 
 /// A row an issue is about.
@@ -136,16 +143,49 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Vec<ListIssue>, DbErr> {
         });
     }
 
-    let owner_of: HashMap<i32, i32> = lists
-        .iter()
-        .map(|l| (l.id, l.owner_department_id))
-        .collect();
+    // A list's department and, when it was reorganised away, the one holding its duties now:
+    // the units of either are the list's units.
+    let successor_of = |id: i32| holder_on(&departments, id, NaiveDate::MAX).0;
+    let mut owners_of: HashMap<i32, [i32; 2]> = HashMap::new();
+    for list in &lists {
+        let holder = successor_of(list.owner_department_id);
+        owners_of.insert(list.id, [list.owner_department_id, holder]);
+        if holder != list.owner_department_id {
+            issues.push(ListIssue {
+                kind: IssueKind::ListOwnerDissolved,
+                list_id: list.id,
+                message: format!(
+                    "「{}」 belongs to {}, which was reorganised away; its duties passed to {}",
+                    list.title,
+                    name(list.owner_department_id),
+                    name(holder)
+                ),
+                rows: Vec::new(),
+            });
+        }
+    }
     let services = public_service::Entity::find().all(db).await?;
     for service in &services {
-        let owner = owner_of.get(&service.list_id).copied();
+        let owners = owners_of.get(&service.list_id).copied().unwrap_or_default();
         let unit = departments.get(&service.unit_id);
-        let inside = Some(service.unit_id) == owner
-            || unit.is_some_and(|u| u.parent_id.is_some() && u.parent_id == owner);
+        if unit.is_some_and(|u| u.dissolved_on.is_some()) {
+            issues.push(ListIssue {
+                kind: IssueKind::ServiceUnitDissolved,
+                list_id: service.list_id,
+                message: format!(
+                    "service 「{}」 is assigned to {}, which was reorganised away",
+                    service.name,
+                    name(service.unit_id)
+                ),
+                rows: vec![RowRef {
+                    kind: "PublicService",
+                    id: service.id,
+                }],
+            });
+            continue;
+        }
+        let inside = owners.contains(&service.unit_id)
+            || unit.is_some_and(|u| u.parent_id.is_some_and(|p| owners.contains(&p)));
         if !inside {
             issues.push(ListIssue {
                 kind: IssueKind::ServiceUnitOutsideList,
@@ -154,7 +194,7 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Vec<ListIssue>, DbErr> {
                     "service 「{}」 is assigned to {}, which is not {} or one of its units",
                     service.name,
                     name(service.unit_id),
-                    owner.map_or("?", name)
+                    name(owners[0])
                 ),
                 rows: vec![RowRef {
                     kind: "PublicService",

@@ -46,6 +46,8 @@ pub enum RuleCode {
     MatterUnknown,
     DivisionUnknown,
     LeadCount,
+    DepartmentDissolved,
+    NameTaken,
 }
 
 impl RuleCode {
@@ -92,6 +94,8 @@ impl RuleCode {
             Self::MatterUnknown => "MATTER_UNKNOWN",
             Self::DivisionUnknown => "DIVISION_UNKNOWN",
             Self::LeadCount => "LEAD_COUNT",
+            Self::DepartmentDissolved => "DEPARTMENT_DISSOLVED",
+            Self::NameTaken => "NAME_TAKEN",
         }
     }
 }

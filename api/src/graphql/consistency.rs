@@ -21,6 +21,11 @@ pub enum ListIssueKind {
     ServiceUnitOutsideList,
     /// 电话共用: one phone number published for services of different units.
     PhoneSharedByUnits,
+    /// 清单主体已撤销: the list's department was merged or dissolved; republish it under the
+    /// successor.
+    ListOwnerDissolved,
+    /// 承办机构已撤销: a service's unit was merged or dissolved.
+    ServiceUnitDissolved,
 }
 
 impl From<IssueKind> for ListIssueKind {
@@ -31,6 +36,8 @@ impl From<IssueKind> for ListIssueKind {
             IssueKind::DuplicateWorkItem => Self::DuplicateWorkItem,
             IssueKind::ServiceUnitOutsideList => Self::ServiceUnitOutsideList,
             IssueKind::PhoneSharedByUnits => Self::PhoneSharedByUnits,
+            IssueKind::ListOwnerDissolved => Self::ListOwnerDissolved,
+            IssueKind::ServiceUnitDissolved => Self::ServiceUnitDissolved,
         }
     }
 }
@@ -52,8 +59,9 @@ pub struct ConsistencyQuery;
 #[Object]
 impl ConsistencyQuery {
     /// The consistency report (EDITOR, ADMIN) — 清单问题: matters with no lead or several,
-    /// work items duplicated across departments, services of units outside the list,
-    /// phones shared by units. Empty when the list is consistent.
+    /// work items duplicated across departments, services of units outside the list or
+    /// reorganised away, phones shared by units, lists whose department was reorganised away.
+    /// Empty when the list is consistent.
     async fn list_issues(&self, ctx: &Context<'_>) -> ApiResult<Vec<ListIssue>> {
         viewer(ctx)?.require_any(&[Role::Editor, Role::Admin])?;
         Ok(consistency::check(db(ctx)?)

@@ -12,8 +12,9 @@ use super::loaders::{
 };
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, paginate};
+use super::scalars::Date;
 use super::service::PublicService;
-use super::{children, db, one};
+use super::{children, clock, db, one};
 use crate::domain::kinds;
 use crate::error::ApiResult;
 
@@ -57,6 +58,42 @@ impl Department {
             ))),
             None => Ok(None),
         }
+    }
+
+    /// The day from which it no longer exists — 撤销/合并日期; null while it exists.
+    async fn dissolved_on(&self) -> Option<Date> {
+        self.0.dissolved_on.map(Date)
+    }
+
+    /// The department that took over its duties — 承接部门; null while it exists.
+    async fn successor(&self, ctx: &Context<'_>) -> ApiResult<Option<Department>> {
+        match self.0.successor_id {
+            Some(id) => Ok(Some(Department(
+                one(ctx, DepartmentById(id), "Department").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// The department holding its duties on `asOf` (default today) — 现承接部门: itself,
+    /// or the successor its reorganisations lead to by then.
+    async fn current(&self, ctx: &Context<'_>, as_of: Option<Date>) -> ApiResult<Department> {
+        let day = match as_of {
+            Some(day) => day.0,
+            None => clock(ctx)?.today(),
+        };
+        let mut here = self.0.clone();
+        // `reorganisation::holder_on` over the loader: the chain is read one link at a time.
+        // Successors are never dissolved when chosen, so the chain ends; the bound is a guard.
+        for _ in 0..64 {
+            match (here.dissolved_on, here.successor_id) {
+                (Some(on), Some(next)) if on <= day => {
+                    here = one(ctx, DepartmentById(next), "Department").await?;
+                }
+                _ => break,
+            }
+        }
+        Ok(Department(here))
     }
 
     /// Its internal units — 内设机构/直属单位 (股, 站).

@@ -1,16 +1,18 @@
 //! List editing (清单维护): EDITOR of the department, or ADMIN. Broken rules come back as
 //! `userErrors` with stable codes; nothing is written then.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use super::boundary::Division;
+use super::department::Department;
 use super::duty::WorkItem;
 use super::kinds::DivisionRole;
 use super::node::expect_id;
+use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
 use super::{clock, db, viewer};
-use crate::domain::editing::{division, service, work_item};
+use crate::domain::editing::{division, reorganisation, service, work_item};
 use crate::error::ApiResult;
 
 /// Input of createPublicService — 新增公共服务事项.
@@ -134,6 +136,44 @@ pub struct SetMatterLeadInput {
 pub struct DivisionPayload {
     /// The division as stored (as it was, for a removal) — 职责分工.
     division: Option<Division>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Kind of reorganisation — 机构改革类别.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "reorganisation::Kind")]
+pub enum ReorganisationKind {
+    /// 更名: a new name; the old one stays an alias.
+    Rename,
+    /// 合并: merged into a successor that continues.
+    Merge,
+    /// 撤销: dissolved; its duties pass to a successor.
+    Dissolve,
+}
+
+/// Input of reorganiseDepartment — 机构调整.
+#[derive(InputObject)]
+pub struct ReorganiseDepartmentInput {
+    department_id: ID,
+    kind: ReorganisationKind,
+    /// 生效日期: from this day reads and the lookup route the department to its successor.
+    effective_from: Date,
+    /// RENAME: the new name — 新名称.
+    new_name: Option<String>,
+    /// MERGE, DISSOLVE: the successor — 承接部门…
+    successor_id: Option<ID>,
+    /// …or its name; a department of that name is created when there is none.
+    successor_name: Option<String>,
+    /// 调整理由, e.g. the document that decided it.
+    reason: String,
+}
+
+/// Result of reorganiseDepartment — 调整结果.
+#[derive(SimpleObject)]
+pub struct DepartmentPayload {
+    /// The department as it is now — 部门.
+    department: Option<Department>,
     /// Rules the input broke — 规则错误.
     user_errors: Vec<UserError>,
 }
@@ -288,6 +328,30 @@ impl EditingMutation {
         let id = expect_id(&input.division_id, "Division", "divisionId")?;
         let result = division::set_lead(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         division_payload(result)
+    }
+
+    /// Rename, merge or dissolve a department from a date (ADMIN) — 机构调整.
+    async fn reorganise_department(
+        &self,
+        ctx: &Context<'_>,
+        input: ReorganiseDepartmentInput,
+    ) -> ApiResult<DepartmentPayload> {
+        let change = reorganisation::Reorganisation {
+            department_id: expect_id(&input.department_id, "Department", "departmentId")?,
+            kind: input.kind.into(),
+            effective_from: input.effective_from.0,
+            new_name: input.new_name,
+            successor_id: optional_id(input.successor_id.as_ref(), "Department", "successorId")?,
+            successor_name: input.successor_name,
+            reason: input.reason,
+        };
+        let result =
+            reorganisation::reorganise(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), change).await;
+        let (saved, user_errors) = settle(result)?;
+        Ok(DepartmentPayload {
+            department: saved.map(Department),
+            user_errors,
+        })
     }
 
     /// Remove a work item — 删除具体工作事项.

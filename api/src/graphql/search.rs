@@ -1,16 +1,21 @@
 //! Responsibility lookup (责任查询) and lexicon maintenance (词库维护).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 use entity::department;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use super::department::Department;
 use super::kinds::DivisionRole;
 use super::loaders::DepartmentById;
+use super::scalars::Date;
 use super::supervision::{UserError, settle};
 use super::{clock, db, one, viewer};
+use crate::domain::editing::reorganisation;
 use crate::domain::lexicon;
 use crate::error::{ApiError, ApiResult};
 use crate::search::{self, Searcher};
@@ -91,8 +96,11 @@ impl LookupEvidence {
 /// Lookup candidate — 候选部门.
 #[derive(SimpleObject)]
 pub struct LookupCandidate {
-    /// The department — 部门.
+    /// The department responsible on the day asked about — 部门.
     department: Department,
+    /// The department the list names, when it was dissolved or merged by that day and its
+    /// duties passed to `department` — 原责任部门 (机构改革).
+    routed_from: Option<Department>,
     /// Leads or assists — 牵头/配合.
     role: DivisionRole,
     /// Relevance; comparable within one lookup only — 相关度.
@@ -130,6 +138,11 @@ impl SearchQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The complaint as received — 诉求原文")] text: String,
         #[graphql(default = 5, desc = "At most this many candidates (1–20) — 候选数")] first: i32,
+        #[graphql(
+            desc = "Answer as of this day (default today): a department dissolved by \
+                          then is routed to its successor — 查询日期"
+        )]
+        as_of: Option<Date>,
     ) -> ApiResult<LookupResult> {
         if !(1..=MAX_CANDIDATES as i32).contains(&first) {
             return Err(ApiError::BadUserInput {
@@ -137,32 +150,62 @@ impl SearchQuery {
                 message: format!("first must be between 1 and {MAX_CANDIDATES}"),
             });
         }
+        let day = match as_of {
+            Some(day) => day.0,
+            None => clock(ctx)?.today(),
+        };
         let conn = db(ctx)?;
         let found = searcher(ctx)?.lookup(conn, &text, first as usize).await?;
         let ids: Vec<i32> = found.candidates.iter().map(|c| c.department_id).collect();
-        let mut models: std::collections::HashMap<i32, department::Model> =
-            department::Entity::find()
-                .filter(department::Column::Id.is_in(ids))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|d| (d.id, d))
-                .collect();
-        let candidates = found
-            .candidates
+        // The candidates, and every department reorganised away (their successors' chains).
+        let departments: HashMap<i32, department::Model> = department::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(department::Column::Id.is_in(ids))
+                    .add(department::Column::DissolvedOn.is_not_null())
+                    .add(
+                        department::Column::Id.in_subquery(
+                            Query::select()
+                                .column(department::Column::SuccessorId)
+                                .from(department::Entity)
+                                .and_where(department::Column::SuccessorId.is_not_null())
+                                .to_owned(),
+                        ),
+                    ),
+            )
+            .all(conn)
+            .await?
             .into_iter()
-            .filter_map(|c| {
-                Some(LookupCandidate {
-                    department: Department(models.remove(&c.department_id)?),
-                    role: match c.role {
-                        search::Role::Lead => DivisionRole::Lead,
-                        search::Role::Assist => DivisionRole::Assist,
-                    },
-                    score: c.score,
-                    evidence: c.evidence.into_iter().map(evidence).collect(),
-                })
-            })
+            .map(|d| (d.id, d))
             .collect();
+        let mut candidates: Vec<LookupCandidate> = Vec::new();
+        for c in found.candidates {
+            let (holder, routed_from) =
+                reorganisation::holder_on(&departments, c.department_id, day);
+            // Two rows routed to one successor: it keeps its best place.
+            if candidates
+                .iter()
+                .any(|known| known.department.0.id == holder)
+            {
+                continue;
+            }
+            let (Some(department), routed_from) = (
+                departments.get(&holder).cloned(),
+                routed_from.and_then(|id| departments.get(&id).cloned()),
+            ) else {
+                continue;
+            };
+            candidates.push(LookupCandidate {
+                department: Department(department),
+                routed_from: routed_from.map(Department),
+                role: match c.role {
+                    search::Role::Lead => DivisionRole::Lead,
+                    search::Role::Assist => DivisionRole::Assist,
+                },
+                score: c.score,
+                evidence: c.evidence.into_iter().map(evidence).collect(),
+            });
+        }
         Ok(LookupResult {
             outcome: match found.outcome {
                 search::Outcome::Matched => LookupOutcome::Matched,

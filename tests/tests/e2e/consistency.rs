@@ -126,3 +126,48 @@ async fn list_issues__is_for_editors_and_admins() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn list_issues__reorganisations_are_reported_for_republication() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let reorganise = r#"mutation($input: ReorganiseDepartmentInput!) {
+      reorganiseDepartment(input: $input) { userErrors { code } } }"#;
+    // Given the bureau merged into the health commission, and its 药具站 into 宣传站
+    for (dept, successor) in [
+        ("安化县人口和计划生育局", "安化县卫生健康局"),
+        ("药具站", "宣传站"),
+    ] {
+        let input = json!({ "departmentId": app.department_id(dept).await, "kind": "MERGE",
+                            "effectiveFrom": "2019-03-01", "successorName": successor, "reason": "机构改革" });
+        let body = app
+            .post_as(&admin, reorganise, json!({ "input": input }))
+            .await;
+        assert_eq!(
+            body["data"]["reorganiseDepartment"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+    }
+    // Then the report asks for the list to be republished under the commission, and names
+    // the three services of the merged unit; the units now under the commission are not
+    // reported as outside the list
+    let found = issues(&app).await;
+    let kinds: Vec<&str> = found.iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "LIST_OWNER_DISSOLVED",
+            "SERVICE_UNIT_DISSOLVED",
+            "SERVICE_UNIT_DISSOLVED",
+            "SERVICE_UNIT_DISSOLVED"
+        ],
+        "{found:#?}"
+    );
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("安化县卫生健康局")
+    );
+}

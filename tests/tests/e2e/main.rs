@@ -11,6 +11,7 @@ mod limits;
 mod operations;
 mod pagination;
 mod reads;
+mod reorganisation;
 mod schema;
 mod search;
 mod supervision;

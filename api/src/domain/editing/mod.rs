@@ -4,6 +4,7 @@
 //! follows.
 
 pub mod division;
+pub mod reorganisation;
 pub mod service;
 pub mod work_item;
 
