@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query
 use super::department::Department;
 use super::loaders::{DepartmentById, DutyById, WorkItemsOf};
 use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, contains, paginate};
+use super::pagination::{Page, PageArgs, contains, grouped_key, grouped_order, paginate_by};
 use super::{children, db, one};
 use crate::error::ApiResult;
 
@@ -137,6 +137,14 @@ impl DutyQuery {
             last,
             before,
         };
-        paginate(db(ctx)?, select, duty::Column::Id, args, |row| row.id, Duty).await
+        // Published order (序号 within each department): edits renumber duties, so ids no
+        // longer follow it.
+        let key = grouped_order(
+            duty::Column::ListId,
+            duty::Column::DepartmentId,
+            duty::Column::Seq,
+        );
+        let row_key = |row: &duty::Model| grouped_key(row.list_id, row.department_id, row.seq);
+        paginate_by(db(ctx)?, select, key, args, row_key, Duty).await
     }
 }

@@ -5,14 +5,14 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use super::boundary::Division;
 use super::department::Department;
-use super::duty::WorkItem;
+use super::duty::{Duty, WorkItem};
 use super::kinds::DivisionRole;
 use super::node::expect_id;
 use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
 use super::{clock, db, viewer};
-use crate::domain::editing::{division, reorganisation, service, work_item};
+use crate::domain::editing::{division, duty, reorganisation, service, work_item};
 use crate::error::ApiResult;
 
 /// Input of createPublicService — 新增公共服务事项.
@@ -57,6 +57,40 @@ pub struct RemoveInput {
 pub struct PublicServicePayload {
     /// The service as stored (as it was, for a removal) — 公共服务事项.
     public_service: Option<PublicService>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+/// Input of createDuty — 新增主要职责.
+#[derive(InputObject)]
+pub struct CreateDutyInput {
+    /// The department (or unit) whose duty it is — 责任部门.
+    department_id: ID,
+    /// 主要职责.
+    text: String,
+    /// 备注.
+    remark: Option<String>,
+    /// 序号: 1-based place among the department's duties; last when left out.
+    position: Option<i32>,
+}
+
+/// Input of updateDuty — 修改主要职责: only the fields given change.
+#[derive(InputObject)]
+pub struct UpdateDutyInput {
+    id: ID,
+    /// 主要职责.
+    text: Option<String>,
+    /// 备注; an empty string clears it.
+    remark: Option<String>,
+    /// 序号: moves the duty to this place among its department's.
+    position: Option<i32>,
+}
+
+/// Result of a duty edit — 编辑结果.
+#[derive(SimpleObject)]
+pub struct DutyPayload {
+    /// The duty as stored (as it was, for a removal) — 主要职责.
+    duty: Option<Duty>,
     /// Rules the input broke — 规则错误.
     user_errors: Vec<UserError>,
 }
@@ -234,6 +268,45 @@ impl EditingMutation {
         service_payload(result)
     }
 
+    /// Add a main duty — 新增主要职责.
+    async fn create_duty(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDutyInput,
+    ) -> ApiResult<DutyPayload> {
+        let dept = expect_id(&input.department_id, "Department", "departmentId")?;
+        let fields = duty::DutyFields {
+            text: Some(input.text),
+            remark: input.remark,
+            position: input.position,
+        };
+        let result = duty::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), dept, fields).await;
+        duty_payload(result)
+    }
+
+    /// Change or move a main duty — 修改主要职责.
+    async fn update_duty(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateDutyInput,
+    ) -> ApiResult<DutyPayload> {
+        let id = expect_id(&input.id, "Duty", "id")?;
+        let fields = duty::DutyFields {
+            text: input.text,
+            remark: input.remark,
+            position: input.position,
+        };
+        let result = duty::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        duty_payload(result)
+    }
+
+    /// Remove a main duty with its work items — 删除主要职责.
+    async fn remove_duty(&self, ctx: &Context<'_>, input: RemoveInput) -> ApiResult<DutyPayload> {
+        let id = expect_id(&input.id, "Duty", "id")?;
+        let result = duty::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        duty_payload(result)
+    }
+
     /// Add a work item to a duty — 新增具体工作事项.
     async fn create_work_item(
         &self,
@@ -382,6 +455,16 @@ fn division_payload(
     let (saved, user_errors) = settle(result)?;
     Ok(DivisionPayload {
         division: saved.map(Division),
+        user_errors,
+    })
+}
+
+fn duty_payload(
+    result: Result<entity::duty::Model, crate::domain::Failure>,
+) -> ApiResult<DutyPayload> {
+    let (saved, user_errors) = settle(result)?;
+    Ok(DutyPayload {
+        duty: saved.map(Duty),
         user_errors,
     })
 }

@@ -94,6 +94,28 @@ pub fn published_key(list: i32, seq: i32) -> i64 {
 
 const SEQ_SPAN: i64 = 1_000_000;
 
+/// As `published_order`, for rows numbered within a group (a department's duties) of their
+/// list: `list × 10¹² + group × 10⁴ + seq`.
+pub fn grouped_order(
+    list: impl IntoColumnRef,
+    group: impl IntoColumnRef,
+    seq: impl IntoColumnRef,
+) -> SimpleExpr {
+    Expr::col(list)
+        .cast_as("BIGINT")
+        .mul(GROUP_SPAN * GROUP_SEQ_SPAN)
+        .add(Expr::col(group).cast_as("BIGINT").mul(GROUP_SEQ_SPAN))
+        .add(Expr::col(seq))
+}
+
+/// The key `grouped_order` gives a row.
+pub fn grouped_key(list: i32, group: i32, seq: i32) -> i64 {
+    (i64::from(list) * GROUP_SPAN + i64::from(group)) * GROUP_SEQ_SPAN + i64::from(seq)
+}
+
+const GROUP_SPAN: i64 = 100_000_000;
+const GROUP_SEQ_SPAN: i64 = 10_000;
+
 /// Pages through `select` ordered by the unique `key` expression; `row_key` is its value
 /// for a row.
 pub async fn paginate_by<E, N>(

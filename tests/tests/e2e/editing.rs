@@ -449,3 +449,94 @@ async fn editing__a_matter_s_divisions_are_edited_by_the_list_s_owner() {
         "{body}"
     );
 }
+
+const CREATE_DUTY: &str = r#"mutation($input: CreateDutyInput!) {
+  createDuty(input: $input) { duty { id seq text } userErrors { field code } } }"#;
+const UPDATE_DUTY: &str = r#"mutation($input: UpdateDutyInput!) {
+  updateDuty(input: $input) { duty { seq } userErrors { field code } } }"#;
+const REMOVE_DUTY: &str = r#"mutation($input: RemoveInput!) {
+  removeDuty(input: $input) { duty { text } userErrors { field code } } }"#;
+
+/// (seq, text) of the bureau's duties through the connection, in the order it pages.
+async fn duties(app: &TestApp) -> Vec<(i64, String)> {
+    let data = app
+        .gql("{ duties(first: 50) { nodes { seq text } } }", json!({}))
+        .await;
+    data["duties"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["seq"].as_i64().unwrap(),
+                n["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn editing__duties_are_added_moved_and_removed_in_published_order() {
+    let app = TestApp::spawn().await;
+    let token = editor(&app, BUREAU).await;
+    let before = duties(&app).await;
+    let bureau = app.department_id(BUREAU).await;
+    // When a duty is added first
+    let body = app
+        .post_as(
+            &token,
+            CREATE_DUTY,
+            json!({ "input": { "departmentId": bureau, "text": "负责新增职责", "position": 1 } }),
+        )
+        .await;
+    let created = &body["data"]["createDuty"]["duty"];
+    assert_eq!(created["seq"], 1, "{body}");
+    let id = created["id"].clone();
+    // Then the connection pages it first, numbers dense
+    let after = duties(&app).await;
+    assert!(dense(&after), "{after:?}");
+    assert_eq!(after[0].1, "负责新增职责");
+    assert_eq!(
+        after[1..],
+        before[..]
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i as i64 + 2, d.1.clone()))
+            .collect::<Vec<_>>()[..]
+    );
+    // When it is moved last, Then it pages last
+    let moved = app
+        .post_as(
+            &token,
+            UPDATE_DUTY,
+            json!({ "input": { "id": id, "position": before.len() + 1 } }),
+        )
+        .await;
+    assert_eq!(
+        moved["data"]["updateDuty"]["duty"]["seq"],
+        before.len() + 1,
+        "{moved}"
+    );
+    assert_eq!(duties(&app).await[..before.len()], before[..]);
+    // When it is removed, Then the list is as it was; an empty text is refused
+    let removed = app
+        .post_as(&token, REMOVE_DUTY, json!({ "input": { "id": id } }))
+        .await;
+    assert_eq!(
+        removed["data"]["removeDuty"]["duty"]["text"], "负责新增职责",
+        "{removed}"
+    );
+    assert_eq!(duties(&app).await, before);
+    let blank = app
+        .post_as(
+            &token,
+            CREATE_DUTY,
+            json!({ "input": { "departmentId": bureau, "text": "" } }),
+        )
+        .await;
+    assert_eq!(
+        blank["data"]["createDuty"]["userErrors"][0]["code"], "REQUIRED",
+        "{blank}"
+    );
+    assert_eq!(duties(&app).await, before);
+}

@@ -4,11 +4,12 @@
 //! follows.
 
 pub mod division;
+pub mod duty;
 pub mod reorganisation;
 pub mod service;
 pub mod work_item;
 
-use entity::department;
+use entity::{department, responsibility_list};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PrimaryKeyTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -40,6 +41,37 @@ pub async fn require_editor_of(
         }
         .into()),
     }
+}
+
+/// The list a department's rows belong to: its own list, or that of the department it is a
+/// unit of. `field` names the input at fault when there is none.
+pub async fn list_of(db: &impl ConnectionTrait, dept: i32, field: &str) -> Result<i32, Failure> {
+    let Some(found) = department::Entity::find_by_id(dept).one(db).await? else {
+        return Err(Failure::rule(
+            field,
+            RuleCode::DepartmentUnknown,
+            "no such department",
+        ));
+    };
+    let owners: Vec<i32> = [Some(found.id), found.parent_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    responsibility_list::Entity::find()
+        .filter(responsibility_list::Column::OwnerDepartmentId.is_in(owners))
+        .one(db)
+        .await?
+        .map(|l| l.id)
+        .ok_or_else(|| {
+            Failure::rule(
+                field,
+                RuleCode::UnitOutsideList,
+                format!(
+                    "{} has no list, nor does a department it is a unit of",
+                    found.name
+                ),
+            )
+        })
 }
 
 /// A mainland China phone number, digits only: a mobile (1[3-9] and 9 digits) or a fixed line

@@ -1,9 +1,9 @@
 //! Public services (公共服务事项): create, update (and move), remove.
 
-use entity::{department, public_service, responsibility_list};
+use entity::public_service;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
+    TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -26,37 +26,6 @@ pub struct ServiceFields {
 fn snapshot(s: &public_service::Model) -> Value {
     json!({ "seq": s.seq, "name": s.name, "content": s.content, "unitId": s.unit_id,
             "phone": s.phone, "publishedPhone": s.published_phone })
-}
-
-/// The list a unit's services belong to: the list of the unit, or of the department it is a
-/// unit of.
-async fn list_of_unit(db: &DatabaseConnection, unit: i32) -> Result<i32, Failure> {
-    let Some(dept) = department::Entity::find_by_id(unit).one(db).await? else {
-        return Err(Failure::rule(
-            "unitId",
-            RuleCode::DepartmentUnknown,
-            "no such unit",
-        ));
-    };
-    let owners: Vec<i32> = [Some(dept.id), dept.parent_id]
-        .into_iter()
-        .flatten()
-        .collect();
-    responsibility_list::Entity::find()
-        .filter(responsibility_list::Column::OwnerDepartmentId.is_in(owners))
-        .one(db)
-        .await?
-        .map(|l| l.id)
-        .ok_or_else(|| {
-            Failure::rule(
-                "unitId",
-                RuleCode::UnitOutsideList,
-                format!(
-                    "{} has no list, nor does a department it is a unit of",
-                    dept.name
-                ),
-            )
-        })
 }
 
 fn check_fields(checks: &mut Checks, f: &ServiceFields) -> Option<String> {
@@ -94,7 +63,7 @@ pub async fn create(
     require_editor_of(db, viewer, unit).await?;
     let phone = check_fields(&mut checks, &f).unwrap_or_default();
     checks.finish()?;
-    let list_id = list_of_unit(db, unit).await?;
+    let list_id = super::list_of(db, unit, "unitId").await?;
     let txn = db.begin().await?;
     let order = siblings(&txn, list_id).await?;
     // Appended first, then placed: the unique index on (parent, seq) holds at every step.
@@ -138,7 +107,7 @@ pub async fn update(
     require_editor_of(db, viewer, before.unit_id).await?;
     if let Some(unit) = f.unit_id {
         require_editor_of(db, viewer, unit).await?;
-        if list_of_unit(db, unit).await? != before.list_id {
+        if super::list_of(db, unit, "unitId").await? != before.list_id {
             return Err(Failure::rule(
                 "unitId",
                 RuleCode::UnitOutsideList,

@@ -1,0 +1,158 @@
+//! Main duties (主要职责) of a department in a list: create, update (and move), remove (with
+//! its work items). Duties are numbered per department within the list.
+
+use entity::duty;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use super::{Edit, commit, place, require_editor_of, resequence};
+use crate::auth::Viewer;
+use crate::domain::rules::Checks;
+use crate::domain::{Failure, RuleCode, clock::Clock};
+
+/// What an editor sets on a duty; `None` leaves a field as it is (on update). A remark of
+/// `Some("")` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct DutyFields {
+    pub text: Option<String>,
+    pub remark: Option<String>,
+    /// 1-based place among the department's duties in the list.
+    pub position: Option<i32>,
+}
+
+fn snapshot(d: &duty::Model) -> Value {
+    json!({ "listId": d.list_id, "departmentId": d.department_id, "seq": d.seq,
+            "text": d.text, "remark": d.remark })
+}
+
+/// Adds a duty of department `dept` at `position` (default: last).
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    dept: i32,
+    f: DutyFields,
+) -> Result<duty::Model, Failure> {
+    let actor = viewer.subject()?.to_owned();
+    require_editor_of(db, viewer, dept).await?;
+    let mut checks = Checks::default();
+    checks.require_text(
+        "text",
+        f.text.as_deref().unwrap_or(""),
+        "the duty (主要职责)",
+    );
+    checks.finish()?;
+    let list_id = super::list_of(db, dept, "departmentId").await?;
+    let txn = db.begin().await?;
+    let order = siblings(&txn, list_id, dept).await?;
+    let saved = duty::ActiveModel {
+        list_id: Set(list_id),
+        department_id: Set(dept),
+        seq: Set(order.len() as i32 + 1),
+        text: Set(f.text.unwrap_or_default()),
+        remark: Set(f.remark.filter(|r| !r.is_empty())),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    place(&txn, "duty", order, saved.id, f.position).await?;
+    let saved = super::reload::<duty::Entity>(&txn, saved.id).await?;
+    let edit = Edit {
+        actor: &actor,
+        operation: "createDuty",
+        entity: "duty",
+        id: saved.id,
+        before: None,
+        after: Some(snapshot(&saved)),
+    };
+    commit(txn, clock, edit).await?;
+    Ok(saved)
+}
+
+/// Changes the fields given; a new `position` moves the duty among its department's.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    id: i32,
+    f: DutyFields,
+) -> Result<duty::Model, Failure> {
+    let actor = viewer.subject()?.to_owned();
+    let before = super::find::<duty::Entity>(db, id, RuleCode::DutyUnknown, "duty").await?;
+    require_editor_of(db, viewer, before.department_id).await?;
+    let mut checks = Checks::default();
+    if let Some(text) = &f.text {
+        checks.require_text("text", text, "the duty (主要职责)");
+    }
+    checks.finish()?;
+    let txn = db.begin().await?;
+    let mut row: duty::ActiveModel = before.clone().into();
+    if let Some(text) = f.text {
+        row.text = Set(text);
+    }
+    if let Some(remark) = f.remark {
+        row.remark = Set(Some(remark).filter(|r| !r.is_empty()));
+    }
+    row.update(&txn).await?;
+    if f.position.is_some() {
+        let order = siblings(&txn, before.list_id, before.department_id).await?;
+        place(&txn, "duty", order, id, f.position).await?;
+    }
+    let saved = super::reload::<duty::Entity>(&txn, id).await?;
+    let edit = Edit {
+        actor: &actor,
+        operation: "updateDuty",
+        entity: "duty",
+        id,
+        before: Some(snapshot(&before)),
+        after: Some(snapshot(&saved)),
+    };
+    commit(txn, clock, edit).await?;
+    Ok(saved)
+}
+
+/// Removes a duty and its work items; the department's later duties move up one.
+pub async fn remove(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    id: i32,
+) -> Result<duty::Model, Failure> {
+    let actor = viewer.subject()?.to_owned();
+    let before = super::find::<duty::Entity>(db, id, RuleCode::DutyUnknown, "duty").await?;
+    require_editor_of(db, viewer, before.department_id).await?;
+    let txn = db.begin().await?;
+    duty::Entity::delete_by_id(id).exec(&txn).await?;
+    let order = siblings(&txn, before.list_id, before.department_id).await?;
+    resequence(&txn, "duty", &order).await?;
+    let edit = Edit {
+        actor: &actor,
+        operation: "removeDuty",
+        entity: "duty",
+        id,
+        before: Some(snapshot(&before)),
+        after: None,
+    };
+    commit(txn, clock, edit).await?;
+    Ok(before)
+}
+
+/// The department's duties in the list, in published order.
+async fn siblings(
+    txn: &impl ConnectionTrait,
+    list_id: i32,
+    dept: i32,
+) -> Result<Vec<i32>, Failure> {
+    Ok(duty::Entity::find()
+        .select_only()
+        .column(duty::Column::Id)
+        .filter(duty::Column::ListId.eq(list_id))
+        .filter(duty::Column::DepartmentId.eq(dept))
+        .order_by_asc(duty::Column::Seq)
+        .into_tuple::<i32>()
+        .all(txn)
+        .await?)
+}
