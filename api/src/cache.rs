@@ -134,7 +134,6 @@ pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 pub struct CacheState {
     pub db: sea_orm::DatabaseConnection,
     pub cache: Arc<ResponseCache>,
-    pub verifier: crate::auth::Verifier,
     pub clock: crate::domain::clock::SharedClock,
 }
 
@@ -152,16 +151,20 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         return next.run(request).await;
     }
     // Who is asking, as far as it changes the answer.
-    let audience = match request.headers().get(header::AUTHORIZATION) {
-        None => "anonymous".to_owned(),
-        Some(value) => match state.verifier.viewer(value.to_str().ok()) {
-            Ok(viewer) => {
-                let mut roles = viewer.roles.clone();
-                roles.sort_by_key(|role| format!("{role:?}"));
-                format!("{roles:?} {:?} {}", viewer.dept, state.clock.today())
-            }
-            Err(_) => return next.run(request).await,
-        },
+    // The caller `observe` verified (the cache sits inside it); without one, no caching.
+    let Some(crate::http::Caller(caller)) =
+        request.extensions().get::<crate::http::Caller>().cloned()
+    else {
+        return next.run(request).await;
+    };
+    let audience = match caller {
+        Ok(viewer) if viewer.sub.is_none() => "anonymous".to_owned(),
+        Ok(viewer) => {
+            let mut roles = viewer.roles.clone();
+            roles.sort_by_key(|role| format!("{role:?}"));
+            format!("{roles:?} {:?} {}", viewer.dept, state.clock.today())
+        }
+        Err(_) => return next.run(request).await,
     };
     let variant = format!(
         "{} {} {} {audience}",

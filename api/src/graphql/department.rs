@@ -15,6 +15,7 @@ use super::pagination::{Page, PageArgs, contains, paginate};
 use super::scalars::Date;
 use super::service::PublicService;
 use super::{children, clock, db, one};
+use crate::domain::editing::reorganisation;
 use crate::domain::kinds;
 use crate::error::ApiResult;
 
@@ -82,18 +83,14 @@ impl Department {
             Some(day) => day.0,
             None => clock(ctx)?.today(),
         };
-        let mut here = self.0.clone();
-        // `reorganisation::holder_on` over the loader: the chain is read one link at a time.
-        // Successors are never dissolved when chosen, so the chain ends; the bound is a guard.
-        for _ in 0..64 {
-            match (here.dissolved_on, here.successor_id) {
-                (Some(on), Some(next)) if on <= day => {
-                    here = one(ctx, DepartmentById(next), "Department").await?;
-                }
-                _ => break,
-            }
-        }
-        Ok(Department(here))
+        let departments = reorganisation::with_successors(db(ctx)?, vec![self.0.id]).await?;
+        let (holder, _) = reorganisation::holder_on(&departments, self.0.id, day);
+        Ok(Department(
+            departments
+                .get(&holder)
+                .cloned()
+                .unwrap_or_else(|| self.0.clone()),
+        ))
     }
 
     /// Its internal units — 内设机构/直属单位 (股, 站).

@@ -1,13 +1,10 @@
 //! Responsibility lookup (责任查询) and lexicon maintenance (词库维护).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
-use entity::department;
 
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryOrder};
 
 use super::department::Department;
 use super::kinds::DivisionRole;
@@ -157,55 +154,27 @@ impl SearchQuery {
         let conn = db(ctx)?;
         let found = searcher(ctx)?.lookup(conn, &text, first as usize).await?;
         let ids: Vec<i32> = found.candidates.iter().map(|c| c.department_id).collect();
-        // The candidates, and every department reorganised away (their successors' chains).
-        let departments: HashMap<i32, department::Model> = department::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(department::Column::Id.is_in(ids))
-                    .add(department::Column::DissolvedOn.is_not_null())
-                    .add(
-                        department::Column::Id.in_subquery(
-                            Query::select()
-                                .column(department::Column::SuccessorId)
-                                .from(department::Entity)
-                                .and_where(department::Column::SuccessorId.is_not_null())
-                                .to_owned(),
-                        ),
-                    ),
-            )
-            .all(conn)
-            .await?
+        let departments = reorganisation::with_successors(conn, ids.clone()).await?;
+        let routes = reorganisation::route(&departments, &ids, day);
+        let department = |id: i32| departments.get(&id).cloned().map(Department);
+        let candidates = found
+            .candidates
             .into_iter()
-            .map(|d| (d.id, d))
+            .zip(routes)
+            .filter_map(|(c, route)| {
+                let (holder, routed_from) = route?;
+                Some(LookupCandidate {
+                    department: department(holder)?,
+                    routed_from: routed_from.and_then(department),
+                    role: match c.role {
+                        search::Role::Lead => DivisionRole::Lead,
+                        search::Role::Assist => DivisionRole::Assist,
+                    },
+                    score: c.score,
+                    evidence: c.evidence.into_iter().map(evidence).collect(),
+                })
+            })
             .collect();
-        let mut candidates: Vec<LookupCandidate> = Vec::new();
-        for c in found.candidates {
-            let (holder, routed_from) =
-                reorganisation::holder_on(&departments, c.department_id, day);
-            // Two rows routed to one successor: it keeps its best place.
-            if candidates
-                .iter()
-                .any(|known| known.department.0.id == holder)
-            {
-                continue;
-            }
-            let (Some(department), routed_from) = (
-                departments.get(&holder).cloned(),
-                routed_from.and_then(|id| departments.get(&id).cloned()),
-            ) else {
-                continue;
-            };
-            candidates.push(LookupCandidate {
-                department: Department(department),
-                routed_from: routed_from.map(Department),
-                role: match c.role {
-                    search::Role::Lead => DivisionRole::Lead,
-                    search::Role::Assist => DivisionRole::Assist,
-                },
-                score: c.score,
-                evidence: c.evidence.into_iter().map(evidence).collect(),
-            });
-        }
         Ok(LookupResult {
             outcome: match found.outcome {
                 search::Outcome::Matched => LookupOutcome::Matched,

@@ -6,6 +6,7 @@
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::{
+    Extension,
     body::Body,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
@@ -13,8 +14,8 @@ use axum::{
 };
 use serde_json::json;
 
-use super::AppState;
 use super::metrics::Outcome;
+use super::{AppState, Caller};
 use crate::auth::Viewer;
 use crate::error::ApiError;
 use crate::graphql;
@@ -88,7 +89,13 @@ fn unauthenticated(err: ApiError) -> Response {
     response
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    verified: Option<Extension<Caller>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let verified = verified.map(|Extension(caller)| caller);
     let limit = state.limits.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -128,7 +135,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         );
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return batch(&state, &headers, media, &body).await;
+        return batch(&state, &headers, verified.as_ref(), media, &body).await;
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
@@ -140,11 +147,17 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             );
         }
     };
-    execute(&state, &headers, media, request).await
+    execute(&state, &headers, verified.as_ref(), media, request).await
 }
 
 /// GET serves GraphiQL to a browser and executes queries (never mutations) for everyone else.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    verified: Option<Extension<Caller>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let verified = verified.map(|Extension(caller)| caller);
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
@@ -176,7 +189,7 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
             "mutations are sent with POST",
         );
     }
-    execute(&state, &headers, media, request).await
+    execute(&state, &headers, verified.as_ref(), media, request).await
 }
 
 /// True when the operation the request names (or its only one) is a mutation.
@@ -197,6 +210,7 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
+    verified: Option<&Caller>,
     media: MediaType,
     request: async_graphql::Request,
 ) -> Response {
@@ -211,7 +225,7 @@ async fn execute(
             .insert(header::CONTENT_TYPE, media.header());
         return response;
     }
-    let viewer = match state.viewer(headers) {
+    let viewer = match state.caller(headers, verified) {
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(err),
     };
@@ -295,7 +309,13 @@ fn outcome_of(errors: &[async_graphql::ServerError], request_error: bool) -> Out
 /// A JSON array of operations: refused unless `QINGDAN_MAX_BATCH` allows that many; else
 /// each is executed in turn (so mutations apply in order) for the one caller, within one
 /// request timeout, and the answers come back as an array in the same order.
-async fn batch(state: &AppState, headers: &HeaderMap, media: MediaType, body: &[u8]) -> Response {
+async fn batch(
+    state: &AppState,
+    headers: &HeaderMap,
+    verified: Option<&Caller>,
+    media: MediaType,
+    body: &[u8],
+) -> Response {
     let max = state.limits.max_batch;
     if max == 0 {
         return refuse(
@@ -327,7 +347,7 @@ async fn batch(state: &AppState, headers: &HeaderMap, media: MediaType, body: &[
             ),
         );
     }
-    let viewer = match state.viewer(headers) {
+    let viewer = match state.caller(headers, verified) {
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(err),
     };

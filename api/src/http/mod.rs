@@ -31,6 +31,11 @@ use crate::domain::clock::SharedClock;
 use crate::error::ApiError;
 use crate::graphql::AppSchema;
 
+/// The caller of one `/graphql` request, verified once by the outermost layer (`observe`)
+/// and read from the request's extensions by the response cache and the handler.
+#[derive(Clone, Debug)]
+pub struct Caller(pub Result<Viewer, ApiError>);
+
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -84,6 +89,15 @@ impl AppState {
         self
     }
 
+    /// The caller `observe` verified for this request, else the one the `Authorization`
+    /// header names.
+    fn caller(&self, headers: &HeaderMap, verified: Option<&Caller>) -> Result<Viewer, ApiError> {
+        match verified {
+            Some(Caller(caller)) => caller.clone(),
+            None => self.viewer(headers),
+        }
+    }
+
     /// The caller named by the `Authorization` header.
     fn viewer(&self, headers: &HeaderMap) -> Result<Viewer, ApiError> {
         let header = match headers.get(header::AUTHORIZATION) {
@@ -98,7 +112,6 @@ pub fn router(state: AppState) -> Router {
     let cache = crate::cache::CacheState {
         db: state.db.clone(),
         cache: state.cache.clone(),
-        verifier: state.verifier.clone(),
         clock: state.clock.clone(),
     };
     // Outermost on the route, so cached answers and refusals are observed as well.

@@ -30,14 +30,12 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    // The subject of a valid token only: a bad token is refused by the handler, and is
-    // counted against the caller's address meanwhile.
-    let subject = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| state.verifier.viewer(Some(value)).ok())
-        .and_then(|viewer| viewer.sub);
+    // Verified once here for every layer after; the subject of a valid token only: a bad
+    // token is refused by the handler, and is counted against the caller's address meanwhile.
+    let caller = state.viewer(request.headers());
+    let subject = caller.as_ref().ok().and_then(|viewer| viewer.sub.clone());
+    let mut request = request;
+    request.extensions_mut().insert(super::Caller(caller));
     let (request, operation) = match read_operation(&state, request).await {
         Ok(read) => read,
         Err(refusal) => {

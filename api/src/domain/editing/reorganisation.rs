@@ -6,9 +6,10 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::{department, department_alias};
+use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::json;
 
@@ -61,6 +62,52 @@ pub fn holder_on(
         }
     }
     (id, (id != first).then_some(first))
+}
+
+/// For each of `ids` in rank order, the department holding its duties on `day` and the one
+/// routed from; `None` where an earlier id already routed to the same holder (it keeps its
+/// best place).
+pub fn route(
+    departments: &HashMap<i32, department::Model>,
+    ids: &[i32],
+    day: NaiveDate,
+) -> Vec<Option<(i32, Option<i32>)>> {
+    let mut seen = Vec::new();
+    ids.iter()
+        .map(|&id| {
+            let (holder, routed_from) = holder_on(departments, id, day);
+            if seen.contains(&holder) {
+                return None;
+            }
+            seen.push(holder);
+            Some((holder, routed_from))
+        })
+        .collect()
+}
+
+/// The departments `ids`, with every department reorganised away and every successor: all
+/// that `holder_on` reads to follow their chains (one statement).
+pub async fn with_successors(
+    db: &impl ConnectionTrait,
+    ids: Vec<i32>,
+) -> Result<HashMap<i32, department::Model>, DbErr> {
+    let successors = Query::select()
+        .column(department::Column::SuccessorId)
+        .from(department::Entity)
+        .and_where(department::Column::SuccessorId.is_not_null())
+        .to_owned();
+    Ok(department::Entity::find()
+        .filter(
+            Condition::any()
+                .add(department::Column::Id.is_in(ids))
+                .add(department::Column::DissolvedOn.is_not_null())
+                .add(department::Column::Id.in_subquery(successors)),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect())
 }
 
 pub async fn reorganise(
@@ -225,5 +272,22 @@ mod tests {
         assert_eq!(holder_on(&all, 1, day("2014-01-01")), (2, Some(1)));
         assert_eq!(holder_on(&all, 1, day("2020-01-01")), (3, Some(1)));
         assert_eq!(holder_on(&all, 3, day("2020-01-01")), (3, None));
+    }
+
+    #[test]
+    fn route__a_successor_met_twice_keeps_its_first_place() {
+        let all: HashMap<i32, department::Model> = [
+            dept(1, Some("2019-03-01"), Some(3)),
+            dept(2, None, None),
+            dept(3, None, None),
+        ]
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+        let day = "2020-01-01".parse().unwrap();
+        assert_eq!(
+            route(&all, &[1, 2, 3], day),
+            [Some((3, Some(1))), Some((2, None)), None]
+        );
     }
 }
