@@ -4,9 +4,9 @@
 //! Each process checks it on every request (one indexed read), so a write made through any
 //! process is seen by the next request on every process.
 //!
-//! An answer depends on the request, the data, and — for callers with a token — on what the
-//! caller may see (roles and department) and on today's date (derived statuses and
-//! deadlines). All of these are part of the key; nothing else is.
+//! An answer depends on the request, the data, today's date (the list versions in force,
+//! derived statuses and deadlines) and, for callers with a token, on what the caller may see
+//! (roles and department). All of these are part of the key; nothing else is.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -158,7 +158,7 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         return next.run(request).await;
     };
     let audience = match caller {
-        Ok(viewer) if viewer.sub.is_none() => "anonymous".to_owned(),
+        Ok(viewer) if viewer.sub.is_none() => format!("anonymous {}", state.clock.today()),
         Ok(viewer) => {
             let mut roles = viewer.roles.clone();
             roles.sort_by_key(|role| format!("{role:?}"));

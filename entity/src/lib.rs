@@ -20,6 +20,7 @@ pub mod inspection_method;
 pub mod inspector;
 pub mod legal_basis;
 pub mod lexicon_entry;
+pub mod list_version;
 pub mod public_service;
 pub mod rectification;
 pub mod regime_item;

@@ -7,6 +7,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// The list version (清单版本) the row belongs to.
+    pub version_id: i32,
+    /// The row's identity across versions: the id of the row it was first published as.
+    pub lineage: i32,
     pub list_id: i32,
     pub seq: i32,
     pub name: String,

@@ -8,6 +8,7 @@ mod m20261128_000002_supervision;
 mod m20261128_000003_data_version;
 mod m20261128_000004_search;
 mod m20261129_000005_reorganisation;
+mod m20261129_000006_versions;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_data_version::Migration),
             Box::new(m20261128_000004_search::Migration),
             Box::new(m20261129_000005_reorganisation::Migration),
+            Box::new(m20261129_000006_versions::Migration),
         ]
     }
 }

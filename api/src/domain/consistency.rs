@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use entity::{
     boundary_matter, department, division, duty, public_service, responsibility_list, work_item,
 };
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::editing::reorganisation::holder_on;
 use super::kinds::DivisionRole;
@@ -49,8 +49,9 @@ pub struct ListIssue {
     pub rows: Vec<RowRef>,
 }
 
-/// Every issue of every list, by list then kind.
-pub async fn check(db: &impl ConnectionTrait) -> Result<Vec<ListIssue>, DbErr> {
+/// Every issue of list versions `versions`, by list then kind.
+pub async fn check(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Vec<ListIssue>, DbErr> {
+    let versions = versions.to_vec();
     let lists = responsibility_list::Entity::find().all(db).await?;
     let departments: HashMap<i32, department::Model> = department::Entity::find()
         .all(db)
@@ -62,10 +63,18 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Vec<ListIssue>, DbErr> {
     let mut issues = Vec::new();
 
     let mut divisions_of: HashMap<i32, Vec<division::Model>> = HashMap::new();
-    for d in division::Entity::find().all(db).await? {
+    for d in division::Entity::find()
+        .filter(division::Column::VersionId.is_in(versions.clone()))
+        .all(db)
+        .await?
+    {
         divisions_of.entry(d.matter_id).or_default().push(d);
     }
-    for matter in boundary_matter::Entity::find().all(db).await? {
+    for matter in boundary_matter::Entity::find()
+        .filter(boundary_matter::Column::VersionId.is_in(versions.clone()))
+        .all(db)
+        .await?
+    {
         if matter.disputed {
             continue;
         }
@@ -110,6 +119,7 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Vec<ListIssue>, DbErr> {
     }
 
     let duties: HashMap<i32, duty::Model> = duty::Entity::find()
+        .filter(duty::Column::VersionId.is_in(versions.clone()))
         .all(db)
         .await?
         .into_iter()
@@ -117,7 +127,11 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Vec<ListIssue>, DbErr> {
         .collect();
     // (list, text) → work items; BTreeMap so findings come out in a stable order.
     let mut by_text: BTreeMap<(i32, String), Vec<work_item::Model>> = BTreeMap::new();
-    for item in work_item::Entity::find().all(db).await? {
+    for item in work_item::Entity::find()
+        .filter(work_item::Column::VersionId.is_in(versions.clone()))
+        .all(db)
+        .await?
+    {
         if let Some(duty) = duties.get(&item.duty_id) {
             by_text
                 .entry((duty.list_id, item.text.clone()))
@@ -164,7 +178,10 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Vec<ListIssue>, DbErr> {
             });
         }
     }
-    let services = public_service::Entity::find().all(db).await?;
+    let services = public_service::Entity::find()
+        .filter(public_service::Column::VersionId.is_in(versions))
+        .all(db)
+        .await?;
     for service in &services {
         let owners = owners_of.get(&service.list_id).copied().unwrap_or_default();
         let unit = departments.get(&service.unit_id);

@@ -75,6 +75,20 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Why a list version was published (调整原因).
+    ReasonKind {
+        /// 法律法规立改废.
+        LawChange = "LAW_CHANGE",
+        /// 机构改革.
+        Reorganisation = "REORGANISATION",
+        /// 勘误.
+        Correction = "CORRECTION",
+        /// 其他.
+        Other = "OTHER",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

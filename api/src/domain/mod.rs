@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod lexicon;
 pub mod rules;
 pub mod supervision;
+pub mod versions;
 
 pub use rules::{Failure, RuleCode, Violation};
 

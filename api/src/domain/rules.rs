@@ -48,6 +48,10 @@ pub enum RuleCode {
     LeadCount,
     DepartmentDissolved,
     NameTaken,
+    ListUnknown,
+    NoDraft,
+    NoChanges,
+    EffectiveBeforePrevious,
 }
 
 impl RuleCode {
@@ -96,6 +100,10 @@ impl RuleCode {
             Self::LeadCount => "LEAD_COUNT",
             Self::DepartmentDissolved => "DEPARTMENT_DISSOLVED",
             Self::NameTaken => "NAME_TAKEN",
+            Self::ListUnknown => "LIST_UNKNOWN",
+            Self::NoDraft => "NO_DRAFT",
+            Self::NoChanges => "NO_CHANGES",
+            Self::EffectiveBeforePrevious => "EFFECTIVE_BEFORE_PREVIOUS",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Boundary matters (管理事项) shared by departments: divisions, legal bases and cases.
 
+use super::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{boundary_case, boundary_matter, division, legal_basis};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
@@ -210,9 +211,13 @@ impl BoundaryQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<BoundaryMatterFilter>,
+        #[graphql(desc = "Answer as of this day (default today), from the list versions in force then — 查询日期")]
+        as_of: Option<Date>,
     ) -> ApiResult<Page<BoundaryMatter>> {
         let filter = filter.unwrap_or_default();
-        let mut select = boundary_matter::Entity::find();
+        let versions = super::in_force(ctx, as_of).await?;
+        let mut select =
+            boundary_matter::Entity::find().filter(boundary_matter::Column::VersionId.is_in(versions));
         if let Some(id) = &filter.department_id {
             let department = expect_id(id, "Department", "filter.departmentId")?;
             let with_division = Query::select()

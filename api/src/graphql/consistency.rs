@@ -3,9 +3,11 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 
 use super::node::global_id;
+use super::scalars::Date;
 use super::{db, viewer};
 use crate::auth::Role;
 use crate::domain::consistency::{self, IssueKind};
+use crate::domain::versions;
 use crate::error::ApiResult;
 
 /// Kind of list issue — 问题类别.
@@ -61,10 +63,20 @@ impl ConsistencyQuery {
     /// The consistency report (EDITOR, ADMIN) — 清单问题: matters with no lead or several,
     /// work items duplicated across departments, services of units outside the list or
     /// reorganised away, phones shared by units, lists whose department was reorganised away.
-    /// Empty when the list is consistent.
-    async fn list_issues(&self, ctx: &Context<'_>) -> ApiResult<Vec<ListIssue>> {
+    /// Empty when the list is consistent. Checks each list's draft, or the version in force
+    /// when it has none — what would be published; with `asOf`, the versions in force that day.
+    async fn list_issues(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Check the list versions in force on this day instead of the drafts — 查询日期")]
+        as_of: Option<Date>,
+    ) -> ApiResult<Vec<ListIssue>> {
         viewer(ctx)?.require_any(&[Role::Editor, Role::Admin])?;
-        Ok(consistency::check(db(ctx)?)
+        let versions = match as_of {
+            Some(_) => super::in_force(ctx, as_of).await?,
+            None => versions::working(db(ctx)?, super::day(ctx, None)?).await?,
+        };
+        Ok(consistency::check(db(ctx)?, &versions)
             .await?
             .into_iter()
             .map(|issue| ListIssue {

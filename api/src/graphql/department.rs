@@ -100,14 +100,25 @@ impl Department {
     }
 
     /// Its main duties — 主要职责, in published order.
-    async fn duties(&self, ctx: &Context<'_>) -> ApiResult<Vec<Duty>> {
-        let rows = children(ctx, DutiesOf(self.0.id)).await?;
+    async fn duties(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "As of this day (default today), from the list versions in force then — 查询日期")]
+        as_of: Option<Date>,
+    ) -> ApiResult<Vec<Duty>> {
+        let rows = children(ctx, DutiesOf(self.0.id, super::day(ctx, as_of)?)).await?;
         Ok(rows.into_iter().map(Duty).collect())
     }
 
     /// Its shares of boundary matters — 职责分工.
-    async fn divisions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Division>> {
-        let rows = children(ctx, DivisionsOfDepartment(self.0.id)).await?;
+    async fn divisions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "As of this day (default today), from the list versions in force then — 查询日期")]
+        as_of: Option<Date>,
+    ) -> ApiResult<Vec<Division>> {
+        let day = super::day(ctx, as_of)?;
+        let rows = children(ctx, DivisionsOfDepartment(self.0.id, day)).await?;
         Ok(rows.into_iter().map(Division).collect())
     }
 
@@ -120,7 +131,10 @@ impl Department {
             default = true
         )]
         include_units: bool,
+        #[graphql(desc = "As of this day (default today), from the list versions in force then — 查询日期")]
+        as_of: Option<Date>,
     ) -> ApiResult<Vec<PublicService>> {
+        let day = super::day(ctx, as_of)?;
         let mut units = vec![self.0.id];
         if include_units {
             units.extend(
@@ -131,13 +145,13 @@ impl Department {
             );
         }
         let loaded = super::loader(ctx)?
-            .load_many(units.iter().map(|id| ServicesOfUnit(*id)))
+            .load_many(units.iter().map(|id| ServicesOfUnit(*id, day)))
             .await?;
         let mut services: Vec<_> = units
             .iter()
             .flat_map(|id| {
                 loaded
-                    .get(&ServicesOfUnit(*id))
+                    .get(&ServicesOfUnit(*id, day))
                     .cloned()
                     .unwrap_or_default()
             })
@@ -176,6 +190,8 @@ impl DepartmentQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<DepartmentFilter>,
+        #[graphql(desc = "For `filter.responsibleFor`: match the list versions in force on this day (default today) — 查询日期")]
+        as_of: Option<Date>,
     ) -> ApiResult<Page<Department>> {
         let filter = filter.unwrap_or_default();
         let mut select = department::Entity::find();
@@ -196,8 +212,9 @@ impl DepartmentQuery {
                 .filter(department::Column::Kind.eq(kinds::DepartmentKind::from(kind).as_str()));
         }
         if let Some(text) = filter.responsible_for.as_deref() {
+            let versions = super::in_force(ctx, as_of).await?;
             let found = super::search::searcher(ctx)?
-                .lookup(db(ctx)?, text, super::search::MAX_CANDIDATES)
+                .lookup(db(ctx)?, &versions, text, super::search::MAX_CANDIDATES)
                 .await?;
             let ids: Vec<i32> = found.candidates.iter().map(|c| c.department_id).collect();
             select = select.filter(department::Column::Id.is_in(ids));

@@ -1,5 +1,6 @@
 //! Duties (主要职责) and their work items (具体工作事项).
 
+use super::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{duty, work_item};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
@@ -109,9 +110,12 @@ impl DutyQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<DutyFilter>,
+        #[graphql(desc = "Answer as of this day (default today), from the list versions in force then — 查询日期")]
+        as_of: Option<Date>,
     ) -> ApiResult<Page<Duty>> {
         let filter = filter.unwrap_or_default();
-        let mut select = duty::Entity::find();
+        let versions = super::in_force(ctx, as_of).await?;
+        let mut select = duty::Entity::find().filter(duty::Column::VersionId.is_in(versions));
         if let Some(id) = &filter.department_id {
             select = select.filter(duty::Column::DepartmentId.eq(expect_id(
                 id,

@@ -30,6 +30,20 @@ pub enum DivisionRole {
     Assist,
 }
 
+/// Why a list version was published — 调整原因类别.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::ReasonKind")]
+pub enum ReasonKind {
+    /// 法律法规立改废: a law or regulation was made, changed or repealed.
+    LawChange,
+    /// 机构改革: departments were reorganised.
+    Reorganisation,
+    /// 勘误: a mistake in the published list was corrected.
+    Correction,
+    /// 其他.
+    Other,
+}
+
 /// Regime section kind — 监管制度章节类别.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "domain::SectionKind")]

@@ -2,7 +2,8 @@
 //! relation and level, whatever the number of parents. One loader per request: nothing is
 //! cached across requests, so a write is visible to the next request.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use entity::{
@@ -13,7 +14,10 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
+use chrono::NaiveDate;
+
 use crate::domain::clock::SharedClock;
+use crate::domain::versions;
 use crate::domain::supervision::cases::{self, DocumentState, InspectionState};
 
 pub struct ListLoader {
@@ -58,6 +62,41 @@ macro_rules! has_many {
     };
 }
 
+/// `$key(parent id, day)` loads the `$entity` rows whose `$column` is that id, of the list
+/// versions in force on that day, in `$order`: the list as a reader saw it then.
+macro_rules! in_force_has_many {
+    ($(#[$doc:meta])* $key:ident => $entity:ident by $column:ident ($field:ident) order $order:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub i32, pub NaiveDate);
+
+        impl Loader<$key> for ListLoader {
+            type Value = Vec<$entity::Model>;
+            type Error = Arc<DbErr>;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let mut grouped: HashMap<$key, Self::Value> = HashMap::new();
+                let days: BTreeSet<NaiveDate> = keys.iter().map(|key| key.1).collect();
+                for day in days {
+                    let in_force = versions::in_force(&self.db, day).await?;
+                    let parents = keys.iter().filter(|key| key.1 == day).map(|key| key.0);
+                    let rows = $entity::Entity::find()
+                        .filter($entity::Column::$column.is_in(parents))
+                        .filter($entity::Column::VersionId.is_in(in_force))
+                        .order_by_asc($entity::Column::$order)
+                        .order_by_asc($entity::Column::Id)
+                        .all(&self.db)
+                        .await?;
+                    for row in rows {
+                        grouped.entry($key(row.$field, day)).or_default().push(row);
+                    }
+                }
+                Ok(grouped)
+            }
+        }
+    };
+}
+
 /// `$key(id)` loads one `$entity` row by primary key.
 macro_rules! by_id {
     ($key:ident => $entity:ident) => {
@@ -88,15 +127,15 @@ by_id!(SectionById => regime_section);
 has_many!(AliasesOf => department_alias by DepartmentId (department_id) order Id);
 has_many!(/// Internal units of a department.
     UnitsOf => department by ParentId (parent_id optional) order Id);
-has_many!(DutiesOf => duty by DepartmentId (department_id) order Seq);
+in_force_has_many!(DutiesOf => duty by DepartmentId (department_id) order Seq);
 has_many!(WorkItemsOf => work_item by DutyId (duty_id) order Seq);
-has_many!(DivisionsOfDepartment => division by DepartmentId (department_id) order MatterId);
+in_force_has_many!(DivisionsOfDepartment => division by DepartmentId (department_id) order MatterId);
 has_many!(DivisionsOfMatter => division by MatterId (matter_id) order Seq);
 has_many!(LegalBasesOfMatter => legal_basis by MatterId (matter_id) order Seq);
 has_many!(LegalBasesOfDivision => legal_basis by DivisionId (division_id optional) order Seq);
 has_many!(CasesOfMatter => boundary_case by MatterId (matter_id) order Seq);
 has_many!(CasesOfDivision => boundary_case by DivisionId (division_id optional) order Seq);
-has_many!(ServicesOfUnit => public_service by UnitId (unit_id) order Seq);
+in_force_has_many!(ServicesOfUnit => public_service by UnitId (unit_id) order Seq);
 has_many!(SectionsOf => regime_section by RegimeId (regime_id) order Seq);
 has_many!(ItemsOfSection => regime_item by SectionId (section_id) order Seq);
 has_many!(ChildrenOfItem => regime_item by ParentId (parent_id optional) order Seq);
@@ -113,6 +152,23 @@ has_many!(RectificationsOf => rectification by DocumentId (document_id) order Id
 has_many!(ReviewsOf => review_request by DocumentId (document_id) order Id);
 has_many!(AccountabilitiesOf => accountability by InspectionId (inspection_id) order Id);
 has_many!(AccountabilityItemsOf => accountability_item by AccountabilityId (accountability_id) order Id);
+
+/// The list versions in force on a day (see `versions::in_force`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InForceOn(pub NaiveDate);
+
+impl Loader<InForceOn> for ListLoader {
+    type Value = Vec<i32>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[InForceOn]) -> Result<HashMap<InForceOn, Self::Value>, Self::Error> {
+        let mut found = HashMap::new();
+        for key in keys {
+            found.insert(*key, versions::in_force(&self.db, key.0).await?);
+        }
+        Ok(found)
+    }
+}
 
 /// The derived state of an inspection (status, overdue).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

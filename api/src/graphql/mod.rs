@@ -15,6 +15,7 @@ mod scalars;
 mod search;
 mod service;
 mod supervision;
+mod versions;
 
 use async_graphql::{
     Context, EmptySubscription, MergedObject, Request, SDLExportOptions, Schema,
@@ -40,6 +41,7 @@ pub struct Query(
     node::NodeQuery,
     search::SearchQuery,
     consistency::ConsistencyQuery,
+    versions::VersionQuery,
 );
 
 /// Mutation — 变更: supervision results and administrators' reference data.
@@ -49,6 +51,7 @@ pub struct Mutation(
     audit::AdminMutation,
     search::LexiconMutation,
     editing::EditingMutation,
+    versions::VersionMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -130,6 +133,26 @@ pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> ApiResult<&'a Viewer> {
 pub(crate) fn clock<'a>(ctx: &Context<'a>) -> ApiResult<&'a SharedClock> {
     ctx.data::<SharedClock>()
         .map_err(|_| ApiError::from(anyhow::anyhow!("clock missing from schema data")))
+}
+
+/// The day a list query answers for: `asOf`, or today in the county.
+pub(crate) fn day(ctx: &Context<'_>, as_of: Option<scalars::Date>) -> ApiResult<chrono::NaiveDate> {
+    Ok(match as_of {
+        Some(date) => date.0,
+        None => clock(ctx)?.today(),
+    })
+}
+
+/// The list versions in force on `as_of` (default today): one statement a request and day.
+pub(crate) async fn in_force(
+    ctx: &Context<'_>,
+    as_of: Option<scalars::Date>,
+) -> ApiResult<Vec<i32>> {
+    let day = day(ctx, as_of)?;
+    Ok(loader(ctx)?
+        .load_one(loaders::InForceOn(day))
+        .await?
+        .unwrap_or_default())
 }
 
 /// Loads a has-many relation; a parent without children gets an empty list.

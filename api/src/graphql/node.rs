@@ -17,6 +17,7 @@ use super::service::PublicService;
 use super::supervision::types::{
     Accountability, Inspection, Rectification, ReviewRequest, SupervisionDocument,
 };
+use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 
 /// Encodes `Type:id` so clients treat ids as opaque and never build them by hand.
@@ -78,18 +79,33 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
                 .map(|m| Node::$variant($variant(m)))
         };
     }
+    // Rows of a draft are for the editors who change it.
+    let drafts = {
+        let viewer = super::viewer(ctx)?;
+        viewer.has(Role::Editor) || viewer.has(Role::Admin)
+    };
+    macro_rules! versioned {
+        ($entity:ident, $variant:ident) => {
+            match $entity::Entity::find_by_id(row).one(db).await? {
+                Some(m) if drafts || !is_draft(db, m.version_id).await? => {
+                    Some(Node::$variant($variant(m)))
+                }
+                _ => None,
+            }
+        };
+    }
     Ok(match type_name.as_str() {
         "Department" => find!(department, Department),
-        "Duty" => find!(duty, Duty),
-        "WorkItem" => find!(work_item, WorkItem),
-        "BoundaryMatter" => find!(boundary_matter, BoundaryMatter),
-        "Division" => find!(division, Division),
-        "LegalBasis" => find!(legal_basis, LegalBasis),
-        "Case" => find!(boundary_case, Case),
+        "Duty" => versioned!(duty, Duty),
+        "WorkItem" => versioned!(work_item, WorkItem),
+        "BoundaryMatter" => versioned!(boundary_matter, BoundaryMatter),
+        "Division" => versioned!(division, Division),
+        "LegalBasis" => versioned!(legal_basis, LegalBasis),
+        "Case" => versioned!(boundary_case, Case),
         "SupervisionRegime" => find!(supervision_regime, SupervisionRegime),
         "RegimeSection" => find!(regime_section, RegimeSection),
         "RegimeItem" => find!(regime_item, RegimeItem),
-        "PublicService" => find!(public_service, PublicService),
+        "PublicService" => versioned!(public_service, PublicService),
         // Supervision results are not public: the same scope as the supervision queries.
         "Inspection"
         | "SupervisionDocument"
@@ -98,6 +114,11 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
         | "Accountability" => supervision_node(ctx, &type_name, row).await?,
         _ => None,
     })
+}
+
+async fn is_draft(db: &sea_orm::DatabaseConnection, version: i32) -> ApiResult<bool> {
+    let found = entity::list_version::Entity::find_by_id(version).one(db).await?;
+    Ok(found.is_none_or(|v| v.status == crate::domain::versions::DRAFT))
 }
 
 /// A supervision object, if the caller may read the inspection it belongs to.

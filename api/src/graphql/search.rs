@@ -136,8 +136,8 @@ impl SearchQuery {
         #[graphql(desc = "The complaint as received — 诉求原文")] text: String,
         #[graphql(default = 5, desc = "At most this many candidates (1–20) — 候选数")] first: i32,
         #[graphql(
-            desc = "Answer as of this day (default today): a department dissolved by \
-                          then is routed to its successor — 查询日期"
+            desc = "Answer as of this day (default today), from the list versions in force \
+                          then; a department dissolved by then is routed to its successor — 查询日期"
         )]
         as_of: Option<Date>,
     ) -> ApiResult<LookupResult> {
@@ -147,12 +147,12 @@ impl SearchQuery {
                 message: format!("first must be between 1 and {MAX_CANDIDATES}"),
             });
         }
-        let day = match as_of {
-            Some(day) => day.0,
-            None => clock(ctx)?.today(),
-        };
+        let day = super::day(ctx, as_of)?;
+        let versions = super::in_force(ctx, as_of).await?;
         let conn = db(ctx)?;
-        let found = searcher(ctx)?.lookup(conn, &text, first as usize).await?;
+        let found = searcher(ctx)?
+            .lookup(conn, &versions, &text, first as usize)
+            .await?;
         let ids: Vec<i32> = found.candidates.iter().map(|c| c.department_id).collect();
         let departments = reorganisation::with_successors(conn, ids.clone()).await?;
         let routes = reorganisation::route(&departments, &ids, day);

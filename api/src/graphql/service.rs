@@ -1,5 +1,6 @@
 //! Public services (公共服务事项) with their responsible unit and phone.
 
+use super::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{department, public_service};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
@@ -85,9 +86,13 @@ impl ServiceQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<PublicServiceFilter>,
+        #[graphql(desc = "Answer as of this day (default today), from the list versions in force then — 查询日期")]
+        as_of: Option<Date>,
     ) -> ApiResult<Page<PublicService>> {
         let filter = filter.unwrap_or_default();
-        let mut select = public_service::Entity::find();
+        let versions = super::in_force(ctx, as_of).await?;
+        let mut select = public_service::Entity::find()
+            .filter(public_service::Column::VersionId.is_in(versions.clone()));
         if let Some(id) = &filter.unit_id {
             let unit = expect_id(id, "Department", "filter.unitId")?;
             let sub_units = Query::select()
@@ -110,7 +115,7 @@ impl ServiceQuery {
         }
         if let Some(text) = filter.matching.as_deref() {
             let ids = super::search::searcher(ctx)?
-                .matching_rows(db(ctx)?, text, DocKind::Service)
+                .matching_rows(db(ctx)?, &versions, text, DocKind::Service)
                 .await?;
             select = select.filter(public_service::Column::Id.is_in(ids));
         }

@@ -1,16 +1,19 @@
-//! Writing a loaded list back out in the file format: export → import reproduces it.
+//! Writing a loaded list back out in the file format: export → import reproduces it. The
+//! version exported is the one in force today.
 
 use std::collections::HashMap;
 
 use entity::{
     boundary_case, boundary_matter, department, department_alias, division, duty, legal_basis,
-    public_service, regime_item, regime_section, responsibility_list, supervision_regime,
+    list_version, public_service, regime_item, regime_section, responsibility_list, supervision_regime,
     work_item,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::format::*;
+use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::kinds::{DayCount, DepartmentKind, DivisionRole, SectionKind};
+use crate::domain::versions;
 
 /// Exports the list titled `title`, or the first list loaded when `title` is `None`.
 pub async fn export_list(
@@ -23,6 +26,16 @@ pub async fn export_list(
         query = query.filter(responsibility_list::Column::Title.eq(title));
     }
     let Some(list) = query.one(db).await? else {
+        return Ok(None);
+    };
+    let today = SystemClock.today();
+    let in_force = versions::in_force(db, today).await?;
+    let Some(version) = list_version::Entity::find()
+        .filter(list_version::Column::ListId.eq(list.id))
+        .filter(list_version::Column::Id.is_in(in_force))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
 
@@ -54,7 +67,7 @@ pub async fn export_list(
 
     let mut duties = Vec::new();
     for duty in duty::Entity::find()
-        .filter(duty::Column::ListId.eq(list.id))
+        .filter(duty::Column::VersionId.eq(version.id))
         .order_by_asc(duty::Column::Seq)
         .all(db)
         .await?
@@ -82,7 +95,7 @@ pub async fn export_list(
 
     let mut boundary_matters = Vec::new();
     for matter in boundary_matter::Entity::find()
-        .filter(boundary_matter::Column::ListId.eq(list.id))
+        .filter(boundary_matter::Column::VersionId.eq(version.id))
         .order_by_asc(boundary_matter::Column::Seq)
         .all(db)
         .await?
@@ -188,7 +201,7 @@ pub async fn export_list(
     }
 
     let public_services = public_service::Entity::find()
-        .filter(public_service::Column::ListId.eq(list.id))
+        .filter(public_service::Column::VersionId.eq(version.id))
         .order_by_asc(public_service::Column::Seq)
         .all(db)
         .await?

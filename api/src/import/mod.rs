@@ -10,8 +10,8 @@ pub mod tables;
 pub mod stored {
     pub use entity::{
         boundary_case, boundary_matter, department, department_alias, division, duty, legal_basis,
-        public_service, regime_item, regime_section, responsibility_list, supervision_regime,
-        work_item,
+        list_version, public_service, regime_item, regime_section, responsibility_list,
+        supervision_regime, work_item,
     };
 }
 mod validate;
@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::{
     boundary_case, boundary_matter, department, department_alias, division, duty, legal_basis,
-    public_service, regime_item, regime_section, responsibility_list, supervision_regime,
+    list_version, public_service, regime_item, regime_section, responsibility_list, supervision_regime,
     work_item,
 };
 use sea_orm::{
@@ -31,7 +31,7 @@ use sea_orm::{
 
 pub use export::export_list;
 
-use crate::domain::audit;
+use crate::domain::{audit, versions};
 
 use format::{ItemRow, ListFile};
 
@@ -150,6 +150,21 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
         },
     )
     .await?;
+    // A list loads as its version 1, published, in force until a later one: the file
+    // carries no effective date.
+    let version_id = insert(
+        &txn,
+        list_version::ActiveModel {
+            list_id: Set(list_id),
+            number: Set(Some(1)),
+            status: Set(versions::PUBLISHED.to_owned()),
+            created_at: Set(Utc::now()),
+            published_at: Set(Some(Utc::now())),
+            published_by: Set(Some("qingdan import".to_owned())),
+            ..Default::default()
+        },
+    )
+    .await?;
     let mut summary = LoadSummary {
         list_id,
         duties: file.duties.len(),
@@ -165,6 +180,7 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
             &txn,
             duty::ActiveModel {
                 list_id: Set(list_id),
+                version_id: Set(version_id),
                 department_id: Set(department_id(
                     format!("duties[{i}].department"),
                     &duty.department,
@@ -181,6 +197,7 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
             &txn,
             duty.work_items.iter().map(|item| work_item::ActiveModel {
                 duty_id: Set(duty_id),
+                version_id: Set(version_id),
                 seq: Set(item.seq),
                 text: Set(item.text.clone()),
                 remark: Set(item.remark.clone()),
@@ -195,6 +212,7 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
             &txn,
             boundary_matter::ActiveModel {
                 list_id: Set(list_id),
+                version_id: Set(version_id),
                 seq: Set(matter.seq),
                 published_seq: Set(matter.published_seq.clone()),
                 title: Set(matter.title.clone()),
@@ -212,6 +230,7 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
                 &txn,
                 division::ActiveModel {
                     matter_id: Set(matter_id),
+                    version_id: Set(version_id),
                     department_id: Set(department_id(at, &row.department)?),
                     seq: Set(row.seq),
                     published_department_name: Set(row.published_department.clone()),
@@ -227,6 +246,7 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
                     basis_seq += 1;
                     legal_basis::ActiveModel {
                         matter_id: Set(matter_id),
+                        version_id: Set(version_id),
                         division_id: Set(Some(division_id)),
                         seq: Set(basis_seq),
                         title: Set(basis.title.clone()),
@@ -242,6 +262,7 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
                     case_seq += 1;
                     boundary_case::ActiveModel {
                         matter_id: Set(matter_id),
+                        version_id: Set(version_id),
                         division_id: Set(Some(division_id)),
                         seq: Set(case_seq),
                         text: Set(case.text.clone()),
@@ -299,6 +320,7 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
             &txn,
             public_service::ActiveModel {
                 list_id: Set(list_id),
+                version_id: Set(version_id),
                 seq: Set(service.seq),
                 name: Set(service.name.clone()),
                 content: Set(service.content.clone()),
@@ -314,6 +336,7 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
         .await?;
     }
 
+    versions::start_lineages(&txn).await?;
     let after = serde_json::json!({
         "title": file.title, "owner": file.owner, "duties": summary.duties,
         "workItems": summary.work_items, "matters": summary.matters, "divisions": summary.divisions,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use entity::{boundary_matter, department, division, duty, legal_basis, public_service, work_item};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::lexicon::{self, Entry};
 use super::tokenize;
@@ -141,8 +141,9 @@ impl Index {
     }
 }
 
-/// Reads the list and the lexicon and builds the index.
-pub async fn load(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
+/// Reads list versions `versions` and the lexicon and builds the index.
+pub async fn load(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Index, DbErr> {
+    let versions = versions.to_vec();
     let departments: HashMap<i32, Dept> = department::Entity::find()
         .all(db)
         .await?
@@ -158,22 +159,34 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
         })
         .collect();
     let matters: HashMap<i32, String> = boundary_matter::Entity::find()
+        .filter(boundary_matter::Column::VersionId.is_in(versions.clone()))
         .all(db)
         .await?
         .into_iter()
         .map(|m| (m.id, m.title))
         .collect();
     let mut bases_by_matter: HashMap<i32, Vec<(Option<i32>, String, String)>> = HashMap::new();
-    for b in legal_basis::Entity::find().all(db).await? {
+    for b in legal_basis::Entity::find()
+        .filter(legal_basis::Column::VersionId.is_in(versions.clone()))
+        .all(db)
+        .await?
+    {
         bases_by_matter
             .entry(b.matter_id)
             .or_default()
             .push((b.division_id, b.title, b.text));
     }
-    let duties = duty::Entity::find().all(db).await?;
+    let duties = duty::Entity::find()
+        .filter(duty::Column::VersionId.is_in(versions.clone()))
+        .all(db)
+        .await?;
     let duty_dept: HashMap<i32, i32> = duties.iter().map(|d| (d.id, d.department_id)).collect();
     let mut docs = Vec::new();
-    for d in division::Entity::find().all(db).await? {
+    for d in division::Entity::find()
+        .filter(division::Column::VersionId.is_in(versions.clone()))
+        .all(db)
+        .await?
+    {
         let legal_bases = bases_by_matter
             .get(&d.matter_id)
             .map(|bs| {
@@ -206,7 +219,11 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
             legal_bases: Vec::new(),
         });
     }
-    for w in work_item::Entity::find().all(db).await? {
+    for w in work_item::Entity::find()
+        .filter(work_item::Column::VersionId.is_in(versions.clone()))
+        .all(db)
+        .await?
+    {
         let Some(&dept) = duty_dept.get(&w.duty_id) else {
             continue;
         };
@@ -221,7 +238,11 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
             legal_bases: Vec::new(),
         });
     }
-    for s in public_service::Entity::find().all(db).await? {
+    for s in public_service::Entity::find()
+        .filter(public_service::Column::VersionId.is_in(versions))
+        .all(db)
+        .await?
+    {
         docs.push(Doc {
             kind: DocKind::Service,
             row_id: s.id,

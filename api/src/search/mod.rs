@@ -9,6 +9,7 @@
 //! The index follows the data: every write bumps the data version (`audit::record`) in its
 //! own transaction; each lookup reads that version (one indexed read) and rebuilds the
 //! in-memory index when it changed, so every process sees a change on its next request.
+//! An index holds the list versions in force on one day; the few last asked for are kept.
 
 pub mod eval;
 pub mod index;
@@ -16,6 +17,7 @@ pub mod lexicon;
 pub mod rank;
 pub mod tokenize;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DbErr};
@@ -24,40 +26,56 @@ use tokio::sync::RwLock;
 pub use index::Index;
 pub use rank::{Candidate, Evidence, EvidenceKind, Lookup, Outcome, Role, Thresholds};
 
-/// The in-memory index of one database, rebuilt when the data version moves.
+/// How many indexes (sets of list versions) a process keeps: today's, and a few days asked
+/// for with `asOf`.
+const KEPT: usize = 4;
+
+/// The in-memory indexes of one database, by the list versions they hold, rebuilt when the
+/// data version moves.
 #[derive(Default)]
 pub struct Searcher {
-    current: RwLock<Option<(i64, Arc<Index>)>>,
+    built: RwLock<HashMap<Vec<i32>, (i64, Arc<Index>)>>,
 }
 
 impl Searcher {
-    /// The index at the database's current data version.
-    pub async fn index(&self, db: &impl ConnectionTrait) -> Result<Arc<Index>, DbErr> {
-        let version = crate::cache::data_version(db).await?;
-        if let Some((v, index)) = self.current.read().await.as_ref()
-            && *v == version
-        {
-            return Ok(index.clone());
+    /// The index of list versions `versions` at the database's current data version.
+    pub async fn index(
+        &self,
+        db: &impl ConnectionTrait,
+        versions: &[i32],
+    ) -> Result<Arc<Index>, DbErr> {
+        let data = crate::cache::data_version(db).await?;
+        let fresh = |built: &HashMap<Vec<i32>, (i64, Arc<Index>)>| {
+            built
+                .get(versions)
+                .filter(|(at, _)| *at == data)
+                .map(|(_, index)| index.clone())
+        };
+        if let Some(index) = fresh(&*self.built.read().await) {
+            return Ok(index);
         }
-        let mut slot = self.current.write().await;
-        if let Some((v, index)) = slot.as_ref()
-            && *v == version
-        {
-            return Ok(index.clone());
+        let mut built = self.built.write().await;
+        if let Some(index) = fresh(&built) {
+            return Ok(index);
         }
-        let index = Arc::new(index::load(db).await?);
-        *slot = Some((version, index.clone()));
+        let index = Arc::new(index::load(db, versions).await?);
+        built.retain(|_, (at, _)| *at == data);
+        if built.len() >= KEPT {
+            built.clear();
+        }
+        built.insert(versions.to_vec(), (data, index.clone()));
         Ok(index)
     }
 
-    /// Looks `text` up at the current data version.
+    /// Looks `text` up in list versions `versions` at the current data version.
     pub async fn lookup(
         &self,
         db: &impl ConnectionTrait,
+        versions: &[i32],
         text: &str,
         first: usize,
     ) -> Result<Lookup, DbErr> {
-        let index = self.index(db).await?;
+        let index = self.index(db, versions).await?;
         Ok(rank::lookup(&index, text, first, &Thresholds::default()))
     }
 
@@ -66,10 +84,11 @@ impl Searcher {
     pub async fn matching_rows(
         &self,
         db: &impl ConnectionTrait,
+        versions: &[i32],
         text: &str,
         kind: index::DocKind,
     ) -> Result<Vec<i32>, DbErr> {
-        let index = self.index(db).await?;
+        let index = self.index(db, versions).await?;
         Ok(rank::matching_rows(
             &index,
             text,

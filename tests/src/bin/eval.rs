@@ -32,7 +32,9 @@ async fn main() -> anyhow::Result<()> {
     let (db, _) = qingdan::db::connect("sqlite::memory:").await?;
     qingdan::db::migrate(&db).await?;
     qingdan::import::seed_if_empty(&db).await?;
-    let index = qingdan::search::index::load(&db).await?;
+    let today = qingdan::domain::clock::Clock::today(&qingdan::domain::clock::SystemClock);
+    let in_force = qingdan::domain::versions::in_force(&db, today).await?;
+    let index = qingdan::search::index::load(&db, &in_force).await?;
 
     let matcher = eval::matcher(&index, Thresholds::default());
     let baseline = eval::substring(&index);

@@ -160,7 +160,9 @@ async fn search__eval_set_meets_the_floor() {
     let (db, _) = qingdan::db::connect("sqlite::memory:").await.unwrap();
     qingdan::db::migrate(&db).await.unwrap();
     qingdan::import::seed_if_empty(&db).await.unwrap();
-    let index = qingdan::search::index::load(&db).await.unwrap();
+    let today = "2026-11-29".parse().unwrap();
+    let in_force = qingdan::domain::versions::in_force(&db, today).await.unwrap();
+    let index = qingdan::search::index::load(&db, &in_force).await.unwrap();
     let cases = qingdan::search::eval::parse(include_str!("../../eval/complaints.tsv"));
     assert!(cases.iter().filter(|c| c.lead.is_some()).count() >= 60);
     assert!(cases.iter().filter(|c| c.lead.is_none()).count() >= 15);

@@ -11,6 +11,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{Edit, commit, place, require_editor_of, resequence};
+use crate::domain::versions::start_lineages;
 use crate::auth::Viewer;
 use crate::domain::kinds::DivisionRole;
 use crate::domain::rules::Checks;
@@ -126,9 +127,12 @@ pub async fn create(
     let name = department_name(db, department_id).await?;
     let role = f.role.unwrap_or(DivisionRole::Assist);
     let txn = db.begin().await?;
+    let matter = in_draft_matter(&txn, clock, "matterId", matter.id).await?;
+    let matter_id = matter.id;
     let order = siblings(&txn, matter_id).await?;
     let saved = division::ActiveModel {
         matter_id: Set(matter_id),
+        version_id: Set(matter.version_id),
         department_id: Set(department_id),
         seq: Set(order.len() as i32 + 1),
         published_department_name: Set(name),
@@ -138,6 +142,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    start_lineages(&txn).await?;
     place(&txn, "division", order, saved.id, f.position).await?;
     check_one_lead(&txn, &matter).await?;
     let saved = reload(&txn, saved.id).await?;
@@ -169,6 +174,10 @@ pub async fn update(
         checks.require_text("text", text, "the division (职责分工)");
     }
     checks.finish()?;
+    let txn = db.begin().await?;
+    let before = in_draft(&txn, clock, before.id).await?;
+    let matter = in_draft_matter(&txn, clock, "id", matter.id).await?;
+    let id = before.id;
     let mut row: division::ActiveModel = before.clone().into();
     if let Some(department_id) = f.department_id {
         row.published_department_name = Set(department_name(db, department_id).await?);
@@ -180,7 +189,6 @@ pub async fn update(
     if let Some(text) = f.text {
         row.text = Set(text);
     }
-    let txn = db.begin().await?;
     row.update(&txn).await?;
     if f.position.is_some() {
         let order = siblings(&txn, before.matter_id).await?;
@@ -211,6 +219,9 @@ pub async fn remove(
     let before = find(db, id).await?;
     let matter = editable_matter(db, viewer, before.matter_id).await?;
     let txn = db.begin().await?;
+    let before = in_draft(&txn, clock, before.id).await?;
+    let matter = in_draft_matter(&txn, clock, "id", matter.id).await?;
+    let id = before.id;
     division::Entity::delete_by_id(id).exec(&txn).await?;
     let order = siblings(&txn, before.matter_id).await?;
     resequence(&txn, "division", &order).await?;
@@ -238,6 +249,8 @@ pub async fn set_lead(
     let before = find(db, id).await?;
     editable_matter(db, viewer, before.matter_id).await?;
     let txn = db.begin().await?;
+    let before = in_draft(&txn, clock, before.id).await?;
+    let id = before.id;
     let leads_before: Vec<i32> = division::Entity::find()
         .filter(division::Column::MatterId.eq(before.matter_id))
         .filter(division::Column::Role.eq(DivisionRole::Lead.as_str()))
@@ -268,6 +281,25 @@ pub async fn set_lead(
 
 async fn find(db: &DatabaseConnection, id: i32) -> Result<division::Model, Failure> {
     super::find::<division::Entity>(db, id, RuleCode::DivisionUnknown, "division").await
+}
+
+async fn in_draft(
+    txn: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    id: i32,
+) -> Result<division::Model, Failure> {
+    super::in_draft::<division::Entity>(txn, clock, "id", id, RuleCode::DivisionUnknown, "division")
+        .await
+}
+
+async fn in_draft_matter(
+    txn: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    field: &str,
+    id: i32,
+) -> Result<boundary_matter::Model, Failure> {
+    super::in_draft::<boundary_matter::Entity>(txn, clock, field, id, RuleCode::MatterUnknown, "matter")
+        .await
 }
 
 async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<division::Model, Failure> {

@@ -9,6 +9,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{Edit, commit, place, require_editor_of, resequence};
+use crate::domain::versions::start_lineages;
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
 use crate::domain::{Failure, RuleCode, clock::Clock};
@@ -45,11 +46,12 @@ pub async fn create(
         "the duty (主要职责)",
     );
     checks.finish()?;
-    let list_id = super::list_of(db, dept, "departmentId").await?;
     let txn = db.begin().await?;
-    let order = siblings(&txn, list_id, dept).await?;
+    let (list_id, version) = super::draft_for(db, &txn, clock, dept, "departmentId").await?;
+    let order = siblings(&txn, version, dept).await?;
     let saved = duty::ActiveModel {
         list_id: Set(list_id),
+        version_id: Set(version),
         department_id: Set(dept),
         seq: Set(order.len() as i32 + 1),
         text: Set(f.text.unwrap_or_default()),
@@ -58,6 +60,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    start_lineages(&txn).await?;
     place(&txn, "duty", order, saved.id, f.position).await?;
     let saved = super::reload::<duty::Entity>(&txn, saved.id).await?;
     let edit = Edit {
@@ -89,6 +92,8 @@ pub async fn update(
     }
     checks.finish()?;
     let txn = db.begin().await?;
+    let before = in_draft(&txn, clock, before.id).await?;
+    let id = before.id;
     let mut row: duty::ActiveModel = before.clone().into();
     if let Some(text) = f.text {
         row.text = Set(text);
@@ -98,7 +103,7 @@ pub async fn update(
     }
     row.update(&txn).await?;
     if f.position.is_some() {
-        let order = siblings(&txn, before.list_id, before.department_id).await?;
+        let order = siblings(&txn, before.version_id, before.department_id).await?;
         place(&txn, "duty", order, id, f.position).await?;
     }
     let saved = super::reload::<duty::Entity>(&txn, id).await?;
@@ -125,8 +130,10 @@ pub async fn remove(
     let before = super::find::<duty::Entity>(db, id, RuleCode::DutyUnknown, "duty").await?;
     require_editor_of(db, viewer, before.department_id).await?;
     let txn = db.begin().await?;
+    let before = in_draft(&txn, clock, before.id).await?;
+    let id = before.id;
     duty::Entity::delete_by_id(id).exec(&txn).await?;
-    let order = siblings(&txn, before.list_id, before.department_id).await?;
+    let order = siblings(&txn, before.version_id, before.department_id).await?;
     resequence(&txn, "duty", &order).await?;
     let edit = Edit {
         actor: &actor,
@@ -140,16 +147,24 @@ pub async fn remove(
     Ok(before)
 }
 
-/// The department's duties in the list, in published order.
+async fn in_draft(
+    txn: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    id: i32,
+) -> Result<duty::Model, Failure> {
+    super::in_draft::<duty::Entity>(txn, clock, "id", id, RuleCode::DutyUnknown, "duty").await
+}
+
+/// The department's duties in a version of the list, in published order.
 async fn siblings(
     txn: &impl ConnectionTrait,
-    list_id: i32,
+    version: i32,
     dept: i32,
 ) -> Result<Vec<i32>, Failure> {
     Ok(duty::Entity::find()
         .select_only()
         .column(duty::Column::Id)
-        .filter(duty::Column::ListId.eq(list_id))
+        .filter(duty::Column::VersionId.eq(version))
         .filter(duty::Column::DepartmentId.eq(dept))
         .order_by_asc(duty::Column::Seq)
         .into_tuple::<i32>()

@@ -1,7 +1,8 @@
 //! List editing (清单维护, EDITOR of the department or ADMIN): each use case validates every
 //! rule, writes in one transaction, keeps sequence numbers dense (1, 2, 3… with no gap) and
 //! appends to the audit log, which also moves the data version every cache and search index
-//! follows.
+//! follows. Edits land in the list's draft (see `versions`): an id of a published row means
+//! its copy there.
 
 pub mod division;
 pub mod duty;
@@ -182,6 +183,46 @@ pub async fn ordered<E: EntityTrait>(
         .into_tuple::<i32>()
         .all(txn)
         .await?)
+}
+
+/// The draft's copy of row `id` of `E` (the row itself when already in a draft), opening the
+/// draft in `txn` if need be; the rule `code` ("no such `what`") on input `field` when the
+/// draft has no copy.
+pub async fn in_draft<E>(
+    txn: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    field: &str,
+    id: i32,
+    code: RuleCode,
+    what: &str,
+) -> Result<E::Model, Failure>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    let table = E::default().table_name();
+    match super::versions::into_draft(txn, table, id, clock).await? {
+        Some(copy) => reload::<E>(txn, copy).await,
+        None => Err(Failure::rule(
+            field,
+            code,
+            format!("no such {what} in the draft"),
+        )),
+    }
+}
+
+/// The draft of the list department `dept`'s rows belong to (see `list_of`), opened in `txn`
+/// if need be: `(list, draft version)`.
+pub async fn draft_for(
+    db: &impl ConnectionTrait,
+    txn: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    dept: i32,
+    field: &str,
+) -> Result<(i32, i32), Failure> {
+    let list_id = list_of(db, dept, field).await?;
+    let version = super::versions::draft_of(txn, list_id, clock).await?;
+    Ok((list_id, version))
 }
 
 /// One edit as the audit log records it.

@@ -8,6 +8,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{Edit, check_phone, commit, place, require_editor_of, resequence};
+use crate::domain::versions::start_lineages;
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
 use crate::domain::{Failure, RuleCode, clock::Clock};
@@ -63,13 +64,14 @@ pub async fn create(
     require_editor_of(db, viewer, unit).await?;
     let phone = check_fields(&mut checks, &f).unwrap_or_default();
     checks.finish()?;
-    let list_id = super::list_of(db, unit, "unitId").await?;
     let txn = db.begin().await?;
-    let order = siblings(&txn, list_id).await?;
+    let (list_id, version) = super::draft_for(db, &txn, clock, unit, "unitId").await?;
+    let order = siblings(&txn, version).await?;
     // Appended first, then placed: the unique index on (parent, seq) holds at every step.
     let last = order.len() as i32 + 1;
     let saved = public_service::ActiveModel {
         list_id: Set(list_id),
+        version_id: Set(version),
         seq: Set(last),
         name: Set(f.name.unwrap_or_default()),
         content: Set(f.content.unwrap_or_default()),
@@ -80,6 +82,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    start_lineages(&txn).await?;
     place(&txn, "public_service", order, saved.id, f.position).await?;
     let saved = reload(&txn, saved.id).await?;
     let edit = Edit {
@@ -119,6 +122,8 @@ pub async fn update(
     let phone = check_fields(&mut checks, &f);
     checks.finish()?;
     let txn = db.begin().await?;
+    let before = in_draft(&txn, clock, before.id).await?;
+    let id = before.id;
     let mut row: public_service::ActiveModel = before.clone().into();
     if let Some(name) = f.name {
         row.name = Set(name);
@@ -135,7 +140,7 @@ pub async fn update(
     }
     row.update(&txn).await?;
     if f.position.is_some() {
-        let order = siblings(&txn, before.list_id).await?;
+        let order = siblings(&txn, before.version_id).await?;
         place(&txn, "public_service", order, id, f.position).await?;
     }
     let saved = reload(&txn, id).await?;
@@ -162,8 +167,10 @@ pub async fn remove(
     let before = find(db, id).await?;
     require_editor_of(db, viewer, before.unit_id).await?;
     let txn = db.begin().await?;
+    let before = in_draft(&txn, clock, before.id).await?;
+    let id = before.id;
     public_service::Entity::delete_by_id(id).exec(&txn).await?;
-    let order = siblings(&txn, before.list_id).await?;
+    let order = siblings(&txn, before.version_id).await?;
     resequence(&txn, "public_service", &order).await?;
     let edit = Edit {
         actor: &actor,
@@ -181,13 +188,22 @@ async fn find(db: &DatabaseConnection, id: i32) -> Result<public_service::Model,
     super::find::<public_service::Entity>(db, id, RuleCode::ServiceUnknown, "public service").await
 }
 
+async fn in_draft(
+    txn: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    id: i32,
+) -> Result<public_service::Model, Failure> {
+    super::in_draft::<public_service::Entity>(txn, clock, "id", id, RuleCode::ServiceUnknown, "public service")
+        .await
+}
+
 async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<public_service::Model, Failure> {
     super::reload::<public_service::Entity>(txn, id).await
 }
 
-/// The list's services in published order.
-async fn siblings(txn: &impl ConnectionTrait, list_id: i32) -> Result<Vec<i32>, Failure> {
+/// The services of a version of the list, in published order.
+async fn siblings(txn: &impl ConnectionTrait, version: i32) -> Result<Vec<i32>, Failure> {
     use public_service::Column;
-    super::ordered::<public_service::Entity>(txn, Column::Id, Column::ListId, list_id, Column::Seq)
+    super::ordered::<public_service::Entity>(txn, Column::Id, Column::VersionId, version, Column::Seq)
         .await
 }

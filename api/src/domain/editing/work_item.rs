@@ -8,6 +8,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{Edit, commit, place, require_editor_of, resequence};
+use crate::domain::versions::start_lineages;
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
 use crate::domain::{Failure, RuleCode, clock::Clock};
@@ -49,11 +50,15 @@ pub async fn create(
     );
     checks.finish()?;
     let txn = db.begin().await?;
+    let duty = super::in_draft::<duty::Entity>(&txn, clock, "dutyId", duty.id, RuleCode::DutyUnknown, "duty")
+        .await?;
+    let duty_id = duty.id;
     let order = siblings(&txn, duty_id).await?;
     // Appended first, then placed: the unique index on (parent, seq) holds at every step.
     let last = order.len() as i32 + 1;
     let saved = work_item::ActiveModel {
         duty_id: Set(duty_id),
+        version_id: Set(duty.version_id),
         seq: Set(last),
         text: Set(f.text.unwrap_or_default()),
         remark: Set(f.remark.and_then(remark)),
@@ -61,6 +66,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    start_lineages(&txn).await?;
     place(&txn, "work_item", order, saved.id, f.position).await?;
     let saved = reload(&txn, saved.id).await?;
     let edit = Edit {
@@ -93,6 +99,8 @@ pub async fn update(
     }
     checks.finish()?;
     let txn = db.begin().await?;
+    let before = in_draft(&txn, clock, before.id).await?;
+    let id = before.id;
     let mut row: work_item::ActiveModel = before.clone().into();
     if let Some(text) = f.text {
         row.text = Set(text);
@@ -130,6 +138,8 @@ pub async fn remove(
     let duty = find_duty(db, before.duty_id).await?;
     require_editor_of(db, viewer, duty.department_id).await?;
     let txn = db.begin().await?;
+    let before = in_draft(&txn, clock, before.id).await?;
+    let id = before.id;
     work_item::Entity::delete_by_id(id).exec(&txn).await?;
     let order = siblings(&txn, before.duty_id).await?;
     resequence(&txn, "work_item", &order).await?;
@@ -154,6 +164,15 @@ async fn find_duty(db: &DatabaseConnection, id: i32) -> Result<duty::Model, Fail
         .one(db)
         .await?
         .ok_or_else(|| Failure::rule("dutyId", RuleCode::DutyUnknown, "no such duty"))
+}
+
+async fn in_draft(
+    txn: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    id: i32,
+) -> Result<work_item::Model, Failure> {
+    super::in_draft::<work_item::Entity>(txn, clock, "id", id, RuleCode::WorkItemUnknown, "work item")
+        .await
 }
 
 async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<work_item::Model, Failure> {

@@ -1,0 +1,380 @@
+//! List versions (清单版本): the drafts editors change, the versions they publish, and what
+//! changed between two of them. Drafts are read by EDITOR and ADMIN only.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{boundary_matter, duty, list_version, public_service, responsibility_list};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::boundary::BoundaryMatter;
+use super::department::Department;
+use super::duty::Duty;
+use super::kinds::ReasonKind;
+use super::loaders::DepartmentById;
+use super::node::{expect_id, global_id};
+use super::scalars::Date;
+use super::service::PublicService;
+use super::supervision::{UserError, settle};
+use super::{clock, db, one, viewer};
+use crate::auth::{Role, Viewer};
+use crate::domain::{kinds, versions};
+use crate::error::{ApiError, ApiResult};
+
+/// Whether the caller may read drafts: editors and administrators.
+fn reads_drafts(viewer: &Viewer) -> bool {
+    viewer.has(Role::Editor) || viewer.has(Role::Admin)
+}
+
+/// A version's rows are readable: published, or a draft and the caller edits lists.
+fn require_readable(ctx: &Context<'_>, version: &list_version::Model) -> ApiResult<()> {
+    if version.status == versions::DRAFT {
+        viewer(ctx)?.require_any(&[Role::Editor])?;
+    }
+    Ok(())
+}
+
+/// Version status — 版本状态.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListVersionStatus {
+    /// 草稿: being edited, seen by editors only.
+    Draft,
+    /// 已发布: frozen; in force from its effective date until the next version's.
+    Published,
+}
+
+/// ResponsibilityList — 责任清单: one department's list, in all its versions.
+pub struct ResponsibilityList(responsibility_list::Model);
+
+#[Object]
+impl ResponsibilityList {
+    async fn id(&self) -> ID {
+        global_id("ResponsibilityList", self.0.id)
+    }
+
+    /// 清单名称.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// The department whose list it is — 责任主体.
+    async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Department> {
+        Ok(Department(
+            one(ctx, DepartmentById(self.0.owner_department_id), "Department").await?,
+        ))
+    }
+
+    /// The version in force on `asOf` (default today) — 现行版本; null before the first.
+    async fn in_force(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day (default today) — 查询日期")] as_of: Option<Date>,
+    ) -> ApiResult<Option<ListVersion>> {
+        let ids = super::in_force(ctx, as_of).await?;
+        Ok(list_version::Entity::find()
+            .filter(list_version::Column::ListId.eq(self.0.id))
+            .filter(list_version::Column::Id.is_in(ids))
+            .one(db(ctx)?)
+            .await?
+            .map(ListVersion))
+    }
+
+    /// Its versions, newest first — 版本历史; the draft only for editors.
+    async fn versions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ListVersion>> {
+        visible_versions(ctx, Some(self.0.id)).await
+    }
+}
+
+async fn visible_versions(ctx: &Context<'_>, list_id: Option<i32>) -> ApiResult<Vec<ListVersion>> {
+    let drafts = reads_drafts(viewer(ctx)?);
+    Ok(versions::all(db(ctx)?, list_id)
+        .await?
+        .into_iter()
+        .filter(|v| drafts || v.status == versions::PUBLISHED)
+        .map(ListVersion)
+        .collect())
+}
+
+/// ListVersion — 清单版本: an edition of a list, with its rows.
+pub struct ListVersion(pub list_version::Model);
+
+#[Object]
+impl ListVersion {
+    async fn id(&self) -> ID {
+        global_id("ListVersion", self.0.id)
+    }
+
+    /// 版本号: 1, 2, 3… in order of publication; null for the draft.
+    async fn number(&self) -> Option<i32> {
+        self.0.number
+    }
+
+    /// 版本状态.
+    async fn status(&self) -> ListVersionStatus {
+        if self.0.status == versions::DRAFT {
+            ListVersionStatus::Draft
+        } else {
+            ListVersionStatus::Published
+        }
+    }
+
+    /// 施行日期: in force from this day; null for a version loaded without a recorded date,
+    /// which is in force until the next one.
+    async fn effective_from(&self) -> Option<Date> {
+        self.0.effective_from.map(Date)
+    }
+
+    /// 调整原因.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+
+    /// 调整原因类别.
+    async fn reason_kind(&self) -> Option<ReasonKind> {
+        self.0
+            .reason_kind
+            .as_deref()
+            .and_then(kinds::ReasonKind::parse)
+            .map(Into::into)
+    }
+
+    /// 发布时间.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    /// The version it was copied from — 上一版本.
+    async fn based_on(&self, ctx: &Context<'_>) -> ApiResult<Option<ListVersion>> {
+        let Some(id) = self.0.based_on_id else {
+            return Ok(None);
+        };
+        Ok(list_version::Entity::find_by_id(id)
+            .one(db(ctx)?)
+            .await?
+            .map(ListVersion))
+    }
+
+    /// Its main duties — 主要职责, in published order.
+    async fn duties(&self, ctx: &Context<'_>) -> ApiResult<Vec<Duty>> {
+        require_readable(ctx, &self.0)?;
+        Ok(duty::Entity::find()
+            .filter(duty::Column::VersionId.eq(self.0.id))
+            .order_by_asc(duty::Column::DepartmentId)
+            .order_by_asc(duty::Column::Seq)
+            .all(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(Duty)
+            .collect())
+    }
+
+    /// Its boundary matters — 职责边界, in published order.
+    async fn boundary_matters(&self, ctx: &Context<'_>) -> ApiResult<Vec<BoundaryMatter>> {
+        require_readable(ctx, &self.0)?;
+        Ok(boundary_matter::Entity::find()
+            .filter(boundary_matter::Column::VersionId.eq(self.0.id))
+            .order_by_asc(boundary_matter::Column::Seq)
+            .all(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(BoundaryMatter)
+            .collect())
+    }
+
+    /// Its public services — 公共服务事项, in published order.
+    async fn public_services(&self, ctx: &Context<'_>) -> ApiResult<Vec<PublicService>> {
+        require_readable(ctx, &self.0)?;
+        Ok(public_service::Entity::find()
+            .filter(public_service::Column::VersionId.eq(self.0.id))
+            .order_by_asc(public_service::Column::Seq)
+            .all(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(PublicService)
+            .collect())
+    }
+}
+
+/// What happened to a row between two versions — 变更类型.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowChangeKind {
+    /// 新增.
+    Added,
+    /// 删除.
+    Removed,
+    /// 修改.
+    Changed,
+}
+
+/// One row that differs between two versions — 变更条目.
+#[derive(SimpleObject)]
+pub struct ListRowChange {
+    /// The kind of row: DUTY, WORK_ITEM, BOUNDARY_MATTER, DIVISION, LEGAL_BASIS, CASE or
+    /// PUBLIC_SERVICE — 条目类别.
+    row_kind: String,
+    /// The row's identity across versions: the same in both — 条目标识.
+    lineage: i32,
+    change: RowChangeKind,
+    /// Its columns in the older version (null when added). References to other rows are
+    /// their lineage; departments are named — 变更前.
+    before: Option<async_graphql::Json<serde_json::Value>>,
+    /// Its columns in the newer version (null when removed) — 变更后.
+    after: Option<async_graphql::Json<serde_json::Value>>,
+    /// The columns whose values differ, for a change — 变更字段.
+    fields: Vec<String>,
+}
+
+fn row_kind(table: &str) -> String {
+    match table {
+        "boundary_case" => "CASE".to_owned(),
+        other => other.to_uppercase(),
+    }
+}
+
+#[derive(Default)]
+pub struct VersionQuery;
+
+#[Object]
+impl VersionQuery {
+    /// The responsibility lists — 责任清单, each with its versions.
+    async fn responsibility_lists(&self, ctx: &Context<'_>) -> ApiResult<Vec<ResponsibilityList>> {
+        Ok(responsibility_list::Entity::find()
+            .order_by_asc(responsibility_list::Column::Id)
+            .all(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(ResponsibilityList)
+            .collect())
+    }
+
+    /// Versions of every list, or of one, newest first — 版本历史; drafts only for editors.
+    async fn list_versions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this list's versions — 清单")] list_id: Option<ID>,
+    ) -> ApiResult<Vec<ListVersion>> {
+        let list = match &list_id {
+            Some(id) => Some(expect_id(id, "ResponsibilityList", "listId")?),
+            None => None,
+        };
+        visible_versions(ctx, list).await
+    }
+
+    /// What changed from one version of a list to another, row by row — 版本对比.
+    async fn list_version_diff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The older version — 原版本")] from: ID,
+        #[graphql(desc = "The newer version — 新版本")] to: ID,
+    ) -> ApiResult<Vec<ListRowChange>> {
+        let conn = db(ctx)?;
+        let mut pair = Vec::new();
+        for (field, id) in [("from", &from), ("to", &to)] {
+            let row = expect_id(id, "ListVersion", field)?;
+            let Some(version) = list_version::Entity::find_by_id(row).one(conn).await? else {
+                return Err(ApiError::NotFound {
+                    kind: "ListVersion",
+                    id: id.to_string(),
+                });
+            };
+            require_readable(ctx, &version)?;
+            pair.push(version);
+        }
+        if pair[0].list_id != pair[1].list_id {
+            return Err(ApiError::bad_input(
+                "to",
+                "the two versions belong to different lists",
+            ));
+        }
+        Ok(versions::diff(conn, pair[0].id, pair[1].id)
+            .await?
+            .into_iter()
+            .map(|c| ListRowChange {
+                row_kind: row_kind(c.table),
+                lineage: c.lineage,
+                change: match c.change {
+                    versions::Change::Added => RowChangeKind::Added,
+                    versions::Change::Removed => RowChangeKind::Removed,
+                    versions::Change::Changed => RowChangeKind::Changed,
+                },
+                before: c.before.map(async_graphql::Json),
+                after: c.after.map(async_graphql::Json),
+                fields: c.fields,
+            })
+            .collect())
+    }
+}
+
+/// Input of publishListVersion — 发布清单版本.
+#[derive(InputObject)]
+pub struct PublishListVersionInput {
+    /// The list whose draft is published — 清单.
+    list_id: ID,
+    /// 施行日期: not before the effective date of the version it follows.
+    effective_from: Date,
+    /// 调整原因, e.g. the law or the reorganisation that required it.
+    reason: String,
+    /// 调整原因类别.
+    reason_kind: ReasonKind,
+}
+
+/// Input of discardListDraft — 放弃草稿.
+#[derive(InputObject)]
+pub struct DiscardListDraftInput {
+    /// 清单.
+    list_id: ID,
+}
+
+/// Result of publishing or discarding — 版本操作结果.
+#[derive(SimpleObject)]
+pub struct ListVersionPayload {
+    /// The version published, or the draft discarded — 清单版本.
+    list_version: Option<ListVersion>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct VersionMutation;
+
+#[Object]
+impl VersionMutation {
+    /// Publish the list's draft as its next version (EDITOR of the list's department, ADMIN)
+    /// — 发布清单版本. Readers see it from `effectiveFrom`; until then, and for `asOf` days
+    /// before it, the version it follows.
+    async fn publish_list_version(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishListVersionInput,
+    ) -> ApiResult<ListVersionPayload> {
+        let publication = versions::Publication {
+            list_id: expect_id(&input.list_id, "ResponsibilityList", "listId")?,
+            effective_from: input.effective_from.0,
+            reason: input.reason,
+            reason_kind: input.reason_kind.into(),
+        };
+        let result =
+            versions::publish(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), publication).await;
+        payload(result)
+    }
+
+    /// Drop the list's draft and every edit in it — 放弃草稿.
+    async fn discard_list_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: DiscardListDraftInput,
+    ) -> ApiResult<ListVersionPayload> {
+        let list = expect_id(&input.list_id, "ResponsibilityList", "listId")?;
+        let result = versions::discard(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), list).await;
+        payload(result)
+    }
+}
+
+fn payload(
+    result: Result<list_version::Model, crate::domain::Failure>,
+) -> ApiResult<ListVersionPayload> {
+    let (saved, user_errors) = settle(result)?;
+    Ok(ListVersionPayload {
+        list_version: saved.map(ListVersion),
+        user_errors,
+    })
+}
