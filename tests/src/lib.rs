@@ -343,7 +343,32 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no department {name}"))
             .to_owned()
     }
+
+    /// Publishes every open draft as an administrator, in force from the server's today, so
+    /// readers see the edits; lists without a draft are left as they are.
+    pub async fn publish_drafts(&self) {
+        let admin = self.token("发布员", &[Role::Admin], None);
+        let lists = self
+            .post_as(&admin, "{ responsibilityLists { id draft { id } } }", json!({}))
+            .await;
+        let today = qingdan::domain::clock::Clock::today(self.clock.as_ref()).to_string();
+        for list in lists["data"]["responsibilityLists"].as_array().expect("lists") {
+            if list["draft"].is_null() {
+                continue;
+            }
+            let input = json!({ "listId": list["id"], "effectiveFrom": today,
+                                "reason": "勘误", "reasonKind": "CORRECTION" });
+            let published = self.post_as(&admin, PUBLISH, json!({ "input": input })).await;
+            let errors = &published["data"]["publishListVersion"]["userErrors"];
+            assert_eq!(errors, &json!([]), "{published}");
+        }
+    }
 }
+
+/// Publishes a list's draft — what an editor runs once the draft is ready.
+pub const PUBLISH: &str = r#"mutation($input: PublishListVersionInput!) {
+  publishListVersion(input: $input) { listVersion { id number status effectiveFrom reason reasonKind }
+    userErrors { field code message } } }"#;
 
 /// The bundled Anhua list file, parsed as plain JSON: what the API must give back.
 pub fn anhua_file() -> Value {

@@ -24,11 +24,29 @@ pub struct ListLoader {
     db: DatabaseConnection,
     /// Derived states (status, overdue) are judged as of this clock's today.
     clock: SharedClock,
+    /// The list versions in force, by day, as read once in this request.
+    in_force: tokio::sync::Mutex<HashMap<NaiveDate, Vec<i32>>>,
 }
 
 impl ListLoader {
     pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
-        Self { db, clock }
+        Self {
+            db,
+            clock,
+            in_force: Default::default(),
+        }
+    }
+
+    /// The list versions in force on `day` (see `versions::in_force`): one statement a
+    /// request and day, shared by every field that reads the list.
+    pub async fn in_force(&self, day: NaiveDate) -> Result<Vec<i32>, DbErr> {
+        let mut known = self.in_force.lock().await;
+        if let Some(ids) = known.get(&day) {
+            return Ok(ids.clone());
+        }
+        let ids = versions::in_force(&self.db, day).await?;
+        known.insert(day, ids.clone());
+        Ok(ids)
     }
 }
 
@@ -78,7 +96,7 @@ macro_rules! in_force_has_many {
                 let mut grouped: HashMap<$key, Self::Value> = HashMap::new();
                 let days: BTreeSet<NaiveDate> = keys.iter().map(|key| key.1).collect();
                 for day in days {
-                    let in_force = versions::in_force(&self.db, day).await?;
+                    let in_force = self.in_force(day).await?;
                     let parents = keys.iter().filter(|key| key.1 == day).map(|key| key.0);
                     let rows = $entity::Entity::find()
                         .filter($entity::Column::$column.is_in(parents))
@@ -152,23 +170,6 @@ has_many!(RectificationsOf => rectification by DocumentId (document_id) order Id
 has_many!(ReviewsOf => review_request by DocumentId (document_id) order Id);
 has_many!(AccountabilitiesOf => accountability by InspectionId (inspection_id) order Id);
 has_many!(AccountabilityItemsOf => accountability_item by AccountabilityId (accountability_id) order Id);
-
-/// The list versions in force on a day (see `versions::in_force`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct InForceOn(pub NaiveDate);
-
-impl Loader<InForceOn> for ListLoader {
-    type Value = Vec<i32>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[InForceOn]) -> Result<HashMap<InForceOn, Self::Value>, Self::Error> {
-        let mut found = HashMap::new();
-        for key in keys {
-            found.insert(*key, versions::in_force(&self.db, key.0).await?);
-        }
-        Ok(found)
-    }
-}
 
 /// The derived state of an inspection (status, overdue).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

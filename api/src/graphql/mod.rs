@@ -149,10 +149,7 @@ pub(crate) async fn in_force(
     as_of: Option<scalars::Date>,
 ) -> ApiResult<Vec<i32>> {
     let day = day(ctx, as_of)?;
-    Ok(loader(ctx)?
-        .load_one(loaders::InForceOn(day))
-        .await?
-        .unwrap_or_default())
+    Ok(loader(ctx)?.loader().in_force(day).await?)
 }
 
 /// Loads a has-many relation; a parent without children gets an empty list.

@@ -45,8 +45,10 @@ pub enum ListVersionStatus {
 /// ResponsibilityList — 责任清单: one department's list, in all its versions.
 pub struct ResponsibilityList(responsibility_list::Model);
 
+/// ResponsibilityList — 责任清单: one department's list, in all its versions.
 #[Object]
 impl ResponsibilityList {
+    /// Opaque global id — 全局标识.
     async fn id(&self) -> ID {
         global_id("ResponsibilityList", self.0.id)
     }
@@ -78,6 +80,17 @@ impl ResponsibilityList {
             .map(ListVersion))
     }
 
+    /// The draft being edited — 草稿 (EDITOR, ADMIN); null when none is open.
+    async fn draft(&self, ctx: &Context<'_>) -> ApiResult<Option<ListVersion>> {
+        viewer(ctx)?.require_any(&[Role::Editor])?;
+        Ok(list_version::Entity::find()
+            .filter(list_version::Column::ListId.eq(self.0.id))
+            .filter(list_version::Column::Status.eq(versions::DRAFT))
+            .one(db(ctx)?)
+            .await?
+            .map(ListVersion))
+    }
+
     /// Its versions, newest first — 版本历史; the draft only for editors.
     async fn versions(&self, ctx: &Context<'_>) -> ApiResult<Vec<ListVersion>> {
         visible_versions(ctx, Some(self.0.id)).await
@@ -97,8 +110,10 @@ async fn visible_versions(ctx: &Context<'_>, list_id: Option<i32>) -> ApiResult<
 /// ListVersion — 清单版本: an edition of a list, with its rows.
 pub struct ListVersion(pub list_version::Model);
 
+/// ListVersion — 清单版本: an edition of a list, with its rows.
 #[Object]
 impl ListVersion {
+    /// Opaque global id — 全局标识.
     async fn id(&self) -> ID {
         global_id("ListVersion", self.0.id)
     }
@@ -213,6 +228,7 @@ pub struct ListRowChange {
     row_kind: String,
     /// The row's identity across versions: the same in both — 条目标识.
     lineage: i32,
+    /// Added, removed or changed — 变更类型.
     change: RowChangeKind,
     /// Its columns in the older version (null when added). References to other rows are
     /// their lineage; departments are named — 变更前.

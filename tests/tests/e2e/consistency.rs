@@ -37,8 +37,8 @@ async fn list_issues__each_seeded_problem_is_reported_with_its_rows() {
     sql(&app, "UPDATE division SET role = 'ASSIST' WHERE role = 'LEAD' AND matter_id = (SELECT id FROM boundary_matter WHERE title = '流动人口管理')").await;
     sql(&app, &format!("UPDATE division SET role = 'LEAD' WHERE department_id = {DEPT}'安化县公安局') AND matter_id = (SELECT id FROM boundary_matter WHERE title = '“两非”案件的调查处理')")).await;
     // 公安局 gets a duty whose work item repeats one of the bureau's, word for word
-    sql(&app, &format!("INSERT INTO duty (list_id, department_id, seq, text) SELECT list_id, {DEPT}'安化县公安局'), 11, '重复的职责' FROM duty WHERE seq = 1")).await;
-    sql(&app, "INSERT INTO work_item (duty_id, seq, text) SELECT (SELECT id FROM duty WHERE text = '重复的职责'), 1, text FROM work_item WHERE id = (SELECT MIN(id) FROM work_item)").await;
+    sql(&app, &format!("INSERT INTO duty (list_id, version_id, department_id, seq, text) SELECT list_id, version_id, {DEPT}'安化县公安局'), 11, '重复的职责' FROM duty WHERE seq = 1")).await;
+    sql(&app, "INSERT INTO work_item (duty_id, version_id, seq, text) SELECT (SELECT id FROM duty WHERE text = '重复的职责'), version_id, 1, text FROM work_item WHERE id = (SELECT MIN(id) FROM work_item)").await;
     // a service moves to a department outside the bureau; another takes 宣传站's phone
     sql(
         &app,

@@ -15,13 +15,13 @@ const NESTED: &str = r#"query($first: Int) {
   }
 }"#;
 
-/// One statement per relation the query names, plus two for the page (count and rows) and one
-/// for the data version the response cache checks:
+/// One statement per relation the query names, plus two for the page (count and rows), one
+/// for the data version the response cache checks and one for the list versions in force:
 /// aliases, parent, units, duties, duty.department, workItems, workItem.duty, divisions,
 /// division.matter, matter.legalBases, matter.cases, division.legalBases, division.cases,
 /// and for publicServices the units, their services and each service's unit.
 const RELATIONS_IN_QUERY: u64 = 16;
-const BOUND: u64 = RELATIONS_IN_QUERY + 3;
+const BOUND: u64 = RELATIONS_IN_QUERY + 4;
 
 async fn statements_for(app: &TestApp, first: i32) -> (u64, usize) {
     let before = app.statements.get();

@@ -26,8 +26,10 @@ async fn editor(app: &TestApp, dept: &str) -> String {
     app.token("编辑甲", &[Role::Editor], Some(&id))
 }
 
-/// (seq, name) of every service, in published order.
+/// (seq, name) of every service, in published order, as readers see them once the drafts
+/// are published.
 async fn services(app: &TestApp) -> Vec<(i64, String)> {
+    app.publish_drafts().await;
     let data = app
         .gql(
             "{ publicServices(first: 100) { nodes { seq name } } }",
@@ -47,8 +49,9 @@ async fn services(app: &TestApp) -> Vec<(i64, String)> {
         .collect()
 }
 
-/// The first duty's id and (seq, text) of its work items.
+/// The first duty's id and (seq, text) of its work items, once the drafts are published.
 async fn first_duty(app: &TestApp) -> (String, Vec<(i64, String)>) {
+    app.publish_drafts().await;
     let data = app
         .gql(
             "{ duties(first: 1) { nodes { id workItems { seq text } } } }",
@@ -302,7 +305,8 @@ async fn editing__a_removed_service_leaves_dense_numbers_and_an_edit_is_searchab
         json!([]),
         "{renamed}"
     );
-    // Then the next lookup finds it
+    // Then the next lookup finds it once the draft is published
+    app.publish_drafts().await;
     let found: Value = app.gql(lookup, json!({ "t": "蝴蝶兰培育" })).await;
     assert_ne!(
         found["responsibilityLookup"]["outcome"], "NO_MATCH",
@@ -323,6 +327,7 @@ const SET_LEAD: &str = r#"mutation($input: SetMatterLeadInput!) {
 
 /// The 两非 matter: its id and (seq, role, department) of each division.
 async fn two_nons(app: &TestApp) -> (String, Vec<(i64, String, String, String)>) {
+    app.publish_drafts().await;
     let data = app.gql(MATTERS, json!({})).await;
     let matter = data["boundaryMatters"]["nodes"]
         .as_array()
@@ -457,8 +462,10 @@ const UPDATE_DUTY: &str = r#"mutation($input: UpdateDutyInput!) {
 const REMOVE_DUTY: &str = r#"mutation($input: RemoveInput!) {
   removeDuty(input: $input) { duty { text } userErrors { field code } } }"#;
 
-/// (seq, text) of the bureau's duties through the connection, in the order it pages.
+/// (seq, text) of the bureau's duties through the connection, in the order it pages, once
+/// the drafts are published.
 async fn duties(app: &TestApp) -> Vec<(i64, String)> {
+    app.publish_drafts().await;
     let data = app
         .gql("{ duties(first: 50) { nodes { seq text } } }", json!({}))
         .await;
