@@ -11,28 +11,69 @@ pub struct Migration;
 
 /// The versioned tables, each with how a row finds its version: its own list, or its parent.
 const VERSIONED: [(&str, &str); 7] = [
-    ("duty", "(SELECT v.id FROM list_version v WHERE v.list_id = duty.list_id)"),
-    ("boundary_matter", "(SELECT v.id FROM list_version v WHERE v.list_id = boundary_matter.list_id)"),
-    ("public_service", "(SELECT v.id FROM list_version v WHERE v.list_id = public_service.list_id)"),
-    ("work_item", "(SELECT d.version_id FROM duty d WHERE d.id = work_item.duty_id)"),
-    ("division", "(SELECT m.version_id FROM boundary_matter m WHERE m.id = division.matter_id)"),
-    ("legal_basis", "(SELECT m.version_id FROM boundary_matter m WHERE m.id = legal_basis.matter_id)"),
-    ("boundary_case", "(SELECT m.version_id FROM boundary_matter m WHERE m.id = boundary_case.matter_id)"),
+    (
+        "duty",
+        "(SELECT v.id FROM list_version v WHERE v.list_id = duty.list_id)",
+    ),
+    (
+        "boundary_matter",
+        "(SELECT v.id FROM list_version v WHERE v.list_id = boundary_matter.list_id)",
+    ),
+    (
+        "public_service",
+        "(SELECT v.id FROM list_version v WHERE v.list_id = public_service.list_id)",
+    ),
+    (
+        "work_item",
+        "(SELECT d.version_id FROM duty d WHERE d.id = work_item.duty_id)",
+    ),
+    (
+        "division",
+        "(SELECT m.version_id FROM boundary_matter m WHERE m.id = division.matter_id)",
+    ),
+    (
+        "legal_basis",
+        "(SELECT m.version_id FROM boundary_matter m WHERE m.id = legal_basis.matter_id)",
+    ),
+    (
+        "boundary_case",
+        "(SELECT m.version_id FROM boundary_matter m WHERE m.id = boundary_case.matter_id)",
+    ),
 ];
 
 /// Sequence numbers are unique within a version, no longer within a list: (the index
 /// replaced, the table, the new index, its columns).
 const RESEQUENCED: [(&str, &str, &str, &str); 3] = [
-    ("ux_duty_seq", "duty", "ux_duty_version_seq", "version_id, department_id, seq"),
-    ("ux_matter_seq", "boundary_matter", "ux_matter_version_seq", "version_id, seq"),
-    ("ux_service_seq", "public_service", "ux_service_version_seq", "version_id, seq"),
+    (
+        "ux_duty_seq",
+        "duty",
+        "ux_duty_version_seq",
+        "version_id, department_id, seq",
+    ),
+    (
+        "ux_matter_seq",
+        "boundary_matter",
+        "ux_matter_version_seq",
+        "version_id, seq",
+    ),
+    (
+        "ux_service_seq",
+        "public_service",
+        "ux_service_version_seq",
+        "version_id, seq",
+    ),
 ];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let mut version = table("list_version");
-        parent(&mut version, "list_version", "list_id", "responsibility_list");
+        parent(
+            &mut version,
+            "list_version",
+            "list_id",
+            "responsibility_list",
+        );
         version
             .col(integer_null("number"))
             .col(string("status"))
@@ -45,7 +86,11 @@ impl MigrationTrait for Migration {
             .col(string_null("published_by"));
         manager.create_table(version).await?;
         manager
-            .create_index(unique("ux_list_version_number", "list_version", &["list_id", "number"]))
+            .create_index(unique(
+                "ux_list_version_number",
+                "list_version",
+                &["list_id", "number"],
+            ))
             .await?;
 
         let db = manager.get_connection();

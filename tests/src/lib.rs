@@ -349,16 +349,25 @@ impl TestApp {
     pub async fn publish_drafts(&self) {
         let admin = self.token("发布员", &[Role::Admin], None);
         let lists = self
-            .post_as(&admin, "{ responsibilityLists { id draft { id } } }", json!({}))
+            .post_as(
+                &admin,
+                "{ responsibilityLists { id draft { id } } }",
+                json!({}),
+            )
             .await;
         let today = qingdan::domain::clock::Clock::today(self.clock.as_ref()).to_string();
-        for list in lists["data"]["responsibilityLists"].as_array().expect("lists") {
+        for list in lists["data"]["responsibilityLists"]
+            .as_array()
+            .expect("lists")
+        {
             if list["draft"].is_null() {
                 continue;
             }
             let input = json!({ "listId": list["id"], "effectiveFrom": today,
                                 "reason": "勘误", "reasonKind": "CORRECTION" });
-            let published = self.post_as(&admin, PUBLISH, json!({ "input": input })).await;
+            let published = self
+                .post_as(&admin, PUBLISH, json!({ "input": input }))
+                .await;
             let errors = &published["data"]["publishListVersion"]["userErrors"];
             assert_eq!(errors, &json!([]), "{published}");
         }

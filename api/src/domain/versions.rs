@@ -20,8 +20,8 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 
 use super::editing::require_editor_of;
-use super::rules::Checks;
 use super::kinds::ReasonKind;
+use super::rules::Checks;
 use super::{Failure, RuleCode, audit, clock::Clock};
 use crate::auth::Viewer;
 
@@ -62,12 +62,18 @@ const TABLES: [Versioned; 7] = [
     Versioned {
         table: "legal_basis",
         columns: "seq, title, text",
-        parents: &[("matter_id", "boundary_matter"), ("division_id", "division")],
+        parents: &[
+            ("matter_id", "boundary_matter"),
+            ("division_id", "division"),
+        ],
     },
     Versioned {
         table: "boundary_case",
         columns: "seq, text",
-        parents: &[("matter_id", "boundary_matter"), ("division_id", "division")],
+        parents: &[
+            ("matter_id", "boundary_matter"),
+            ("division_id", "division"),
+        ],
     },
     Versioned {
         table: "public_service",
@@ -108,7 +114,11 @@ fn pick_in_force(published: &[list_version::Model], day: NaiveDate) -> Vec<i32> 
 /// when the list has none open.
 pub async fn working(db: &impl ConnectionTrait, day: NaiveDate) -> Result<Vec<i32>, DbErr> {
     let all = list_version::Entity::find().all(db).await?;
-    let published: Vec<_> = all.iter().filter(|v| v.status == PUBLISHED).cloned().collect();
+    let published: Vec<_> = all
+        .iter()
+        .filter(|v| v.status == PUBLISHED)
+        .cloned()
+        .collect();
     let mut chosen: HashMap<i32, i32> = HashMap::new();
     for id in pick_in_force(&published, day) {
         let v = all.iter().find(|v| v.id == id).expect("picked from all");
@@ -239,7 +249,10 @@ pub async fn into_draft(
     else {
         return Ok(None);
     };
-    let Some(version) = list_version::Entity::find_by_id(version_id).one(txn).await? else {
+    let Some(version) = list_version::Entity::find_by_id(version_id)
+        .one(txn)
+        .await?
+    else {
         return Ok(None);
     };
     if version.status == DRAFT {
@@ -298,12 +311,17 @@ pub async fn publish(
         .filter(|v| v.status == PUBLISHED)
         .max_by_key(|v| v.number);
     if let Some(latest) = latest {
-        if let Some(from) = latest.effective_from.filter(|from| *from > p.effective_from) {
+        if let Some(from) = latest
+            .effective_from
+            .filter(|from| *from > p.effective_from)
+        {
             return Err(Failure::rule(
                 "effectiveFrom",
                 RuleCode::EffectiveBeforePrevious,
-                format!("version {} takes effect on {from}: a later version cannot take effect before it",
-                    latest.number.unwrap_or_default()),
+                format!(
+                    "version {} takes effect on {from}: a later version cannot take effect before it",
+                    latest.number.unwrap_or_default()
+                ),
             ));
         }
         if diff(&txn, latest.id, draft.id).await?.is_empty() {
@@ -355,7 +373,11 @@ pub async fn discard(
         .one(&txn)
         .await?
     else {
-        return Err(Failure::rule("listId", RuleCode::NoDraft, "the list has no draft"));
+        return Err(Failure::rule(
+            "listId",
+            RuleCode::NoDraft,
+            "the list has no draft",
+        ));
     };
     for t in TABLES.iter().rev() {
         txn.execute_unprepared(&format!(
@@ -364,7 +386,9 @@ pub async fn discard(
         ))
         .await?;
     }
-    list_version::Entity::delete_by_id(draft.id).exec(&txn).await?;
+    list_version::Entity::delete_by_id(draft.id)
+        .exec(&txn)
+        .await?;
     let entry = audit::Entry {
         actor: &actor,
         operation: "discardListDraft",
@@ -384,8 +408,15 @@ async fn owner_check(
     viewer: &Viewer,
     list_id: i32,
 ) -> Result<responsibility_list::Model, Failure> {
-    let Some(list) = responsibility_list::Entity::find_by_id(list_id).one(db).await? else {
-        return Err(Failure::rule("listId", RuleCode::ListUnknown, "no such list"));
+    let Some(list) = responsibility_list::Entity::find_by_id(list_id)
+        .one(db)
+        .await?
+    else {
+        return Err(Failure::rule(
+            "listId",
+            RuleCode::ListUnknown,
+            "no such list",
+        ));
     };
     require_editor_of(db, viewer, list.owner_department_id).await?;
     Ok(list)
@@ -414,11 +445,7 @@ pub struct RowChange {
 
 /// The rows that differ between versions `from` and `to`, table by table in list order,
 /// then by lineage.
-pub async fn diff(
-    db: &impl ConnectionTrait,
-    from: i32,
-    to: i32,
-) -> Result<Vec<RowChange>, DbErr> {
+pub async fn diff(db: &impl ConnectionTrait, from: i32, to: i32) -> Result<Vec<RowChange>, DbErr> {
     let names: HashMap<i32, String> = department::Entity::find()
         .all(db)
         .await?
@@ -468,13 +495,37 @@ async fn contents(
     names: &HashMap<i32, String>,
 ) -> Result<Contents, DbErr> {
     let rows: [(&'static str, Vec<Value>); 7] = [
-        ("duty", json_rows::<duty::Entity>(db, duty::Column::VersionId, version).await?),
-        ("work_item", json_rows::<work_item::Entity>(db, work_item::Column::VersionId, version).await?),
-        ("boundary_matter", json_rows::<boundary_matter::Entity>(db, boundary_matter::Column::VersionId, version).await?),
-        ("division", json_rows::<division::Entity>(db, division::Column::VersionId, version).await?),
-        ("legal_basis", json_rows::<legal_basis::Entity>(db, legal_basis::Column::VersionId, version).await?),
-        ("boundary_case", json_rows::<boundary_case::Entity>(db, boundary_case::Column::VersionId, version).await?),
-        ("public_service", json_rows::<public_service::Entity>(db, public_service::Column::VersionId, version).await?),
+        (
+            "duty",
+            json_rows::<duty::Entity>(db, duty::Column::VersionId, version).await?,
+        ),
+        (
+            "work_item",
+            json_rows::<work_item::Entity>(db, work_item::Column::VersionId, version).await?,
+        ),
+        (
+            "boundary_matter",
+            json_rows::<boundary_matter::Entity>(db, boundary_matter::Column::VersionId, version)
+                .await?,
+        ),
+        (
+            "division",
+            json_rows::<division::Entity>(db, division::Column::VersionId, version).await?,
+        ),
+        (
+            "legal_basis",
+            json_rows::<legal_basis::Entity>(db, legal_basis::Column::VersionId, version).await?,
+        ),
+        (
+            "boundary_case",
+            json_rows::<boundary_case::Entity>(db, boundary_case::Column::VersionId, version)
+                .await?,
+        ),
+        (
+            "public_service",
+            json_rows::<public_service::Entity>(db, public_service::Column::VersionId, version)
+                .await?,
+        ),
     ];
     // A reference to another row of the list means its lineage: ids differ between versions.
     let lineage_of: HashMap<(&str, i64), i64> = rows
@@ -493,7 +544,9 @@ async fn contents(
             .unwrap_or_default();
         let by_lineage = out.entry(table).or_default();
         for row in rows {
-            let Value::Object(mut fields) = row else { continue };
+            let Value::Object(mut fields) = row else {
+                continue;
+            };
             let lineage = fields["lineage"].as_i64().unwrap_or_default() as i32;
             for internal in ["id", "version_id", "lineage", "list_id"] {
                 fields.remove(internal);
@@ -574,6 +627,9 @@ mod tests {
             version(1, 1, 1, Some("2020-01-01")),
             version(2, 1, 2, Some("2020-01-01")),
         ];
-        assert_eq!(pick_in_force(&versions, "2020-01-01".parse().unwrap()), vec![2]);
+        assert_eq!(
+            pick_in_force(&versions, "2020-01-01".parse().unwrap()),
+            vec![2]
+        );
     }
 }

@@ -203,6 +203,7 @@ pub struct BoundaryQuery;
 impl BoundaryQuery {
     /// Boundary matters with other departments — 与相关部门的职责边界.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(clippy::too_many_arguments, reason = "one parameter a GraphQL argument")]
     async fn boundary_matters(
         &self,
         ctx: &Context<'_>,
@@ -211,13 +212,15 @@ impl BoundaryQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<BoundaryMatterFilter>,
-        #[graphql(desc = "Answer as of this day (default today), from the list versions in force then — 查询日期")]
+        #[graphql(
+            desc = "Answer as of this day (default today), from the list versions in force then — 查询日期"
+        )]
         as_of: Option<Date>,
     ) -> ApiResult<Page<BoundaryMatter>> {
         let filter = filter.unwrap_or_default();
         let versions = super::in_force(ctx, as_of).await?;
-        let mut select =
-            boundary_matter::Entity::find().filter(boundary_matter::Column::VersionId.is_in(versions));
+        let mut select = boundary_matter::Entity::find()
+            .filter(boundary_matter::Column::VersionId.is_in(versions));
         if let Some(id) = &filter.department_id {
             let department = expect_id(id, "Department", "filter.departmentId")?;
             let with_division = Query::select()

@@ -68,7 +68,9 @@ impl ConsistencyQuery {
     async fn list_issues(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Check the list versions in force on this day instead of the drafts — 查询日期")]
+        #[graphql(
+            desc = "Check the list versions in force on this day instead of the drafts — 查询日期"
+        )]
         as_of: Option<Date>,
     ) -> ApiResult<Vec<ListIssue>> {
         viewer(ctx)?.require_any(&[Role::Editor, Role::Admin])?;

@@ -103,7 +103,9 @@ impl Department {
     async fn duties(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "As of this day (default today), from the list versions in force then — 查询日期")]
+        #[graphql(
+            desc = "As of this day (default today), from the list versions in force then — 查询日期"
+        )]
         as_of: Option<Date>,
     ) -> ApiResult<Vec<Duty>> {
         let rows = children(ctx, DutiesOf(self.0.id, super::day(ctx, as_of)?)).await?;
@@ -114,7 +116,9 @@ impl Department {
     async fn divisions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "As of this day (default today), from the list versions in force then — 查询日期")]
+        #[graphql(
+            desc = "As of this day (default today), from the list versions in force then — 查询日期"
+        )]
         as_of: Option<Date>,
     ) -> ApiResult<Vec<Division>> {
         let day = super::day(ctx, as_of)?;
@@ -131,7 +135,9 @@ impl Department {
             default = true
         )]
         include_units: bool,
-        #[graphql(desc = "As of this day (default today), from the list versions in force then — 查询日期")]
+        #[graphql(
+            desc = "As of this day (default today), from the list versions in force then — 查询日期"
+        )]
         as_of: Option<Date>,
     ) -> ApiResult<Vec<PublicService>> {
         let day = super::day(ctx, as_of)?;
@@ -182,6 +188,7 @@ pub struct DepartmentQuery;
 impl DepartmentQuery {
     /// Departments and units — 部门列表, in published order.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(clippy::too_many_arguments, reason = "one parameter a GraphQL argument")]
     async fn departments(
         &self,
         ctx: &Context<'_>,
@@ -190,7 +197,9 @@ impl DepartmentQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<DepartmentFilter>,
-        #[graphql(desc = "For `filter.responsibleFor`: match the list versions in force on this day (default today) — 查询日期")]
+        #[graphql(
+            desc = "For `filter.responsibleFor`: match the list versions in force on this day (default today) — 查询日期"
+        )]
         as_of: Option<Date>,
     ) -> ApiResult<Page<Department>> {
         let filter = filter.unwrap_or_default();

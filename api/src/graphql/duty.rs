@@ -102,6 +102,7 @@ pub struct DutyQuery;
 impl DutyQuery {
     /// Main duties — 主要职责列表, in published order.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(clippy::too_many_arguments, reason = "one parameter a GraphQL argument")]
     async fn duties(
         &self,
         ctx: &Context<'_>,
@@ -110,7 +111,9 @@ impl DutyQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<DutyFilter>,
-        #[graphql(desc = "Answer as of this day (default today), from the list versions in force then — 查询日期")]
+        #[graphql(
+            desc = "Answer as of this day (default today), from the list versions in force then — 查询日期"
+        )]
         as_of: Option<Date>,
     ) -> ApiResult<Page<Duty>> {
         let filter = filter.unwrap_or_default();

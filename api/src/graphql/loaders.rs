@@ -17,8 +17,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use chrono::NaiveDate;
 
 use crate::domain::clock::SharedClock;
-use crate::domain::versions;
 use crate::domain::supervision::cases::{self, DocumentState, InspectionState};
+use crate::domain::versions;
 
 pub struct ListLoader {
     db: DatabaseConnection,

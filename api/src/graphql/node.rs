@@ -117,7 +117,9 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
 }
 
 async fn is_draft(db: &sea_orm::DatabaseConnection, version: i32) -> ApiResult<bool> {
-    let found = entity::list_version::Entity::find_by_id(version).one(db).await?;
+    let found = entity::list_version::Entity::find_by_id(version)
+        .one(db)
+        .await?;
     Ok(found.is_none_or(|v| v.status == crate::domain::versions::DRAFT))
 }
 

@@ -78,6 +78,7 @@ pub struct ServiceQuery;
 impl ServiceQuery {
     /// Public services — 公共服务事项, in published order.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(clippy::too_many_arguments, reason = "one parameter a GraphQL argument")]
     async fn public_services(
         &self,
         ctx: &Context<'_>,
@@ -86,7 +87,9 @@ impl ServiceQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<PublicServiceFilter>,
-        #[graphql(desc = "Answer as of this day (default today), from the list versions in force then — 查询日期")]
+        #[graphql(
+            desc = "Answer as of this day (default today), from the list versions in force then — 查询日期"
+        )]
         as_of: Option<Date>,
     ) -> ApiResult<Page<PublicService>> {
         let filter = filter.unwrap_or_default();

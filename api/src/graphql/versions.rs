@@ -61,7 +61,12 @@ impl ResponsibilityList {
     /// The department whose list it is — 责任主体.
     async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Department> {
         Ok(Department(
-            one(ctx, DepartmentById(self.0.owner_department_id), "Department").await?,
+            one(
+                ctx,
+                DepartmentById(self.0.owner_department_id),
+                "Department",
+            )
+            .await?,
         ))
     }
 

@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::{
     boundary_case, boundary_matter, department, department_alias, division, duty, legal_basis,
-    list_version, public_service, regime_item, regime_section, responsibility_list, supervision_regime,
-    work_item,
+    list_version, public_service, regime_item, regime_section, responsibility_list,
+    supervision_regime, work_item,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,

@@ -34,8 +34,11 @@ const KEPT: usize = 4;
 /// data version moves.
 #[derive(Default)]
 pub struct Searcher {
-    built: RwLock<HashMap<Vec<i32>, (i64, Arc<Index>)>>,
+    built: RwLock<Built>,
 }
+
+/// Indexes by the list versions they hold, each with the data version it was built at.
+type Built = HashMap<Vec<i32>, (i64, Arc<Index>)>;
 
 impl Searcher {
     /// The index of list versions `versions` at the database's current data version.
@@ -45,7 +48,7 @@ impl Searcher {
         versions: &[i32],
     ) -> Result<Arc<Index>, DbErr> {
         let data = crate::cache::data_version(db).await?;
-        let fresh = |built: &HashMap<Vec<i32>, (i64, Arc<Index>)>| {
+        let fresh = |built: &Built| {
             built
                 .get(versions)
                 .filter(|(at, _)| *at == data)

@@ -16,3 +16,4 @@ mod schema;
 mod search;
 mod supervision;
 mod tables;
+mod versions;

@@ -161,7 +161,9 @@ async fn search__eval_set_meets_the_floor() {
     qingdan::db::migrate(&db).await.unwrap();
     qingdan::import::seed_if_empty(&db).await.unwrap();
     let today = "2026-11-29".parse().unwrap();
-    let in_force = qingdan::domain::versions::in_force(&db, today).await.unwrap();
+    let in_force = qingdan::domain::versions::in_force(&db, today)
+        .await
+        .unwrap();
     let index = qingdan::search::index::load(&db, &in_force).await.unwrap();
     let cases = qingdan::search::eval::parse(include_str!("../../eval/complaints.tsv"));
     assert!(cases.iter().filter(|c| c.lead.is_some()).count() >= 60);

@@ -11,10 +11,10 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{Edit, commit, place, require_editor_of, resequence};
-use crate::domain::versions::start_lineages;
 use crate::auth::Viewer;
 use crate::domain::kinds::DivisionRole;
 use crate::domain::rules::Checks;
+use crate::domain::versions::start_lineages;
 use crate::domain::{Failure, RuleCode, clock::Clock};
 
 /// What an editor sets on a division; `None` leaves a field as it is (on update).
@@ -298,8 +298,15 @@ async fn in_draft_matter(
     field: &str,
     id: i32,
 ) -> Result<boundary_matter::Model, Failure> {
-    super::in_draft::<boundary_matter::Entity>(txn, clock, field, id, RuleCode::MatterUnknown, "matter")
-        .await
+    super::in_draft::<boundary_matter::Entity>(
+        txn,
+        clock,
+        field,
+        id,
+        RuleCode::MatterUnknown,
+        "matter",
+    )
+    .await
 }
 
 async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<division::Model, Failure> {

@@ -9,9 +9,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{Edit, commit, place, require_editor_of, resequence};
-use crate::domain::versions::start_lineages;
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
+use crate::domain::versions::start_lineages;
 use crate::domain::{Failure, RuleCode, clock::Clock};
 
 /// What an editor sets on a duty; `None` leaves a field as it is (on update). A remark of

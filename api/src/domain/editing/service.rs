@@ -8,9 +8,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{Edit, check_phone, commit, place, require_editor_of, resequence};
-use crate::domain::versions::start_lineages;
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
+use crate::domain::versions::start_lineages;
 use crate::domain::{Failure, RuleCode, clock::Clock};
 
 /// What an editor sets on a service; `None` leaves a field as it is (on update).
@@ -193,8 +193,15 @@ async fn in_draft(
     clock: &dyn Clock,
     id: i32,
 ) -> Result<public_service::Model, Failure> {
-    super::in_draft::<public_service::Entity>(txn, clock, "id", id, RuleCode::ServiceUnknown, "public service")
-        .await
+    super::in_draft::<public_service::Entity>(
+        txn,
+        clock,
+        "id",
+        id,
+        RuleCode::ServiceUnknown,
+        "public service",
+    )
+    .await
 }
 
 async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<public_service::Model, Failure> {
@@ -204,6 +211,12 @@ async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<public_service::M
 /// The services of a version of the list, in published order.
 async fn siblings(txn: &impl ConnectionTrait, version: i32) -> Result<Vec<i32>, Failure> {
     use public_service::Column;
-    super::ordered::<public_service::Entity>(txn, Column::Id, Column::VersionId, version, Column::Seq)
-        .await
+    super::ordered::<public_service::Entity>(
+        txn,
+        Column::Id,
+        Column::VersionId,
+        version,
+        Column::Seq,
+    )
+    .await
 }

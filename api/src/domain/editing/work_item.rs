@@ -8,9 +8,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{Edit, commit, place, require_editor_of, resequence};
-use crate::domain::versions::start_lineages;
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
+use crate::domain::versions::start_lineages;
 use crate::domain::{Failure, RuleCode, clock::Clock};
 
 /// What an editor sets on a work item; `None` leaves a field as it is (on update). A remark
@@ -50,8 +50,15 @@ pub async fn create(
     );
     checks.finish()?;
     let txn = db.begin().await?;
-    let duty = super::in_draft::<duty::Entity>(&txn, clock, "dutyId", duty.id, RuleCode::DutyUnknown, "duty")
-        .await?;
+    let duty = super::in_draft::<duty::Entity>(
+        &txn,
+        clock,
+        "dutyId",
+        duty.id,
+        RuleCode::DutyUnknown,
+        "duty",
+    )
+    .await?;
     let duty_id = duty.id;
     let order = siblings(&txn, duty_id).await?;
     // Appended first, then placed: the unique index on (parent, seq) holds at every step.
@@ -171,8 +178,15 @@ async fn in_draft(
     clock: &dyn Clock,
     id: i32,
 ) -> Result<work_item::Model, Failure> {
-    super::in_draft::<work_item::Entity>(txn, clock, "id", id, RuleCode::WorkItemUnknown, "work item")
-        .await
+    super::in_draft::<work_item::Entity>(
+        txn,
+        clock,
+        "id",
+        id,
+        RuleCode::WorkItemUnknown,
+        "work item",
+    )
+    .await
 }
 
 async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<work_item::Model, Failure> {
