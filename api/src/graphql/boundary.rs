@@ -203,7 +203,10 @@ pub struct BoundaryQuery;
 impl BoundaryQuery {
     /// Boundary matters with other departments — 与相关部门的职责边界.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "one parameter a GraphQL argument")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one parameter a GraphQL argument"
+    )]
     async fn boundary_matters(
         &self,
         ctx: &Context<'_>,

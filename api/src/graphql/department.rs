@@ -188,7 +188,10 @@ pub struct DepartmentQuery;
 impl DepartmentQuery {
     /// Departments and units — 部门列表, in published order.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "one parameter a GraphQL argument")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one parameter a GraphQL argument"
+    )]
     async fn departments(
         &self,
         ctx: &Context<'_>,

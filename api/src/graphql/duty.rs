@@ -102,7 +102,10 @@ pub struct DutyQuery;
 impl DutyQuery {
     /// Main duties — 主要职责列表, in published order.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "one parameter a GraphQL argument")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one parameter a GraphQL argument"
+    )]
     async fn duties(
         &self,
         ctx: &Context<'_>,

@@ -78,7 +78,10 @@ pub struct ServiceQuery;
 impl ServiceQuery {
     /// Public services — 公共服务事项, in published order.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "one parameter a GraphQL argument")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one parameter a GraphQL argument"
+    )]
     async fn public_services(
         &self,
         ctx: &Context<'_>,

@@ -340,7 +340,7 @@ async fn inspections(
             }
             let first = rng.next() % checklist.len();
             for k in 0..3 {
-                let outcome = if rng.next() % 5 == 0 {
+                let outcome = if rng.next().is_multiple_of(5) {
                     "NONCOMPLIANT"
                 } else {
                     "COMPLIANT"

@@ -79,10 +79,13 @@ async fn import__malformed_json_names_line_and_column_and_writes_nothing() {
     assert_eq!(row_counts(&app).await, before);
 }
 
+/// A broken file: what is wrong, how to break the Anhua file so, and the code and field expected.
+type BadFile = (&'static str, Box<dyn FnOnce(&mut Value)>, &'static str, &'static str);
+
 #[tokio::test]
 async fn import__invalid_row_names_its_field_and_writes_nothing() {
     let app = TestApp::spawn_empty().await;
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value)>, &str, &str)> = vec![
+    let cases: Vec<BadFile> = vec![
         (
             "empty text",
             Box::new(|f| f["duties"][3]["workItems"][1]["text"] = json!("  ")),

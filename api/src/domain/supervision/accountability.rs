@@ -85,14 +85,14 @@ pub async fn record(
             (*department_id, Some(name.clone()))
         }
     };
-    if let Some(id) = department_id {
-        if department::Entity::find_by_id(id).one(db).await?.is_none() {
-            checks.add(
-                "subject.departmentId",
-                RuleCode::DepartmentUnknown,
-                "no such department",
-            );
-        }
+    if let Some(id) = department_id
+        && department::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        checks.add(
+            "subject.departmentId",
+            RuleCode::DepartmentUnknown,
+            "no such department",
+        );
     }
     if input.situation_item_ids.is_empty() {
         checks.add(

@@ -73,10 +73,10 @@ pub async fn submit(
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
     let hash = idempotency::fingerprint(&input);
-    if let Some(key) = &input.idempotency_key {
-        if let Some(id) = idempotency::find(db, OPERATION, key, &hash).await? {
-            return existing(db, id).await;
-        }
+    if let Some(key) = &input.idempotency_key
+        && let Some(id) = idempotency::find(db, OPERATION, key, &hash).await?
+    {
+        return existing(db, id).await;
     }
 
     let Some(regime) = RegimeContext::by_code(db, &input.regime_code).await? else {
@@ -90,17 +90,17 @@ pub async fn submit(
 
     let now = clock.now();
     let txn = db.begin().await?;
-    if let Some(key) = &input.idempotency_key {
-        if let Err(err) = idempotency::claim(&txn, OPERATION, key, &hash, now).await {
-            drop(txn);
-            // A concurrent retry claimed the key first and has committed by now.
-            if idempotency::is_unique_violation(&err) {
-                if let Some(id) = idempotency::find(db, OPERATION, key, &hash).await? {
-                    return existing(db, id).await;
-                }
-            }
-            return Err(err.into());
+    if let Some(key) = &input.idempotency_key
+        && let Err(err) = idempotency::claim(&txn, OPERATION, key, &hash, now).await
+    {
+        drop(txn);
+        // A concurrent retry claimed the key first and has committed by now.
+        if idempotency::is_unique_violation(&err)
+            && let Some(id) = idempotency::find(db, OPERATION, key, &hash).await?
+        {
+            return existing(db, id).await;
         }
+        return Err(err.into());
     }
     let row = inspection::Entity::insert(inspection::ActiveModel {
         regime_id: Set(regime.regime.id),
