@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use entity::{
-    boundary_matter, department, division, duty, public_service, responsibility_list, work_item,
+    boundary_matter, department, division, duty, legal_basis, public_service, responsibility_list,
+    work_item,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
@@ -19,6 +20,9 @@ pub enum IssueKind {
     MatterWithoutLead,
     /// A matter not marked disputed with more than one LEAD division (多个牵头部门).
     MatterWithSeveralLeads,
+    /// A legal basis printed on no division's row, e.g. after its division was removed
+    /// (依据未被引用).
+    LegalBasisCitedNowhere,
     /// The same work item text under duties of different departments (事项重复).
     DuplicateWorkItem,
     /// A service whose unit is neither the list's department nor one of its units, e.g. a
@@ -70,11 +74,11 @@ pub async fn check(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Vec<Li
     {
         divisions_of.entry(d.matter_id).or_default().push(d);
     }
-    for matter in boundary_matter::Entity::find()
+    let matters = boundary_matter::Entity::find()
         .filter(boundary_matter::Column::VersionId.is_in(versions.clone()))
         .all(db)
-        .await?
-    {
+        .await?;
+    for matter in &matters {
         if matter.disputed {
             continue;
         }
@@ -114,6 +118,31 @@ pub async fn check(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Vec<Li
             rows: vec![RowRef {
                 kind: "BoundaryMatter",
                 id: matter.id,
+            }],
+        });
+    }
+
+    let matter_of: HashMap<i32, &boundary_matter::Model> =
+        matters.iter().map(|m| (m.id, m)).collect();
+    for basis in legal_basis::Entity::find()
+        .filter(legal_basis::Column::VersionId.is_in(versions.clone()))
+        .filter(legal_basis::Column::DivisionId.is_null())
+        .all(db)
+        .await?
+    {
+        let Some(matter) = matter_of.get(&basis.matter_id) else {
+            continue;
+        };
+        issues.push(ListIssue {
+            kind: IssueKind::LegalBasisCitedNowhere,
+            list_id: matter.list_id,
+            message: format!(
+                "「{}」 of 「{}」 is printed on no division's row: cite it on one or remove it",
+                basis.text, matter.title
+            ),
+            rows: vec![RowRef {
+                kind: "LegalBasis",
+                id: basis.id,
             }],
         });
     }

@@ -52,6 +52,10 @@ pub enum RuleCode {
     NoDraft,
     NoChanges,
     EffectiveBeforePrevious,
+    LegalBasisUnknown,
+    CaseUnknown,
+    DepartmentInUse,
+    ParentInvalid,
 }
 
 impl RuleCode {
@@ -104,6 +108,10 @@ impl RuleCode {
             Self::NoDraft => "NO_DRAFT",
             Self::NoChanges => "NO_CHANGES",
             Self::EffectiveBeforePrevious => "EFFECTIVE_BEFORE_PREVIOUS",
+            Self::LegalBasisUnknown => "LEGAL_BASIS_UNKNOWN",
+            Self::CaseUnknown => "CASE_UNKNOWN",
+            Self::DepartmentInUse => "DEPARTMENT_IN_USE",
+            Self::ParentInvalid => "PARENT_INVALID",
         }
     }
 }

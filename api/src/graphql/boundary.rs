@@ -8,8 +8,8 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query
 use super::department::Department;
 use super::kinds::DivisionRole;
 use super::loaders::{
-    CasesOfDivision, CasesOfMatter, DepartmentById, DivisionsOfMatter, LegalBasesOfDivision,
-    LegalBasesOfMatter, MatterById,
+    CasesOfDivision, CasesOfMatter, DepartmentById, DivisionById, DivisionsOfMatter,
+    LegalBasesOfDivision, LegalBasesOfMatter, MatterById,
 };
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, paginate};
@@ -162,6 +162,11 @@ impl LegalBasis {
     async fn text(&self) -> &str {
         &self.0.text
     }
+
+    /// The division whose row cites it — 引用行; null when cited on no row.
+    async fn division(&self, ctx: &Context<'_>) -> ApiResult<Option<Division>> {
+        cited_by(ctx, self.0.division_id).await
+    }
 }
 
 /// Case — 案例: an example of how a boundary matter is handled.
@@ -184,6 +189,20 @@ impl Case {
     /// The case as published — 案例.
     async fn text(&self) -> &str {
         &self.0.text
+    }
+
+    /// The division whose row cites it — 引用行; null when cited on no row.
+    async fn division(&self, ctx: &Context<'_>) -> ApiResult<Option<Division>> {
+        cited_by(ctx, self.0.division_id).await
+    }
+}
+
+async fn cited_by(ctx: &Context<'_>, division: Option<i32>) -> ApiResult<Option<Division>> {
+    match division {
+        Some(id) => Ok(Some(Division(
+            one(ctx, DivisionById(id), "Division").await?,
+        ))),
+        None => Ok(None),
     }
 }
 

@@ -17,6 +17,8 @@ pub enum ListIssueKind {
     MatterWithoutLead,
     /// 多个牵头部门: a matter not marked disputed has several LEAD divisions.
     MatterWithSeveralLeads,
+    /// 依据未被引用: a legal basis is printed on no division's row.
+    LegalBasisCitedNowhere,
     /// 事项重复: one work item text under duties of different departments.
     DuplicateWorkItem,
     /// 承办机构不在本部门: a service's unit is not the list's department or one of its units.
@@ -35,6 +37,7 @@ impl From<IssueKind> for ListIssueKind {
         match kind {
             IssueKind::MatterWithoutLead => Self::MatterWithoutLead,
             IssueKind::MatterWithSeveralLeads => Self::MatterWithSeveralLeads,
+            IssueKind::LegalBasisCitedNowhere => Self::LegalBasisCitedNowhere,
             IssueKind::DuplicateWorkItem => Self::DuplicateWorkItem,
             IssueKind::ServiceUnitOutsideList => Self::ServiceUnitOutsideList,
             IssueKind::PhoneSharedByUnits => Self::PhoneSharedByUnits,
@@ -61,7 +64,7 @@ pub struct ConsistencyQuery;
 #[Object]
 impl ConsistencyQuery {
     /// The consistency report (EDITOR, ADMIN) — 清单问题: matters with no lead or several,
-    /// work items duplicated across departments, services of units outside the list or
+    /// legal bases cited nowhere, work items duplicated across departments, services of units outside the list or
     /// reorganised away, phones shared by units, lists whose department was reorganised away.
     /// Empty when the list is consistent. Checks each list's draft, or the version in force
     /// when it has none — what would be published; with `asOf`, the versions in force that day.

@@ -46,10 +46,10 @@ pub struct UpdatePublicServiceInput {
     position: Option<i32>,
 }
 
-/// Input of removePublicService / removeWorkItem — 删除.
+/// Input of every remove mutation — 删除: the row to remove.
 #[derive(InputObject)]
 pub struct RemoveInput {
-    id: ID,
+    pub id: ID,
 }
 
 /// Result of a public service edit — 编辑结果.

@@ -139,6 +139,7 @@ macro_rules! by_id {
 by_id!(DepartmentById => department);
 by_id!(DutyById => duty);
 by_id!(MatterById => boundary_matter);
+by_id!(DivisionById => division);
 by_id!(RegimeById => supervision_regime);
 by_id!(SectionById => regime_section);
 

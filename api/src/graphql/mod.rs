@@ -2,8 +2,10 @@
 
 mod audit;
 mod boundary;
+mod boundary_editing;
 mod consistency;
 mod department;
+mod department_editing;
 mod duty;
 mod editing;
 mod kinds;
@@ -52,6 +54,8 @@ pub struct Mutation(
     search::LexiconMutation,
     editing::EditingMutation,
     versions::VersionMutation,
+    boundary_editing::BoundaryEditingMutation,
+    department_editing::DepartmentEditingMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

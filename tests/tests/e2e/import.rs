@@ -80,7 +80,12 @@ async fn import__malformed_json_names_line_and_column_and_writes_nothing() {
 }
 
 /// A broken file: what is wrong, how to break the Anhua file so, and the code and field expected.
-type BadFile = (&'static str, Box<dyn FnOnce(&mut Value)>, &'static str, &'static str);
+type BadFile = (
+    &'static str,
+    Box<dyn FnOnce(&mut Value)>,
+    &'static str,
+    &'static str,
+);
 
 #[tokio::test]
 async fn import__invalid_row_names_its_field_and_writes_nothing() {

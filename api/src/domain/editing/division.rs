@@ -3,7 +3,9 @@
 //! in one step, since demoting the old lead first or promoting the new one first would each
 //! break the rule on the way.
 
-use entity::{boundary_matter, department, division, responsibility_list};
+use entity::{
+    boundary_case, boundary_matter, department, division, legal_basis, responsibility_list,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
@@ -34,7 +36,7 @@ fn snapshot(d: &division::Model) -> Value {
 }
 
 /// The matter, once the caller is known to edit the list it belongs to (its owner's editor).
-async fn editable_matter(
+pub(super) async fn editable_matter(
     db: &DatabaseConnection,
     viewer: &Viewer,
     matter_id: i32,
@@ -60,7 +62,7 @@ async fn editable_matter(
 
 /// Refuses the edit (the caller then drops the transaction) when it leaves a matter that is
 /// not disputed without exactly one LEAD division.
-async fn check_one_lead(
+pub(super) async fn check_one_lead(
     txn: &impl ConnectionTrait,
     matter: &boundary_matter::Model,
 ) -> Result<(), Failure> {
@@ -86,7 +88,7 @@ async fn check_one_lead(
     ))
 }
 
-async fn department_name(db: &DatabaseConnection, id: i32) -> Result<String, Failure> {
+pub(super) async fn department_name(db: &DatabaseConnection, id: i32) -> Result<String, Failure> {
     department::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -208,7 +210,9 @@ pub async fn update(
     Ok(saved)
 }
 
-/// Removes a division (with the legal bases and cases cited for it alone).
+/// Removes a division. The legal bases and cases printed on its row stay with the matter,
+/// cited nowhere, until an editor cites them on another row or removes them: the
+/// consistency report lists them, so nothing the list cites disappears unseen.
 pub async fn remove(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -222,6 +226,17 @@ pub async fn remove(
     let before = in_draft(&txn, clock, before.id).await?;
     let matter = in_draft_matter(&txn, clock, "id", matter.id).await?;
     let id = before.id;
+    let uncited: Option<i32> = None;
+    legal_basis::Entity::update_many()
+        .col_expr(legal_basis::Column::DivisionId, uncited.into())
+        .filter(legal_basis::Column::DivisionId.eq(id))
+        .exec(&txn)
+        .await?;
+    boundary_case::Entity::update_many()
+        .col_expr(boundary_case::Column::DivisionId, uncited.into())
+        .filter(boundary_case::Column::DivisionId.eq(id))
+        .exec(&txn)
+        .await?;
     division::Entity::delete_by_id(id).exec(&txn).await?;
     let order = siblings(&txn, before.matter_id).await?;
     resequence(&txn, "division", &order).await?;
@@ -292,7 +307,7 @@ async fn in_draft(
         .await
 }
 
-async fn in_draft_matter(
+pub(super) async fn in_draft_matter(
     txn: &impl ConnectionTrait,
     clock: &dyn Clock,
     field: &str,

@@ -4,8 +4,11 @@
 //! follows. Edits land in the list's draft (see `versions`): an id of a published row means
 //! its copy there.
 
+pub mod citation;
 pub mod division;
 pub mod duty;
+pub mod matter;
+pub mod organisation;
 pub mod reorganisation;
 pub mod service;
 pub mod work_item;

@@ -1,0 +1,118 @@
+//! Editing departments and units (部门/单位): ADMIN any; a department's EDITOR its own units.
+//! Departments are not versioned (every list shares them); dated changes are reorganisations.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use super::department::Department;
+use super::editing::RemoveInput;
+use super::kinds::DepartmentKind;
+use super::node::expect_id;
+use super::supervision::{UserError, settle};
+use super::{clock, db, viewer};
+use crate::domain::Failure;
+use crate::domain::editing::organisation::{self, DepartmentFields};
+use crate::error::ApiResult;
+
+/// Input of createDepartment — 新增部门/单位.
+#[derive(InputObject)]
+pub struct CreateDepartmentInput {
+    /// Official name — 名称.
+    name: String,
+    /// 类别.
+    kind: DepartmentKind,
+    /// The department it is a unit of — 上级部门; an editor creates units of their own.
+    parent_id: Option<ID>,
+    /// Other names it is known by — 简称.
+    aliases: Option<Vec<String>>,
+}
+
+/// Input of updateDepartment — 修改部门/单位: only the fields given change.
+#[derive(InputObject)]
+pub struct UpdateDepartmentInput {
+    id: ID,
+    /// 名称: a correction; a rename from a date is reorganiseDepartment(RENAME).
+    name: Option<String>,
+    /// 类别.
+    kind: Option<DepartmentKind>,
+    /// 上级部门.
+    parent_id: Option<ID>,
+    /// Make it stand alone, a unit of no department — 取消上级.
+    detach: Option<bool>,
+    /// 简称: replaces them all.
+    aliases: Option<Vec<String>>,
+}
+
+/// Result of a department edit — 编辑结果.
+#[derive(SimpleObject)]
+pub struct DepartmentEditPayload {
+    /// The department as stored (as it was, for a removal) — 部门.
+    department: Option<Department>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+fn payload(result: Result<entity::department::Model, Failure>) -> ApiResult<DepartmentEditPayload> {
+    let (saved, user_errors) = settle(result)?;
+    Ok(DepartmentEditPayload {
+        department: saved.map(Department),
+        user_errors,
+    })
+}
+
+#[derive(Default)]
+pub struct DepartmentEditingMutation;
+
+#[Object]
+impl DepartmentEditingMutation {
+    /// Add a department, or a unit of one — 新增部门/单位.
+    async fn create_department(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDepartmentInput,
+    ) -> ApiResult<DepartmentEditPayload> {
+        let parent = match &input.parent_id {
+            Some(id) => Some(expect_id(id, "Department", "parentId")?),
+            None => None,
+        };
+        let fields = DepartmentFields {
+            name: Some(input.name),
+            kind: Some(input.kind.into()),
+            parent_id: Some(parent),
+            aliases: input.aliases,
+        };
+        payload(organisation::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), fields).await)
+    }
+
+    /// Correct a department's name, kind, parent or aliases — 修改部门/单位.
+    async fn update_department(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateDepartmentInput,
+    ) -> ApiResult<DepartmentEditPayload> {
+        let id = expect_id(&input.id, "Department", "id")?;
+        let parent_id = match (&input.parent_id, input.detach) {
+            (Some(parent), _) => Some(Some(expect_id(parent, "Department", "parentId")?)),
+            (None, Some(true)) => Some(None),
+            _ => None,
+        };
+        let fields = DepartmentFields {
+            name: input.name,
+            kind: input.kind.map(Into::into),
+            parent_id,
+            aliases: input.aliases,
+        };
+        payload(
+            organisation::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await,
+        )
+    }
+
+    /// Remove a department nothing refers to any more — 删除部门/单位.
+    async fn remove_department(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveInput,
+    ) -> ApiResult<DepartmentEditPayload> {
+        let id = expect_id(&input.id, "Department", "id")?;
+        payload(organisation::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await)
+    }
+}
