@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, a real server per test. Named `subject__scenario`.
 #![expect(non_snake_case, reason = "tests are named subject__scenario")]
 
+mod boundary_editing;
 mod cache;
 mod consistency;
 mod dataloader;
