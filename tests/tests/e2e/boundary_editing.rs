@@ -24,6 +24,10 @@ const REMOVE_BASIS: &str = r#"mutation($input: RemoveInput!) {
   removeLegalBasis(input: $input) { legalBasis { text } userErrors { field code } } }"#;
 const CREATE_CASE: &str = r#"mutation($input: CreateCitationInput!) {
   createCase(input: $input) { case { id seq text division { id } } userErrors { field code } } }"#;
+const UPDATE_CASE: &str = r#"mutation($input: UpdateCitationInput!) {
+  updateCase(input: $input) { case { text division { id } } userErrors { field code } } }"#;
+const REMOVE_CASE: &str = r#"mutation($input: RemoveInput!) {
+  removeCase(input: $input) { case { text } userErrors { field code } } }"#;
 const REMOVE_DIVISION: &str = r#"mutation($input: RemoveInput!) {
   removeDivision(input: $input) { division { text } userErrors { field code } } }"#;
 const ISSUES: &str = "{ listIssues { kind message rowIds } }";
@@ -375,6 +379,45 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
         .map(|b| b["seq"].as_i64().unwrap())
         .collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+
+    // The case is re-cited on the bureau's row, then removed; another department's editor
+    // may do neither
+    let case = matter["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["text"] == "某诊所非法鉴定胎儿性别案")
+        .unwrap()["id"]
+        .clone();
+    let update = json!({ "input": { "id": case, "divisionId": bureau_division, "text": "某诊所非法鉴定胎儿性别案（已结案）" } });
+    let police = editor(&app, POLICE).await;
+    let body = app.post_as(&police, UPDATE_CASE, update.clone()).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    let body = app.post_as(&token, UPDATE_CASE, update).await;
+    let updated = &body["data"]["updateCase"]["case"];
+    assert_eq!(
+        updated["text"], "某诊所非法鉴定胎儿性别案（已结案）",
+        "{body}"
+    );
+    assert_eq!(updated["division"]["id"], bureau_division);
+    let body = app
+        .post_as(&token, REMOVE_CASE, json!({ "input": { "id": case } }))
+        .await;
+    assert_eq!(
+        body["data"]["removeCase"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    let body = app
+        .post_as(&token, REMOVE_CASE, json!({ "input": { "id": case } }))
+        .await;
+    assert_eq!(
+        codes(&body["data"]["removeCase"]),
+        [pair("id", "CASE_UNKNOWN")]
+    );
 }
 
 const CREATE_DEPARTMENT: &str = r#"mutation($input: CreateDepartmentInput!) {

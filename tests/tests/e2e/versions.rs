@@ -348,6 +348,15 @@ async fn versions__a_discarded_draft_leaves_the_list_as_published() {
     let published = service_names(&app, None).await;
     rename_first_service(&app, &token, "不再需要的修改").await;
     let list_id = list(&app).await["id"].clone();
+    // Another department's editor may not discard it
+    let police = editor(&app, "安化县公安局").await;
+    let body = app
+        .post_as(&police, DISCARD, json!({ "input": { "listId": list_id } }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
     // When the editor discards the draft
     let body = app
         .post_as(&token, DISCARD, json!({ "input": { "listId": list_id } }))
