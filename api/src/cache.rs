@@ -1,8 +1,7 @@
 //! A cache of whole responses to reads. The published list changes rarely, and every write
-//! counts itself in a version row in its own transaction (`audit::record`): a response is
-//! served from the cache only while that version is unchanged.
-//! Each process checks it on every request (one indexed read), so a write made through any
-//! process is seen by the next request on every process.
+//! counts itself in the data version (`data_version`): a response is served from the cache
+//! only while that version is unchanged. A mutation's answer is never kept: it is not a read,
+//! and the write it made is yet to reach the version this process knows.
 //!
 //! An answer depends on the request, the data, today's date (the list versions in force,
 //! derived statuses and deadlines) and, for callers with a token, on what the caller may see
@@ -21,15 +20,6 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use entity::data_version;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
-
-/// The data version: how many writes have committed. Every write counts itself through
-/// `audit::record`, in its own transaction.
-pub async fn data_version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    let row = data_version::Entity::find_by_id(1).one(db).await?;
-    Ok(row.map_or(0, |row| row.version))
-}
 
 struct Entry {
     version: i64,
@@ -133,6 +123,7 @@ pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Clone)]
 pub struct CacheState {
     pub db: sea_orm::DatabaseConnection,
+    pub versions: Arc<crate::data_version::Watch>,
     pub cache: Arc<ResponseCache>,
     pub clock: crate::domain::clock::SharedClock,
 }
@@ -141,8 +132,8 @@ pub struct CacheState {
 const MAX_CACHED_REQUEST: usize = 64 * 1024;
 
 /// Serves GraphQL reads from the cache while the data version is unchanged, and keeps
-/// successful answers. A mutation's answer is never served again: a successful write moves
-/// the version. Failures, bad tokens and GraphiQL pages pass through untouched.
+/// successful answers to reads. Mutations, failures, bad tokens and GraphiQL pages pass
+/// through untouched.
 pub async fn middleware(State(state): State<CacheState>, request: Request, next: Next) -> Response {
     let cacheable = matches!(*request.method(), Method::GET | Method::POST)
         && request.uri().path() == "/graphql"
@@ -195,7 +186,7 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         key.extend_from_slice(query.as_bytes());
     }
     // A database that cannot answer the version cannot vouch for a cached answer either.
-    let Ok(version) = data_version(&state.db).await else {
+    let Ok(version) = state.versions.current(&state.db).await else {
         return next.run(Request::from_parts(parts, Body::from(body))).await;
     };
     if let Some(cached) = state.cache.get(version, &variant, &key) {
@@ -212,6 +203,10 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         return cached_response(cached.0, cached.1);
     }
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    if response.extensions().get::<Mutation>().is_some() {
+        state.versions.written();
+        return response;
+    }
     if response.status() != StatusCode::OK {
         return response;
     }
@@ -228,6 +223,10 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
     }
     Response::from_parts(parts, Body::from(bytes))
 }
+
+/// Marks the response to a mutation, which the cache neither keeps nor serves.
+#[derive(Clone, Copy, Debug)]
+pub struct Mutation;
 
 fn cached_response(body: Bytes, content_type: Option<HeaderValue>) -> Response {
     let mut response = Response::new(Body::from(body));

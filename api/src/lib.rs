@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod data_version;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -159,11 +159,13 @@ async fn serve() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", config.listen_addr))?;
     tracing::info!(addr = %config.listen_addr, "listening; GraphiQL at http://{}/graphql", config.listen_addr);
+    let versions = qingdan::data_version::Watch::start(&db).await;
     let state = http::AppState::new(
         db.clone(),
         config.jwt.verifier()?,
         Arc::new(SystemClock),
         config.limits,
+        versions,
     )
     .with_cors_origins(&config.cors_origins);
     http::serve(

@@ -41,6 +41,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The server's clock: tests move it to step through deadlines.
     pub clock: Arc<ManualClock>,
+    /// The data version as the server knows it.
+    pub versions: Arc<qingdan::data_version::Watch>,
     verifier: Verifier,
     /// The database URL, for a second server on the same data.
     pub database_url: String,
@@ -161,8 +163,15 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let clock = Arc::new(ManualClock::default());
         let verifier = config.jwt.verifier().unwrap();
-        let state = http::AppState::new(db.clone(), verifier.clone(), clock.clone(), config.limits)
-            .with_cors_origins(&config.cors_origins);
+        let versions = qingdan::data_version::Watch::start(&db).await;
+        let state = http::AppState::new(
+            db.clone(),
+            verifier.clone(),
+            clock.clone(),
+            config.limits,
+            versions.clone(),
+        )
+        .with_cors_origins(&config.cors_origins);
         let router = http::router(state);
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(http::serve(
@@ -183,6 +192,7 @@ impl TestApp {
             statements,
             db,
             clock,
+            versions,
             verifier,
             database_url,
             addr,
@@ -342,6 +352,12 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("no department {name}"))
             .to_owned()
+    }
+
+    /// What a cached answer costs in SQL statements: nothing while the server follows the
+    /// data version's channel (PostgreSQL), else the read of the version row.
+    pub fn cached_read_statements(&self) -> u64 {
+        if self.versions.is_live() { 0 } else { 1 }
     }
 
     /// Publishes every open draft as an administrator, in force from the server's today, so

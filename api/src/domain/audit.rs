@@ -1,6 +1,7 @@
 //! The append-only audit log: every write records who did what, with the data before and
 //! after, inside the write's own transaction. Nothing in the API edits or deletes it. The same
-//! call counts the write in the data version the response cache checks.
+//! call counts the write in the data version the response cache checks, and announces it
+//! (`data_version`).
 
 use chrono::{DateTime, Utc};
 use entity::{audit_event, data_version};
@@ -30,6 +31,7 @@ pub async fn record(
         )
         .exec(txn)
         .await?;
+    crate::data_version::announce(txn).await?;
     audit_event::Entity::insert(audit_event::ActiveModel {
         at: Set(at),
         actor: Set(entry.actor.to_owned()),

@@ -70,6 +70,7 @@ pub fn schema(
     db: DatabaseConnection,
     clock: SharedClock,
     limits: &crate::config::Limits,
+    versions: std::sync::Arc<crate::data_version::Watch>,
 ) -> AppSchema {
     schema_builder()
         .limit_depth(limits.max_depth)
@@ -79,7 +80,7 @@ pub fn schema(
         .limit_directives(4)
         .data(db)
         .data(clock)
-        .data(std::sync::Arc::new(crate::search::Searcher::default()))
+        .data(std::sync::Arc::new(crate::search::Searcher::new(versions)))
         .finish()
 }
 

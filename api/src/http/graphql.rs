@@ -194,6 +194,10 @@ pub async fn get(
 
 /// True when the operation the request names (or its only one) is a mutation.
 fn is_mutation(request: &async_graphql::Request) -> bool {
+    // A mutation's document says so; most reads are told apart without parsing.
+    if !request.query.contains("mutation") {
+        return false;
+    }
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
         return false;
     };
@@ -230,6 +234,7 @@ async fn execute(
         Err(err) => return unauthenticated(err),
     };
     let timeout = std::time::Duration::from_millis(state.limits.request_timeout_ms);
+    let mutation = is_mutation(&request);
     let Ok(response) = tokio::time::timeout(timeout, run(state, viewer, request)).await else {
         return timed_out();
     };
@@ -254,6 +259,9 @@ async fn execute(
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http.extensions_mut().insert(outcome);
+    if mutation {
+        http.extensions_mut().insert(crate::cache::Mutation);
+    }
     http
 }
 
@@ -352,6 +360,7 @@ async fn batch(
         Err(err) => return unauthenticated(err),
     };
     let timeout = std::time::Duration::from_millis(state.limits.request_timeout_ms);
+    let mutation = requests.iter().any(is_mutation);
     let all = async {
         let mut answers = Vec::with_capacity(requests.len());
         let mut outcome = Outcome::Ok;
@@ -382,6 +391,9 @@ async fn batch(
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http.extensions_mut().insert(outcome);
+    if mutation {
+        http.extensions_mut().insert(crate::cache::Mutation);
+    }
     http
 }
 

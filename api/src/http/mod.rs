@@ -46,6 +46,8 @@ pub struct AppState {
     pub limits: crate::config::Limits,
     /// Answers to reads, while the data is unchanged.
     pub cache: std::sync::Arc<crate::cache::ResponseCache>,
+    /// The data version this process knows.
+    pub versions: Arc<crate::data_version::Watch>,
     pub metrics: Arc<metrics::Metrics>,
     /// `None` when rate limiting is off.
     pub rate_limiter: Option<Arc<ratelimit::RateLimiter>>,
@@ -59,12 +61,13 @@ impl AppState {
         verifier: Verifier,
         clock: SharedClock,
         limits: crate::config::Limits,
+        versions: Arc<crate::data_version::Watch>,
     ) -> Self {
         let cache = std::sync::Arc::new(crate::cache::ResponseCache::new(
             crate::cache::DEFAULT_MAX_BYTES,
         ));
         Self {
-            schema: crate::graphql::schema(db.clone(), clock.clone(), &limits),
+            schema: crate::graphql::schema(db.clone(), clock.clone(), &limits, versions.clone()),
             rate_limiter: ratelimit::RateLimiter::new(
                 limits.rate_limit_per_minute,
                 limits.rate_limit_burst,
@@ -75,6 +78,7 @@ impl AppState {
             verifier,
             clock,
             cache,
+            versions,
             metrics: Arc::default(),
             cors_origins: Arc::from(Vec::new()),
         }
@@ -111,6 +115,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let cache = crate::cache::CacheState {
         db: state.db.clone(),
+        versions: state.versions.clone(),
         cache: state.cache.clone(),
         clock: state.clock.clone(),
     };

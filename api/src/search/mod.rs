@@ -32,22 +32,29 @@ const KEPT: usize = 4;
 
 /// The in-memory indexes of one database, by the list versions they hold, rebuilt when the
 /// data version moves.
-#[derive(Default)]
 pub struct Searcher {
     built: RwLock<Built>,
+    versions: Arc<crate::data_version::Watch>,
 }
 
 /// Indexes by the list versions they hold, each with the data version it was built at.
 type Built = HashMap<Vec<i32>, (i64, Arc<Index>)>;
 
 impl Searcher {
+    pub fn new(versions: Arc<crate::data_version::Watch>) -> Self {
+        Self {
+            built: RwLock::default(),
+            versions,
+        }
+    }
+
     /// The index of list versions `versions` at the database's current data version.
     pub async fn index(
         &self,
         db: &impl ConnectionTrait,
         versions: &[i32],
     ) -> Result<Arc<Index>, DbErr> {
-        let data = crate::cache::data_version(db).await?;
+        let data = self.versions.current(db).await?;
         let fresh = |built: &Built| {
             built
                 .get(versions)

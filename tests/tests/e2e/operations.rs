@@ -409,11 +409,18 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
     let read = "{ departments(first: 1) { totalCount } }";
     app.gql(read, json!({})).await;
 
+    assert!(
+        app.versions.is_live(),
+        "the server follows the data version's channel"
+    );
+
     // When the database becomes unreachable
     proxy.cut().await;
-    // Then a read fails with UNAVAILABLE (not the request timeout, not INTERNAL), and says
-    // nothing of the cause
-    let body = app.post(read, json!({})).await;
+    // Then a read the cache cannot answer fails with UNAVAILABLE (not the request timeout,
+    // not INTERNAL), and says nothing of the cause
+    let body = app
+        .post("{ departments(first: 2) { totalCount } }", json!({}))
+        .await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
         "{body}"
@@ -432,6 +439,22 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
         "{body}"
     );
     assert!(body["data"].is_null(), "{body}");
+    // And the server stops trusting the channel it no longer hears, so cached answers are
+    // checked against the database again
+    let mut deaf = false;
+    for _ in 0..100 {
+        if !app.versions.is_live() {
+            deaf = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(deaf, "still trusting a dropped listener");
+    let body = app.post(read, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{body}"
+    );
     // And /readyz answers 503, naming the database
     let readyz = app.get("/readyz").await;
     assert_eq!(readyz.status(), 503);
@@ -461,6 +484,16 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
     }
     assert!(ready, "not ready again after the database returned");
     app.gql(read, json!({})).await;
+    // And it subscribes to the channel again
+    let mut live = false;
+    for _ in 0..100 {
+        if app.versions.is_live() {
+            live = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(live, "the listener did not subscribe again");
     // And the submission made during the outage left nothing behind
     assert_eq!(s.inspection_count(&app).await, 0);
     // And the same submission now succeeds
