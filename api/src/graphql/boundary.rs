@@ -1,6 +1,5 @@
 //! Boundary matters (管理事项) shared by departments: divisions, legal bases and cases.
 
-use super::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{boundary_case, boundary_matter, division, legal_basis};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
@@ -13,6 +12,7 @@ use super::loaders::{
 };
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, paginate};
+use super::scalars::Date;
 use super::{children, db, one};
 use crate::domain::kinds;
 use crate::error::ApiResult;

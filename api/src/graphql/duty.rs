@@ -1,6 +1,5 @@
 //! Duties (主要职责) and their work items (具体工作事项).
 
-use super::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{duty, work_item};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
@@ -9,6 +8,7 @@ use super::department::Department;
 use super::loaders::{DepartmentById, DutyById, WorkItemsOf};
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, grouped_key, grouped_order, paginate_by};
+use super::scalars::Date;
 use super::{children, db, one};
 use crate::error::ApiResult;
 

@@ -1,6 +1,5 @@
 //! Public services (公共服务事项) with their responsible unit and phone.
 
-use super::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{department, public_service};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
@@ -9,6 +8,7 @@ use super::department::Department;
 use super::loaders::DepartmentById;
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, paginate_by, published_key, published_order};
+use super::scalars::Date;
 use super::{db, one};
 use crate::error::ApiResult;
 use crate::search::index::DocKind;
