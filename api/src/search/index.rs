@@ -46,7 +46,9 @@ pub struct Index {
     /// Divisions by matter: (department, lead).
     pub matters: HashMap<i32, Vec<(i32, bool)>>,
     pub lexicon: Vec<Entry>,
-    postings: HashMap<String, Vec<(u32, f64)>>,
+    /// Term → (document, term frequency). `f32` and trimmed to size: a province's index holds
+    /// millions of postings, and they are most of its memory.
+    postings: HashMap<String, Vec<(u32, f32)>>,
     lengths: Vec<f64>,
     avg_len: f64,
 }
@@ -57,7 +59,7 @@ const B: f64 = 0.75;
 impl Index {
     /// Builds the index over `docs`.
     pub fn build(docs: Vec<Doc>, departments: HashMap<i32, Dept>, lexicon: Vec<Entry>) -> Self {
-        let mut postings: HashMap<String, Vec<(u32, f64)>> = HashMap::new();
+        let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
         let mut lengths = Vec::with_capacity(docs.len());
         let mut matters: HashMap<i32, Vec<(i32, bool)>> = HashMap::new();
         for (i, doc) in docs.iter().enumerate() {
@@ -73,7 +75,7 @@ impl Index {
                 *tf.entry(t).or_default() += w;
             }
             for (t, n) in tf {
-                postings.entry(t).or_default().push((i as u32, n));
+                postings.entry(t).or_default().push((i as u32, n as f32));
             }
             if let (DocKind::Division, Some(m)) = (doc.kind, doc.matter_id) {
                 matters
@@ -82,6 +84,10 @@ impl Index {
                     .push((doc.department_id, doc.lead));
             }
         }
+        for list in postings.values_mut() {
+            list.shrink_to_fit();
+        }
+        postings.shrink_to_fit();
         let avg_len = if lengths.is_empty() {
             1.0
         } else {
@@ -117,6 +123,7 @@ impl Index {
             let df = list.len() as f64;
             let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
             for &(doc, tf) in list {
+                let tf = f64::from(tf);
                 let dl = self.lengths[doc as usize];
                 let s = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / self.avg_len));
                 let slot = &mut sums[doc as usize];
