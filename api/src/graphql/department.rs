@@ -177,7 +177,8 @@ pub struct DepartmentFilter {
     /// Only units of this department — 上级部门.
     parent_id: Option<ID>,
     /// Departments `responsibilityLookup` names for this text, leading or assisting
-    /// (e.g. 捡到孩子) — 按诉求查找责任部门. Results stay in published order.
+    /// (e.g. 捡到孩子), a department reorganised away by `asOf` being its successor —
+    /// 按诉求查找责任部门. Results stay in published order.
     responsible_for: Option<String>,
 }
 
@@ -228,8 +229,16 @@ impl DepartmentQuery {
             let found = super::search::searcher(ctx)?
                 .lookup(db(ctx)?, &versions, text, super::search::MAX_CANDIDATES)
                 .await?;
+            // As the lookup answers: a department reorganised away by then is its successor.
             let ids: Vec<i32> = found.candidates.iter().map(|c| c.department_id).collect();
-            select = select.filter(department::Column::Id.is_in(ids));
+            let known = reorganisation::with_successors(db(ctx)?, ids.clone()).await?;
+            let day = super::day(ctx, as_of)?;
+            let holders: Vec<i32> = reorganisation::route(&known, &ids, day)
+                .into_iter()
+                .flatten()
+                .map(|(holder, _)| holder)
+                .collect();
+            select = select.filter(department::Column::Id.is_in(holders));
         }
         if let Some(parent) = &filter.parent_id {
             select = select.filter(department::Column::ParentId.eq(expect_id(

@@ -71,6 +71,27 @@ async fn reorganisation__the_bureau_merged_into_the_health_commission_is_routed_
     let first = &before["responsibilityLookup"]["candidates"][0];
     assert_eq!(first["department"]["name"], BUREAU, "{before}");
     assert!(first["routedFrom"].is_null());
+    // And the departments responsible for it are routed the same way
+    let responsible = r#"query($d: Date) { departments(first: 20, asOf: $d,
+        filter: { responsibleFor: "两非" }) { nodes { name } } }"#;
+    let names = |data: Value| -> Vec<String> {
+        data["departments"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let after = names(app.gql(responsible, json!({ "d": "2020-01-01" })).await);
+    assert!(
+        after.contains(&COMMISSION.to_owned()) && !after.contains(&BUREAU.to_owned()),
+        "{after:?}"
+    );
+    let before = names(app.gql(responsible, json!({ "d": "2018-12-31" })).await);
+    assert!(
+        before.contains(&BUREAU.to_owned()) && !before.contains(&COMMISSION.to_owned()),
+        "{before:?}"
+    );
 }
 
 #[tokio::test]
