@@ -3,14 +3,13 @@
 //! answered 400 without `data` under `application/graphql-response+json`. A JSON array of
 //! operations (a batch) is refused unless `QINGDAN_MAX_BATCH` allows it.
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::{
     Extension,
     body::Body,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use serde_json::json;
 
@@ -163,13 +162,7 @@ pub async fn get(
         .and_then(|a| a.to_str().ok())
         .unwrap_or("");
     if accept.contains("text/html") && uri.query().is_none() {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Qingdan 清单")
-                .finish(),
-        )
-        .into_response();
+        return super::graphiql::page();
     }
     let Some(media) = MediaType::negotiate(&headers) else {
         return refuse(

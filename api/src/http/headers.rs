@@ -56,7 +56,7 @@ const SECURITY: [(HeaderName, &str); 4] = [
     ),
 ];
 
-/// Content policy for everything but GraphiQL's page (which loads its scripts and styles).
+/// Content policy for everything but GraphiQL's page (which sets its own, `graphiql`).
 const CSP_API: &str = "default-src 'none'; frame-ancestors 'none'";
 
 pub async fn middleware(mut request: Request, next: Next) -> Response {

@@ -2,6 +2,7 @@
 //! every response carries a request id and the security headers (`headers`), and every
 //! GraphQL request is rate limited, counted and logged (`observe`).
 
+mod graphiql;
 mod graphql;
 mod headers;
 mod limits;
@@ -137,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
+        .route("/graphiql/{version}/{file}", get(graphiql::asset))
         .with_state(state);
     let router = match cors {
         Some(cors) => router.layer(cors),

@@ -151,6 +151,57 @@ async fn http__get_runs_queries_and_refuses_mutations() {
     assert!(page.text().await.unwrap().contains("graphiql"));
 }
 
+#[tokio::test]
+async fn graphiql__every_asset_is_served_by_the_server_itself() {
+    // Given a browser opening the explorer on an intranet without internet
+    let app = TestApp::spawn().await;
+    let page = app
+        .client
+        .get(format!("{}/graphql", app.url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    // Then the page names no other host, and its policy allows none
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("//unpkg"),
+        "{html}"
+    );
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("http"),
+        "{csp}"
+    );
+    // And every script and stylesheet it names is served here, with its type
+    let assets: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("/graphiql/"))
+        .collect();
+    assert_eq!(assets.len(), 4, "{html}");
+    for path in assets {
+        let asset = app.get(path).await;
+        assert_eq!(asset.status(), 200, "{path}");
+        let kind = asset.headers()["content-type"].to_str().unwrap().to_owned();
+        let expected = if path.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
+        assert!(kind.starts_with(expected), "{path}: {kind}");
+        assert!(asset.bytes().await.unwrap().len() > 10_000, "{path}");
+    }
+    // And an unknown file or version is not found
+    assert_eq!(app.get("/graphiql/3.8.3/other.js").await.status(), 404);
+    assert_eq!(
+        app.get("/graphiql/0.0.1/graphiql.min.js").await.status(),
+        404
+    );
+}
+
 const ALLOWED: &str = "https://qingdan.example.gov.cn";
 
 async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
