@@ -85,9 +85,12 @@ impl ResponsibilityList {
             .map(ListVersion))
     }
 
-    /// The draft being edited — 草稿 (EDITOR, ADMIN); null when none is open.
+    /// The draft being edited — 草稿; null when none is open, or for callers other than
+    /// EDITOR and ADMIN.
     async fn draft(&self, ctx: &Context<'_>) -> ApiResult<Option<ListVersion>> {
-        viewer(ctx)?.require_any(&[Role::Editor])?;
+        if !reads_drafts(viewer(ctx)?) {
+            return Ok(None);
+        }
         Ok(list_version::Entity::find()
             .filter(list_version::Column::ListId.eq(self.0.id))
             .filter(list_version::Column::Status.eq(versions::DRAFT))
