@@ -220,7 +220,14 @@ fn prefixed(alias: &str, columns: &str) -> String {
         .join(", ")
 }
 
-/// Starts the lineage of rows created in a draft: each is its own first row.
+/// Starts the lineage of row `id` of `table`, just created in a draft: it is its own first row.
+pub async fn start_lineage(txn: &impl ConnectionTrait, table: &str, id: i32) -> Result<(), DbErr> {
+    txn.execute_unprepared(&format!("UPDATE {table} SET lineage = id WHERE id = {id}"))
+        .await?;
+    Ok(())
+}
+
+/// Starts the lineage of every row loaded without one (a list being imported).
 pub async fn start_lineages(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
     for t in &TABLES {
         txn.execute_unprepared(&format!(

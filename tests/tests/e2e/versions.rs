@@ -325,6 +325,10 @@ async fn versions__the_diff_names_each_row_added_removed_and_changed() {
     assert_eq!(added.len(), 1, "{changes:#?}");
     assert_eq!(added[0]["after"]["text"], "新增的工作事项");
     assert!(added[0]["before"].is_null());
+    assert!(
+        added[0]["lineage"].as_i64().unwrap() > 0,
+        "a new row starts its own lineage"
+    );
     let gone = of("DUTY", "REMOVED");
     assert_eq!(gone.len(), 1);
     assert_eq!(gone[0]["before"]["text"], last["text"]);

@@ -13,7 +13,7 @@ use super::division::{editable_matter, in_draft_matter};
 use super::{Edit, commit, place, resequence};
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
-use crate::domain::versions::start_lineages;
+use crate::domain::versions::start_lineage;
 use crate::domain::{Failure, RuleCode, clock::Clock};
 
 /// Which kind of citation.
@@ -179,7 +179,7 @@ pub async fn create(
             .id
         }
     };
-    start_lineages(&txn).await?;
+    start_lineage(&txn, kind.table(), id).await?;
     place(&txn, kind.table(), order, id, f.position).await?;
     let saved = load(&txn, kind, id).await?;
     let edit = Edit {

@@ -16,7 +16,7 @@ use super::{Edit, commit, place, require_editor_of, resequence};
 use crate::auth::Viewer;
 use crate::domain::kinds::DivisionRole;
 use crate::domain::rules::Checks;
-use crate::domain::versions::start_lineages;
+use crate::domain::versions::start_lineage;
 use crate::domain::{Failure, RuleCode, clock::Clock};
 
 /// What an editor sets on a division; `None` leaves a field as it is (on update).
@@ -144,7 +144,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    start_lineages(&txn).await?;
+    start_lineage(&txn, "division", saved.id).await?;
     place(&txn, "division", order, saved.id, f.position).await?;
     check_one_lead(&txn, &matter).await?;
     let saved = reload(&txn, saved.id).await?;

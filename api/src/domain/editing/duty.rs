@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{Edit, commit, place, require_editor_of, resequence};
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
-use crate::domain::versions::start_lineages;
+use crate::domain::versions::start_lineage;
 use crate::domain::{Failure, RuleCode, clock::Clock};
 
 /// What an editor sets on a duty; `None` leaves a field as it is (on update). A remark of
@@ -60,7 +60,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    start_lineages(&txn).await?;
+    start_lineage(&txn, "duty", saved.id).await?;
     place(&txn, "duty", order, saved.id, f.position).await?;
     let saved = super::reload::<duty::Entity>(&txn, saved.id).await?;
     let edit = Edit {

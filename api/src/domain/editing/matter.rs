@@ -13,7 +13,7 @@ use super::{Edit, commit, place, require_editor_of, resequence};
 use crate::auth::Viewer;
 use crate::domain::kinds::DivisionRole;
 use crate::domain::rules::Checks;
-use crate::domain::versions::{draft_of, start_lineages};
+use crate::domain::versions::{draft_of, start_lineage};
 use crate::domain::{Failure, RuleCode, clock::Clock};
 
 /// What an editor sets on a matter; `None` leaves a field as it is (on update).
@@ -99,8 +99,9 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    start_lineage(&txn, "boundary_matter", saved.id).await?;
     if let (Some(lead), Some(name)) = (lead, lead_name) {
-        division::ActiveModel {
+        let division = division::ActiveModel {
             matter_id: Set(saved.id),
             version_id: Set(version),
             department_id: Set(lead.department_id),
@@ -112,8 +113,8 @@ pub async fn create(
         }
         .insert(&txn)
         .await?;
+        start_lineage(&txn, "division", division.id).await?;
     }
-    start_lineages(&txn).await?;
     place(&txn, "boundary_matter", order, saved.id, f.position).await?;
     let saved = reload(&txn, saved.id).await?;
     let edit = Edit {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{Edit, check_phone, commit, place, require_editor_of, resequence};
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
-use crate::domain::versions::start_lineages;
+use crate::domain::versions::start_lineage;
 use crate::domain::{Failure, RuleCode, clock::Clock};
 
 /// What an editor sets on a service; `None` leaves a field as it is (on update).
@@ -82,7 +82,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    start_lineages(&txn).await?;
+    start_lineage(&txn, "public_service", saved.id).await?;
     place(&txn, "public_service", order, saved.id, f.position).await?;
     let saved = reload(&txn, saved.id).await?;
     let edit = Edit {
