@@ -22,7 +22,14 @@ use entity::data_version;
 use sea_orm::sqlx::postgres::{PgListener, PgPool};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait};
 
-pub const CHANNEL: &str = "qingdan_data_version";
+/// The channel's name, in one place for `CHANNEL` and `ANNOUNCE` alike.
+macro_rules! channel {
+    () => {
+        "qingdan_data_version"
+    };
+}
+
+pub const CHANNEL: &str = channel!();
 
 /// How long a start waits for the listener before serving with version reads instead.
 const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -40,7 +47,11 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
 }
 
 /// Sends the version as it is now on the channel (when the surrounding transaction commits).
-const ANNOUNCE: &str = "SELECT pg_notify('qingdan_data_version', (SELECT version::text FROM data_version WHERE id = 1))";
+const ANNOUNCE: &str = concat!(
+    "SELECT pg_notify('",
+    channel!(),
+    "', (SELECT version::text FROM data_version WHERE id = 1))"
+);
 
 /// Announces the version `txn` has just moved to, to every process, when `txn` commits.
 pub async fn announce(txn: &impl ConnectionTrait) -> Result<(), DbErr> {

@@ -1,6 +1,7 @@
 //! List version (清单版本): one edition of a department's list. Rows of the list belong to
-//! exactly one version. At most one version of a list is the draft (草稿), which editors
-//! change; publishing freezes it with a number, the day it takes effect and a reason.
+//! exactly one version. At most one version of a list is the draft (草稿, no number yet),
+//! which editors change; publishing freezes it with a number, the day it takes effect and a
+//! reason.
 
 use sea_orm::entity::prelude::*;
 
@@ -10,10 +11,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub list_id: i32,
-    /// 1, 2, 3… in order of publication; `None` while a draft.
+    /// 1, 2, 3… in order of publication; `None` while it is the draft.
     pub number: Option<i32>,
-    /// DRAFT or PUBLISHED.
-    pub status: String,
     /// The day it takes effect; `None` for an edition imported without a recorded date,
     /// which is in force until the next one.
     pub effective_from: Option<Date>,

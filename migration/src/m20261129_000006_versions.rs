@@ -76,7 +76,6 @@ impl MigrationTrait for Migration {
         );
         version
             .col(integer_null("number"))
-            .col(string("status"))
             .col(date_null("effective_from"))
             .col(text_null("reason"))
             .col(string_null("reason_kind"))
@@ -95,8 +94,8 @@ impl MigrationTrait for Migration {
 
         let db = manager.get_connection();
         db.execute_unprepared(
-            "INSERT INTO list_version (list_id, number, status, created_at, published_at) \
-             SELECT id, 1, 'PUBLISHED', imported_at, imported_at FROM responsibility_list",
+            "INSERT INTO list_version (list_id, number, created_at, published_at) \
+             SELECT id, 1, imported_at, imported_at FROM responsibility_list",
         )
         .await?;
         for (name, version_of_row) in VERSIONED {

@@ -53,8 +53,22 @@ pub struct ListIssue {
     pub rows: Vec<RowRef>,
 }
 
+/// The report an editor runs before publishing: on each list's draft (or, without one, the
+/// version in force `today`), or on the versions in force on `as_of` when given.
+pub async fn report(
+    db: &impl ConnectionTrait,
+    as_of: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<Vec<ListIssue>, DbErr> {
+    let versions = match as_of {
+        Some(day) => super::versions::in_force(db, day).await?,
+        None => super::versions::working(db, today).await?,
+    };
+    check(db, &versions).await
+}
+
 /// Every issue of list versions `versions`, by list then kind.
-pub async fn check(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Vec<ListIssue>, DbErr> {
+async fn check(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Vec<ListIssue>, DbErr> {
     let versions = versions.to_vec();
     let lists = responsibility_list::Entity::find().all(db).await?;
     let departments: HashMap<i32, department::Model> = department::Entity::find()

@@ -24,9 +24,24 @@ use super::kinds::ReasonKind;
 use super::rules::Checks;
 use super::{Failure, RuleCode, audit, clock::Clock};
 use crate::auth::Viewer;
+use crate::error::ApiError;
 
-pub const DRAFT: &str = "DRAFT";
-pub const PUBLISHED: &str = "PUBLISHED";
+/// A version without a number is its list's draft; publishing numbers it.
+pub fn is_draft(version: &list_version::Model) -> bool {
+    version.number.is_none()
+}
+
+/// The draft of list `list_id`, if one is open.
+pub async fn draft(
+    db: &impl ConnectionTrait,
+    list_id: i32,
+) -> Result<Option<list_version::Model>, DbErr> {
+    list_version::Entity::find()
+        .filter(list_version::Column::ListId.eq(list_id))
+        .filter(list_version::Column::Number.is_null())
+        .one(db)
+        .await
+}
 
 /// A versioned table: its name, and how its copy finds the copies of its parents.
 struct Versioned {
@@ -87,17 +102,18 @@ const TABLES: [Versioned; 7] = [
 /// versions had taken effect yet has none.
 pub async fn in_force(db: &impl ConnectionTrait, day: NaiveDate) -> Result<Vec<i32>, DbErr> {
     let published = list_version::Entity::find()
-        .filter(list_version::Column::Status.eq(PUBLISHED))
+        .filter(list_version::Column::Number.is_not_null())
         .all(db)
         .await?;
-    Ok(pick_in_force(&published, day))
+    Ok(sorted(pick_in_force(&published, day)))
 }
 
-fn pick_in_force(published: &[list_version::Model], day: NaiveDate) -> Vec<i32> {
+/// List → the version of it in force on `day`, among `versions` (drafts are skipped).
+fn pick_in_force(versions: &[list_version::Model], day: NaiveDate) -> HashMap<i32, i32> {
     let mut best: HashMap<i32, &list_version::Model> = HashMap::new();
     let rank = |v: &list_version::Model| (v.effective_from, v.number);
-    for v in published {
-        if v.effective_from.is_some_and(|from| from > day) {
+    for v in versions {
+        if is_draft(v) || v.effective_from.is_some_and(|from| from > day) {
             continue;
         }
         let slot = best.entry(v.list_id).or_insert(v);
@@ -105,7 +121,11 @@ fn pick_in_force(published: &[list_version::Model], day: NaiveDate) -> Vec<i32> 
             *slot = v;
         }
     }
-    let mut ids: Vec<i32> = best.values().map(|v| v.id).collect();
+    best.into_iter().map(|(list, v)| (list, v.id)).collect()
+}
+
+fn sorted(chosen: HashMap<i32, i32>) -> Vec<i32> {
+    let mut ids: Vec<i32> = chosen.into_values().collect();
     ids.sort_unstable();
     ids
 }
@@ -114,22 +134,11 @@ fn pick_in_force(published: &[list_version::Model], day: NaiveDate) -> Vec<i32> 
 /// when the list has none open.
 pub async fn working(db: &impl ConnectionTrait, day: NaiveDate) -> Result<Vec<i32>, DbErr> {
     let all = list_version::Entity::find().all(db).await?;
-    let published: Vec<_> = all
-        .iter()
-        .filter(|v| v.status == PUBLISHED)
-        .cloned()
-        .collect();
-    let mut chosen: HashMap<i32, i32> = HashMap::new();
-    for id in pick_in_force(&published, day) {
-        let v = all.iter().find(|v| v.id == id).expect("picked from all");
-        chosen.insert(v.list_id, v.id);
-    }
-    for draft in all.iter().filter(|v| v.status == DRAFT) {
+    let mut chosen = pick_in_force(&all, day);
+    for draft in all.iter().filter(|v| is_draft(v)) {
         chosen.insert(draft.list_id, draft.id);
     }
-    let mut ids: Vec<i32> = chosen.into_values().collect();
-    ids.sort_unstable();
-    Ok(ids)
+    Ok(sorted(chosen))
 }
 
 /// Every version of every list (or of `list_id`), newest first within a list.
@@ -165,13 +174,12 @@ pub async fn draft_of(
         .order_by_desc(list_version::Column::Number)
         .all(txn)
         .await?;
-    if let Some(draft) = versions.iter().find(|v| v.status == DRAFT) {
+    if let Some(draft) = versions.iter().find(|v| is_draft(v)) {
         return Ok(draft.id);
     }
-    let latest = versions.iter().find(|v| v.status == PUBLISHED);
+    let latest = versions.iter().find(|v| !is_draft(v));
     let draft = list_version::ActiveModel {
         list_id: Set(list_id),
-        status: Set(DRAFT.to_owned()),
         based_on_id: Set(latest.map(|v| v.id)),
         created_at: Set(clock.now()),
         ..Default::default()
@@ -262,7 +270,7 @@ pub async fn into_draft(
     else {
         return Ok(None);
     };
-    if version.status == DRAFT {
+    if is_draft(&version) {
         return Ok(Some(id));
     }
     let draft = draft_of(txn, version.list_id, clock).await?;
@@ -306,7 +314,7 @@ pub async fn publish(
     checks.finish()?;
     let txn = db.begin().await?;
     let versions = all(&txn, Some(list.id)).await?;
-    let Some(draft) = versions.iter().find(|v| v.status == DRAFT).cloned() else {
+    let Some(draft) = versions.iter().find(|v| is_draft(v)).cloned() else {
         return Err(Failure::rule(
             "listId",
             RuleCode::NoDraft,
@@ -315,7 +323,7 @@ pub async fn publish(
     };
     let latest = versions
         .iter()
-        .filter(|v| v.status == PUBLISHED)
+        .filter(|v| !is_draft(v))
         .max_by_key(|v| v.number);
     if let Some(latest) = latest {
         if let Some(from) = latest
@@ -342,7 +350,6 @@ pub async fn publish(
     let number = latest.and_then(|v| v.number).unwrap_or(0) + 1;
     let mut row: list_version::ActiveModel = draft.clone().into();
     row.number = Set(Some(number));
-    row.status = Set(PUBLISHED.to_owned());
     row.effective_from = Set(Some(p.effective_from));
     row.reason = Set(Some(p.reason.clone()));
     row.reason_kind = Set(Some(p.reason_kind.as_str().to_owned()));
@@ -374,12 +381,7 @@ pub async fn discard(
     let actor = viewer.subject()?.to_owned();
     owner_check(db, viewer, list_id).await?;
     let txn = db.begin().await?;
-    let Some(draft) = list_version::Entity::find()
-        .filter(list_version::Column::ListId.eq(list_id))
-        .filter(list_version::Column::Status.eq(DRAFT))
-        .one(&txn)
-        .await?
-    else {
+    let Some(draft) = draft(&txn, list_id).await? else {
         return Err(Failure::rule(
             "listId",
             RuleCode::NoDraft,
@@ -427,6 +429,36 @@ async fn owner_check(
     };
     require_editor_of(db, viewer, list.owner_department_id).await?;
     Ok(list)
+}
+
+/// Versions `from` and `to`, when both exist and are versions of one list: the two a
+/// comparison is made between.
+pub async fn pair(
+    db: &impl ConnectionTrait,
+    from: i32,
+    to: i32,
+) -> Result<(list_version::Model, list_version::Model), ApiError> {
+    let mut found = Vec::with_capacity(2);
+    for id in [from, to] {
+        match list_version::Entity::find_by_id(id).one(db).await? {
+            Some(version) => found.push(version),
+            None => {
+                return Err(ApiError::NotFound {
+                    kind: "ListVersion",
+                    id: id.to_string(),
+                });
+            }
+        }
+    }
+    let newer = found.pop().expect("two found");
+    let older = found.pop().expect("two found");
+    if older.list_id != newer.list_id {
+        return Err(ApiError::bad_input(
+            "to",
+            "the two versions belong to different lists",
+        ));
+    }
+    Ok((older, newer))
 }
 
 /// How a row changed between two versions.
@@ -598,7 +630,6 @@ mod tests {
             id,
             list_id: list,
             number: Some(number),
-            status: PUBLISHED.into(),
             effective_from: from.map(|d| d.parse().unwrap()),
             reason: None,
             reason_kind: None,
@@ -618,7 +649,7 @@ mod tests {
             version(3, 1, 3, Some("2020-01-01")),
             version(4, 2, 1, Some("2021-05-01")),
         ];
-        let on = |day: &str| pick_in_force(&versions, day.parse().unwrap());
+        let on = |day: &str| sorted(pick_in_force(&versions, day.parse().unwrap()));
         // Then each day sees the version that took effect last by it
         assert_eq!(on("2018-12-31"), vec![1]);
         assert_eq!(on("2019-03-01"), vec![2]);
@@ -635,7 +666,7 @@ mod tests {
             version(2, 1, 2, Some("2020-01-01")),
         ];
         assert_eq!(
-            pick_in_force(&versions, "2020-01-01".parse().unwrap()),
+            sorted(pick_in_force(&versions, "2020-01-01".parse().unwrap())),
             vec![2]
         );
     }

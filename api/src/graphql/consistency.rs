@@ -7,7 +7,6 @@ use super::scalars::Date;
 use super::{db, viewer};
 use crate::auth::Role;
 use crate::domain::consistency::{self, IssueKind};
-use crate::domain::versions;
 use crate::error::ApiResult;
 
 /// Kind of list issue — 问题类别.
@@ -77,11 +76,8 @@ impl ConsistencyQuery {
         as_of: Option<Date>,
     ) -> ApiResult<Vec<ListIssue>> {
         viewer(ctx)?.require_any(&[Role::Editor, Role::Admin])?;
-        let versions = match as_of {
-            Some(_) => super::in_force(ctx, as_of).await?,
-            None => versions::working(db(ctx)?, super::day(ctx, None)?).await?,
-        };
-        Ok(consistency::check(db(ctx)?, &versions)
+        let today = super::day(ctx, None)?;
+        Ok(consistency::report(db(ctx)?, as_of.map(|d| d.0), today)
             .await?
             .into_iter()
             .map(|issue| ListIssue {

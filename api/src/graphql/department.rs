@@ -14,7 +14,7 @@ use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, paginate};
 use super::scalars::Date;
 use super::service::PublicService;
-use super::{children, clock, db, one};
+use super::{children, db, one};
 use crate::domain::editing::reorganisation;
 use crate::domain::kinds;
 use crate::error::ApiResult;
@@ -79,10 +79,7 @@ impl Department {
     /// The department holding its duties on `asOf` (default today) — 现承接部门: itself,
     /// or the successor its reorganisations lead to by then.
     async fn current(&self, ctx: &Context<'_>, as_of: Option<Date>) -> ApiResult<Department> {
-        let day = match as_of {
-            Some(day) => day.0,
-            None => clock(ctx)?.today(),
-        };
+        let day = super::day(ctx, as_of)?;
         let departments = reorganisation::with_successors(db(ctx)?, vec![self.0.id]).await?;
         let (holder, _) = reorganisation::holder_on(&departments, self.0.id, day);
         Ok(Department(

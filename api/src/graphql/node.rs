@@ -120,7 +120,7 @@ async fn is_draft(db: &sea_orm::DatabaseConnection, version: i32) -> ApiResult<b
     let found = entity::list_version::Entity::find_by_id(version)
         .one(db)
         .await?;
-    Ok(found.is_none_or(|v| v.status == crate::domain::versions::DRAFT))
+    Ok(found.is_none_or(|v| crate::domain::versions::is_draft(&v)))
 }
 
 /// A supervision object, if the caller may read the inspection it belongs to.

@@ -18,7 +18,7 @@ use super::supervision::{UserError, settle};
 use super::{clock, db, one, viewer};
 use crate::auth::{Role, Viewer};
 use crate::domain::{kinds, versions};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// Whether the caller may read drafts: editors and administrators.
 fn reads_drafts(viewer: &Viewer) -> bool {
@@ -27,7 +27,7 @@ fn reads_drafts(viewer: &Viewer) -> bool {
 
 /// A version's rows are readable: published, or a draft and the caller edits lists.
 fn require_readable(ctx: &Context<'_>, version: &list_version::Model) -> ApiResult<()> {
-    if version.status == versions::DRAFT {
+    if versions::is_draft(version) {
         viewer(ctx)?.require_any(&[Role::Editor])?;
     }
     Ok(())
@@ -91,12 +91,7 @@ impl ResponsibilityList {
         if !reads_drafts(viewer(ctx)?) {
             return Ok(None);
         }
-        Ok(list_version::Entity::find()
-            .filter(list_version::Column::ListId.eq(self.0.id))
-            .filter(list_version::Column::Status.eq(versions::DRAFT))
-            .one(db(ctx)?)
-            .await?
-            .map(ListVersion))
+        Ok(versions::draft(db(ctx)?, self.0.id).await?.map(ListVersion))
     }
 
     /// Its versions, newest first — 版本历史; the draft only for editors.
@@ -110,7 +105,7 @@ async fn visible_versions(ctx: &Context<'_>, list_id: Option<i32>) -> ApiResult<
     Ok(versions::all(db(ctx)?, list_id)
         .await?
         .into_iter()
-        .filter(|v| drafts || v.status == versions::PUBLISHED)
+        .filter(|v| drafts || !versions::is_draft(v))
         .map(ListVersion)
         .collect())
 }
@@ -133,7 +128,7 @@ impl ListVersion {
 
     /// 版本状态.
     async fn status(&self) -> ListVersionStatus {
-        if self.0.status == versions::DRAFT {
+        if versions::is_draft(&self.0) {
             ListVersionStatus::Draft
         } else {
             ListVersionStatus::Published
@@ -291,25 +286,12 @@ impl VersionQuery {
         #[graphql(desc = "The newer version — 新版本")] to: ID,
     ) -> ApiResult<Vec<ListRowChange>> {
         let conn = db(ctx)?;
-        let mut pair = Vec::new();
-        for (field, id) in [("from", &from), ("to", &to)] {
-            let row = expect_id(id, "ListVersion", field)?;
-            let Some(version) = list_version::Entity::find_by_id(row).one(conn).await? else {
-                return Err(ApiError::NotFound {
-                    kind: "ListVersion",
-                    id: id.to_string(),
-                });
-            };
-            require_readable(ctx, &version)?;
-            pair.push(version);
-        }
-        if pair[0].list_id != pair[1].list_id {
-            return Err(ApiError::bad_input(
-                "to",
-                "the two versions belong to different lists",
-            ));
-        }
-        Ok(versions::diff(conn, pair[0].id, pair[1].id)
+        let from = expect_id(&from, "ListVersion", "from")?;
+        let to = expect_id(&to, "ListVersion", "to")?;
+        let (older, newer) = versions::pair(conn, from, to).await?;
+        require_readable(ctx, &older)?;
+        require_readable(ctx, &newer)?;
+        Ok(versions::diff(conn, older.id, newer.id)
             .await?
             .into_iter()
             .map(|c| ListRowChange {

@@ -157,7 +157,6 @@ pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummar
         list_version::ActiveModel {
             list_id: Set(list_id),
             number: Set(Some(1)),
-            status: Set(versions::PUBLISHED.to_owned()),
             created_at: Set(Utc::now()),
             published_at: Set(Some(Utc::now())),
             published_by: Set(Some("qingdan import".to_owned())),

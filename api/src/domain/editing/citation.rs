@@ -31,12 +31,31 @@ impl Kind {
         }
     }
 
+    /// The audit log's name of an edit of this kind.
+    fn operation(self, verb: Verb) -> &'static str {
+        match (verb, self) {
+            (Verb::Create, Self::LegalBasis) => "createLegalBasis",
+            (Verb::Create, Self::Case) => "createCase",
+            (Verb::Update, Self::LegalBasis) => "updateLegalBasis",
+            (Verb::Update, Self::Case) => "updateCase",
+            (Verb::Remove, Self::LegalBasis) => "removeLegalBasis",
+            (Verb::Remove, Self::Case) => "removeCase",
+        }
+    }
+
     fn unknown(self) -> (RuleCode, &'static str) {
         match self {
             Self::LegalBasis => (RuleCode::LegalBasisUnknown, "legal basis"),
             Self::Case => (RuleCode::CaseUnknown, "case"),
         }
     }
+}
+
+#[derive(Clone, Copy)]
+enum Verb {
+    Create,
+    Update,
+    Remove,
 }
 
 /// A legal basis or a case as stored.
@@ -182,18 +201,18 @@ pub async fn create(
     start_lineage(&txn, kind.table(), id).await?;
     place(&txn, kind.table(), order, id, f.position).await?;
     let saved = load(&txn, kind, id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: match kind {
-            Kind::LegalBasis => "createLegalBasis",
-            Kind::Case => "createCase",
-        },
-        entity: kind.table(),
-        id,
-        before: None,
-        after: Some(saved.snapshot()),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::created(
+            &actor,
+            kind.operation(Verb::Create),
+            kind.table(),
+            id,
+            saved.snapshot(),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -249,18 +268,19 @@ pub async fn update(
         place(&txn, kind.table(), order, id, f.position).await?;
     }
     let saved = load(&txn, kind, id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: match kind {
-            Kind::LegalBasis => "updateLegalBasis",
-            Kind::Case => "updateCase",
-        },
-        entity: kind.table(),
-        id,
-        before: Some(before.snapshot()),
-        after: Some(saved.snapshot()),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::changed(
+            &actor,
+            kind.operation(Verb::Update),
+            kind.table(),
+            id,
+            before.snapshot(),
+            saved.snapshot(),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -291,18 +311,18 @@ pub async fn remove(
     };
     let order = siblings(&txn, kind, before.matter_id()).await?;
     resequence(&txn, kind.table(), &order).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: match kind {
-            Kind::LegalBasis => "removeLegalBasis",
-            Kind::Case => "removeCase",
-        },
-        entity: kind.table(),
-        id: before.id(),
-        before: Some(before.snapshot()),
-        after: None,
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::removed(
+            &actor,
+            kind.operation(Verb::Remove),
+            kind.table(),
+            before.id(),
+            before.snapshot(),
+        ),
+    )
+    .await?;
     Ok(before)
 }
 

@@ -148,15 +148,18 @@ pub async fn create(
     place(&txn, "division", order, saved.id, f.position).await?;
     check_one_lead(&txn, &matter).await?;
     let saved = reload(&txn, saved.id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "createDivision",
-        entity: "division",
-        id: saved.id,
-        before: None,
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::created(
+            &actor,
+            "createDivision",
+            "division",
+            saved.id,
+            snapshot(&saved),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -198,15 +201,19 @@ pub async fn update(
     }
     check_one_lead(&txn, &matter).await?;
     let saved = reload(&txn, id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "updateDivision",
-        entity: "division",
-        id,
-        before: Some(snapshot(&before)),
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::changed(
+            &actor,
+            "updateDivision",
+            "division",
+            id,
+            snapshot(&before),
+            snapshot(&saved),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -241,15 +248,12 @@ pub async fn remove(
     let order = siblings(&txn, before.matter_id).await?;
     resequence(&txn, "division", &order).await?;
     check_one_lead(&txn, &matter).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "removeDivision",
-        entity: "division",
-        id,
-        before: Some(snapshot(&before)),
-        after: None,
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::removed(&actor, "removeDivision", "division", id, snapshot(&before)),
+    )
+    .await?;
     Ok(before)
 }
 
@@ -282,15 +286,19 @@ pub async fn set_lead(
     let mut row: division::ActiveModel = before.clone().into();
     row.role = Set(DivisionRole::Lead.as_str().to_owned());
     let saved = row.update(&txn).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "setMatterLead",
-        entity: "division",
-        id,
-        before: Some(json!({ "matterId": before.matter_id, "leads": leads_before })),
-        after: Some(json!({ "matterId": before.matter_id, "leads": [id] })),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::changed(
+            &actor,
+            "setMatterLead",
+            "division",
+            id,
+            json!({ "matterId": before.matter_id, "leads": leads_before }),
+            json!({ "matterId": before.matter_id, "leads": [id] }),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 

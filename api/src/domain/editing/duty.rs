@@ -63,15 +63,12 @@ pub async fn create(
     start_lineage(&txn, "duty", saved.id).await?;
     place(&txn, "duty", order, saved.id, f.position).await?;
     let saved = super::reload::<duty::Entity>(&txn, saved.id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "createDuty",
-        entity: "duty",
-        id: saved.id,
-        before: None,
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::created(&actor, "createDuty", "duty", saved.id, snapshot(&saved)),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -107,15 +104,19 @@ pub async fn update(
         place(&txn, "duty", order, id, f.position).await?;
     }
     let saved = super::reload::<duty::Entity>(&txn, id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "updateDuty",
-        entity: "duty",
-        id,
-        before: Some(snapshot(&before)),
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::changed(
+            &actor,
+            "updateDuty",
+            "duty",
+            id,
+            snapshot(&before),
+            snapshot(&saved),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -135,15 +136,12 @@ pub async fn remove(
     duty::Entity::delete_by_id(id).exec(&txn).await?;
     let order = siblings(&txn, before.version_id, before.department_id).await?;
     resequence(&txn, "duty", &order).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "removeDuty",
-        entity: "duty",
-        id,
-        before: Some(snapshot(&before)),
-        after: None,
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::removed(&actor, "removeDuty", "duty", id, snapshot(&before)),
+    )
+    .await?;
     Ok(before)
 }
 

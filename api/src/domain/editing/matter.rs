@@ -117,15 +117,18 @@ pub async fn create(
     }
     place(&txn, "boundary_matter", order, saved.id, f.position).await?;
     let saved = reload(&txn, saved.id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "createBoundaryMatter",
-        entity: "boundary_matter",
-        id: saved.id,
-        before: None,
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::created(
+            &actor,
+            "createBoundaryMatter",
+            "boundary_matter",
+            saved.id,
+            snapshot(&saved),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -162,15 +165,19 @@ pub async fn update(
         place(&txn, "boundary_matter", order, id, f.position).await?;
     }
     let saved = reload(&txn, id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "updateBoundaryMatter",
-        entity: "boundary_matter",
-        id,
-        before: Some(snapshot(&before)),
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::changed(
+            &actor,
+            "updateBoundaryMatter",
+            "boundary_matter",
+            id,
+            snapshot(&before),
+            snapshot(&saved),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -190,15 +197,18 @@ pub async fn remove(
         .await?;
     let order = siblings(&txn, before.version_id).await?;
     resequence(&txn, "boundary_matter", &order).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "removeBoundaryMatter",
-        entity: "boundary_matter",
-        id: before.id,
-        before: Some(snapshot(&before)),
-        after: None,
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::removed(
+            &actor,
+            "removeBoundaryMatter",
+            "boundary_matter",
+            before.id,
+            snapshot(&before),
+        ),
+    )
+    .await?;
     Ok(before)
 }
 

@@ -238,6 +238,63 @@ pub struct Edit<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl<'a> Edit<'a> {
+    /// A row created, with what it holds.
+    pub fn created(
+        actor: &'a str,
+        operation: &'static str,
+        entity: &'static str,
+        id: i32,
+        after: serde_json::Value,
+    ) -> Self {
+        Self {
+            actor,
+            operation,
+            entity,
+            id,
+            before: None,
+            after: Some(after),
+        }
+    }
+
+    /// A row changed, with what it held and what it holds.
+    pub fn changed(
+        actor: &'a str,
+        operation: &'static str,
+        entity: &'static str,
+        id: i32,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    ) -> Self {
+        Self {
+            actor,
+            operation,
+            entity,
+            id,
+            before: Some(before),
+            after: Some(after),
+        }
+    }
+
+    /// A row removed, with what it held.
+    pub fn removed(
+        actor: &'a str,
+        operation: &'static str,
+        entity: &'static str,
+        id: i32,
+        before: serde_json::Value,
+    ) -> Self {
+        Self {
+            actor,
+            operation,
+            entity,
+            id,
+            before: Some(before),
+            after: None,
+        }
+    }
+}
+
 /// Appends `edit` to the audit log (which moves the data version) and commits.
 pub async fn commit(
     txn: DatabaseTransaction,

@@ -189,15 +189,12 @@ pub async fn create(
     .await?;
     set_aliases(&txn, saved.id, &f.aliases.unwrap_or_default()).await?;
     let after = snapshot(&txn, &saved).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "createDepartment",
-        entity: "department",
-        id: saved.id,
-        before: None,
-        after: Some(after),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::created(&actor, "createDepartment", "department", saved.id, after),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -237,15 +234,19 @@ pub async fn update(
         set_aliases(&txn, id, aliases).await?;
     }
     let after = snapshot(&txn, &saved).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "updateDepartment",
-        entity: "department",
-        id,
-        before: Some(before_snapshot),
-        after: Some(after),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::changed(
+            &actor,
+            "updateDepartment",
+            "department",
+            id,
+            before_snapshot,
+            after,
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -286,14 +287,17 @@ pub async fn remove(
         ));
     }
     department::Entity::delete_by_id(id).exec(&txn).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "removeDepartment",
-        entity: "department",
-        id,
-        before: Some(before_snapshot),
-        after: None,
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::removed(
+            &actor,
+            "removeDepartment",
+            "department",
+            id,
+            before_snapshot,
+        ),
+    )
+    .await?;
     Ok(before)
 }

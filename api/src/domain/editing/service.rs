@@ -85,15 +85,18 @@ pub async fn create(
     start_lineage(&txn, "public_service", saved.id).await?;
     place(&txn, "public_service", order, saved.id, f.position).await?;
     let saved = reload(&txn, saved.id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "createPublicService",
-        entity: "public_service",
-        id: saved.id,
-        before: None,
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::created(
+            &actor,
+            "createPublicService",
+            "public_service",
+            saved.id,
+            snapshot(&saved),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -144,15 +147,19 @@ pub async fn update(
         place(&txn, "public_service", order, id, f.position).await?;
     }
     let saved = reload(&txn, id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "updatePublicService",
-        entity: "public_service",
-        id,
-        before: Some(snapshot(&before)),
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::changed(
+            &actor,
+            "updatePublicService",
+            "public_service",
+            id,
+            snapshot(&before),
+            snapshot(&saved),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -172,15 +179,18 @@ pub async fn remove(
     public_service::Entity::delete_by_id(id).exec(&txn).await?;
     let order = siblings(&txn, before.version_id).await?;
     resequence(&txn, "public_service", &order).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "removePublicService",
-        entity: "public_service",
-        id,
-        before: Some(snapshot(&before)),
-        after: None,
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::removed(
+            &actor,
+            "removePublicService",
+            "public_service",
+            id,
+            snapshot(&before),
+        ),
+    )
+    .await?;
     Ok(before)
 }
 

@@ -76,15 +76,18 @@ pub async fn create(
     start_lineage(&txn, "work_item", saved.id).await?;
     place(&txn, "work_item", order, saved.id, f.position).await?;
     let saved = reload(&txn, saved.id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "createWorkItem",
-        entity: "work_item",
-        id: saved.id,
-        before: None,
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::created(
+            &actor,
+            "createWorkItem",
+            "work_item",
+            saved.id,
+            snapshot(&saved),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -121,15 +124,19 @@ pub async fn update(
         place(&txn, "work_item", order, id, f.position).await?;
     }
     let saved = reload(&txn, id).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "updateWorkItem",
-        entity: "work_item",
-        id,
-        before: Some(snapshot(&before)),
-        after: Some(snapshot(&saved)),
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::changed(
+            &actor,
+            "updateWorkItem",
+            "work_item",
+            id,
+            snapshot(&before),
+            snapshot(&saved),
+        ),
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -150,15 +157,12 @@ pub async fn remove(
     work_item::Entity::delete_by_id(id).exec(&txn).await?;
     let order = siblings(&txn, before.duty_id).await?;
     resequence(&txn, "work_item", &order).await?;
-    let edit = Edit {
-        actor: &actor,
-        operation: "removeWorkItem",
-        entity: "work_item",
-        id,
-        before: Some(snapshot(&before)),
-        after: None,
-    };
-    commit(txn, clock, edit).await?;
+    commit(
+        txn,
+        clock,
+        Edit::removed(&actor, "removeWorkItem", "work_item", id, snapshot(&before)),
+    )
+    .await?;
     Ok(before)
 }
 
