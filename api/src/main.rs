@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use qingdan::domain::clock::SystemClock;
+use qingdan::domain::clock::{Clock, SystemClock};
 use qingdan::{config::Config, db, graphql, http, import, prepare_database, telemetry};
 
 const USAGE: &str = "usage: qingdan [serve | migrate | import FILE.json|FILE.xlsx|CSV-DIR
@@ -168,6 +168,13 @@ async fn serve() -> anyhow::Result<()> {
         versions,
     )
     .with_cors_origins(&config.cors_origins);
+    // The lookup's index for today, built while the first callers are served other reads.
+    let searcher = state.searcher.clone();
+    tokio::spawn(async move {
+        if let Err(error) = searcher.index(SystemClock.today()).await {
+            tracing::warn!(%error, "building the lookup index at start");
+        }
+    });
     http::serve(
         listener,
         http::router(state),
@@ -196,7 +203,7 @@ async fn token(
             serde_json::from_value::<Role>(serde_json::Value::String(role.trim().to_uppercase()))
         })
         .collect::<Result<Vec<_>, _>>()
-        .context("roles are ADMIN, EDITOR, SUPERVISOR or UNIT")?;
+        .context("roles are ADMIN, EDITOR, SUPERVISOR, UNIT or DISPATCHER")?;
     let dept = match department {
         Some(name) => {
             let (db, _) = db::connect(&config.database_url).await?;

@@ -21,6 +21,7 @@ pub mod inspector;
 pub mod legal_basis;
 pub mod lexicon_entry;
 pub mod list_version;
+pub mod misroute;
 pub mod public_service;
 pub mod rectification;
 pub mod regime_item;

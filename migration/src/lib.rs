@@ -9,6 +9,7 @@ mod m20261128_000003_data_version;
 mod m20261128_000004_search;
 mod m20261129_000005_reorganisation;
 mod m20261129_000006_versions;
+mod m20261130_000007_misroute;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_search::Migration),
             Box::new(m20261129_000005_reorganisation::Migration),
             Box::new(m20261129_000006_versions::Migration),
+            Box::new(m20261130_000007_misroute::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! default or PostgreSQL when `QINGDAN_TEST_DATABASE_URL` is set (one database per test).
 
 mod db;
+pub mod eval;
 mod proxy;
 
 use std::net::SocketAddr;

@@ -20,6 +20,8 @@ pub enum Role {
     Supervisor,
     /// An inspected unit: answers what was addressed to it.
     Unit,
+    /// A 12345 hotline dispatcher: reports complaints the lookup routed wrongly (派单异议).
+    Dispatcher,
 }
 
 /// The claims Qingdan reads. `dept` is the caller's department as a global id.

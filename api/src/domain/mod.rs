@@ -10,6 +10,7 @@ pub mod editing;
 pub mod idempotency;
 pub mod kinds;
 pub mod lexicon;
+pub mod misroute;
 pub mod rules;
 pub mod supervision;
 pub mod versions;

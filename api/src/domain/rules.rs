@@ -56,6 +56,7 @@ pub enum RuleCode {
     CaseUnknown,
     DepartmentInUse,
     ParentInvalid,
+    SameDepartment,
 }
 
 impl RuleCode {
@@ -112,6 +113,7 @@ impl RuleCode {
             Self::CaseUnknown => "CASE_UNKNOWN",
             Self::DepartmentInUse => "DEPARTMENT_IN_USE",
             Self::ParentInvalid => "PARENT_INVALID",
+            Self::SameDepartment => "SAME_DEPARTMENT",
         }
     }
 }

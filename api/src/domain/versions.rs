@@ -108,6 +108,59 @@ pub async fn in_force(db: &impl ConnectionTrait, day: NaiveDate) -> Result<Vec<i
     Ok(sorted(pick_in_force(&published, day)))
 }
 
+/// The list versions in force, by day, as of one data version: what every list read filters
+/// on, read once per data version and day instead of once per request (a province has
+/// thousands of published versions). Any write moves the data version, publications included,
+/// so an entry is never stale.
+#[derive(Debug)]
+pub struct InForce {
+    data: std::sync::Arc<crate::data_version::Watch>,
+    known: std::sync::Mutex<(i64, VersionsByDay)>,
+}
+
+/// The list versions in force, by day.
+type VersionsByDay = HashMap<NaiveDate, std::sync::Arc<[i32]>>;
+
+/// Days remembered at one data version: today and a few asked for with `asOf`.
+const IN_FORCE_DAYS: usize = 64;
+
+impl InForce {
+    pub fn new(data: std::sync::Arc<crate::data_version::Watch>) -> Self {
+        Self {
+            data,
+            known: std::sync::Mutex::new((i64::MIN, HashMap::new())),
+        }
+    }
+
+    /// The ids of the list versions in force on `day`, sorted.
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+        day: NaiveDate,
+    ) -> Result<std::sync::Arc<[i32]>, DbErr> {
+        let at = self.data.current(db).await?;
+        if let Some(ids) = self.cached(at, day) {
+            return Ok(ids);
+        }
+        let ids: std::sync::Arc<[i32]> = in_force(db, day).await?.into();
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if known.0 < at || known.1.len() >= IN_FORCE_DAYS {
+            *known = (at, HashMap::new());
+        }
+        if known.0 == at {
+            known.1.insert(day, ids.clone());
+        }
+        Ok(ids)
+    }
+
+    fn cached(&self, at: i64, day: NaiveDate) -> Option<std::sync::Arc<[i32]>> {
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        (known.0 == at)
+            .then(|| known.1.get(&day).cloned())
+            .flatten()
+    }
+}
+
 /// List → the version of it in force on `day`, among `versions` (drafts are skipped).
 fn pick_in_force(versions: &[list_version::Model], day: NaiveDate) -> HashMap<i32, i32> {
     let mut best: HashMap<i32, &list_version::Model> = HashMap::new();

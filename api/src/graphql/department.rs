@@ -222,20 +222,21 @@ impl DepartmentQuery {
                 .filter(department::Column::Kind.eq(kinds::DepartmentKind::from(kind).as_str()));
         }
         if let Some(text) = filter.responsible_for.as_deref() {
-            let versions = super::in_force(ctx, as_of).await?;
-            let found = super::search::searcher(ctx)?
-                .lookup(db(ctx)?, &versions, text, super::search::MAX_CANDIDATES)
-                .await?;
-            // As the lookup answers: a department reorganised away by then is its successor.
-            let ids: Vec<i32> = found.candidates.iter().map(|c| c.department_id).collect();
-            let known = reorganisation::with_successors(db(ctx)?, ids.clone()).await?;
+            let text = super::search::complaint(text, "filter.responsibleFor")?;
             let day = super::day(ctx, as_of)?;
-            let holders: Vec<i32> = reorganisation::route(&known, &ids, day)
-                .into_iter()
-                .flatten()
-                .map(|(holder, _)| holder)
+            let found = super::search::searcher(ctx)?
+                .lookup(day, text, super::search::MAX_CANDIDATES)
+                .await?;
+            // Who acts, as the lookup answers (reorganised departments already routed), and
+            // the leads who coordinate them.
+            let ids: Vec<i32> = found
+                .candidates
+                .iter()
+                .flat_map(|c| {
+                    std::iter::once(c.department.id).chain(c.coordinator.as_ref().map(|d| d.id))
+                })
                 .collect();
-            select = select.filter(department::Column::Id.is_in(holders));
+            select = select.filter(department::Column::Id.is_in(ids));
         }
         if let Some(parent) = &filter.parent_id {
             select = select.filter(department::Column::ParentId.eq(expect_id(

@@ -24,28 +24,35 @@ pub struct ListLoader {
     db: DatabaseConnection,
     /// Derived states (status, overdue) are judged as of this clock's today.
     clock: SharedClock,
-    /// The list versions in force, by day, as read once in this request.
-    in_force: tokio::sync::Mutex<HashMap<NaiveDate, Vec<i32>>>,
+    /// The list versions in force, by day, shared by the process…
+    in_force: Arc<versions::InForce>,
+    /// …and as this request first read them, so one request answers from one set.
+    read: tokio::sync::Mutex<HashMap<NaiveDate, Vec<i32>>>,
 }
 
 impl ListLoader {
-    pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        clock: SharedClock,
+        in_force: Arc<versions::InForce>,
+    ) -> Self {
         Self {
             db,
             clock,
-            in_force: Default::default(),
+            in_force,
+            read: Default::default(),
         }
     }
 
-    /// The list versions in force on `day` (see `versions::in_force`): one statement a
-    /// request and day, shared by every field that reads the list.
+    /// The list versions in force on `day` (see `versions::InForce`): read once per data
+    /// version and day by the process, and once per request from there.
     pub async fn in_force(&self, day: NaiveDate) -> Result<Vec<i32>, DbErr> {
-        let mut known = self.in_force.lock().await;
-        if let Some(ids) = known.get(&day) {
+        let mut read = self.read.lock().await;
+        if let Some(ids) = read.get(&day) {
             return Ok(ids.clone());
         }
-        let ids = versions::in_force(&self.db, day).await?;
-        known.insert(day, ids.clone());
+        let ids = self.in_force.get(&self.db, day).await?.to_vec();
+        read.insert(day, ids.clone());
         Ok(ids)
     }
 }

@@ -10,6 +10,7 @@ mod duty;
 mod editing;
 mod kinds;
 pub mod loaders;
+mod misroute;
 mod node;
 mod pagination;
 mod regime;
@@ -19,15 +20,13 @@ mod service;
 mod supervision;
 mod versions;
 
-use async_graphql::{
-    Context, EmptySubscription, MergedObject, Request, SDLExportOptions, Schema,
-    dataloader::DataLoader,
-};
+use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
 use crate::domain::clock::SharedClock;
 use crate::error::{ApiError, ApiResult};
+use async_graphql::dataloader::DataLoader;
 use loaders::ListLoader;
 
 /// Query — 查询: the published list, supervision results, and the audit trail.
@@ -42,6 +41,7 @@ pub struct Query(
     audit::AuditQuery,
     node::NodeQuery,
     search::SearchQuery,
+    misroute::MisrouteQuery,
     consistency::ConsistencyQuery,
     versions::VersionQuery,
 );
@@ -52,6 +52,7 @@ pub struct Mutation(
     supervision::SupervisionMutation,
     audit::AdminMutation,
     search::LexiconMutation,
+    misroute::MisrouteMutation,
     editing::EditingMutation,
     versions::VersionMutation,
     boundary_editing::BoundaryEditingMutation,
@@ -70,7 +71,7 @@ pub fn schema(
     db: DatabaseConnection,
     clock: SharedClock,
     limits: &crate::config::Limits,
-    versions: std::sync::Arc<crate::data_version::Watch>,
+    searcher: std::sync::Arc<crate::search::Searcher>,
 ) -> AppSchema {
     schema_builder()
         .limit_depth(limits.max_depth)
@@ -80,7 +81,7 @@ pub fn schema(
         .limit_directives(4)
         .data(db)
         .data(clock)
-        .data(std::sync::Arc::new(crate::search::Searcher::new(versions)))
+        .data(searcher)
         .finish()
 }
 
@@ -96,14 +97,6 @@ pub fn sdl() -> String {
     schema_builder()
         .finish()
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
-}
-
-/// Per-request data: a fresh DataLoader, so batching never serves a stale row.
-pub fn prepare(request: Request, db: &DatabaseConnection, clock: &SharedClock) -> Request {
-    request.data(DataLoader::new(
-        ListLoader::new(db.clone(), clock.clone()),
-        tokio::spawn,
-    ))
 }
 
 /// The row id in a department's global id, e.g. from a token's `dept` claim.
@@ -148,7 +141,7 @@ pub(crate) fn day(ctx: &Context<'_>, as_of: Option<scalars::Date>) -> ApiResult<
     })
 }
 
-/// The list versions in force on `as_of` (default today): one statement a request and day.
+/// The list versions in force on `as_of` (default today), read once per data version and day.
 pub(crate) async fn in_force(
     ctx: &Context<'_>,
     as_of: Option<scalars::Date>,

@@ -64,6 +64,7 @@ pub enum Node {
     Rectification(Rectification),
     ReviewRequest(ReviewRequest),
     Accountability(Accountability),
+    Misroute(super::misroute::Misroute),
 }
 
 async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
@@ -112,6 +113,8 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
         | "Rectification"
         | "ReviewRequest"
         | "Accountability" => supervision_node(ctx, &type_name, row).await?,
+        // Dispatchers' corrections: for dispatchers and administrators.
+        "Misroute" => super::misroute::find(ctx, row).await?.map(Node::Misroute),
         _ => None,
     })
 }

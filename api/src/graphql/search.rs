@@ -2,17 +2,15 @@
 
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
 use sea_orm::{EntityTrait, QueryOrder};
 
 use super::department::Department;
 use super::kinds::DivisionRole;
-use super::loaders::DepartmentById;
 use super::scalars::Date;
 use super::supervision::{UserError, settle};
-use super::{clock, db, one, viewer};
-use crate::domain::editing::reorganisation;
+use super::{clock, db, viewer};
 use crate::domain::lexicon;
 use crate::error::{ApiError, ApiResult};
 use crate::search::{self, Searcher};
@@ -20,9 +18,10 @@ use crate::search::{self, Searcher};
 /// Lookup outcome — 查询结论.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LookupOutcome {
-    /// 匹配: one department leads; it is the first candidate.
+    /// 匹配: one department must act; it is the first candidate.
     Matched,
-    /// 难以区分: two departments nearly tie; both are returned and the caller decides.
+    /// 难以区分: two acting departments score within 8 % of each other (units of one
+    /// department never tie with it); both are returned and the dispatcher decides.
     Ambiguous,
     /// 无匹配: nothing in the list is relevant; `candidates` is empty.
     NoMatch,
@@ -61,12 +60,11 @@ pub struct EvidenceLegalBasis {
 
 /// Evidence — 匹配依据: the row of the list that made a candidate.
 #[derive(SimpleObject, Clone)]
-#[graphql(complex)]
 pub struct LookupEvidence {
     /// Kind of row — 类别.
     kind: EvidenceKind,
-    #[graphql(skip)]
-    department_id: i32,
+    /// The department whose row it is, as the list names it (a service: its unit) — 所属部门.
+    department: Department,
     /// Matter title or service name, where the row has one — 事项名称.
     title: Option<String>,
     /// The row's text exactly as published — 原文.
@@ -79,27 +77,23 @@ pub struct LookupEvidence {
     score: f64,
 }
 
-#[ComplexObject]
-impl LookupEvidence {
-    /// The row's department — 所属部门: for a division, the department whose division it is
-    /// (a matter's lead is found through any division of the matter).
-    async fn department(&self, ctx: &Context<'_>) -> ApiResult<Department> {
-        Ok(Department(
-            one(ctx, DepartmentById(self.department_id), "Department").await?,
-        ))
-    }
-}
-
-/// Lookup candidate — 候选部门.
+/// Lookup candidate — 候选承办部门: a department (or unit) that must act, because the
+/// complaint falls under its own row of the list.
 #[derive(SimpleObject)]
 pub struct LookupCandidate {
-    /// The department responsible on the day asked about — 部门.
+    /// Who acts (承办), on the day asked about: the owner of the matched division, duty, work
+    /// item or service; a unit (股/站) when the row is the unit's, its department being
+    /// `department.parent` — 承办部门.
     department: Department,
     /// The department the list names, when it was dissolved or merged by that day and its
     /// duties passed to `department` — 原责任部门 (机构改革).
     routed_from: Option<Department>,
-    /// Leads or assists — 牵头/配合.
-    role: DivisionRole,
+    /// The matched matter's lead, who coordinates (牵头), when that is not `department`
+    /// itself; null when the evidence is no matter's division — 牵头协调部门.
+    coordinator: Option<Department>,
+    /// `department`'s published role on the matched matter (牵头/配合); null when the
+    /// evidence is a duty, work item or service — 分工角色.
+    role: Option<DivisionRole>,
     /// Relevance; comparable within one lookup only — 相关度.
     score: f64,
     /// Rows that made it, best first — 匹配依据.
@@ -123,17 +117,29 @@ pub(crate) fn searcher<'a>(ctx: &Context<'a>) -> ApiResult<&'a Arc<Searcher>> {
         .map_err(|_| ApiError::from(anyhow::anyhow!("searcher missing from schema data")))
 }
 
+/// A complaint text as an argument, checked before it is looked up.
+pub(crate) fn complaint<'a>(text: &'a str, argument: &str) -> ApiResult<&'a str> {
+    search::query::check(text).map_err(|problem| ApiError::BadUserInput {
+        field: argument.into(),
+        message: format!("{argument}: {problem}"),
+    })
+}
+
 #[derive(Default)]
 pub struct SearchQuery;
 
 #[Object]
 impl SearchQuery {
-    /// Who is responsible for this? — 责任查询: ranks the departments that lead on, or
-    /// assist with, a complaint written in plain Chinese.
+    /// Who must act on this? — 责任查询 (派单): ranks the departments and units whose own
+    /// division, duty, work item or public service a complaint written in plain Chinese
+    /// falls under; on a shared matter each names the matter's lead as its coordinator.
     async fn responsibility_lookup(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The complaint as received — 诉求原文")] text: String,
+        #[graphql(
+            desc = "The complaint as received, 1–2,000 characters, no control characters — 诉求原文"
+        )]
+        text: String,
         #[graphql(default = 5, desc = "At most this many candidates (1–20) — 候选数")] first: i32,
         #[graphql(
             desc = "Answer as of this day (default today), from the list versions in force \
@@ -141,48 +147,11 @@ impl SearchQuery {
         )]
         as_of: Option<Date>,
     ) -> ApiResult<LookupResult> {
-        if !(1..=MAX_CANDIDATES as i32).contains(&first) {
-            return Err(ApiError::BadUserInput {
-                field: "first".into(),
-                message: format!("first must be between 1 and {MAX_CANDIDATES}"),
-            });
-        }
+        let first = candidates_wanted(first)?;
+        let text = complaint(&text, "text")?;
         let day = super::day(ctx, as_of)?;
-        let versions = super::in_force(ctx, as_of).await?;
-        let conn = db(ctx)?;
-        let found = searcher(ctx)?
-            .lookup(conn, &versions, &text, first as usize)
-            .await?;
-        let ids: Vec<i32> = found.candidates.iter().map(|c| c.department_id).collect();
-        let departments = reorganisation::with_successors(conn, ids.clone()).await?;
-        let routes = reorganisation::route(&departments, &ids, day);
-        let department = |id: i32| departments.get(&id).cloned().map(Department);
-        let candidates = found
-            .candidates
-            .into_iter()
-            .zip(routes)
-            .filter_map(|(c, route)| {
-                let (holder, routed_from) = route?;
-                Some(LookupCandidate {
-                    department: department(holder)?,
-                    routed_from: routed_from.and_then(department),
-                    role: match c.role {
-                        search::Role::Lead => DivisionRole::Lead,
-                        search::Role::Assist => DivisionRole::Assist,
-                    },
-                    score: c.score,
-                    evidence: c.evidence.into_iter().map(evidence).collect(),
-                })
-            })
-            .collect();
-        Ok(LookupResult {
-            outcome: match found.outcome {
-                search::Outcome::Matched => LookupOutcome::Matched,
-                search::Outcome::Ambiguous => LookupOutcome::Ambiguous,
-                search::Outcome::NoMatch => LookupOutcome::NoMatch,
-            },
-            candidates,
-        })
+        let found = searcher(ctx)?.lookup(day, text, first).await?;
+        Ok(lookup_result(found))
     }
 
     /// Lexicon entries in force, by term — 词库.
@@ -197,9 +166,42 @@ impl SearchQuery {
     }
 }
 
+/// `first` candidates, checked against the bound.
+pub(crate) fn candidates_wanted(first: i32) -> ApiResult<usize> {
+    if !(1..=MAX_CANDIDATES as i32).contains(&first) {
+        return Err(ApiError::BadUserInput {
+            field: "first".into(),
+            message: format!("first must be between 1 and {MAX_CANDIDATES}"),
+        });
+    }
+    Ok(first as usize)
+}
+
+pub(crate) fn lookup_result(found: search::Lookup) -> LookupResult {
+    LookupResult {
+        outcome: match found.outcome {
+            search::Outcome::Matched => LookupOutcome::Matched,
+            search::Outcome::Ambiguous => LookupOutcome::Ambiguous,
+            search::Outcome::NoMatch => LookupOutcome::NoMatch,
+        },
+        candidates: found.candidates.into_iter().map(candidate).collect(),
+    }
+}
+
+fn candidate(c: search::Candidate) -> LookupCandidate {
+    LookupCandidate {
+        department: Department(c.department),
+        routed_from: c.routed_from.map(Department),
+        coordinator: c.coordinator.map(Department),
+        role: c.role.map(Into::into),
+        score: c.score,
+        evidence: c.evidence.into_iter().map(evidence).collect(),
+    }
+}
+
 fn evidence(e: search::Evidence) -> LookupEvidence {
     LookupEvidence {
-        department_id: e.department_id,
+        department: Department(e.department),
         kind: match e.kind {
             search::EvidenceKind::Division => EvidenceKind::Division,
             search::EvidenceKind::WorkItem => EvidenceKind::WorkItem,

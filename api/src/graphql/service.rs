@@ -120,8 +120,9 @@ impl ServiceQuery {
             );
         }
         if let Some(text) = filter.matching.as_deref() {
+            let text = super::search::complaint(text, "filter.matching")?;
             let ids = super::search::searcher(ctx)?
-                .matching_rows(db(ctx)?, &versions, text, DocKind::Service)
+                .matching_rows(super::day(ctx, as_of)?, text, DocKind::Service)
                 .await?;
             select = select.filter(public_service::Column::Id.is_in(ids));
         }

@@ -273,15 +273,26 @@ async fn run(
     viewer: Viewer,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let mut request = graphql::prepare(request, &state.db, &state.clock).data(viewer);
-    if let Ok(statements) = crate::db::REQUEST_STATEMENTS.try_with(std::sync::Arc::clone) {
-        // The loader `prepare` adds, with its batch loads (spawned tasks) counted toward this
-        // request's SQL statements as well.
-        request = request.data(async_graphql::dataloader::DataLoader::new(
-            graphql::loaders::ListLoader::new(state.db.clone(), state.clock.clone()),
-            move |load| tokio::spawn(crate::db::REQUEST_STATEMENTS.scope(statements.clone(), load)),
-        ));
-    }
+    // One DataLoader a request, so batching never serves a stale row; its batch loads run as
+    // spawned tasks, counted toward this request's SQL statements when they are counted.
+    let loader = graphql::loaders::ListLoader::new(
+        state.db.clone(),
+        state.clock.clone(),
+        state.in_force.clone(),
+    );
+    let statements = crate::db::REQUEST_STATEMENTS
+        .try_with(std::sync::Arc::clone)
+        .ok();
+    let loader = async_graphql::dataloader::DataLoader::new(loader, move |load| {
+        let counted = statements.clone();
+        tokio::spawn(async move {
+            match counted {
+                Some(statements) => crate::db::REQUEST_STATEMENTS.scope(statements, load).await,
+                None => load.await,
+            }
+        })
+    });
+    let request = request.data(viewer).data(loader);
     let mut response = state.schema.execute(request).await;
     fill_codes(&mut response.errors);
     response

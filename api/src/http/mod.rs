@@ -54,6 +54,10 @@ pub struct AppState {
     pub rate_limiter: Option<Arc<ratelimit::RateLimiter>>,
     /// Origins allowed to call from a browser; empty sends no CORS headers at all.
     pub cors_origins: Arc<[HeaderValue]>,
+    /// The list versions in force, shared by every request.
+    pub in_force: Arc<crate::domain::versions::InForce>,
+    /// The responsibility lookup's indexes, shared by every request.
+    pub searcher: Arc<crate::search::Searcher>,
 }
 
 impl AppState {
@@ -67,8 +71,16 @@ impl AppState {
         let cache = std::sync::Arc::new(crate::cache::ResponseCache::new(
             crate::cache::DEFAULT_MAX_BYTES,
         ));
+        let in_force = Arc::new(crate::domain::versions::InForce::new(versions.clone()));
+        let searcher = Arc::new(crate::search::Searcher::new(
+            db.clone(),
+            versions.clone(),
+            in_force.clone(),
+        ));
         Self {
-            schema: crate::graphql::schema(db.clone(), clock.clone(), &limits, versions.clone()),
+            schema: crate::graphql::schema(db.clone(), clock.clone(), &limits, searcher.clone()),
+            in_force,
+            searcher,
             rate_limiter: ratelimit::RateLimiter::new(
                 limits.rate_limit_per_minute,
                 limits.rate_limit_burst,

@@ -33,16 +33,10 @@ pub struct Doc {
     pub legal_bases: Vec<(String, String)>,
 }
 
-/// A department as the ranking needs it.
-#[derive(Debug, Clone)]
-pub struct Dept {
-    pub name: String,
-    pub parent_id: Option<i32>,
-}
-
 pub struct Index {
     pub docs: Vec<Doc>,
-    pub departments: HashMap<i32, Dept>,
+    /// Every department, as stored: candidates are answered and routed from here, with no SQL.
+    pub departments: HashMap<i32, department::Model>,
     /// Divisions by matter: (department, lead).
     pub matters: HashMap<i32, Vec<(i32, bool)>>,
     pub lexicon: Vec<Entry>,
@@ -54,11 +48,17 @@ pub struct Index {
 }
 
 const K1: f64 = 1.2;
+/// At most this many rows hold a rare word.
+const RARE: usize = 1;
 const B: f64 = 0.75;
 
 impl Index {
     /// Builds the index over `docs`.
-    pub fn build(docs: Vec<Doc>, departments: HashMap<i32, Dept>, lexicon: Vec<Entry>) -> Self {
+    pub fn build(
+        docs: Vec<Doc>,
+        departments: HashMap<i32, department::Model>,
+        lexicon: Vec<Entry>,
+    ) -> Self {
         let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
         let mut lengths = Vec::with_capacity(docs.len());
         let mut matters: HashMap<i32, Vec<(i32, bool)>> = HashMap::new();
@@ -139,6 +139,18 @@ impl Index {
             .collect()
     }
 
+    /// Whether `doc` holds one of `query_terms`' whole words that at most `RARE` rows hold: a
+    /// word specific to one row of the list (弃婴), not a common one (管理, 服务).
+    pub fn has_rare_word(&self, doc: u32, query_terms: &[(String, f64)]) -> bool {
+        query_terms.iter().any(|(term, w)| {
+            *w >= 1.0
+                && self
+                    .postings
+                    .get(term)
+                    .is_some_and(|list| list.len() <= RARE && list.iter().any(|&(d, _)| d == doc))
+        })
+    }
+
     /// The top department of `id`'s chain (an internal unit's department).
     pub fn top_department(&self, mut id: i32) -> i32 {
         while let Some(parent) = self.departments.get(&id).and_then(|d| d.parent_id) {
@@ -151,19 +163,11 @@ impl Index {
 /// Reads list versions `versions` and the lexicon and builds the index.
 pub async fn load(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Index, DbErr> {
     let versions = versions.to_vec();
-    let departments: HashMap<i32, Dept> = department::Entity::find()
+    let departments: HashMap<i32, department::Model> = department::Entity::find()
         .all(db)
         .await?
         .into_iter()
-        .map(|d| {
-            (
-                d.id,
-                Dept {
-                    name: d.name,
-                    parent_id: d.parent_id,
-                },
-            )
-        })
+        .map(|d| (d.id, d))
         .collect();
     let matters: HashMap<i32, String> = boundary_matter::Entity::find()
         .filter(boundary_matter::Column::VersionId.is_in(versions.clone()))

@@ -1,28 +1,34 @@
-//! Responsibility lookup (责任查询): who leads on a citizen's complaint, and who assists.
+//! Responsibility lookup (责任查询): which department must act on a citizen's complaint.
 //!
 //! `tokenize` segments Chinese with jieba (search mode, plus character bigrams of long words so
 //! typos and partial words still meet); `index` holds the list's divisions, duties, work items
-//! and services as BM25-ranked documents; `rank` turns matched documents into departments with
-//! their role and evidence. The lexicon (词库) is data in `lexicon_entry`: a query containing a
-//! term is expanded with the list's wording it stands for. Nothing here knows any list's words.
+//! and services as BM25-ranked documents; `rank` turns matched rows into the departments that
+//! own them (who acts, 承办), with the matter's lead as coordinator (牵头) and the evidence.
+//! The lexicon (词库) is data in `lexicon_entry`: a query containing a term is expanded with
+//! the list's wording it stands for. Nothing here knows any list's words.
 //!
-//! The index follows the data: every write bumps the data version (`audit::record`) in its
-//! own transaction; each lookup reads that version (one indexed read) and rebuilds the
-//! in-memory index when it changed, so every process sees a change on its next request.
-//! An index holds the list versions in force on one day; the few last asked for are kept.
+//! The index follows the data: every write moves the data version, and the next lookup sees
+//! the index rebuilt for it. A rebuild runs as its own task: callers wait for it up to a
+//! small budget (a county's list is rebuilt within it), and are otherwise answered from the
+//! index it replaces until the new one is ready (a province's takes seconds), so a
+//! publication never stalls the hotline.
 
-pub mod eval;
 pub mod index;
 pub mod lexicon;
+pub mod query;
 pub mod rank;
 pub mod tokenize;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DbErr};
-use tokio::sync::RwLock;
+use chrono::NaiveDate;
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::watch;
 
+use crate::data_version::Watch;
+use crate::domain::versions::InForce;
 pub use index::Index;
 pub use rank::{Candidate, Evidence, EvidenceKind, Lookup, Outcome, Role, Thresholds};
 
@@ -30,80 +36,162 @@ pub use rank::{Candidate, Evidence, EvidenceKind, Lookup, Outcome, Role, Thresho
 /// for with `asOf`.
 const KEPT: usize = 4;
 
+/// How long a lookup waits for a rebuild before it answers from the index it replaces: a
+/// county's list rebuilds well within it, so a write is seen by the next lookup; a
+/// province's takes seconds, and callers are answered meanwhile.
+const STALL_BUDGET: Duration = Duration::from_millis(150);
+
+type Built = Result<Arc<Index>, Arc<DbErr>>;
+
 /// The in-memory indexes of one database, by the list versions they hold, rebuilt when the
 /// data version moves.
 pub struct Searcher {
-    built: RwLock<Built>,
-    versions: Arc<crate::data_version::Watch>,
+    db: DatabaseConnection,
+    data: Arc<Watch>,
+    in_force: Arc<InForce>,
+    state: Arc<Mutex<State>>,
 }
 
-/// Indexes by the list versions they hold, each with the data version it was built at.
-type Built = HashMap<Vec<i32>, (i64, Arc<Index>)>;
+#[derive(Default)]
+struct State {
+    /// Finished indexes by the list versions they hold, with the data version of each.
+    built: HashMap<Vec<i32>, (i64, Arc<Index>)>,
+    /// Builds under way, by list versions and data version.
+    building: HashMap<(Vec<i32>, i64), watch::Receiver<Option<Built>>>,
+    /// The index last served for a day: what that day's callers get while its successor
+    /// builds.
+    served: HashMap<NaiveDate, Arc<Index>>,
+}
 
 impl Searcher {
-    pub fn new(versions: Arc<crate::data_version::Watch>) -> Self {
+    pub fn new(db: DatabaseConnection, data: Arc<Watch>, in_force: Arc<InForce>) -> Self {
         Self {
-            built: RwLock::default(),
-            versions,
+            db,
+            data,
+            in_force,
+            state: Arc::default(),
         }
     }
 
-    /// The index of list versions `versions` at the database's current data version.
-    pub async fn index(
-        &self,
-        db: &impl ConnectionTrait,
-        versions: &[i32],
-    ) -> Result<Arc<Index>, DbErr> {
-        let data = self.versions.current(db).await?;
-        let fresh = |built: &Built| {
-            built
-                .get(versions)
-                .filter(|(at, _)| *at == data)
-                .map(|(_, index)| index.clone())
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The index of the list versions in force on `day`, at the current data version (or,
+    /// while a slow rebuild runs, the one last served for `day`).
+    pub async fn index(&self, day: NaiveDate) -> Result<Arc<Index>, DbErr> {
+        let data = self.data.current(&self.db).await?;
+        let versions = self.in_force.get(&self.db, day).await?.to_vec();
+        let mut pending = {
+            let mut state = self.state();
+            if let Some((at, index)) = state.built.get(&versions)
+                && *at == data
+            {
+                let index = index.clone();
+                state.remember(day, &index);
+                return Ok(index);
+            }
+            self.start_build(&mut state, versions.clone(), data)
         };
-        if let Some(index) = fresh(&*self.built.read().await) {
-            return Ok(index);
-        }
-        let mut built = self.built.write().await;
-        if let Some(index) = fresh(&built) {
-            return Ok(index);
-        }
-        let index = Arc::new(index::load(db, versions).await?);
-        built.retain(|_, (at, _)| *at == data);
-        if built.len() >= KEPT {
-            built.clear();
-        }
-        built.insert(versions.to_vec(), (data, index.clone()));
+        // A build that outlasts the budget is not waited for when this day has an index to
+        // answer from meanwhile.
+        let fallback = self.state().served.get(&day).cloned();
+        let waited = match fallback {
+            Some(index) => match tokio::time::timeout(STALL_BUDGET, finished(&mut pending)).await {
+                Ok(built) => built,
+                Err(_) => return Ok(index),
+            },
+            None => finished(&mut pending).await,
+        };
+        let index = waited.map_err(|e| DbErr::Custom(e.to_string()))?;
+        self.state().remember(day, &index);
         Ok(index)
     }
 
-    /// Looks `text` up in list versions `versions` at the current data version.
-    pub async fn lookup(
+    /// Starts building the index of `versions` at data version `data`, unless a build of it
+    /// is under way; the receiver hears when it is done.
+    fn start_build(
         &self,
-        db: &impl ConnectionTrait,
-        versions: &[i32],
-        text: &str,
-        first: usize,
-    ) -> Result<Lookup, DbErr> {
-        let index = self.index(db, versions).await?;
-        Ok(rank::lookup(&index, text, first, &Thresholds::default()))
+        state: &mut State,
+        versions: Vec<i32>,
+        data: i64,
+    ) -> watch::Receiver<Option<Built>> {
+        let key = (versions, data);
+        if let Some(pending) = state.building.get(&key) {
+            return pending.clone();
+        }
+        let (done, pending) = watch::channel(None);
+        state.building.insert(key.clone(), pending.clone());
+        let db = self.db.clone();
+        let shared = self.state.clone();
+        // Spawned, so a caller that stops waiting (or goes away) never abandons the build.
+        tokio::spawn(async move {
+            let built: Built = index::load(&db, &key.0)
+                .await
+                .map(Arc::new)
+                .map_err(Arc::new);
+            let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
+            state.building.remove(&key);
+            if let Ok(index) = &built {
+                let (versions, at) = key;
+                state.built.retain(|_, (built_at, _)| *built_at == at);
+                if state.built.len() >= KEPT {
+                    state.built.clear();
+                }
+                state.built.insert(versions, (at, index.clone()));
+            }
+            drop(state);
+            let _ = done.send(Some(built));
+        });
+        pending
+    }
+
+    /// Looks `text` up in the list versions in force on `day`, routing a department
+    /// reorganised away by then to its successor.
+    pub async fn lookup(&self, day: NaiveDate, text: &str, first: usize) -> Result<Lookup, DbErr> {
+        let index = self.index(day).await?;
+        Ok(rank::lookup(
+            &index,
+            text,
+            first,
+            day,
+            &Thresholds::default(),
+        ))
     }
 
     /// Ids of the rows of `kind` that match `text` as a lookup would, in id order: the
     /// list filters (`publicServices(filter: {matching})`) use the lookup's own matching.
     pub async fn matching_rows(
         &self,
-        db: &impl ConnectionTrait,
-        versions: &[i32],
+        day: NaiveDate,
         text: &str,
         kind: index::DocKind,
     ) -> Result<Vec<i32>, DbErr> {
-        let index = self.index(db, versions).await?;
+        let index = self.index(day).await?;
         Ok(rank::matching_rows(
             &index,
             text,
             kind,
             &Thresholds::default(),
         ))
+    }
+}
+
+/// The outcome of a build, once it is done.
+async fn finished(pending: &mut watch::Receiver<Option<Built>>) -> Built {
+    match pending.wait_for(Option::is_some).await {
+        Ok(done) => done.clone().expect("waited for a finished build"),
+        Err(_) => Err(Arc::new(DbErr::Custom(
+            "the index build was abandoned".into(),
+        ))),
+    }
+}
+
+impl State {
+    fn remember(&mut self, day: NaiveDate, index: &Arc<Index>) {
+        if self.served.len() >= KEPT && !self.served.contains_key(&day) {
+            self.served.clear();
+        }
+        self.served.insert(day, index.clone());
     }
 }

@@ -9,6 +9,7 @@ mod editing;
 mod http;
 mod import;
 mod limits;
+mod misroute;
 mod operations;
 mod pagination;
 mod reads;

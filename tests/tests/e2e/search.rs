@@ -1,12 +1,12 @@
 //! Responsibility lookup (责任查询): ranked departments with role, evidence and an explicit outcome.
 
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, eval};
 use serde_json::{Value, json};
 
 const LOOKUP: &str = r#"query($text: String!) { responsibilityLookup(text: $text, first: 5) {
   outcome
-  candidates { department { name } role score
+  candidates { department { name } role coordinator { name } score
     evidence { kind title text department { name } highlights { start end } legalBases { title } } } } }"#;
 
 const SET: &str = r#"mutation($input: SetLexiconEntryInput!) { setLexiconEntry(input: $input) {
@@ -25,19 +25,20 @@ async fn lookup(app: &TestApp, text: &str) -> Value {
 }
 
 #[tokio::test]
-async fn search__a_colloquial_complaint_finds_the_lead_with_highlighted_evidence() {
+async fn search__a_colloquial_complaint_finds_who_acts_with_highlighted_evidence() {
     let app = TestApp::spawn().await;
     // Given the Anhua list and its starting lexicon
     // When a citizen's words (堕胎药, not the list's 终止妊娠药物) are looked up
     let found = lookup(&app, "有人在网上卖堕胎药，谁来管").await;
-    // Then the bureau leads, and each highlight marks text that is really in the evidence
+    // Then 食药监局, whose division 查处非法经营销售终止妊娠药物, acts on the 两非 matter,
+    // and each highlight marks text that is really in the evidence
     assert_ne!(found["outcome"], "NO_MATCH", "{found}");
     let top = &found["candidates"][0];
     assert_eq!(
-        top["department"]["name"], "安化县人口和计划生育局",
+        top["department"]["name"], "安化县食品药品监督管理局",
         "{found}"
     );
-    assert_eq!(top["role"], "LEAD");
+    assert_eq!(top["role"], "ASSIST");
     let evidence = &top["evidence"][0];
     let text: Vec<char> = evidence["text"].as_str().unwrap().chars().collect();
     let spans = evidence["highlights"].as_array().unwrap();
@@ -74,27 +75,21 @@ async fn search__an_unrelated_complaint_is_no_match_without_candidates() {
 }
 
 #[tokio::test]
-async fn search__a_matter_names_its_lead_as_lead_and_its_other_departments_as_assist() {
+async fn search__the_department_whose_division_covers_it_acts_and_the_lead_coordinates() {
     let app = TestApp::spawn().await;
-    // Given the 两非 matter: the bureau leads, 公安局 assists and 查处弃婴、溺婴行为
+    // Given the 两非 matter: the bureau leads, 公安局's own division 查处弃婴、溺婴行为
     // When a foundling is reported in a citizen's words (捡到孩子 → 弃婴 through the lexicon)
     let found = lookup(&app, "我在桥洞下面捡到孩子了，该找哪个部门").await;
-    let candidates = found["candidates"].as_array().unwrap();
-    let role_of = |name: &str| {
-        candidates
-            .iter()
-            .find(|c| c["department"]["name"] == name)
-            .map(|c| c["role"].clone())
-    };
-    // Then the bureau is first as LEAD and 公安局 is named as ASSIST
+    let top = &found["candidates"][0];
+    // Then 公安局 acts, with its published role, and the bureau is named as coordinator
+    assert_eq!(top["department"]["name"], "安化县公安局", "{found}");
+    assert_eq!(top["role"], "ASSIST");
     assert_eq!(
-        candidates[0]["department"]["name"], "安化县人口和计划生育局",
+        top["coordinator"]["name"], "安化县人口和计划生育局",
         "{found}"
     );
-    assert_eq!(candidates[0]["role"], "LEAD");
-    assert_eq!(role_of("安化县公安局"), Some(json!("ASSIST")), "{found}");
-    // And the lead's evidence says which division matched: 公安局's, with 弃婴 highlighted
-    let evidence = &candidates[0]["evidence"][0];
+    // And the evidence is 公安局's own division, with 弃婴 highlighted
+    let evidence = &top["evidence"][0];
     assert_eq!(evidence["department"]["name"], "安化县公安局", "{evidence}");
     let text: Vec<char> = evidence["text"].as_str().unwrap().chars().collect();
     let marked: Vec<String> = evidence["highlights"]
@@ -107,6 +102,79 @@ async fn search__a_matter_names_its_lead_as_lead_and_its_other_departments_as_as
         })
         .collect();
     assert!(marked.iter().any(|m| m.contains("弃婴")), "{marked:?}");
+
+    // When the complaint is about the lead's own division (investigating a 两非 case)
+    let found = lookup(&app, "有个私人诊所给孕妇照B超鉴定胎儿性别，请查处").await;
+    let top = &found["candidates"][0];
+    // Then the bureau acts as LEAD, coordinating no one
+    assert_eq!(
+        top["department"]["name"], "安化县人口和计划生育局",
+        "{found}"
+    );
+    assert_eq!(top["role"], "LEAD");
+    assert_eq!(top["coordinator"], Value::Null);
+}
+
+#[tokio::test]
+async fn search__a_units_service_makes_the_unit_the_candidate() {
+    let app = TestApp::spawn().await;
+    // When a citizen asks for what a unit's public service gives (宣传站: 青春健康服务)
+    let found = app
+        .gql(
+            r#"{ responsibilityLookup(text: "女儿上初中了，想找人免费咨询青春期性心理的问题") {
+                 candidates { department { name parent { name } } role coordinator { name }
+                   evidence { kind } } } }"#,
+            json!({}),
+        )
+        .await;
+    let top = &found["responsibilityLookup"]["candidates"][0];
+    // Then the unit is the candidate, its department reachable as its parent
+    assert_eq!(top["department"]["name"], "宣传站", "{found}");
+    assert_eq!(
+        top["department"]["parent"]["name"],
+        "安化县人口和计划生育局"
+    );
+    // And a service has no role on a matter and no coordinator
+    assert_eq!(top["evidence"][0]["kind"], "SERVICE", "{found}");
+    assert_eq!(top["role"], Value::Null);
+    assert_eq!(top["coordinator"], Value::Null);
+}
+
+#[tokio::test]
+async fn search__bad_text_is_a_bad_user_input_naming_the_argument() {
+    let app = TestApp::spawn().await;
+    let long = "字".repeat(2_001);
+    for text in ["", "   \n ", "两非\u{0}", "两非\u{1b}[0m", long.as_str()] {
+        // When a blank, control-laden or over-long complaint is looked up
+        let errors = app
+            .post(
+                "query($t: String!) { responsibilityLookup(text: $t) { outcome } }",
+                json!({ "t": text }),
+            )
+            .await["errors"]
+            .clone();
+        // Then it is refused with BAD_USER_INPUT naming `text`, never INTERNAL
+        assert_eq!(
+            errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{errors}"
+        );
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains("text"),
+            "{errors}"
+        );
+    }
+    // And the filters that use the lookup's matching refuse it the same way
+    let errors = app
+        .post(
+            r#"{ departments(first: 5, filter: {responsibleFor: "  "}) { totalCount } }"#,
+            json!({}),
+        )
+        .await["errors"]
+        .clone();
+    assert_eq!(
+        errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{errors}"
+    );
 }
 
 #[tokio::test]
@@ -165,23 +233,27 @@ async fn search__eval_set_meets_the_floor() {
         .await
         .unwrap();
     let index = qingdan::search::index::load(&db, &in_force).await.unwrap();
-    let cases = qingdan::search::eval::parse(include_str!("../../eval/complaints.tsv"));
-    assert!(cases.iter().filter(|c| c.lead.is_some()).count() >= 60);
-    assert!(cases.iter().filter(|c| c.lead.is_none()).count() >= 15);
-    let m = qingdan::search::eval::matcher(&index, Default::default());
-    let f = qingdan::search::eval::score(&cases, None, &m);
-    assert!(f.top1_rate() >= FLOOR_TOP1, "top-1 {:?}", f);
-    assert!(f.top3_rate() >= FLOOR_TOP3, "top-3 {:?}", f);
-    assert!(f.no_match_rate() >= FLOOR_NO_MATCH, "NO_MATCH {:?}", f);
-    assert!(f.also_rate() >= FLOOR_ALSO, "units and assists {:?}", f);
+    let cases = eval::parse(include_str!("../../eval/complaints.tsv"));
+    assert!(cases.iter().filter(|c| c.acting.is_some()).count() >= 150);
+    assert!(cases.iter().filter(|c| c.acting.is_none()).count() >= 40);
+    let m = eval::matcher(&index, today, Default::default());
+    let f = eval::score(&cases, None, &m);
+    assert!(f.top1_rate() >= FLOOR_TOP1, "top-1 {f:?}");
+    assert!(f.top3_rate() >= FLOOR_TOP3, "top-3 {f:?}");
+    assert!(f.no_match_rate() >= FLOOR_NO_MATCH, "NO_MATCH {f:?}");
+    assert!(
+        f.coordinator_rate() >= FLOOR_COORDINATOR,
+        "coordinators {f:?}"
+    );
 }
 
-// Measured: 100 % top-1, 100 % top-3, 100 % NO_MATCH, 100 % units and assists named. The floor
-// leaves room for one or two cases to move when the matcher is tuned, no more.
-const FLOOR_TOP1: f64 = 0.95;
-const FLOOR_TOP3: f64 = 0.98;
-const FLOOR_NO_MATCH: f64 = 0.90;
-const FLOOR_ALSO: f64 = 0.90;
+// The whole set (README, "Responsibility lookup"). The floor leaves room for a few cases to
+// move when the matcher is tuned, no more.
+// Measured: top-1 86.5 %, top-3 95.5 %, NO_MATCH 87.9 %, coordinator 83.3 %.
+const FLOOR_TOP1: f64 = 0.84;
+const FLOOR_TOP3: f64 = 0.93;
+const FLOOR_NO_MATCH: f64 = 0.85;
+const FLOOR_COORDINATOR: f64 = 0.80;
 
 #[tokio::test]
 async fn search__service_and_department_filters_use_the_lookups_matching() {

@@ -1,0 +1,185 @@
+//! Dispatchers' corrections of the lookup (派单异议).
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::misroute;
+use sea_orm::EntityTrait;
+
+use super::department::Department;
+use super::loaders::DepartmentById;
+use super::node::{expect_id, global_id};
+use super::pagination::{Page, PageArgs, paginate};
+use super::search::{LookupResult, lookup_result, searcher};
+use super::supervision::{UserError, settle};
+use super::{clock, db, one, viewer};
+use crate::domain::misroute::{self as reports, READERS, Report};
+use crate::error::ApiResult;
+
+/// Misroute — 派单异议: a complaint the lookup sent to the wrong department, and where it
+/// belonged.
+#[derive(Clone)]
+pub struct Misroute(pub misroute::Model);
+
+/// Misroute — 派单异议: a complaint the lookup sent to the wrong department, and where it
+/// belonged.
+#[Object]
+impl Misroute {
+    /// Opaque global id — 全局标识.
+    pub async fn id(&self) -> ID {
+        global_id("Misroute", self.0.id)
+    }
+
+    /// The complaint as received — 诉求原文.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// Where the lookup sent it — 原派单部门.
+    async fn suggested_department(&self, ctx: &Context<'_>) -> ApiResult<Option<Department>> {
+        match self.0.suggested_department_id {
+            Some(id) => Ok(Some(Department(
+                one(ctx, DepartmentById(id), "Department").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// The department that had to act — 正确承办部门.
+    async fn correct_department(&self, ctx: &Context<'_>) -> ApiResult<Department> {
+        let id = self.0.correct_department_id;
+        Ok(Department(
+            one(ctx, DepartmentById(id), "Department").await?,
+        ))
+    }
+
+    /// The dispatcher's note — 备注.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    /// Who reported it (token subject) — 报告人.
+    async fn reported_by(&self) -> &str {
+        &self.0.reported_by
+    }
+
+    /// When — 报告时间.
+    async fn reported_at(&self) -> DateTime<Utc> {
+        self.0.reported_at
+    }
+
+    /// What the lookup answers for the same text today, with the lexicon and list in force
+    /// now — 当前查询结果.
+    async fn lookup_today(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3, desc = "At most this many candidates (1–20) — 候选数")] first: i32,
+    ) -> ApiResult<LookupResult> {
+        let first = super::search::candidates_wanted(first)?;
+        let day = super::day(ctx, None)?;
+        let found = searcher(ctx)?.lookup(day, &self.0.text, first).await?;
+        Ok(lookup_result(found))
+    }
+}
+
+pub(crate) async fn find(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Misroute>> {
+    if viewer(ctx)?.require_any(READERS).is_err() {
+        return Ok(None);
+    }
+    Ok(misroute::Entity::find_by_id(id)
+        .one(db(ctx)?)
+        .await?
+        .map(Misroute))
+}
+
+#[derive(Default)]
+pub struct MisrouteQuery;
+
+#[Object]
+impl MisrouteQuery {
+    /// Dispatchers' corrections, oldest first (DISPATCHER, ADMIN), each with what the lookup
+    /// answers today: the lexicon administrators' work list — 派单异议.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    async fn misroutes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (1–100) — 前N条")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after — 起始游标")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (1–100) — 后N条")] last: Option<i32>,
+        #[graphql(desc = "Cursor to end before — 截止游标")] before: Option<String>,
+    ) -> ApiResult<Page<Misroute>> {
+        viewer(ctx)?.require_any(READERS)?;
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        paginate(
+            db(ctx)?,
+            misroute::Entity::find(),
+            misroute::Column::Id,
+            args,
+            |row| row.id,
+            Misroute,
+        )
+        .await
+    }
+}
+
+/// Input of reportMisroute — 报告派单异议.
+#[derive(InputObject)]
+pub struct ReportMisrouteInput {
+    /// The complaint as received — 诉求原文.
+    text: String,
+    /// The department the lookup suggested, if any — 原派单部门.
+    suggested_department_id: Option<ID>,
+    /// The department that had to act — 正确承办部门.
+    correct_department_id: ID,
+    /// Why, in the dispatcher's words — 备注.
+    note: Option<String>,
+}
+
+/// Result of reportMisroute — 报告结果.
+#[derive(SimpleObject)]
+pub struct ReportMisroutePayload {
+    /// The correction as stored — 派单异议.
+    misroute: Option<Misroute>,
+    /// Rules the input broke — 规则错误.
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct MisrouteMutation;
+
+#[Object]
+impl MisrouteMutation {
+    /// Record that a complaint had to be re-routed (DISPATCHER, ADMIN); audited — 报告派单异议.
+    async fn report_misroute(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportMisrouteInput,
+    ) -> ApiResult<ReportMisroutePayload> {
+        let suggested = input
+            .suggested_department_id
+            .as_ref()
+            .map(|id| expect_id(id, "Department", "suggestedDepartmentId"))
+            .transpose()?;
+        let correct = expect_id(
+            &input.correct_department_id,
+            "Department",
+            "correctDepartmentId",
+        )?;
+        let report = Report {
+            text: input.text,
+            suggested_department_id: suggested,
+            correct_department_id: correct,
+            note: input.note,
+        };
+        let result = reports::report(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), report).await;
+        let (saved, user_errors) = settle(result)?;
+        Ok(ReportMisroutePayload {
+            misroute: saved.map(Misroute),
+            user_errors,
+        })
+    }
+}
