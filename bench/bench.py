@@ -3,6 +3,13 @@
 this machine (the same response bytes served precomputed by the same HTTP stack).
 
 Usage: python3 bench/bench.py [--scale county|province] [--secs 10] [--concs 16,64]
+                              [--modes HOT,COLD,LOOKUP-UNIQUE] [--cases q1_department,...]
+
+Modes: HOT repeats one request (the response cache serves it); COLD adds an unused variable
+with a new value to every request, so nothing is served from a cache (the peer ignores it);
+LOOKUP-UNIQUE sends the lookup (q5) a different complaint every request (the eval set's
+complaints, each with a request number). The generated data is ANALYZEd before timing, so
+PostgreSQL plans both engines' queries with statistics.
 Needs: a release build (cargo build --release -p qingdan-api -p qingdan-tests), wrk, the peer
 harness installed in $PEER (default /tmp/peer: cp -r ../shared/peer /tmp/peer && npm ci), and
 PostgreSQL at $PGURL (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -147,7 +154,21 @@ def bodies(database_url):
     return out
 
 
-def run_load(url, body, conc, secs, pid, auth, tags, out):
+def varied(bodies, mode):
+    """The case's bodies as `mode` sends them (see the module's doc)."""
+    if mode == "HOT":
+        return bodies
+    if mode == "LOOKUP-UNIQUE":
+        q = ("query Q5($text: String!) { responsibilityLookup(text: $text) "
+             "{ outcome candidates { role coordinator { name } department { name } } } }")
+        return {"qingdan": {"query": q, "variables": {"text": "__TEXT__"}}, "peer": None}
+    out = {}
+    for engine, body in bodies.items():
+        out[engine] = body and {**body, "variables": {**body.get("variables", {}), "nonce": "__N__"}}
+    return out
+
+
+def run_load(url, body, conc, secs, pid, auth, tags, out, texts=None):
     f = HERE / "results" / "body.json"
     f.write_text(json.dumps(body, ensure_ascii=False))
     cmd = ["python3", str(HERE / "peerbench.py"), "run", url, str(f), "-c", str(conc), "-d", str(secs), "--out", str(out)]
@@ -155,7 +176,7 @@ def run_load(url, body, conc, secs, pid, auth, tags, out):
         cmd += ["--pid", str(pid)]
     for k, v in tags.items():
         cmd += ["--tag", f"{k}={v}"]
-    env = {**os.environ, "BENCH_AUTH": auth or ""}
+    env = {**os.environ, "BENCH_AUTH": auth or "", "BENCH_TEXTS": texts or ""}
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "{}"
     try:
@@ -171,7 +192,10 @@ def main():
     ap.add_argument("--secs", type=int, default=10)
     ap.add_argument("--concs", default="16,64")
     ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--modes", default="HOT,COLD,LOOKUP-UNIQUE")
+    ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL engines only")
     a = ap.parse_args()
+    modes = a.modes.split(",")
     concs = [int(c) for c in a.concs.split(",")]
     cases = a.cases.split(",")
     (HERE / "results").mkdir(exist_ok=True)
@@ -188,7 +212,13 @@ def main():
     t0 = time.monotonic()
     for url in (pg, sqlite):
         sh(str(BIN / "qingdan"), "generate", a.scale, env={"DATABASE_URL": url})
-    print(f"generated {a.scale} on PostgreSQL and SQLite in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    # Statistics for the planner, as autovacuum would gather them in service: without them
+    # PostgreSQL JIT-compiles naive plans at province scale.
+    sh("psql", pg, "-c", "ANALYZE")
+    print(f"generated {a.scale} on PostgreSQL and SQLite (ANALYZEd) in {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    texts = HERE / "results" / "complaints.txt"
+    texts.write_text("\n".join(line.split("\t")[2] for line in (ROOT / "tests" / "eval" / "complaints.tsv").read_text().splitlines()
+                              if line and not line.startswith("#")) + "\n")
 
     cold, idle, loaded = cold_start()
     qingdan, ready = start_qingdan(pg, 18000)
@@ -218,21 +248,30 @@ def main():
     wait_ready("http://127.0.0.1:18002/healthz")
 
     rows = []
-    for case in cases:
-        b = all_bodies[case]
-        auth = supervisor if CASES[case].get("auth") else None
-        for conc in concs:
-            runs = [("qingdan", "http://127.0.0.1:18000/graphql", b["qingdan"], qingdan.pid)]
-            if b["peer"]:
-                runs.append(("peer-v5", "http://127.0.0.1:5000/graphql", b["peer"], peer_pid))
-            runs.append(("qingdan-sqlite", "http://127.0.0.1:18001/graphql", lite_bodies[case]["qingdan"], lite.pid))
-            if case != "q7_submit":
-                runs.append(("bound", f"http://127.0.0.1:18002/{case}", {"static": case}, static.pid))
-            for engine, url, body, pid in runs:
-                r = run_load(url, body, conc, a.secs, pid, auth if engine.startswith("qingdan") else None,
-                             {"engine": engine, "case": case, "scale": a.scale}, out)
-                rows.append((case, conc, engine, r))
-                print(f"{case} c={conc} {engine}: {r.get('rps')} req/s p50 {r.get('p50_ms')} p99 {r.get('p99_ms')} errors {r.get('errors')}", file=sys.stderr)
+    for mode in modes:
+        for case in cases:
+            if mode == "LOOKUP-UNIQUE" and case != "q5_lookup":
+                continue
+            if mode == "COLD" and case in ("q5_lookup", "q7_submit"):
+                continue  # q5 without a cache is LOOKUP-UNIQUE; a write is never cached
+            b = varied(all_bodies[case], mode)
+            auth = supervisor if CASES[case].get("auth") else None
+            for conc in concs:
+                runs = [("qingdan", "http://127.0.0.1:18000/graphql", b["qingdan"], qingdan.pid)]
+                if b["peer"]:
+                    runs.append(("peer-v5", "http://127.0.0.1:5000/graphql", b["peer"], peer_pid))
+                if not a.no_sqlite:
+                    runs.append(("qingdan-sqlite", "http://127.0.0.1:18001/graphql",
+                                 varied(lite_bodies[case], mode)["qingdan"], lite.pid))
+                if case != "q7_submit" and mode == "HOT":
+                    runs.append(("bound", f"http://127.0.0.1:18002/{case}", {"static": case}, static.pid))
+                for engine, url, body, pid in runs:
+                    r = run_load(url, body, conc, a.secs, pid, auth if engine.startswith("qingdan") else None,
+                                 {"engine": engine, "case": case, "scale": a.scale, "mode": mode}, out,
+                                 texts=str(texts) if mode == "LOOKUP-UNIQUE" else None)
+                    rows.append((mode, case, conc, engine, r))
+                    print(f"{mode} {case} c={conc} {engine}: {r.get('rps')} req/s p50 {r.get('p50_ms')} "
+                          f"p99 {r.get('p99_ms')} errors {r.get('errors')}", file=sys.stderr)
 
     for p in (qingdan, lite, static):
         p.terminate()
@@ -241,17 +280,16 @@ def main():
     print(f"\n{a.scale}: start to ready on an empty PostgreSQL database (migrations + Anhua import) "
           f"{cold * 1000:.0f} ms; idle RSS {idle:.1f} MB, {loaded:.1f} MB after a lookup; "
           f"start to ready with the {a.scale} data loaded {ready * 1000:.0f} ms\n")
-    print("| case | c | engine | req/s | p50 ms | p99 ms | errors | server CPU % | peak RSS MB | × peer req/s | p99 / peer p99 | % of bound |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for case, conc, engine, r in rows:
-        peer = next((x for c, cc, e, x in rows if c == case and cc == conc and e == "peer-v5"), None)
-        bound = next((x for c, cc, e, x in rows if c == case and cc == conc and e == "bound"), None)
+    print("| mode | case | c | engine | req/s | p50 ms | p99 ms | errors | server CPU % | peak RSS MB | × peer req/s | p99 / peer p99 | % of bound |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for mode, case, conc, engine, r in rows:
+        peer = next((x for m, c, cc, e, x in rows if (m, c, cc, e) == (mode, case, conc, "peer-v5")), None)
+        bound = next((x for m, c, cc, e, x in rows if (c, cc, e) == (case, conc, "bound")), None)
         ratio = f"{r['rps'] / peer['rps']:.1f}" if peer and engine != "peer-v5" and peer.get("rps") else ""
         p99 = f"{r['p99_ms'] / peer['p99_ms']:.2f}" if peer and engine != "peer-v5" and peer.get("p99_ms") else ""
         pct = f"{100 * r['rps'] / bound['rps']:.0f}" if bound and engine != "bound" and bound.get("rps") else ""
-        print(f"| {case} | {conc} | {engine} | {r.get('rps')} | {r.get('p50_ms')} | {r.get('p99_ms')} | {r.get('errors')} | "
+        print(f"| {mode} | {case} | {conc} | {engine} | {r.get('rps')} | {r.get('p50_ms')} | {r.get('p99_ms')} | {r.get('errors')} | "
               f"{r.get('server_cpu_pct')} | {r.get('server_rss_mb_max')} | {ratio} | {p99} | {pct} |")
-
 
 if __name__ == "__main__":
     main()
