@@ -8,10 +8,10 @@
 //! the list's wording it stands for. Nothing here knows any list's words.
 //!
 //! The index follows the data: every write moves the data version, and the next lookup sees
-//! the index rebuilt for it. A rebuild runs as its own task: callers wait for it up to a
-//! small budget (a county's list is rebuilt within it), and are otherwise answered from the
-//! index it replaces until the new one is ready (a province's takes seconds), so a
-//! publication never stalls the hotline.
+//! the index rebuilt for it. A rebuild runs as its own task. A county's index rebuilds in tens
+//! of milliseconds and is waited for, so a write is seen by the next lookup; a province's takes
+//! seconds, and after a short wait callers are answered from the index it replaces until the
+//! new one is ready, so a publication never stalls the hotline.
 
 pub mod index;
 pub mod lexicon;
@@ -36,10 +36,13 @@ pub use rank::{Candidate, Evidence, EvidenceKind, Lookup, Outcome, Role, Thresho
 /// for with `asOf`.
 const KEPT: usize = 4;
 
-/// How long a lookup waits for a rebuild before it answers from the index it replaces: a
-/// county's list rebuilds well within it, so a write is seen by the next lookup; a
-/// province's takes seconds, and callers are answered meanwhile.
+/// How long a lookup waits for a large index's rebuild before it answers from the index it
+/// replaces (a province's rebuild takes seconds).
 const STALL_BUDGET: Duration = Duration::from_millis(150);
+
+/// An index of more rows than this is large: a county's few thousand rows rebuild in tens of
+/// milliseconds and are always waited for.
+const STALE_AFTER_ROWS: usize = 20_000;
 
 type Built = Result<Arc<Index>, Arc<DbErr>>;
 
@@ -93,9 +96,15 @@ impl Searcher {
             }
             self.start_build(&mut state, versions.clone(), data)
         };
-        // A build that outlasts the budget is not waited for when this day has an index to
-        // answer from meanwhile.
-        let fallback = self.state().served.get(&day).cloned();
+        // A large index's rebuild is waited for up to the budget, then this day's previous
+        // index answers meanwhile; a small one's is always waited for (it is quick, even on
+        // a loaded machine), so a write is seen by the next lookup.
+        let fallback = self
+            .state()
+            .served
+            .get(&day)
+            .filter(|index| index.docs.len() > STALE_AFTER_ROWS)
+            .cloned();
         let waited = match fallback {
             Some(index) => match tokio::time::timeout(STALL_BUDGET, finished(&mut pending)).await {
                 Ok(built) => built,
@@ -133,12 +142,19 @@ impl Searcher {
             let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
             state.building.remove(&key);
             if let Ok(index) = &built {
+                // Builds may finish out of order: an older data version never replaces a newer.
                 let (versions, at) = key;
-                state.built.retain(|_, (built_at, _)| *built_at == at);
+                state.built.retain(|_, (built_at, _)| *built_at >= at);
                 if state.built.len() >= KEPT {
                     state.built.clear();
                 }
-                state.built.insert(versions, (at, index.clone()));
+                if state
+                    .built
+                    .get(&versions)
+                    .is_none_or(|(newer, _)| *newer <= at)
+                {
+                    state.built.insert(versions, (at, index.clone()));
+                }
             }
             drop(state);
             let _ = done.send(Some(built));

@@ -1,14 +1,15 @@
 //! The responsibility lookup's evaluation and latency benchmark, in process.
 //!
 //! Usage: `cargo run -p qingdan-tests --bin eval -- [tests/eval/complaints.tsv] [--floor TOP1,TOP3,NOMATCH]
-//! [--verbose] [--tune] [--coverage] [--bench]`, or `-- --misroutes [DATABASE_URL]`.
+//! [--lexicon FILE] [--verbose] [--tune] [--coverage] [--bench]`, or `-- --misroutes [DATABASE_URL]`.
 //!
 //! Prints top-1, top-3 (the acting department), NO_MATCH and coordinator rates of the matcher
 //! and of the character-bigram BM25 and substring baselines on the dev split, the test split
 //! and all; with `--floor` exits 1 when the matcher's figures on all cases fall below it; with
 //! `--bench` prints lookup latency p50/p99 on the Anhua list and on deterministic county-scale
 //! (≈3,000 rows) and province-scale (≈200,000 rows) corpora. `--misroutes` prints the
-//! dispatchers' corrections (派单异议) stored in a database as rows of the set.
+//! dispatchers' corrections (派单异议) stored in a database as rows of the set. `--lexicon` scores
+//! with another lexicon file (the format of `data/lexicon.json`) in place of the seeded one.
 
 use std::time::Instant;
 
@@ -46,7 +47,23 @@ async fn main() -> anyhow::Result<()> {
     qingdan::import::seed_if_empty(&db).await?;
     let today = qingdan::domain::clock::Clock::today(&qingdan::domain::clock::SystemClock);
     let in_force = qingdan::domain::versions::in_force(&db, today).await?;
-    let index = qingdan::search::index::load(&db, &in_force).await?;
+    let mut index = qingdan::search::index::load(&db, &in_force).await?;
+    if let Some(file) = args
+        .iter()
+        .position(|a| a == "--lexicon")
+        .and_then(|i| args.get(i + 1))
+    {
+        // A candidate lexicon, weighed against the one the server seeds.
+        let rows = qingdan::search::lexicon::parse(&std::fs::read_to_string(file)?)?;
+        let entries = rows
+            .into_iter()
+            .map(|r| qingdan::search::lexicon::Entry {
+                term: r.term,
+                expansion: r.expansion,
+            })
+            .collect();
+        index = Index::build(index.docs, index.departments, entries);
+    }
 
     let matcher = eval::matcher(&index, today, Thresholds::default());
     let bigram = eval::bigram_bm25(&index);

@@ -5,10 +5,28 @@ use serde_json::json;
 fn schema__committed_file_matches_the_served_sdl() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let served = qingdan::graphql::sdl();
     assert!(
-        committed == qingdan::graphql::sdl(),
-        "schema.graphql drifted from the code: run `cargo run -p qingdan-api -- schema > schema.graphql`"
+        committed == served,
+        "schema.graphql drifted from the code: run `cargo run -p qingdan-api -- schema > schema.graphql`\n{}",
+        line_diff(&committed, &served)
     );
+}
+
+/// The lines only one side has, `-` committed and `+` served, in order: enough to see what
+/// drifted without a diff crate.
+fn line_diff(committed: &str, served: &str) -> String {
+    let old: std::collections::HashSet<&str> = committed.lines().collect();
+    let new: std::collections::HashSet<&str> = served.lines().collect();
+    let removed = committed
+        .lines()
+        .filter(|l| !new.contains(l))
+        .map(|l| format!("- {l}"));
+    let added = served
+        .lines()
+        .filter(|l| !old.contains(l))
+        .map(|l| format!("+ {l}"));
+    removed.chain(added).collect::<Vec<_>>().join("\n")
 }
 
 #[tokio::test]
