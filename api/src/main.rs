@@ -162,7 +162,7 @@ async fn serve() -> anyhow::Result<()> {
     let versions = qingdan::data_version::Watch::start(&db).await;
     let state = http::AppState::new(
         db.clone(),
-        config.jwt.verifier()?,
+        config.verifier()?,
         Arc::new(SystemClock),
         config.limits,
         versions,

@@ -79,12 +79,39 @@ pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     response
 }
 
-/// A bad token ends the request before execution: 401 with a coded GraphQL error.
+/// A bad token ends the request before execution: 401 with a coded GraphQL error and the
+/// reason in `WWW-Authenticate` (RFC 6750), logged without the token. When the caller cannot
+/// be checked at all (no signing keys, no database), 503 with `UNAVAILABLE`.
 fn unauthenticated(err: ApiError) -> Response {
-    let mut response = refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &err.message());
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    let code = err.code();
+    if code != crate::error::ErrorCode::Unauthenticated {
+        tracing::warn!(error = ?err, "the caller cannot be verified");
+        let mut response = refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code.as_str(),
+            &err.message(),
+        );
+        response.extensions_mut().insert(Outcome::Unavailable);
+        return response;
+    }
+    let reason = match &err {
+        ApiError::InvalidToken { reason } => reason.as_str(),
+        _ => "authentication required",
+    };
+    tracing::info!(reason, "bearer token refused");
+    let mut response = refuse(StatusCode::UNAUTHORIZED, code.as_str(), &err.message());
+    // The reasons are fixed texts of ours, but a quote or backslash would end the quoted
+    // string early.
+    let description: String = reason
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\\'))
+        .collect();
+    let challenge = format!(r#"Bearer error="invalid_token", error_description="{description}""#);
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
     response
 }
 
@@ -222,7 +249,7 @@ async fn execute(
             .insert(header::CONTENT_TYPE, media.header());
         return response;
     }
-    let viewer = match state.caller(headers, verified) {
+    let viewer = match state.caller(headers, verified).await {
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(err),
     };
@@ -359,7 +386,7 @@ async fn batch(
             ),
         );
     }
-    let viewer = match state.caller(headers, verified) {
+    let viewer = match state.caller(headers, verified).await {
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(err),
     };

@@ -108,20 +108,26 @@ impl AppState {
 
     /// The caller `observe` verified for this request, else the one the `Authorization`
     /// header names.
-    fn caller(&self, headers: &HeaderMap, verified: Option<&Caller>) -> Result<Viewer, ApiError> {
+    async fn caller(
+        &self,
+        headers: &HeaderMap,
+        verified: Option<&Caller>,
+    ) -> Result<Viewer, ApiError> {
         match verified {
             Some(Caller(caller)) => caller.clone(),
-            None => self.viewer(headers),
+            None => self.viewer(headers).await,
         }
     }
 
     /// The caller named by the `Authorization` header.
-    fn viewer(&self, headers: &HeaderMap) -> Result<Viewer, ApiError> {
+    async fn viewer(&self, headers: &HeaderMap) -> Result<Viewer, ApiError> {
         let header = match headers.get(header::AUTHORIZATION) {
-            Some(value) => Some(value.to_str().map_err(|_| ApiError::Unauthenticated)?),
+            Some(value) => Some(value.to_str().map_err(|_| ApiError::InvalidToken {
+                reason: "the Authorization header is not text".to_owned(),
+            })?),
             None => None,
         };
-        self.verifier.viewer(header)
+        self.verifier.viewer(header, &self.db).await
     }
 }
 
