@@ -18,4 +18,5 @@ mod schema;
 mod search;
 mod supervision;
 mod tables;
+mod tokens;
 mod versions;
