@@ -40,6 +40,9 @@ pub struct Config {
     /// `QINGDAN_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a database connection
     /// before it fails with `UNAVAILABLE` (default 3000).
     pub db_acquire_timeout: std::time::Duration,
+    /// `QINGDAN_TRUSTED_DOCUMENTS`: a manifest file (id → document); when set, only its
+    /// documents run.
+    pub trusted_documents: Option<std::sync::Arc<crate::http::persisted::TrustedDocuments>>,
 }
 
 /// Longest wait for a pooled database connection unless configured.
@@ -268,6 +271,13 @@ impl Config {
         if db_acquire_timeout.is_zero() {
             bail!("QINGDAN_DB_ACQUIRE_TIMEOUT_MS must be positive");
         }
+        let trusted_documents = match text(&lookup, "QINGDAN_TRUSTED_DOCUMENTS") {
+            Some(path) => Some(std::sync::Arc::new(
+                crate::http::persisted::TrustedDocuments::load(std::path::Path::new(&path))
+                    .context("QINGDAN_TRUSTED_DOCUMENTS")?,
+            )),
+            None => None,
+        };
         Ok(Self {
             database_url,
             listen_addr,
@@ -279,6 +289,7 @@ impl Config {
             cors_origins,
             shutdown_grace,
             db_acquire_timeout,
+            trusted_documents,
         })
     }
 }

@@ -167,7 +167,8 @@ async fn serve() -> anyhow::Result<()> {
         config.limits,
         versions,
     )
-    .with_cors_origins(&config.cors_origins);
+    .with_cors_origins(&config.cors_origins)
+    .with_trusted_documents(config.trusted_documents.clone());
     // The lookup's index for today, built while the first callers are served other reads.
     let searcher = state.searcher.clone();
     tokio::spawn(async move {

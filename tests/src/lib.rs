@@ -36,6 +36,8 @@ pub struct Options {
     pub jwt: Option<qingdan::config::JwtKey>,
     /// `QINGDAN_JWT_ISSUER`, `…_AUDIENCE`, `…_ROLES_CLAIM` and the rest.
     pub jwt_rules: qingdan::auth::TokenRules,
+    /// `QINGDAN_TRUSTED_DOCUMENTS`, as the manifest's JSON text.
+    pub trusted_documents: Option<String>,
 }
 
 pub struct TestApp {
@@ -148,6 +150,9 @@ impl TestApp {
             db_acquire_timeout: options.db_acquire_timeout.unwrap_or(Duration::from_millis(
                 qingdan::config::DEFAULT_DB_ACQUIRE_TIMEOUT_MS,
             )),
+            trusted_documents: options.trusted_documents.as_deref().map(|manifest| {
+                Arc::new(http::persisted::TrustedDocuments::parse(manifest).expect("a manifest"))
+            }),
         };
         let (db, statements) = match options.db_acquire_timeout {
             None => qingdan::prepare_database(&config)
@@ -180,7 +185,8 @@ impl TestApp {
             config.limits,
             versions.clone(),
         )
-        .with_cors_origins(&config.cors_origins);
+        .with_cors_origins(&config.cors_origins)
+        .with_trusted_documents(config.trusted_documents.clone());
         let router = http::router(state);
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(http::serve(

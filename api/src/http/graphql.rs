@@ -14,6 +14,7 @@ use axum::{
 use serde_json::json;
 
 use super::metrics::Outcome;
+use super::persisted::DocumentId;
 use super::{AppState, Caller};
 use crate::auth::Viewer;
 use crate::error::ApiError;
@@ -163,7 +164,7 @@ pub async fn post(
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return batch(&state, &headers, verified.as_ref(), media, &body).await;
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let mut request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
             return refuse(
@@ -173,6 +174,18 @@ pub async fn post(
             );
         }
     };
+    // Only a request without text may name its document by a top-level id.
+    let document_id = match request.query.is_empty() {
+        true => {
+            serde_json::from_slice::<DocumentId>(&body)
+                .unwrap_or_default()
+                .id
+        }
+        false => None,
+    };
+    if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
+        return request_error(media, refusal.code, refusal.message);
+    }
     execute(&state, &headers, verified.as_ref(), media, request).await
 }
 
@@ -198,10 +211,21 @@ pub async fn get(
             "accept application/json or application/graphql-response+json",
         );
     };
-    let request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
+    let mut request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default())
+    {
         Ok(request) => request,
         Err(err) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
     };
+    let document_id = match request.query.is_empty() {
+        true => axum::extract::Query::<DocumentId>::try_from_uri(&uri)
+            .map(|query| query.0.id)
+            .unwrap_or_default(),
+        false => None,
+    };
+    // Resolved first: a persisted mutation is still a mutation.
+    if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
+        return request_error(media, refusal.code, refusal.message);
+    }
     if is_mutation(&request) {
         return refuse(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -239,15 +263,7 @@ async fn execute(
     request: async_graphql::Request,
 ) -> Response {
     if let Some(message) = over_limits(state, &request) {
-        let status = match media {
-            MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
-            MediaType::Json => StatusCode::OK,
-        };
-        let mut response = refuse(status, "LIMIT_EXCEEDED", &message);
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, media.header());
-        return response;
+        return request_error(media, "LIMIT_EXCEEDED", &message);
     }
     let viewer = match state.caller(headers, verified).await {
         Ok(viewer) => viewer,
@@ -283,6 +299,29 @@ async fn execute(
         http.extensions_mut().insert(crate::cache::Mutation);
     }
     http
+}
+
+/// A request refused before execution, as the spec answers request errors: 400 under
+/// `application/graphql-response+json`, 200 under `application/json`.
+fn request_error(media: MediaType, code: &str, message: &str) -> Response {
+    let status = match media {
+        MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
+    };
+    let mut response = refuse(status, code, message);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    response
+}
+
+/// Fills in a persisted document's text (`persisted`), or refuses the request.
+fn resolve_persisted(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+    document_id: Option<&str>,
+) -> Result<(), super::persisted::Refusal> {
+    state.persisted.resolve(request, document_id)
 }
 
 /// Dropping the execution rolls back any transaction it had open.
@@ -363,7 +402,7 @@ async fn batch(
             "batched requests (a JSON array) are not accepted: send one operation per request",
         );
     }
-    let requests: Vec<async_graphql::Request> = match serde_json::from_slice(body) {
+    let mut requests: Vec<async_graphql::Request> = match serde_json::from_slice(body) {
         Ok(requests) => requests,
         Err(err) => {
             return refuse(
@@ -390,15 +429,23 @@ async fn batch(
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(err),
     };
+    let resolved: Vec<_> = requests
+        .iter_mut()
+        .map(|request| resolve_persisted(state, request, None))
+        .collect();
     let timeout = std::time::Duration::from_millis(state.limits.request_timeout_ms);
     let mutation = requests.iter().any(is_mutation);
     let all = async {
         let mut answers = Vec::with_capacity(requests.len());
         let mut outcome = Outcome::Ok;
-        for request in requests {
-            let (answer, this) = match over_limits(state, &request) {
-                Some(message) => (
-                    json!({ "errors": [{ "message": message, "extensions": { "code": "LIMIT_EXCEEDED" } }] }),
+        for (request, resolved) in requests.into_iter().zip(resolved) {
+            let refused = match resolved {
+                Err(refusal) => Some((refusal.code, refusal.message.to_owned())),
+                Ok(()) => over_limits(state, &request).map(|message| ("LIMIT_EXCEEDED", message)),
+            };
+            let (answer, this) = match refused {
+                Some((code, message)) => (
+                    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
                     Outcome::Refused,
                 ),
                 None => {

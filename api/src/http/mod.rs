@@ -8,6 +8,7 @@ mod headers;
 mod limits;
 pub mod metrics;
 mod observe;
+pub mod persisted;
 pub mod ratelimit;
 
 use std::future::{Future, IntoFuture};
@@ -58,6 +59,8 @@ pub struct AppState {
     pub in_force: Arc<crate::domain::versions::InForce>,
     /// The responsibility lookup's indexes, shared by every request.
     pub searcher: Arc<crate::search::Searcher>,
+    /// Documents clients persisted, or the trusted manifest.
+    pub persisted: Arc<persisted::Persisted>,
 }
 
 impl AppState {
@@ -94,7 +97,17 @@ impl AppState {
             versions,
             metrics: Arc::default(),
             cors_origins: Arc::from(Vec::new()),
+            persisted: Arc::new(persisted::Persisted::new(None)),
         }
+    }
+
+    /// Runs only the documents of `manifest` (`QINGDAN_TRUSTED_DOCUMENTS`), when given.
+    pub fn with_trusted_documents(
+        mut self,
+        manifest: Option<Arc<persisted::TrustedDocuments>>,
+    ) -> Self {
+        self.persisted = Arc::new(persisted::Persisted::new(manifest));
+        self
     }
 
     /// Allows browser pages of `origins` (validated by `config`) to call the API.

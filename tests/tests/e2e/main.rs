@@ -12,6 +12,7 @@ mod limits;
 mod misroute;
 mod operations;
 mod pagination;
+mod persisted;
 mod reads;
 mod reorganisation;
 mod schema;
