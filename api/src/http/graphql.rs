@@ -175,13 +175,12 @@ pub async fn post(
         }
     };
     // Only a request without text may name its document by a top-level id.
-    let document_id = match request.query.is_empty() {
-        true => {
-            serde_json::from_slice::<DocumentId>(&body)
-                .unwrap_or_default()
-                .id
-        }
-        false => None,
+    let document_id = if request.query.is_empty() {
+        serde_json::from_slice::<DocumentId>(&body)
+            .unwrap_or_default()
+            .id
+    } else {
+        None
     };
     if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
         return request_error(media, refusal.code, refusal.message);
@@ -216,11 +215,12 @@ pub async fn get(
         Ok(request) => request,
         Err(err) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
     };
-    let document_id = match request.query.is_empty() {
-        true => axum::extract::Query::<DocumentId>::try_from_uri(&uri)
+    let document_id = if request.query.is_empty() {
+        axum::extract::Query::<DocumentId>::try_from_uri(&uri)
             .map(|query| query.0.id)
-            .unwrap_or_default(),
-        false => None,
+            .unwrap_or_default()
+    } else {
+        None
     };
     // Resolved first: a persisted mutation is still a mutation.
     if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
