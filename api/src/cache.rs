@@ -189,8 +189,15 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
     let Ok(version) = state.versions.current(&state.db).await else {
         return next.run(Request::from_parts(parts, Body::from(body))).await;
     };
+    // A GET answer is named by what decides it, so a client holding it revalidates for free.
+    let etag = (parts.method == Method::GET).then(|| etag(version, &variant, &key));
+    if let Some(etag) = &etag
+        && if_none_match(&parts.headers, etag)
+    {
+        return not_modified(etag);
+    }
     if let Some(cached) = state.cache.get(version, &variant, &key) {
-        return cached_response(cached.0, cached.1);
+        return validated(cached_response(cached.0, cached.1), etag.as_ref());
     }
     let lock = state.cache.computing_lock(&variant, &key);
     // A caller waits a while for the first one's answer, not forever: if that one is slow or
@@ -200,7 +207,7 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         .ok();
     // Whoever held the lock before us may have just answered the same request.
     if let Some(cached) = state.cache.get(version, &variant, &key) {
-        return cached_response(cached.0, cached.1);
+        return validated(cached_response(cached.0, cached.1), etag.as_ref());
     }
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     if response.extensions().get::<Mutation>().is_some() {
@@ -215,13 +222,76 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     // Only clean answers are kept: an error may be passing (the database went away).
-    if !contains(&bytes, br#""errors""#) {
+    let clean = !contains(&bytes, br#""errors""#);
+    if clean {
         let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
         state
             .cache
             .put(version, &variant, &key, (bytes.clone(), content_type));
     }
-    Response::from_parts(parts, Body::from(bytes))
+    let response = Response::from_parts(parts, Body::from(bytes));
+    validated(response, etag.as_ref().filter(|_| clean))
+}
+
+/// A weak validator of a GET answer: the data version, and the request as the cache keys it
+/// (method, media types, the caller's roles and department, the day, the query string).
+/// Weak, since the bytes differ by content encoding while the answer is the same.
+fn etag(version: i64, variant: &str, key: &[u8]) -> HeaderValue {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(version.to_be_bytes());
+    hasher.update(variant.as_bytes());
+    hasher.update([0]);
+    hasher.update(key);
+    let digest: String = hasher.finalize()[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    HeaderValue::from_str(&format!("W/\"{version}-{digest}\"")).expect("hex is a header value")
+}
+
+/// True when the request's `If-None-Match` names `etag` (weakly, as RFC 9110 compares for
+/// GET) or is `*`.
+pub fn if_none_match(headers: &header::HeaderMap, etag: &HeaderValue) -> bool {
+    let Some(wanted) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let ours = opaque(etag.to_str().unwrap_or_default());
+    wanted
+        .split(',')
+        .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
+}
+
+/// GET answers are private (they depend on the caller's token) and revalidated each time.
+const REVALIDATE: &str = "private, no-cache";
+
+/// 304: the client's copy is still the answer.
+pub fn not_modified(etag: &HeaderValue) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag.clone());
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
+    headers.insert(header::VARY, HeaderValue::from_static(VARY));
+    response
+}
+
+/// What a GET answer depends on besides its URL.
+const VARY: &str = "Accept, Authorization";
+
+/// A GET answer with its validator and caching rules; a POST answer unchanged.
+fn validated(mut response: Response, etag: Option<&HeaderValue>) -> Response {
+    let Some(etag) = etag else {
+        return response;
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag.clone());
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
+    headers.insert(header::VARY, HeaderValue::from_static(VARY));
+    response
 }
 
 /// Marks the response to a mutation, which the cache neither keeps nor serves.

@@ -201,7 +201,7 @@ pub async fn get(
         .and_then(|a| a.to_str().ok())
         .unwrap_or("");
     if accept.contains("text/html") && uri.query().is_none() {
-        return super::graphiql::page();
+        return super::graphiql::page(&headers);
     }
     let Some(media) = MediaType::negotiate(&headers) else {
         return refuse(

@@ -3,6 +3,7 @@
 
 mod boundary_editing;
 mod cache;
+mod compression;
 mod consistency;
 mod dataloader;
 mod editing;
