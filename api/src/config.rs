@@ -200,7 +200,7 @@ impl JwtKey {
     }
 
     /// Keys of an identity provider (not a shared secret).
-    fn from_identity_provider(&self) -> bool {
+    fn is_identity_providers(&self) -> bool {
         !matches!(self, Self::Secret(_))
     }
 }
@@ -249,7 +249,7 @@ impl Config {
             .context("the configured JWT key cannot be used")?;
         let jwt_rules = token_rules(&lookup)?;
         if production
-            && jwt.from_identity_provider()
+            && jwt.is_identity_providers()
             && (jwt_rules.issuer.is_none() || jwt_rules.audience.is_empty())
         {
             bail!(
