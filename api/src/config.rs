@@ -171,6 +171,9 @@ pub enum JwtKey {
         /// `QINGDAN_JWT_JWKS_REFETCH_SECS`: least time between two fetches of the key set
         /// caused by tokens naming a key it does not hold.
         min_refetch: std::time::Duration,
+        /// `QINGDAN_JWT_JWKS_CA`: certificates (PEM) trusted for the provider's TLS besides
+        /// the public roots, for a provider whose certificate an intranet CA issued.
+        ca_pem: Option<String>,
     },
 }
 
@@ -195,7 +198,11 @@ impl JwtKey {
             Self::PublicKey { algorithm, pem } => {
                 crate::auth::Verifier::public_key(*algorithm, pem.as_bytes())
             }
-            Self::Jwks { url, min_refetch } => crate::auth::Verifier::jwks(url, *min_refetch),
+            Self::Jwks {
+                url,
+                min_refetch,
+                ca_pem,
+            } => crate::auth::Verifier::jwks(url, *min_refetch, ca_pem.as_deref()),
         }
     }
 
@@ -378,7 +385,18 @@ fn jwt_key(
             "QINGDAN_JWT_JWKS_REFETCH_SECS",
             DEFAULT_JWKS_REFETCH_SECS,
         )?);
-        return Ok(JwtKey::Jwks { url, min_refetch });
+        let ca_pem = match text(lookup, "QINGDAN_JWT_JWKS_CA") {
+            Some(path) => Some(
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("QINGDAN_JWT_JWKS_CA: reading {path}"))?,
+            ),
+            None => None,
+        };
+        return Ok(JwtKey::Jwks {
+            url,
+            min_refetch,
+            ca_pem,
+        });
     }
     match (secret, pem) {
         (_, Some(pem)) => {
@@ -496,6 +514,14 @@ mod tests {
         assert!(config(&both).is_err());
         assert!(config(&[("QINGDAN_JWT_JWKS_URL", "idp/certs")]).is_err());
         assert!(config(&[("QINGDAN_JWT_LEEWAY_SECS", "3600")]).is_err());
+        // An intranet CA for the provider's TLS: read and checked at start
+        let url = ("QINGDAN_JWT_JWKS_URL", "https://idp/certs");
+        assert!(config(&[url, ("QINGDAN_JWT_JWKS_CA", "/nonexistent/ca.pem")]).is_err());
+        let not_pem = std::env::temp_dir().join(format!("qingdan-ca-{}.pem", std::process::id()));
+        std::fs::write(&not_pem, "not a certificate").unwrap();
+        let not_pem_path = not_pem.to_str().unwrap();
+        assert!(config(&[url, ("QINGDAN_JWT_JWKS_CA", not_pem_path)]).is_err());
+        std::fs::remove_file(&not_pem).ok();
         // Production: TLS, and issuer and audience with an identity provider's keys
         let prod = [
             ("QINGDAN_ENV", "production"),

@@ -52,8 +52,18 @@ pub struct KeySet {
 }
 
 impl KeySet {
-    pub fn new(url: String, min_refetch: Duration) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder().timeout(FETCH_TIMEOUT).build()?;
+    pub fn new(url: String, min_refetch: Duration, ca_pem: Option<&str>) -> anyhow::Result<Self> {
+        let mut client = reqwest::Client::builder().timeout(FETCH_TIMEOUT);
+        if let Some(pem) = ca_pem {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes())?;
+            if certificates.is_empty() {
+                anyhow::bail!("the CA file holds no PEM certificate");
+            }
+            for certificate in certificates {
+                client = client.add_root_certificate(certificate);
+            }
+        }
+        let client = client.build()?;
         Ok(Self {
             url,
             client,

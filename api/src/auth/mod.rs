@@ -198,10 +198,14 @@ impl Verifier {
     }
 
     /// Keys fetched from the identity provider's JWKS `url`, refetched for an unknown key id
-    /// at most once per `min_refetch`.
-    pub fn jwks(url: &str, min_refetch: std::time::Duration) -> anyhow::Result<Self> {
+    /// at most once per `min_refetch`; `ca_pem` adds certificates trusted for the provider's TLS (an intranet CA).
+    pub fn jwks(
+        url: &str,
+        min_refetch: std::time::Duration,
+        ca_pem: Option<&str>,
+    ) -> anyhow::Result<Self> {
         Ok(Self::with_keys(
-            Keys::Jwks(jwks::KeySet::new(url.to_owned(), min_refetch)?),
+            Keys::Jwks(jwks::KeySet::new(url.to_owned(), min_refetch, ca_pem)?),
             None,
         ))
     }

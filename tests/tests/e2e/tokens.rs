@@ -140,6 +140,7 @@ async fn keycloak_app(provider: &Provider, min_refetch: Duration) -> TestApp {
         jwt: Some(JwtKey::Jwks {
             url: provider.url.clone(),
             min_refetch,
+            ca_pem: None,
         }),
         jwt_rules: TokenRules {
             issuer: Some(ISSUER.to_owned()),
@@ -360,6 +361,7 @@ async fn tokens__generic_oidc_provider_with_ec_and_ed_keys() {
         jwt: Some(JwtKey::Jwks {
             url: provider.url.clone(),
             min_refetch: Duration::from_secs(10),
+            ca_pem: None,
         }),
         // No audience configured: whatever `aud` the provider sets is no reason to refuse
         jwt_rules: TokenRules {
@@ -404,6 +406,7 @@ async fn tokens__an_unreachable_provider_is_unavailable_not_unauthenticated() {
         jwt: Some(JwtKey::Jwks {
             url,
             min_refetch: Duration::from_secs(10),
+            ca_pem: None,
         }),
         ..Options::default()
     })
