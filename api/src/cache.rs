@@ -148,6 +148,7 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
     else {
         return next.run(request).await;
     };
+    let anonymous = matches!(&caller, Ok(viewer) if viewer.sub.is_none());
     let audience = match caller {
         Ok(viewer) if viewer.sub.is_none() => format!("anonymous {}", state.clock.today()),
         Ok(viewer) => {
@@ -190,14 +191,17 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         return next.run(Request::from_parts(parts, Body::from(body))).await;
     };
     // A GET answer is named by what decides it, so a client holding it revalidates for free.
-    let etag = (parts.method == Method::GET).then(|| etag(version, &variant, &key));
-    if let Some(etag) = &etag
-        && if_none_match(&parts.headers, etag)
+    let validator = (parts.method == Method::GET).then(|| Validator {
+        etag: etag(version, &variant, &key),
+        anonymous,
+    });
+    if let Some(validator) = &validator
+        && if_none_match(&parts.headers, &validator.etag)
     {
-        return not_modified(etag);
+        return validator.not_modified();
     }
     if let Some(cached) = state.cache.get(version, &variant, &key) {
-        return validated(cached_response(cached.0, cached.1), etag.as_ref());
+        return validated(cached_response(cached.0, cached.1), validator.as_ref());
     }
     let lock = state.cache.computing_lock(&variant, &key);
     // A caller waits a while for the first one's answer, not forever: if that one is slow or
@@ -207,7 +211,7 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         .ok();
     // Whoever held the lock before us may have just answered the same request.
     if let Some(cached) = state.cache.get(version, &variant, &key) {
-        return validated(cached_response(cached.0, cached.1), etag.as_ref());
+        return validated(cached_response(cached.0, cached.1), validator.as_ref());
     }
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     if response.extensions().get::<Mutation>().is_some() {
@@ -230,7 +234,7 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
             .put(version, &variant, &key, (bytes.clone(), content_type));
     }
     let response = Response::from_parts(parts, Body::from(bytes));
-    validated(response, etag.as_ref().filter(|_| clean))
+    validated(response, validator.as_ref().filter(|_| clean))
 }
 
 /// A weak validator of a GET answer: the data version, and the request as the cache keys it
@@ -266,31 +270,46 @@ pub fn if_none_match(headers: &header::HeaderMap, etag: &HeaderValue) -> bool {
         .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
 }
 
-/// GET answers are private (they depend on the caller's token) and revalidated each time.
-const REVALIDATE: &str = "private, no-cache";
-
-/// 304: the client's copy is still the answer.
-pub fn not_modified(etag: &HeaderValue) -> Response {
-    let mut response = StatusCode::NOT_MODIFIED.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::ETAG, etag.clone());
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
-    headers.insert(header::VARY, HeaderValue::from_static(VARY));
-    response
+/// What a GET answer is validated by, and who may keep it.
+struct Validator {
+    etag: HeaderValue,
+    /// An anonymous caller's answer is everyone's: a shared cache (a reverse proxy, a CDN in
+    /// front of persisted GET queries) may keep it. Others depend on the caller's token.
+    anonymous: bool,
 }
 
 /// What a GET answer depends on besides its URL.
 const VARY: &str = "Accept, Authorization";
 
+impl Validator {
+    /// Kept, but revalidated before each use: the data may change at any write.
+    fn cache_control(&self) -> HeaderValue {
+        HeaderValue::from_static(if self.anonymous {
+            "public, no-cache"
+        } else {
+            "private, no-cache"
+        })
+    }
+
+    fn stamp(&self, headers: &mut header::HeaderMap) {
+        headers.insert(header::ETAG, self.etag.clone());
+        headers.insert(header::CACHE_CONTROL, self.cache_control());
+        headers.insert(header::VARY, HeaderValue::from_static(VARY));
+    }
+
+    /// 304: the client's copy is still the answer.
+    fn not_modified(&self) -> Response {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        self.stamp(response.headers_mut());
+        response
+    }
+}
+
 /// A GET answer with its validator and caching rules; a POST answer unchanged.
-fn validated(mut response: Response, etag: Option<&HeaderValue>) -> Response {
-    let Some(etag) = etag else {
-        return response;
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::ETAG, etag.clone());
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
-    headers.insert(header::VARY, HeaderValue::from_static(VARY));
+fn validated(mut response: Response, validator: Option<&Validator>) -> Response {
+    if let Some(validator) = validator {
+        validator.stamp(response.headers_mut());
+    }
     response
 }
 

@@ -198,7 +198,8 @@ impl Verifier {
     }
 
     /// Keys fetched from the identity provider's JWKS `url`, refetched for an unknown key id
-    /// at most once per `min_refetch`; `ca_pem` adds certificates trusted for the provider's TLS (an intranet CA).
+    /// at most once per `min_refetch`; `ca_pem` adds certificates trusted for the provider's
+    /// TLS (an intranet CA).
     pub fn jwks(
         url: &str,
         min_refetch: std::time::Duration,
