@@ -421,3 +421,26 @@ async fn tokens__an_unreachable_provider_is_unavailable_not_unauthenticated() {
         .await;
     assert!(data["departments"]["totalCount"].as_i64().unwrap() > 0);
 }
+
+#[tokio::test]
+async fn tokens__a_refusal_is_logged_with_its_reason_never_the_token() {
+    let (_capturing, logs) = qingdan::telemetry::capture();
+    let provider = Provider::start(json!({ "keys": [jwk("rsa-a", "A", true)] })).await;
+    let app = keycloak_app(&provider, Duration::from_secs(10)).await;
+    let mut claims = keycloak(&["admin"], None);
+    claims["exp"] = (now() - 600).into();
+    let token = sign("rsa-a", Some("A"), &claims);
+    assert_refused(&app, &token, "expired").await;
+    let refusals: Vec<Value> = logs
+        .lines()
+        .into_iter()
+        .filter(|line| line["fields"]["message"] == "bearer token refused")
+        .collect();
+    assert_eq!(refusals.len(), 1, "{}", logs.text());
+    assert_eq!(refusals[0]["fields"]["reason"], "the token has expired");
+    let (_, signature) = token.rsplit_once('.').unwrap();
+    assert!(
+        !logs.text().contains(signature),
+        "the token reached the log"
+    );
+}
