@@ -148,6 +148,7 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
     else {
         return next.run(request).await;
     };
+    let anonymous = matches!(&caller, Ok(viewer) if viewer.sub.is_none());
     let audience = match caller {
         Ok(viewer) if viewer.sub.is_none() => format!("anonymous {}", state.clock.today()),
         Ok(viewer) => {
@@ -189,8 +190,18 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
     let Ok(version) = state.versions.current(&state.db).await else {
         return next.run(Request::from_parts(parts, Body::from(body))).await;
     };
+    // A GET answer is named by what decides it, so a client holding it revalidates for free.
+    let validator = (parts.method == Method::GET).then(|| Validator {
+        etag: etag(version, &variant, &key),
+        anonymous,
+    });
+    if let Some(validator) = &validator
+        && if_none_match(&parts.headers, &validator.etag)
+    {
+        return validator.not_modified();
+    }
     if let Some(cached) = state.cache.get(version, &variant, &key) {
-        return cached_response(cached.0, cached.1);
+        return validated(cached_response(cached.0, cached.1), validator.as_ref());
     }
     let lock = state.cache.computing_lock(&variant, &key);
     // A caller waits a while for the first one's answer, not forever: if that one is slow or
@@ -200,7 +211,7 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         .ok();
     // Whoever held the lock before us may have just answered the same request.
     if let Some(cached) = state.cache.get(version, &variant, &key) {
-        return cached_response(cached.0, cached.1);
+        return validated(cached_response(cached.0, cached.1), validator.as_ref());
     }
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     if response.extensions().get::<Mutation>().is_some() {
@@ -215,13 +226,91 @@ pub async fn middleware(State(state): State<CacheState>, request: Request, next:
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     // Only clean answers are kept: an error may be passing (the database went away).
-    if !contains(&bytes, br#""errors""#) {
+    let clean = !contains(&bytes, br#""errors""#);
+    if clean {
         let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
         state
             .cache
             .put(version, &variant, &key, (bytes.clone(), content_type));
     }
-    Response::from_parts(parts, Body::from(bytes))
+    let response = Response::from_parts(parts, Body::from(bytes));
+    validated(response, validator.as_ref().filter(|_| clean))
+}
+
+/// A weak validator of a GET answer: the data version, and the request as the cache keys it
+/// (method, media types, the caller's roles and department, the day, the query string).
+/// Weak, since the bytes differ by content encoding while the answer is the same.
+fn etag(version: i64, variant: &str, key: &[u8]) -> HeaderValue {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(version.to_be_bytes());
+    hasher.update(variant.as_bytes());
+    hasher.update([0]);
+    hasher.update(key);
+    let digest: String = hasher.finalize()[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    HeaderValue::from_str(&format!("W/\"{version}-{digest}\"")).expect("hex is a header value")
+}
+
+/// True when the request's `If-None-Match` names `etag` (weakly, as RFC 9110 compares for
+/// GET) or is `*`.
+pub fn if_none_match(headers: &header::HeaderMap, etag: &HeaderValue) -> bool {
+    let Some(wanted) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let ours = opaque(etag.to_str().unwrap_or_default());
+    wanted
+        .split(',')
+        .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
+}
+
+/// What a GET answer is validated by, and who may keep it.
+struct Validator {
+    etag: HeaderValue,
+    /// An anonymous caller's answer is everyone's: a shared cache (a reverse proxy, a CDN in
+    /// front of persisted GET queries) may keep it. Others depend on the caller's token.
+    anonymous: bool,
+}
+
+/// What a GET answer depends on besides its URL.
+const VARY: &str = "Accept, Authorization";
+
+impl Validator {
+    /// Kept, but revalidated before each use: the data may change at any write.
+    fn cache_control(&self) -> HeaderValue {
+        HeaderValue::from_static(if self.anonymous {
+            "public, no-cache"
+        } else {
+            "private, no-cache"
+        })
+    }
+
+    fn stamp(&self, headers: &mut header::HeaderMap) {
+        headers.insert(header::ETAG, self.etag.clone());
+        headers.insert(header::CACHE_CONTROL, self.cache_control());
+        headers.insert(header::VARY, HeaderValue::from_static(VARY));
+    }
+
+    /// 304: the client's copy is still the answer.
+    fn not_modified(&self) -> Response {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        self.stamp(response.headers_mut());
+        response
+    }
+}
+
+/// A GET answer with its validator and caching rules; a POST answer unchanged.
+fn validated(mut response: Response, validator: Option<&Validator>) -> Response {
+    if let Some(validator) = validator {
+        validator.stamp(response.headers_mut());
+    }
+    response
 }
 
 /// Marks the response to a mutation, which the cache neither keeps nor serves.

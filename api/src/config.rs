@@ -27,6 +27,8 @@ pub struct Config {
     pub seed_on_empty: bool,
     /// How bearer tokens are verified.
     pub jwt: JwtKey,
+    /// What a token must say, and where its roles and department are found.
+    pub jwt_rules: crate::auth::TokenRules,
     /// What one request may ask of the server.
     pub limits: Limits,
     /// `QINGDAN_CORS_ORIGINS`: origins (comma-separated, e.g. `https://qingdan.example.gov.cn`)
@@ -38,6 +40,9 @@ pub struct Config {
     /// `QINGDAN_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a database connection
     /// before it fails with `UNAVAILABLE` (default 3000).
     pub db_acquire_timeout: std::time::Duration,
+    /// `QINGDAN_TRUSTED_DOCUMENTS`: a manifest file (id → document); when set, only its
+    /// documents run.
+    pub trusted_documents: Option<std::sync::Arc<crate::http::persisted::TrustedDocuments>>,
 }
 
 /// Longest wait for a pooled database connection unless configured.
@@ -151,8 +156,9 @@ impl Limits {
     }
 }
 
-/// `QINGDAN_JWT_SECRET` (HS256) or `QINGDAN_JWT_PUBLIC_KEY` (PEM, with `QINGDAN_JWT_ALGORITHM`
-/// RS256 or ES256). Without either, development uses the marked `auth::DEV_SECRET`.
+/// `QINGDAN_JWT_SECRET` (HS256), `QINGDAN_JWT_PUBLIC_KEY` (PEM, with `QINGDAN_JWT_ALGORITHM`
+/// RS256, ES256 or EdDSA) or `QINGDAN_JWT_JWKS_URL` (the identity provider's key set). Without
+/// any, development uses the marked `auth::DEV_SECRET`.
 #[derive(Clone)]
 pub enum JwtKey {
     Secret(String),
@@ -160,7 +166,19 @@ pub enum JwtKey {
         algorithm: jsonwebtoken::Algorithm,
         pem: String,
     },
+    Jwks {
+        url: String,
+        /// `QINGDAN_JWT_JWKS_REFETCH_SECS`: least time between two fetches of the key set
+        /// caused by tokens naming a key it does not hold.
+        min_refetch: std::time::Duration,
+        /// `QINGDAN_JWT_JWKS_CA`: certificates (PEM) trusted for the provider's TLS besides
+        /// the public roots, for a provider whose certificate an intranet CA issued.
+        ca_pem: Option<String>,
+    },
 }
+
+/// Least time between refetches of the key set for unknown key ids unless configured.
+pub const DEFAULT_JWKS_REFETCH_SECS: u64 = 10;
 
 // Secrets never reach logs or panics through `Debug`.
 impl std::fmt::Debug for JwtKey {
@@ -168,6 +186,7 @@ impl std::fmt::Debug for JwtKey {
         match self {
             Self::Secret(_) => f.write_str("JwtKey::Secret(<redacted>)"),
             Self::PublicKey { algorithm, .. } => write!(f, "JwtKey::PublicKey({algorithm:?})"),
+            Self::Jwks { url, .. } => write!(f, "JwtKey::Jwks({url})"),
         }
     }
 }
@@ -179,13 +198,28 @@ impl JwtKey {
             Self::PublicKey { algorithm, pem } => {
                 crate::auth::Verifier::public_key(*algorithm, pem.as_bytes())
             }
+            Self::Jwks {
+                url,
+                min_refetch,
+                ca_pem,
+            } => crate::auth::Verifier::jwks(url, *min_refetch, ca_pem.as_deref()),
         }
+    }
+
+    /// Keys of an identity provider (not a shared secret).
+    fn is_identity_providers(&self) -> bool {
+        !matches!(self, Self::Secret(_))
     }
 }
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// The token verifier these settings describe.
+    pub fn verifier(&self) -> anyhow::Result<crate::auth::Verifier> {
+        Ok(self.jwt.verifier()?.with_rules(self.jwt_rules.clone()))
     }
 
     /// Reads settings through `lookup`, so tests can supply an environment of their own.
@@ -216,9 +250,19 @@ impl Config {
             Some("0" | "false" | "off") => false,
             Some(other) => bail!("QINGDAN_SEED must be true or false, not {other:?}"),
         };
+        let production = environment == Environment::Production;
         let jwt = jwt_key(&lookup, environment)?;
         jwt.verifier()
             .context("the configured JWT key cannot be used")?;
+        let jwt_rules = token_rules(&lookup)?;
+        if production
+            && jwt.is_identity_providers()
+            && (jwt_rules.issuer.is_none() || jwt_rules.audience.is_empty())
+        {
+            bail!(
+                "production with the identity provider's keys needs QINGDAN_JWT_ISSUER and QINGDAN_JWT_AUDIENCE, so that tokens issued elsewhere or for other applications are refused"
+            );
+        }
         let limits = Limits::from_lookup(&lookup)?;
         let cors_origins = cors_origins(lookup("QINGDAN_CORS_ORIGINS").as_deref())?;
         let shutdown_grace = std::time::Duration::from_secs(number(
@@ -234,16 +278,25 @@ impl Config {
         if db_acquire_timeout.is_zero() {
             bail!("QINGDAN_DB_ACQUIRE_TIMEOUT_MS must be positive");
         }
+        let trusted_documents = match text(&lookup, "QINGDAN_TRUSTED_DOCUMENTS") {
+            Some(path) => Some(std::sync::Arc::new(
+                crate::http::persisted::TrustedDocuments::load(std::path::Path::new(&path))
+                    .context("QINGDAN_TRUSTED_DOCUMENTS")?,
+            )),
+            None => None,
+        };
         Ok(Self {
             database_url,
             listen_addr,
             environment,
             seed_on_empty,
             jwt,
+            jwt_rules,
             limits,
             cors_origins,
             shutdown_grace,
             db_acquire_timeout,
+            trusted_documents,
         })
     }
 }
@@ -275,21 +328,85 @@ fn cors_origins(list: Option<&str>) -> anyhow::Result<Vec<String>> {
     Ok(origins)
 }
 
+/// A setting's text, `None` when unset or blank.
+fn text(lookup: &impl Fn(&str) -> Option<String>, key: &str) -> Option<String> {
+    lookup(key)
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+fn token_rules(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<crate::auth::TokenRules> {
+    let default = crate::auth::TokenRules::default();
+    let leeway_secs = number(lookup, "QINGDAN_JWT_LEEWAY_SECS", default.leeway_secs)?;
+    if leeway_secs > 300 {
+        bail!("QINGDAN_JWT_LEEWAY_SECS must be at most 300 (clock skew, not a grace period)");
+    }
+    let audience = text(lookup, "QINGDAN_JWT_AUDIENCE")
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|aud| !aud.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(crate::auth::TokenRules {
+        issuer: text(lookup, "QINGDAN_JWT_ISSUER"),
+        audience,
+        leeway_secs,
+        roles_claim: text(lookup, "QINGDAN_JWT_ROLES_CLAIM").unwrap_or(default.roles_claim),
+        department_claim: text(lookup, "QINGDAN_JWT_DEPARTMENT_CLAIM")
+            .unwrap_or(default.department_claim),
+    })
+}
+
 fn jwt_key(
     lookup: &impl Fn(&str) -> Option<String>,
     environment: Environment,
 ) -> anyhow::Result<JwtKey> {
     let production = environment == Environment::Production;
-    match (
-        lookup("QINGDAN_JWT_SECRET"),
-        lookup("QINGDAN_JWT_PUBLIC_KEY"),
-    ) {
-        (Some(_), Some(_)) => bail!("set QINGDAN_JWT_SECRET or QINGDAN_JWT_PUBLIC_KEY, not both"),
-        (None, Some(pem)) => {
+    let secret = lookup("QINGDAN_JWT_SECRET");
+    let pem = lookup("QINGDAN_JWT_PUBLIC_KEY");
+    let jwks = text(lookup, "QINGDAN_JWT_JWKS_URL");
+    let given = [secret.is_some(), pem.is_some(), jwks.is_some()];
+    if given.iter().filter(|set| **set).count() > 1 {
+        bail!("set one of QINGDAN_JWT_SECRET, QINGDAN_JWT_PUBLIC_KEY and QINGDAN_JWT_JWKS_URL");
+    }
+    if let Some(url) = jwks {
+        // Keys fetched in clear could be replaced on the way: production fetches over TLS.
+        let scheme_ok = url.starts_with("https://") || (!production && url.starts_with("http://"));
+        if !scheme_ok {
+            bail!("QINGDAN_JWT_JWKS_URL must be an https:// URL (http:// in development only)");
+        }
+        let min_refetch = std::time::Duration::from_secs(number(
+            lookup,
+            "QINGDAN_JWT_JWKS_REFETCH_SECS",
+            DEFAULT_JWKS_REFETCH_SECS,
+        )?);
+        let ca_pem = match text(lookup, "QINGDAN_JWT_JWKS_CA") {
+            Some(path) => Some(
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("QINGDAN_JWT_JWKS_CA: reading {path}"))?,
+            ),
+            None => None,
+        };
+        return Ok(JwtKey::Jwks {
+            url,
+            min_refetch,
+            ca_pem,
+        });
+    }
+    match (secret, pem) {
+        (_, Some(pem)) => {
             let algorithm = match lookup("QINGDAN_JWT_ALGORITHM").as_deref() {
                 None | Some("RS256") => jsonwebtoken::Algorithm::RS256,
                 Some("ES256") => jsonwebtoken::Algorithm::ES256,
-                Some(other) => bail!("QINGDAN_JWT_ALGORITHM must be RS256 or ES256, not {other:?}"),
+                Some("EdDSA") => jsonwebtoken::Algorithm::EdDSA,
+                Some(other) => {
+                    bail!("QINGDAN_JWT_ALGORITHM must be RS256, ES256 or EdDSA, not {other:?}")
+                }
             };
             Ok(JwtKey::PublicKey { algorithm, pem })
         }
@@ -303,7 +420,7 @@ fn jwt_key(
         (Some(secret), None) => Ok(JwtKey::Secret(secret)),
         (None, None) if production => {
             bail!(
-                "production needs QINGDAN_JWT_PUBLIC_KEY (or QINGDAN_JWT_SECRET); the development secret is refused"
+                "production needs QINGDAN_JWT_JWKS_URL or QINGDAN_JWT_PUBLIC_KEY (or QINGDAN_JWT_SECRET); the development secret is refused"
             )
         }
         (None, None) => Ok(JwtKey::Secret(crate::auth::DEV_SECRET.to_owned())),
@@ -366,6 +483,72 @@ mod tests {
         assert!(
             matches!(config(&[]).unwrap().jwt, JwtKey::Secret(s) if s == crate::auth::DEV_SECRET)
         );
+    }
+
+    #[test]
+    fn jwt__identity_provider_settings() {
+        let defaults = config(&[]).unwrap().jwt_rules;
+        assert_eq!(defaults, crate::auth::TokenRules::default());
+        assert!(defaults.leeway_secs <= 30);
+        let set = config(&[
+            (
+                "QINGDAN_JWT_JWKS_URL",
+                "http://127.0.0.1:8080/realms/county/protocol/openid-connect/certs",
+            ),
+            ("QINGDAN_JWT_ISSUER", "http://127.0.0.1:8080/realms/county"),
+            ("QINGDAN_JWT_AUDIENCE", "qingdan, qingdan-web"),
+            ("QINGDAN_JWT_LEEWAY_SECS", "5"),
+            ("QINGDAN_JWT_ROLES_CLAIM", "realm_access.roles"),
+        ])
+        .unwrap();
+        assert!(matches!(set.jwt, JwtKey::Jwks { ref url, .. } if url.ends_with("/certs")));
+        assert_eq!(set.jwt_rules.audience, ["qingdan", "qingdan-web"]);
+        assert_eq!(set.jwt_rules.leeway_secs, 5);
+        assert_eq!(set.jwt_rules.roles_claim, "realm_access.roles");
+        assert_eq!(set.jwt_rules.department_claim, "dept");
+        // One source of keys
+        let both = [
+            ("QINGDAN_JWT_JWKS_URL", "https://idp/certs"),
+            ("QINGDAN_JWT_SECRET", "x"),
+        ];
+        assert!(config(&both).is_err());
+        assert!(config(&[("QINGDAN_JWT_JWKS_URL", "idp/certs")]).is_err());
+        assert!(config(&[("QINGDAN_JWT_LEEWAY_SECS", "3600")]).is_err());
+        // An intranet CA for the provider's TLS: read and checked at start
+        let url = ("QINGDAN_JWT_JWKS_URL", "https://idp/certs");
+        assert!(config(&[url, ("QINGDAN_JWT_JWKS_CA", "/nonexistent/ca.pem")]).is_err());
+        let not_pem = std::env::temp_dir().join(format!("qingdan-ca-{}.pem", std::process::id()));
+        std::fs::write(&not_pem, "not a certificate").unwrap();
+        let not_pem_path = not_pem.to_str().unwrap();
+        assert!(config(&[url, ("QINGDAN_JWT_JWKS_CA", not_pem_path)]).is_err());
+        std::fs::remove_file(&not_pem).ok();
+        // Production: TLS, and issuer and audience with an identity provider's keys
+        let prod = [
+            ("QINGDAN_ENV", "production"),
+            ("DATABASE_URL", "postgres://db/q"),
+            ("QINGDAN_JWT_JWKS_URL", "https://idp.example.gov.cn/certs"),
+        ];
+        let err = config(&prod).unwrap_err().to_string();
+        assert!(err.contains("QINGDAN_JWT_ISSUER"), "{err}");
+        let complete = [
+            prod[0],
+            prod[1],
+            prod[2],
+            (
+                "QINGDAN_JWT_ISSUER",
+                "https://idp.example.gov.cn/realms/county",
+            ),
+            ("QINGDAN_JWT_AUDIENCE", "qingdan"),
+        ];
+        assert!(config(&complete).is_ok());
+        let clear = [
+            prod[0],
+            prod[1],
+            ("QINGDAN_JWT_JWKS_URL", "http://idp.example.gov.cn/certs"),
+            complete[3],
+            complete[4],
+        ];
+        assert!(config(&clear).is_err());
     }
 
     #[test]

@@ -37,10 +37,26 @@ impl ErrorCode {
 #[derive(Debug, Clone)]
 pub enum ApiError {
     Unauthenticated,
-    Forbidden { reason: String },
-    NotFound { kind: &'static str, id: String },
-    BadUserInput { field: String, message: String },
-    LimitExceeded { limit: String },
+    /// A bearer token was sent and refused; the reason is RFC 6750's `error_description`.
+    InvalidToken {
+        reason: String,
+    },
+    /// The identity provider's signing keys cannot be fetched: nobody's token can be checked.
+    KeysUnavailable,
+    Forbidden {
+        reason: String,
+    },
+    NotFound {
+        kind: &'static str,
+        id: String,
+    },
+    BadUserInput {
+        field: String,
+        message: String,
+    },
+    LimitExceeded {
+        limit: String,
+    },
     Db(Arc<sea_orm::DbErr>),
     Internal(Arc<anyhow::Error>),
 }
@@ -75,6 +91,10 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             Self::Unauthenticated => "authentication required".to_owned(),
+            Self::InvalidToken { reason } => format!("invalid token: {reason}"),
+            Self::KeysUnavailable => {
+                "the identity provider's signing keys cannot be fetched; retry later".to_owned()
+            }
             Self::Forbidden { reason } => format!("forbidden: {reason}"),
             Self::NotFound { kind, id } => format!("{kind} not found: {id}"),
             Self::BadUserInput { message, .. } => message.clone(),
@@ -91,7 +111,8 @@ impl ApiError {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::Unauthenticated | Self::InvalidToken { .. } => ErrorCode::Unauthenticated,
+            Self::KeysUnavailable => ErrorCode::Unavailable,
             Self::Forbidden { .. } => ErrorCode::Forbidden,
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
@@ -146,7 +167,7 @@ impl From<ApiError> for async_graphql::Error {
         let code = err.code();
         match code {
             ErrorCode::Internal => tracing::error!(error = ?err, "internal error"),
-            ErrorCode::Unavailable => tracing::warn!(error = ?err, "database unavailable"),
+            ErrorCode::Unavailable => tracing::warn!(error = ?err, "unavailable"),
             _ => {}
         }
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {

@@ -162,12 +162,13 @@ async fn serve() -> anyhow::Result<()> {
     let versions = qingdan::data_version::Watch::start(&db).await;
     let state = http::AppState::new(
         db.clone(),
-        config.jwt.verifier()?,
+        config.verifier()?,
         Arc::new(SystemClock),
         config.limits,
         versions,
     )
-    .with_cors_origins(&config.cors_origins);
+    .with_cors_origins(&config.cors_origins)
+    .with_trusted_documents(config.trusted_documents.clone());
     // The lookup's index for today, built while the first callers are served other reads.
     let searcher = state.searcher.clone();
     tokio::spawn(async move {

@@ -32,6 +32,12 @@ pub struct Options {
     pub shutdown_grace: Option<Duration>,
     /// `QINGDAN_DB_ACQUIRE_TIMEOUT_MS` (default: the configured default).
     pub db_acquire_timeout: Option<Duration>,
+    /// Token keys (default: the development secret, which `TestApp::token` signs with).
+    pub jwt: Option<qingdan::config::JwtKey>,
+    /// `QINGDAN_JWT_ISSUER`, `…_AUDIENCE`, `…_ROLES_CLAIM` and the rest.
+    pub jwt_rules: qingdan::auth::TokenRules,
+    /// `QINGDAN_TRUSTED_DOCUMENTS`, as the manifest's JSON text.
+    pub trusted_documents: Option<String>,
 }
 
 pub struct TestApp {
@@ -132,7 +138,10 @@ impl TestApp {
             listen_addr: "127.0.0.1:0".parse().unwrap(),
             environment: qingdan::config::Environment::Development,
             seed_on_empty: seed,
-            jwt: qingdan::config::JwtKey::Secret(qingdan::auth::DEV_SECRET.to_owned()),
+            jwt: options.jwt.unwrap_or_else(|| {
+                qingdan::config::JwtKey::Secret(qingdan::auth::DEV_SECRET.to_owned())
+            }),
+            jwt_rules: options.jwt_rules,
             limits: options.limits,
             cors_origins: options.cors_origins,
             shutdown_grace: options
@@ -141,6 +150,9 @@ impl TestApp {
             db_acquire_timeout: options.db_acquire_timeout.unwrap_or(Duration::from_millis(
                 qingdan::config::DEFAULT_DB_ACQUIRE_TIMEOUT_MS,
             )),
+            trusted_documents: options.trusted_documents.as_deref().map(|manifest| {
+                Arc::new(http::persisted::TrustedDocuments::parse(manifest).expect("a manifest"))
+            }),
         };
         let (db, statements) = match options.db_acquire_timeout {
             None => qingdan::prepare_database(&config)
@@ -163,16 +175,18 @@ impl TestApp {
             .unwrap();
         let addr = listener.local_addr().unwrap();
         let clock = Arc::new(ManualClock::default());
-        let verifier = config.jwt.verifier().unwrap();
+        // `token` signs with the development secret, whatever keys the server checks with.
+        let verifier = Verifier::hs256(qingdan::auth::DEV_SECRET.as_bytes()).unwrap();
         let versions = qingdan::data_version::Watch::start(&db).await;
         let state = http::AppState::new(
             db.clone(),
-            verifier.clone(),
+            config.verifier().unwrap(),
             clock.clone(),
             config.limits,
             versions.clone(),
         )
-        .with_cors_origins(&config.cors_origins);
+        .with_cors_origins(&config.cors_origins)
+        .with_trusted_documents(config.trusted_documents.clone());
         let router = http::router(state);
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(http::serve(

@@ -4,7 +4,7 @@
 
 use axum::{
     extract::Path,
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 
@@ -41,8 +41,41 @@ const CSP_PAGE: &str = "default-src 'none'; script-src 'self' 'unsafe-inline'; \
     style-src 'self' 'unsafe-inline'; font-src data:; img-src 'self' data:; \
     connect-src 'self'; frame-ancestors 'none'";
 
+/// Validator of the page: it changes only with the binary.
+fn page_etag() -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "W/\"graphiql-{ASSET_VERSION}-{}\"",
+        env!("CARGO_PKG_VERSION")
+    ))
+    .expect("versions are header text")
+}
+
+/// 304 with the validator and caching rule of what the client holds.
+fn not_modified(etag: HeaderValue, cache_control: &'static str) -> Response {
+    (
+        StatusCode::NOT_MODIFIED,
+        [
+            (header::ETAG, etag),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(cache_control),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+/// The page is small and revalidated each time: a new binary may point it at new assets.
+const PAGE_CACHING: &str = "no-cache";
+/// Asset paths carry their version, so their bytes never change.
+const ASSET_CACHING: &str = "public, max-age=31536000, immutable";
+
 /// The explorer's page, pointed at `/graphql`.
-pub fn page() -> Response {
+pub fn page(headers: &HeaderMap) -> Response {
+    let etag = page_etag();
+    if crate::cache::if_none_match(headers, &etag) {
+        return not_modified(etag, PAGE_CACHING);
+    }
     let html = format!(
         r#"<!DOCTYPE html>
 <html lang="zh-CN">
@@ -72,25 +105,43 @@ pub fn page() -> Response {
         v = ASSET_VERSION
     );
     let mut response = Html(html).into_response();
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP_PAGE),
+    );
+    headers.insert(header::ETAG, etag);
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PAGE_CACHING),
     );
     response
 }
 
-/// `GET /graphiql/{version}/{file}`: one of the assets, cached for good; 404 otherwise.
-pub async fn asset(Path((version, file)): Path<(String, String)>) -> Response {
+/// `GET /graphiql/{version}/{file}`: one of the assets, cached for good (and revalidated by
+/// its ETag when a browser asks anyway); 404 otherwise.
+pub async fn asset(Path((version, file)): Path<(String, String)>, headers: HeaderMap) -> Response {
     let found = ASSETS.iter().find(|(name, _, _)| *name == file);
     match found {
-        Some((_, content_type, bytes)) if version == ASSET_VERSION => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
-            *bytes,
-        )
-            .into_response(),
+        Some((name, content_type, bytes)) if version == ASSET_VERSION => {
+            let etag = HeaderValue::from_str(&format!("W/\"{ASSET_VERSION}-{name}\""))
+                .expect("file names are header text");
+            if crate::cache::if_none_match(&headers, &etag) {
+                return not_modified(etag, ASSET_CACHING);
+            }
+            (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                    (
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static(ASSET_CACHING),
+                    ),
+                    (header::ETAG, etag),
+                ],
+                *bytes,
+            )
+                .into_response()
+        }
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

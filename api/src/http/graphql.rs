@@ -14,6 +14,7 @@ use axum::{
 use serde_json::json;
 
 use super::metrics::Outcome;
+use super::persisted::DocumentId;
 use super::{AppState, Caller};
 use crate::auth::Viewer;
 use crate::error::ApiError;
@@ -79,12 +80,39 @@ pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     response
 }
 
-/// A bad token ends the request before execution: 401 with a coded GraphQL error.
+/// A bad token ends the request before execution: 401 with a coded GraphQL error and the
+/// reason in `WWW-Authenticate` (RFC 6750), logged without the token. When the caller cannot
+/// be checked at all (no signing keys, no database), 503 with `UNAVAILABLE`.
 fn unauthenticated(err: ApiError) -> Response {
-    let mut response = refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &err.message());
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    let code = err.code();
+    if code != crate::error::ErrorCode::Unauthenticated {
+        tracing::warn!(error = ?err, "the caller cannot be verified");
+        let mut response = refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code.as_str(),
+            &err.message(),
+        );
+        response.extensions_mut().insert(Outcome::Unavailable);
+        return response;
+    }
+    let reason = match &err {
+        ApiError::InvalidToken { reason } => reason.as_str(),
+        _ => "authentication required",
+    };
+    tracing::info!(reason, "bearer token refused");
+    let mut response = refuse(StatusCode::UNAUTHORIZED, code.as_str(), &err.message());
+    // The reasons are fixed texts of ours, but a quote or backslash would end the quoted
+    // string early.
+    let description: String = reason
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\\'))
+        .collect();
+    let challenge = format!(r#"Bearer error="invalid_token", error_description="{description}""#);
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
     response
 }
 
@@ -136,7 +164,7 @@ pub async fn post(
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return batch(&state, &headers, verified.as_ref(), media, &body).await;
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let mut request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
             return refuse(
@@ -146,6 +174,17 @@ pub async fn post(
             );
         }
     };
+    // Only a request without text may name its document by a top-level id.
+    let document_id = if request.query.is_empty() {
+        serde_json::from_slice::<DocumentId>(&body)
+            .unwrap_or_default()
+            .id
+    } else {
+        None
+    };
+    if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
+        return request_error(media, refusal.code, refusal.message);
+    }
     execute(&state, &headers, verified.as_ref(), media, request).await
 }
 
@@ -162,7 +201,7 @@ pub async fn get(
         .and_then(|a| a.to_str().ok())
         .unwrap_or("");
     if accept.contains("text/html") && uri.query().is_none() {
-        return super::graphiql::page();
+        return super::graphiql::page(&headers);
     }
     let Some(media) = MediaType::negotiate(&headers) else {
         return refuse(
@@ -171,10 +210,22 @@ pub async fn get(
             "accept application/json or application/graphql-response+json",
         );
     };
-    let request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
+    let mut request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default())
+    {
         Ok(request) => request,
         Err(err) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
     };
+    let document_id = if request.query.is_empty() {
+        axum::extract::Query::<DocumentId>::try_from_uri(&uri)
+            .map(|query| query.0.id)
+            .unwrap_or_default()
+    } else {
+        None
+    };
+    // Resolved first: a persisted mutation is still a mutation.
+    if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
+        return request_error(media, refusal.code, refusal.message);
+    }
     if is_mutation(&request) {
         return refuse(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -212,17 +263,9 @@ async fn execute(
     request: async_graphql::Request,
 ) -> Response {
     if let Some(message) = over_limits(state, &request) {
-        let status = match media {
-            MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
-            MediaType::Json => StatusCode::OK,
-        };
-        let mut response = refuse(status, "LIMIT_EXCEEDED", &message);
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, media.header());
-        return response;
+        return request_error(media, "LIMIT_EXCEEDED", &message);
     }
-    let viewer = match state.caller(headers, verified) {
+    let viewer = match state.caller(headers, verified).await {
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(err),
     };
@@ -256,6 +299,29 @@ async fn execute(
         http.extensions_mut().insert(crate::cache::Mutation);
     }
     http
+}
+
+/// A request refused before execution, as the spec answers request errors: 400 under
+/// `application/graphql-response+json`, 200 under `application/json`.
+fn request_error(media: MediaType, code: &str, message: &str) -> Response {
+    let status = match media {
+        MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
+    };
+    let mut response = refuse(status, code, message);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    response
+}
+
+/// Fills in a persisted document's text (`persisted`), or refuses the request.
+fn resolve_persisted(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+    document_id: Option<&str>,
+) -> Result<(), super::persisted::Refusal> {
+    state.persisted.resolve(request, document_id)
 }
 
 /// Dropping the execution rolls back any transaction it had open.
@@ -336,7 +402,7 @@ async fn batch(
             "batched requests (a JSON array) are not accepted: send one operation per request",
         );
     }
-    let requests: Vec<async_graphql::Request> = match serde_json::from_slice(body) {
+    let mut requests: Vec<async_graphql::Request> = match serde_json::from_slice(body) {
         Ok(requests) => requests,
         Err(err) => {
             return refuse(
@@ -359,19 +425,27 @@ async fn batch(
             ),
         );
     }
-    let viewer = match state.caller(headers, verified) {
+    let viewer = match state.caller(headers, verified).await {
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(err),
     };
+    let resolved: Vec<_> = requests
+        .iter_mut()
+        .map(|request| resolve_persisted(state, request, None))
+        .collect();
     let timeout = std::time::Duration::from_millis(state.limits.request_timeout_ms);
     let mutation = requests.iter().any(is_mutation);
     let all = async {
         let mut answers = Vec::with_capacity(requests.len());
         let mut outcome = Outcome::Ok;
-        for request in requests {
-            let (answer, this) = match over_limits(state, &request) {
-                Some(message) => (
-                    json!({ "errors": [{ "message": message, "extensions": { "code": "LIMIT_EXCEEDED" } }] }),
+        for (request, resolved) in requests.into_iter().zip(resolved) {
+            let refused = match resolved {
+                Err(refusal) => Some((refusal.code, refusal.message.to_owned())),
+                Ok(()) => over_limits(state, &request).map(|message| ("LIMIT_EXCEEDED", message)),
+            };
+            let (answer, this) = match refused {
+                Some((code, message)) => (
+                    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
                     Outcome::Refused,
                 ),
                 None => {

@@ -8,6 +8,7 @@ mod headers;
 mod limits;
 pub mod metrics;
 mod observe;
+pub mod persisted;
 pub mod ratelimit;
 
 use std::future::{Future, IntoFuture};
@@ -24,6 +25,8 @@ use axum::{
 };
 use sea_orm::DatabaseConnection;
 use serde_json::json;
+use tower_http::CompressionLevel;
+use tower_http::compression::{CompressionLayer, Predicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -58,6 +61,8 @@ pub struct AppState {
     pub in_force: Arc<crate::domain::versions::InForce>,
     /// The responsibility lookup's indexes, shared by every request.
     pub searcher: Arc<crate::search::Searcher>,
+    /// Documents clients persisted, or the trusted manifest.
+    pub persisted: Arc<persisted::Persisted>,
 }
 
 impl AppState {
@@ -94,7 +99,17 @@ impl AppState {
             versions,
             metrics: Arc::default(),
             cors_origins: Arc::from(Vec::new()),
+            persisted: Arc::new(persisted::Persisted::new(None)),
         }
+    }
+
+    /// Runs only the documents of `manifest` (`QINGDAN_TRUSTED_DOCUMENTS`), when given.
+    pub fn with_trusted_documents(
+        mut self,
+        manifest: Option<Arc<persisted::TrustedDocuments>>,
+    ) -> Self {
+        self.persisted = Arc::new(persisted::Persisted::new(manifest));
+        self
     }
 
     /// Allows browser pages of `origins` (validated by `config`) to call the API.
@@ -108,20 +123,26 @@ impl AppState {
 
     /// The caller `observe` verified for this request, else the one the `Authorization`
     /// header names.
-    fn caller(&self, headers: &HeaderMap, verified: Option<&Caller>) -> Result<Viewer, ApiError> {
+    async fn caller(
+        &self,
+        headers: &HeaderMap,
+        verified: Option<&Caller>,
+    ) -> Result<Viewer, ApiError> {
         match verified {
             Some(Caller(caller)) => caller.clone(),
-            None => self.viewer(headers),
+            None => self.viewer(headers).await,
         }
     }
 
     /// The caller named by the `Authorization` header.
-    fn viewer(&self, headers: &HeaderMap) -> Result<Viewer, ApiError> {
+    async fn viewer(&self, headers: &HeaderMap) -> Result<Viewer, ApiError> {
         let header = match headers.get(header::AUTHORIZATION) {
-            Some(value) => Some(value.to_str().map_err(|_| ApiError::Unauthenticated)?),
+            Some(value) => Some(value.to_str().map_err(|_| ApiError::InvalidToken {
+                reason: "the Authorization header is not text".to_owned(),
+            })?),
             None => None,
         };
-        self.verifier.viewer(header)
+        self.verifier.viewer(header, &self.db).await
     }
 }
 
@@ -157,9 +178,33 @@ pub fn router(state: AppState) -> Router {
         None => router,
     };
     router
+        .layer(compression())
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(headers::middleware))
 }
+
+/// Answers (and GraphiQL's assets) over `COMPRESS_ABOVE` bytes are compressed with brotli or
+/// gzip when the client accepts either: list answers are repetitive JSON, and GraphiQL's
+/// script is 3.5 MB. Smaller answers gain less than the work costs.
+fn compression() -> CompressionLayer<impl Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, SizeAbove};
+    CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        // Brotli's default (its slowest, 11) costs about a second a megabyte; level 5 keeps
+        // most of the gain at a small fraction of the time, for gzip as well.
+        .quality(CompressionLevel::Precise(COMPRESSION_LEVEL))
+        .compress_when(
+            SizeAbove::new(COMPRESS_ABOVE)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE),
+        )
+}
+
+/// Smallest response body compressed, in bytes.
+const COMPRESS_ABOVE: u64 = 1024;
+/// Compression level of brotli and gzip alike.
+const COMPRESSION_LEVEL: i32 = 5;
 
 /// Browsers of the allowed origins may send GET and POST with a token; they may read the
 /// request id and `Retry-After`. Other origins get no `Access-Control-Allow-Origin`.

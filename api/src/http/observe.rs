@@ -32,7 +32,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         .to_owned();
     // Verified once here for every layer after; the subject of a valid token only: a bad
     // token is refused by the handler, and is counted against the caller's address meanwhile.
-    let caller = state.viewer(request.headers());
+    let caller = state.viewer(request.headers()).await;
     let subject = caller.as_ref().ok().and_then(|viewer| viewer.sub.clone());
     let mut request = request;
     request.extensions_mut().insert(super::Caller(caller));

@@ -3,6 +3,7 @@
 
 mod boundary_editing;
 mod cache;
+mod compression;
 mod consistency;
 mod dataloader;
 mod editing;
@@ -12,10 +13,12 @@ mod limits;
 mod misroute;
 mod operations;
 mod pagination;
+mod persisted;
 mod reads;
 mod reorganisation;
 mod schema;
 mod search;
 mod supervision;
 mod tables;
+mod tokens;
 mod versions;
