@@ -18,6 +18,7 @@ mod scalars;
 mod search;
 mod service;
 mod supervision;
+pub mod text;
 mod versions;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};

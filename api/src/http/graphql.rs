@@ -146,7 +146,34 @@ pub async fn post(
             );
         }
     };
+    if !names_a_document(&body) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the request has no query parameter",
+        );
+    }
     execute(&state, &headers, verified.as_ref(), media, request).await
+}
+
+/// The parameters that say which document to run: a request without either (a misspelt
+/// `qeury`, say) is malformed, not a document that fails to parse, so it answers 400
+/// whatever the client accepts.
+#[derive(serde::Deserialize)]
+struct DocumentParameters {
+    query: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    extensions: Option<std::collections::HashMap<String, serde::de::IgnoredAny>>,
+}
+
+/// True when the body carries a `query`, or a persisted query's hash in its extensions.
+fn names_a_document(body: &[u8]) -> bool {
+    serde_json::from_slice::<DocumentParameters>(body).is_ok_and(|parameters| {
+        parameters.query.is_some()
+            || parameters
+                .extensions
+                .is_some_and(|extensions| extensions.contains_key("persistedQuery"))
+    })
 }
 
 /// GET serves GraphiQL to a browser and executes queries (never mutations) for everyone else.
@@ -239,16 +266,15 @@ async fn execute(
     let (status, body) = if media == MediaType::GraphqlResponse && request_error {
         (
             StatusCode::BAD_REQUEST,
-            json!({ "errors": response.errors }),
+            to_json(&ErrorsOnly {
+                errors: &response.errors,
+            }),
         )
     } else {
-        (
-            StatusCode::OK,
-            serde_json::to_value(&response).unwrap_or_else(|_| json!({ "data": null })),
-        )
+        (StatusCode::OK, to_json(&response))
     };
     let outcome = outcome_of(&response.errors, request_error);
-    let mut http = (status, axum::Json(body)).into_response();
+    let mut http = (status, body).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http.extensions_mut().insert(outcome);
@@ -256,6 +282,19 @@ async fn execute(
         http.extensions_mut().insert(crate::cache::Mutation);
     }
     http
+}
+
+/// A request error's answer: no `data` entry at all.
+#[derive(serde::Serialize)]
+struct ErrorsOnly<'a> {
+    errors: &'a [async_graphql::ServerError],
+}
+
+/// Serialises an answer straight from async-graphql's values, whose objects keep the order
+/// of the selection set (the spec orders the response map so); a detour through
+/// `serde_json::Value` would sort every object's keys.
+fn to_json(answer: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(answer).unwrap_or_else(|_| br#"{"data":null}"#.to_vec())
 }
 
 /// Dropping the execution rolls back any transaction it had open.
@@ -318,6 +357,14 @@ fn outcome_of(errors: &[async_graphql::ServerError], request_error: bool) -> Out
     }
 }
 
+/// One answer of a batch, serialised as it stands (see `to_json`).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum BatchAnswer {
+    Refused(serde_json::Value),
+    Ran(Box<async_graphql::Response>),
+}
+
 /// A JSON array of operations: refused unless `QINGDAN_MAX_BATCH` allows that many; else
 /// each is executed in turn (so mutations apply in order) for the one caller, within one
 /// request timeout, and the answers come back as an array in the same order.
@@ -371,15 +418,15 @@ async fn batch(
         for request in requests {
             let (answer, this) = match over_limits(state, &request) {
                 Some(message) => (
-                    json!({ "errors": [{ "message": message, "extensions": { "code": "LIMIT_EXCEEDED" } }] }),
+                    BatchAnswer::Refused(
+                        json!({ "errors": [{ "message": message, "extensions": { "code": "LIMIT_EXCEEDED" } }] }),
+                    ),
                     Outcome::Refused,
                 ),
                 None => {
                     let response = run(state, viewer.clone(), request).await;
                     let this = outcome_of(&response.errors, false);
-                    let answer =
-                        serde_json::to_value(&response).unwrap_or_else(|_| json!({ "data": null }));
-                    (answer, this)
+                    (BatchAnswer::Ran(Box::new(response)), this)
                 }
             };
             // The batch's outcome is its worst answer's.
@@ -391,7 +438,7 @@ async fn batch(
     let Ok((answers, outcome)) = tokio::time::timeout(timeout, all).await else {
         return timed_out();
     };
-    let mut http = (StatusCode::OK, axum::Json(answers)).into_response();
+    let mut http = (StatusCode::OK, to_json(&answers)).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http.extensions_mut().insert(outcome);
@@ -401,8 +448,8 @@ async fn batch(
     http
 }
 
-/// The token cap (before parsing) and the alias cap: the refusal's message when one is
-/// passed. Refused as request errors: 400 under `application/graphql-response+json`, 200
+/// The token cap (before parsing), the alias cap and the repetition cap: the refusal's
+/// message when one is passed. Refused as request errors: 400 under `application/graphql-response+json`, 200
 /// under `application/json`, code `LIMIT_EXCEEDED`.
 fn over_limits(state: &AppState, request: &async_graphql::Request) -> Option<String> {
     let limits = &state.limits;
@@ -415,10 +462,17 @@ fn over_limits(state: &AppState, request: &async_graphql::Request) -> Option<Str
     // An unparsable query is left to the schema, which reports where it fails.
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
     let aliases = super::limits::count_aliases(&document);
-    (aliases > limits.max_aliases).then(|| {
-        format!(
+    if aliases > limits.max_aliases {
+        return Some(format!(
             "the query uses {aliases} aliases, more than {}",
             limits.max_aliases
+        ));
+    }
+    let (field, repeats) = super::limits::most_repeated(&document)?;
+    (repeats > super::limits::MAX_REPEATS).then(|| {
+        format!(
+            "the query selects {field} {repeats} times in one selection set, more than {}",
+            super::limits::MAX_REPEATS
         )
     })
 }
