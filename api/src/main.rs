@@ -158,7 +158,11 @@ async fn serve() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .with_context(|| format!("binding {}", config.listen_addr))?;
-    tracing::info!(addr = %config.listen_addr, "listening; GraphiQL at http://{}/graphql", config.listen_addr);
+    if config.exposure.graphiql {
+        tracing::info!(addr = %config.listen_addr, "listening; GraphiQL at http://{}/graphql", config.listen_addr);
+    } else {
+        tracing::info!(addr = %config.listen_addr, "listening");
+    }
     let versions = qingdan::data_version::Watch::start(&db).await;
     let state = http::AppState::new(
         db.clone(),
@@ -167,7 +171,8 @@ async fn serve() -> anyhow::Result<()> {
         config.limits,
         versions,
     )
-    .with_cors_origins(&config.cors_origins);
+    .with_cors_origins(&config.cors_origins)
+    .with_exposure(&config.exposure);
     // The lookup's index for today, built while the first callers are served other reads.
     let searcher = state.searcher.clone();
     tokio::spawn(async move {
@@ -175,6 +180,14 @@ async fn serve() -> anyhow::Result<()> {
             tracing::warn!(%error, "building the lookup index at start");
         }
     });
+    if let Some(addr) = config.exposure.metrics_addr {
+        // Its own listener, closed with the process: scrapes need no graceful end.
+        let metrics = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding QINGDAN_METRICS_ADDR {addr}"))?;
+        tracing::info!(addr = %addr, "metrics at http://{addr}/metrics");
+        tokio::spawn(http::serve_metrics(metrics, state.clone()));
+    }
     http::serve(
         listener,
         http::router(state),

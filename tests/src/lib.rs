@@ -32,6 +32,9 @@ pub struct Options {
     pub shutdown_grace: Option<Duration>,
     /// `QINGDAN_DB_ACQUIRE_TIMEOUT_MS` (default: the configured default).
     pub db_acquire_timeout: Option<Duration>,
+    /// `QINGDAN_GRAPHIQL`, `QINGDAN_INTROSPECTION` and `QINGDAN_METRICS_ADDR` (give port 0
+    /// for a free one: `TestApp::metrics_url` says where).
+    pub exposure: qingdan::config::Exposure,
 }
 
 pub struct TestApp {
@@ -51,6 +54,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// Between the server and PostgreSQL, when started by `spawn_behind_proxy`.
     pub proxy: Option<DbProxy>,
+    /// `/metrics` on its own listener, when `Options::exposure` asks for one.
+    pub metrics_url: Option<String>,
     shutdown: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     server: Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
     _database: Option<TestDatabase>,
@@ -141,6 +146,7 @@ impl TestApp {
             db_acquire_timeout: options.db_acquire_timeout.unwrap_or(Duration::from_millis(
                 qingdan::config::DEFAULT_DB_ACQUIRE_TIMEOUT_MS,
             )),
+            exposure: options.exposure,
         };
         let (db, statements) = match options.db_acquire_timeout {
             None => qingdan::prepare_database(&config)
@@ -172,7 +178,17 @@ impl TestApp {
             config.limits,
             versions.clone(),
         )
-        .with_cors_origins(&config.cors_origins);
+        .with_cors_origins(&config.cors_origins)
+        .with_exposure(&config.exposure);
+        let metrics_url = match config.exposure.metrics_addr {
+            Some(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+                let url = format!("http://{}", listener.local_addr().unwrap());
+                tokio::spawn(http::serve_metrics(listener, state.clone()));
+                Some(url)
+            }
+            None => None,
+        };
         let router = http::router(state);
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(http::serve(
@@ -198,6 +214,7 @@ impl TestApp {
             database_url,
             addr,
             proxy,
+            metrics_url,
             shutdown: Mutex::new(Some(shutdown)),
             server: Mutex::new(Some(server)),
             _database: database,

@@ -68,13 +68,21 @@ pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySu
         .register_output_type::<node::Node>()
 }
 
+/// The schema the server runs. Without `introspection`, `__schema` and `__type` answer
+/// nothing and errors suggest no field names either.
 pub fn schema(
     db: DatabaseConnection,
     clock: SharedClock,
     limits: &crate::config::Limits,
     searcher: std::sync::Arc<crate::search::Searcher>,
+    introspection: bool,
 ) -> AppSchema {
-    schema_builder()
+    let builder = if introspection {
+        schema_builder()
+    } else {
+        schema_builder().disable_introspection().disable_suggestions()
+    };
+    builder
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         // Fragments spread into themselves are refused by validation; this bounds the rest.

@@ -188,7 +188,7 @@ pub async fn get(
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .unwrap_or("");
-    if accept.contains("text/html") && uri.query().is_none() {
+    if state.graphiql && accept.contains("text/html") && uri.query().is_none() {
         return super::graphiql::page();
     }
     let Some(media) = MediaType::negotiate(&headers) else {

@@ -58,6 +58,10 @@ pub struct AppState {
     pub in_force: Arc<crate::domain::versions::InForce>,
     /// The responsibility lookup's indexes, shared by every request.
     pub searcher: Arc<crate::search::Searcher>,
+    /// Whether GraphiQL's page and assets are served.
+    pub graphiql: bool,
+    /// Whether the public listener serves `/metrics` (else `metrics_router` does, on its own).
+    pub public_metrics: bool,
 }
 
 impl AppState {
@@ -78,7 +82,13 @@ impl AppState {
             in_force.clone(),
         ));
         Self {
-            schema: crate::graphql::schema(db.clone(), clock.clone(), &limits, searcher.clone()),
+            schema: crate::graphql::schema(
+                db.clone(),
+                clock.clone(),
+                &limits,
+                searcher.clone(),
+                true,
+            ),
             in_force,
             searcher,
             rate_limiter: ratelimit::RateLimiter::new(
@@ -94,7 +104,25 @@ impl AppState {
             versions,
             metrics: Arc::default(),
             cors_origins: Arc::from(Vec::new()),
+            graphiql: true,
+            public_metrics: true,
         }
+    }
+
+    /// Shows GraphiQL, introspection and `/metrics` as `exposure` says.
+    pub fn with_exposure(mut self, exposure: &crate::config::Exposure) -> Self {
+        self.graphiql = exposure.graphiql;
+        self.public_metrics = exposure.metrics_addr.is_none();
+        if !exposure.introspection {
+            self.schema = crate::graphql::schema(
+                self.db.clone(),
+                self.clock.clone(),
+                &self.limits,
+                self.searcher.clone(),
+                false,
+            );
+        }
+        self
     }
 
     /// Allows browser pages of `origins` (validated by `config`) to call the API.
@@ -144,14 +172,19 @@ pub fn router(state: AppState) -> Router {
             observe::middleware,
         ));
     let cors = cors(&state.cors_origins);
-    let router = Router::new()
+    let mut router = Router::new()
         .route("/graphql", graphql)
-        .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        .route("/metrics", get(metrics))
-        .route("/graphiql/{version}/{file}", get(graphiql::asset))
-        .with_state(state);
+        .route("/readyz", get(ready));
+    if state.graphiql {
+        router = router
+            .route("/", get(|| async { Redirect::temporary("/graphql") }))
+            .route("/graphiql/{version}/{file}", get(graphiql::asset));
+    }
+    if state.public_metrics {
+        router = router.route("/metrics", get(metrics));
+    }
+    let router = router.with_state(state);
     let router = match cors {
         Some(cors) => router.layer(cors),
         None => router,
@@ -159,6 +192,19 @@ pub fn router(state: AppState) -> Router {
     router
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(headers::middleware))
+}
+
+/// Serves `/metrics` alone on `listener`, a listener of its own (`QINGDAN_METRICS_ADDR`)
+/// that the public side never reaches, until the process ends.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+) -> std::io::Result<()> {
+    let router = Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(headers::middleware));
+    axum::serve(listener, router).await
 }
 
 /// Browsers of the allowed origins may send GET and POST with a token; they may read the
