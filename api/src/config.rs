@@ -78,12 +78,18 @@ impl Exposure {
         let graphiql_default = environment == Environment::Development && introspection;
         let graphiql = switch(lookup, "QINGDAN_GRAPHIQL", graphiql_default)?;
         if graphiql && !introspection {
-            bail!("QINGDAN_GRAPHIQL needs QINGDAN_INTROSPECTION: GraphiQL reads the schema by introspection");
+            bail!(
+                "QINGDAN_GRAPHIQL needs QINGDAN_INTROSPECTION: GraphiQL reads the schema by introspection"
+            );
         }
         let metrics_addr = match lookup("QINGDAN_METRICS_ADDR") {
-            Some(addr) if !addr.trim().is_empty() => Some(addr.trim().parse().with_context(
-                || format!("QINGDAN_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9100, not {addr:?}"),
-            )?),
+            Some(addr) if !addr.trim().is_empty() => {
+                Some(addr.trim().parse().with_context(|| {
+                    format!(
+                        "QINGDAN_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9100, not {addr:?}"
+                    )
+                })?)
+            }
             _ => None,
         };
         Ok(Self {
@@ -525,7 +531,9 @@ mod tests {
         assert!(set.graphiql);
         assert_eq!(set.metrics_addr.unwrap().to_string(), "127.0.0.1:9100");
         // Without introspection GraphiQL is off by default, and refused when asked for
-        let closed = config(&[("QINGDAN_INTROSPECTION", "false")]).unwrap().exposure;
+        let closed = config(&[("QINGDAN_INTROSPECTION", "false")])
+            .unwrap()
+            .exposure;
         assert!(!closed.graphiql && !closed.introspection);
         assert!(config(&[("QINGDAN_INTROSPECTION", "off"), ("QINGDAN_GRAPHIQL", "on")]).is_err());
         assert!(config(&[("QINGDAN_GRAPHIQL", "maybe")]).is_err());

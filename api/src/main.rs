@@ -10,6 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use qingdan::domain::clock::{Clock, SystemClock};
 use qingdan::{config::Config, db, graphql, http, import, prepare_database, telemetry};
+use sea_orm::EntityTrait;
 
 const USAGE: &str = "usage: qingdan [serve | migrate | import FILE.json|FILE.xlsx|CSV-DIR
                | export [TITLE] [--format json|csv|xlsx] [--out PATH] | schema | healthcheck
@@ -102,7 +103,12 @@ async fn import_list(path: &str) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("importing {path}"))?,
     };
-    println!("imported {path}: {summary:?}");
+    let title = entity::responsibility_list::Entity::find_by_id(summary.list_id)
+        .one(&db)
+        .await?
+        .map(|list| list.title)
+        .unwrap_or_default();
+    println!("imported {path}: 「{title}」, version 1: {summary}");
     Ok(())
 }
 

@@ -80,7 +80,9 @@ pub fn schema(
     let builder = if introspection {
         schema_builder()
     } else {
-        schema_builder().disable_introspection().disable_suggestions()
+        schema_builder()
+            .disable_introspection()
+            .disable_suggestions()
     };
     builder
         .limit_depth(limits.max_depth)
