@@ -198,10 +198,21 @@ pub async fn get(
             "accept application/json or application/graphql-response+json",
         );
     };
-    let request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
+    let parameters = uri.query().unwrap_or_default();
+    let request = match async_graphql::http::parse_query_string(parameters) {
         Ok(request) => request,
         Err(err) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
     };
+    let has_query = parameters
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("query"));
+    if !has_query && !request.extensions.contains_key("persistedQuery") {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the request has no query parameter",
+        );
+    }
     if is_mutation(&request) {
         return refuse(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -332,7 +343,13 @@ async fn run(
         })
     });
     let request = request.data(viewer).data(loader);
+    // The document again, to put the answer in the order it asks for (see `order`).
+    let document = async_graphql::parser::parse_query(&request.query).ok();
+    let operation_name = request.operation_name.clone();
     let mut response = state.schema.execute(request).await;
+    if let Some(document) = &document {
+        super::order::follow_selection(&mut response.data, document, operation_name.as_deref());
+    }
     fill_codes(&mut response.errors);
     response
 }

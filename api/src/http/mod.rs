@@ -8,6 +8,7 @@ mod headers;
 mod limits;
 pub mod metrics;
 mod observe;
+mod order;
 pub mod ratelimit;
 
 use std::future::{Future, IntoFuture};
