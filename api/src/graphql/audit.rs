@@ -9,7 +9,7 @@ use super::pagination::{Page, PageArgs, paginate};
 use super::scalars::Date;
 use super::supervision::{UserError, settle};
 use super::text::{Code, Name, Text, Texts};
-use super::{clock, db, node::global_id, viewer};
+use super::{db, node::global_id, viewer, writer};
 use crate::auth::Role;
 use crate::domain::calendar::{self, CalendarDay};
 use crate::error::ApiResult;
@@ -168,13 +168,9 @@ impl AdminMutation {
                 note: texts.take_opt(&format!("days[{i}].note"), d.note),
             })
             .collect();
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(calendar::load_days(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                days,
-            ))
+            .then(calendar::load_days(db, viewer, clock, days))
             .await;
         let (loaded, user_errors) = settle(result)?;
         Ok(LoadCalendarPayload {

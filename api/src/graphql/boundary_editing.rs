@@ -8,7 +8,7 @@ use super::editing::RemoveInput;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
 use super::text::{Long, Name, Text, Texts};
-use super::{clock, db, viewer};
+use super::{clock, db, viewer, writer};
 use crate::domain::Failure;
 use crate::domain::editing::citation::{self, Citation, CitationFields, Kind};
 use crate::domain::editing::matter;
@@ -108,10 +108,13 @@ pub struct CasePayload {
     user_errors: Vec<UserError>,
 }
 
-fn create_fields(
+/// Adds a legal basis or case: its texts checked, then the domain's rules.
+async fn create(
+    ctx: &Context<'_>,
+    kind: Kind,
     input: CreateCitationInput,
-    texts: &mut Texts,
-) -> ApiResult<(i32, CitationFields)> {
+) -> ApiResult<Result<Citation, Failure>> {
+    let mut texts = Texts::default();
     let matter = expect_id(&input.matter_id, "BoundaryMatter", "matterId")?;
     let division = match &input.division_id {
         Some(id) => Some(expect_id(id, "Division", "divisionId")?),
@@ -123,15 +126,21 @@ fn create_fields(
         text: Some(texts.take("text", input.text)),
         position: input.position,
     };
-    Ok((matter, fields))
+    let (db, viewer, clock) = writer(ctx)?;
+    Ok(texts
+        .then(citation::create(db, viewer, clock, kind, matter, fields))
+        .await)
 }
 
-fn update_fields(
-    kind: &str,
+/// Changes a legal basis or case (`type_name` names its ids).
+async fn update(
+    ctx: &Context<'_>,
+    kind: Kind,
+    type_name: &str,
     input: UpdateCitationInput,
-    texts: &mut Texts,
-) -> ApiResult<(i32, CitationFields)> {
-    let id = expect_id(&input.id, kind, "id")?;
+) -> ApiResult<Result<Citation, Failure>> {
+    let mut texts = Texts::default();
+    let id = expect_id(&input.id, type_name, "id")?;
     let division_id = match (&input.division_id, input.uncite) {
         (Some(id), _) => Some(Some(expect_id(id, "Division", "divisionId")?)),
         (None, Some(true)) => Some(None),
@@ -143,7 +152,10 @@ fn update_fields(
         text: texts.take_opt("text", input.text),
         position: input.position,
     };
-    Ok((id, fields))
+    let (db, viewer, clock) = writer(ctx)?;
+    Ok(texts
+        .then(citation::update(db, viewer, clock, kind, id, fields))
+        .await)
 }
 
 fn basis_payload(result: Result<Citation, Failure>) -> ApiResult<LegalBasisPayload> {
@@ -203,15 +215,9 @@ impl BoundaryEditingMutation {
             disputed: input.disputed,
             position: input.position,
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(matter::create(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                list,
-                fields,
-                lead,
-            ))
+            .then(matter::create(db, viewer, clock, list, fields, lead))
             .await;
         matter_payload(result)
     }
@@ -229,14 +235,9 @@ impl BoundaryEditingMutation {
             disputed: input.disputed,
             position: input.position,
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(matter::update(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                id,
-                fields,
-            ))
+            .then(matter::update(db, viewer, clock, id, fields))
             .await;
         matter_payload(result)
     }
@@ -258,19 +259,7 @@ impl BoundaryEditingMutation {
         ctx: &Context<'_>,
         input: CreateCitationInput,
     ) -> ApiResult<LegalBasisPayload> {
-        let mut texts = Texts::default();
-        let (matter, fields) = create_fields(input, &mut texts)?;
-        let result = texts
-            .then(citation::create(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                Kind::LegalBasis,
-                matter,
-                fields,
-            ))
-            .await;
-        basis_payload(result)
+        basis_payload(create(ctx, Kind::LegalBasis, input).await?)
     }
 
     /// Change, move or re-cite a legal basis — 修改相关依据.
@@ -279,19 +268,7 @@ impl BoundaryEditingMutation {
         ctx: &Context<'_>,
         input: UpdateCitationInput,
     ) -> ApiResult<LegalBasisPayload> {
-        let mut texts = Texts::default();
-        let (id, fields) = update_fields("LegalBasis", input, &mut texts)?;
-        let result = texts
-            .then(citation::update(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                Kind::LegalBasis,
-                id,
-                fields,
-            ))
-            .await;
-        basis_payload(result)
+        basis_payload(update(ctx, Kind::LegalBasis, "LegalBasis", input).await?)
     }
 
     /// Remove a legal basis — 删除相关依据.
@@ -318,19 +295,7 @@ impl BoundaryEditingMutation {
         ctx: &Context<'_>,
         input: CreateCitationInput,
     ) -> ApiResult<CasePayload> {
-        let mut texts = Texts::default();
-        let (matter, fields) = create_fields(input, &mut texts)?;
-        let result = texts
-            .then(citation::create(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                Kind::Case,
-                matter,
-                fields,
-            ))
-            .await;
-        case_payload(result)
+        case_payload(create(ctx, Kind::Case, input).await?)
     }
 
     /// Change, move or re-cite a case — 修改案例.
@@ -339,19 +304,7 @@ impl BoundaryEditingMutation {
         ctx: &Context<'_>,
         input: UpdateCitationInput,
     ) -> ApiResult<CasePayload> {
-        let mut texts = Texts::default();
-        let (id, fields) = update_fields("Case", input, &mut texts)?;
-        let result = texts
-            .then(citation::update(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                Kind::Case,
-                id,
-                fields,
-            ))
-            .await;
-        case_payload(result)
+        case_payload(update(ctx, Kind::Case, "Case", input).await?)
     }
 
     /// Remove a case — 删除案例.

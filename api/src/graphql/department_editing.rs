@@ -9,7 +9,7 @@ use super::kinds::DepartmentKind;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
 use super::text::{Name, Text, Texts};
-use super::{clock, db, viewer};
+use super::{clock, db, viewer, writer};
 use crate::domain::Failure;
 use crate::domain::editing::organisation::{self, DepartmentFields};
 use crate::error::ApiResult;
@@ -82,14 +82,10 @@ impl DepartmentEditingMutation {
             parent_id: Some(parent),
             aliases: input.aliases.map(|a| texts.take_all("aliases", a)),
         };
+        let (db, viewer, clock) = writer(ctx)?;
         payload(
             texts
-                .then(organisation::create(
-                    db(ctx)?,
-                    viewer(ctx)?,
-                    clock(ctx)?.as_ref(),
-                    fields,
-                ))
+                .then(organisation::create(db, viewer, clock, fields))
                 .await,
         )
     }
@@ -113,15 +109,10 @@ impl DepartmentEditingMutation {
             parent_id,
             aliases: input.aliases.map(|a| texts.take_all("aliases", a)),
         };
+        let (db, viewer, clock) = writer(ctx)?;
         payload(
             texts
-                .then(organisation::update(
-                    db(ctx)?,
-                    viewer(ctx)?,
-                    clock(ctx)?.as_ref(),
-                    id,
-                    fields,
-                ))
+                .then(organisation::update(db, viewer, clock, id, fields))
                 .await,
         )
     }

@@ -12,7 +12,7 @@ use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
 use super::text::{Code, Long, Name, Text, Texts};
-use super::{clock, db, viewer};
+use super::{clock, db, viewer, writer};
 use crate::domain::editing::{division, duty, reorganisation, service, work_item};
 use crate::error::ApiResult;
 
@@ -236,14 +236,8 @@ impl EditingMutation {
             phone: Some(texts.take("phone", input.phone)),
             position: input.position,
         };
-        let result = texts
-            .then(service::create(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                fields,
-            ))
-            .await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts.then(service::create(db, viewer, clock, fields)).await;
         service_payload(result)
     }
 
@@ -262,14 +256,9 @@ impl EditingMutation {
             phone: texts.take_opt("phone", input.phone),
             position: input.position,
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(service::update(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                id,
-                fields,
-            ))
+            .then(service::update(db, viewer, clock, id, fields))
             .await;
         service_payload(result)
     }
@@ -298,14 +287,9 @@ impl EditingMutation {
             remark: texts.take_opt("remark", input.remark),
             position: input.position,
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(duty::create(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                dept,
-                fields,
-            ))
+            .then(duty::create(db, viewer, clock, dept, fields))
             .await;
         duty_payload(result)
     }
@@ -323,14 +307,9 @@ impl EditingMutation {
             remark: texts.take_opt("remark", input.remark),
             position: input.position,
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(duty::update(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                id,
-                fields,
-            ))
+            .then(duty::update(db, viewer, clock, id, fields))
             .await;
         duty_payload(result)
     }
@@ -355,14 +334,9 @@ impl EditingMutation {
             remark: texts.take_opt("remark", input.remark),
             position: input.position,
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(work_item::create(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                duty,
-                fields,
-            ))
+            .then(work_item::create(db, viewer, clock, duty, fields))
             .await;
         work_item_payload(result)
     }
@@ -380,14 +354,9 @@ impl EditingMutation {
             remark: texts.take_opt("remark", input.remark),
             position: input.position,
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(work_item::update(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                id,
-                fields,
-            ))
+            .then(work_item::update(db, viewer, clock, id, fields))
             .await;
         work_item_payload(result)
     }
@@ -410,14 +379,9 @@ impl EditingMutation {
             text: Some(texts.take("text", input.text)),
             position: input.position,
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(division::create(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                matter,
-                fields,
-            ))
+            .then(division::create(db, viewer, clock, matter, fields))
             .await;
         division_payload(result)
     }
@@ -436,14 +400,9 @@ impl EditingMutation {
             text: texts.take_opt("text", input.text),
             position: input.position,
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(division::update(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                id,
-                fields,
-            ))
+            .then(division::update(db, viewer, clock, id, fields))
             .await;
         division_payload(result)
     }
@@ -486,13 +445,9 @@ impl EditingMutation {
             successor_name: texts.take_opt("successorName", input.successor_name),
             reason: texts.take("reason", input.reason),
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(reorganisation::reorganise(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                change,
-            ))
+            .then(reorganisation::reorganise(db, viewer, clock, change))
             .await;
         let (saved, user_errors) = settle(result)?;
         Ok(DepartmentPayload {

@@ -144,6 +144,17 @@ pub(crate) fn clock<'a>(ctx: &Context<'a>) -> ApiResult<&'a SharedClock> {
         .map_err(|_| ApiError::from(anyhow::anyhow!("clock missing from schema data")))
 }
 
+/// What a write needs: the database, the caller and the clock.
+pub(crate) fn writer<'a>(
+    ctx: &Context<'a>,
+) -> ApiResult<(
+    &'a DatabaseConnection,
+    &'a Viewer,
+    &'a dyn crate::domain::clock::Clock,
+)> {
+    Ok((db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref()))
+}
+
 /// The day a list query answers for: `asOf`, or today in the county.
 pub(crate) fn day(ctx: &Context<'_>, as_of: Option<scalars::Date>) -> ApiResult<chrono::NaiveDate> {
     Ok(match as_of {

@@ -16,7 +16,7 @@ use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
 use super::text::{Long, Text, Texts};
-use super::{clock, db, one, viewer};
+use super::{clock, db, one, viewer, writer};
 use crate::auth::{Role, Viewer};
 use crate::domain::{kinds, versions};
 use crate::error::ApiResult;
@@ -360,13 +360,9 @@ impl VersionMutation {
             reason: texts.take("reason", input.reason),
             reason_kind: input.reason_kind.into(),
         };
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(versions::publish(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                publication,
-            ))
+            .then(versions::publish(db, viewer, clock, publication))
             .await;
         payload(result)
     }

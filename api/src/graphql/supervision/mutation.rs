@@ -8,7 +8,7 @@ use super::{UserError, settle};
 use crate::domain::supervision::{accountability, document, followup, inspection};
 use crate::error::ApiResult;
 use crate::graphql::text::Texts;
-use crate::graphql::{clock, db, viewer};
+use crate::graphql::writer;
 
 /// Result of submitInspection — 提交结果.
 #[derive(SimpleObject)]
@@ -77,13 +77,9 @@ impl SupervisionMutation {
     ) -> ApiResult<SubmitInspectionPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(inspection::submit(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                input,
-            ))
+            .then(inspection::submit(db, viewer, clock, input))
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(SubmitInspectionPayload {
@@ -100,14 +96,8 @@ impl SupervisionMutation {
     ) -> ApiResult<IssueSupervisionDocumentPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
-        let result = texts
-            .then(document::issue(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                input,
-            ))
-            .await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts.then(document::issue(db, viewer, clock, input)).await;
         let (row, user_errors) = settle(result)?;
         Ok(IssueSupervisionDocumentPayload {
             document: row.map(SupervisionDocument),
@@ -123,13 +113,9 @@ impl SupervisionMutation {
     ) -> ApiResult<ReportRectificationPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(followup::report_rectification(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                input,
-            ))
+            .then(followup::report_rectification(db, viewer, clock, input))
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(ReportRectificationPayload {
@@ -146,13 +132,9 @@ impl SupervisionMutation {
     ) -> ApiResult<RequestReviewPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(followup::request_review(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                input,
-            ))
+            .then(followup::request_review(db, viewer, clock, input))
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(RequestReviewPayload {
@@ -169,13 +151,9 @@ impl SupervisionMutation {
     ) -> ApiResult<DecideReviewPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(followup::decide_review(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                input,
-            ))
+            .then(followup::decide_review(db, viewer, clock, input))
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(DecideReviewPayload {
@@ -192,13 +170,9 @@ impl SupervisionMutation {
     ) -> ApiResult<RecordAccountabilityPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(accountability::record(
-                db(ctx)?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                input,
-            ))
+            .then(accountability::record(db, viewer, clock, input))
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(RecordAccountabilityPayload {
