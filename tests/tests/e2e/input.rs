@@ -84,9 +84,9 @@ async fn text__query_arguments_at_fault_are_bad_user_input_naming_the_argument()
             "filter.textContains",
         ),
         (
-            "query($v: String) { publicServices(first: 5, filter: { matching: $v }) { totalCount } }",
+            "query($v: String) { publicServices(first: 5, filter: { textContains: $v }) { totalCount } }",
             json!("药".repeat(10_001)),
-            "filter.matching",
+            "filter.textContains",
         ),
         (
             "query($v: String) { inspections(first: 5, filter: { regimeCode: $v }) { totalCount } }",
@@ -143,6 +143,8 @@ const CREATE_DEPARTMENT: &str = r#"mutation($input: CreateDepartmentInput!) {
   createDepartment(input: $input) { department { id name aliases } userErrors { field code message } } }"#;
 const UPDATE_DEPARTMENT: &str = r#"mutation($input: UpdateDepartmentInput!) {
   updateDepartment(input: $input) { department { id } userErrors { field code message } } }"#;
+const REPORT_MISROUTE: &str = r#"mutation($input: ReportMisrouteInput!) {
+  reportMisroute(input: $input) { misroute { id } userErrors { field code message } } }"#;
 const SUBMIT: &str = r#"mutation($input: SubmitInspectionInput!) {
   submitInspection(input: $input) { inspection { id } userErrors { field code message } } }"#;
 
@@ -215,6 +217,13 @@ async fn text__mutation_inputs_at_fault_are_user_errors_with_their_path_and_noth
             "updateDepartment",
             json!({ "id": bureau, "name": "安化县\n人口和计划生育局" }),
             vec![("name", "TEXT_INVALID")],
+        ),
+        (
+            &admin,
+            REPORT_MISROUTE,
+            "reportMisroute",
+            json!({ "text": "捡到孩子了", "correctDepartmentId": bureau, "note": "派错\u{0}" }),
+            vec![("note", "TEXT_INVALID")],
         ),
         (
             &supervisor,
