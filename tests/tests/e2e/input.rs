@@ -6,6 +6,8 @@ use qingdan::auth::Role;
 use qingdan_tests::TestApp;
 use serde_json::{Value, json};
 
+use crate::boundary_editing::{codes, pair};
+
 const BUREAU: &str = "安化县人口和计划生育局";
 
 /// No error of `body`, anywhere, is coded INTERNAL.
@@ -14,28 +16,6 @@ fn assert_no_internal(body: &Value) {
         !body.to_string().contains("\"INTERNAL\""),
         "an INTERNAL answer: {body:#}"
     );
-}
-
-/// (field, code) of a mutation payload's user errors.
-fn user_errors(payload: &Value) -> Vec<(String, String)> {
-    payload["userErrors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("a payload with userErrors: {payload:#}"))
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    expected
-        .iter()
-        .map(|(field, code)| (field.to_string(), code.to_string()))
-        .collect()
 }
 
 async fn audit_count(app: &TestApp, admin: &str) -> i64 {
@@ -250,7 +230,8 @@ async fn text__mutation_inputs_at_fault_are_user_errors_with_their_path_and_noth
         assert_no_internal(&body);
         assert!(body["errors"].is_null(), "{body:#}");
         let payload = &body["data"][name];
-        assert_eq!(user_errors(payload), pairs(&expected), "{body:#}");
+        let expected_pairs: Vec<_> = expected.iter().map(|(f, c)| pair(f, c)).collect();
+        assert_eq!(codes(payload), expected_pairs, "{body:#}");
         let first = payload["userErrors"][0]["message"].as_str().unwrap();
         assert!(first.starts_with(expected[0].0), "{first}");
     }
