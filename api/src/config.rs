@@ -43,6 +43,80 @@ pub struct Config {
     /// `QINGDAN_TRUSTED_DOCUMENTS`: a manifest file (id → document); when set, only its
     /// documents run.
     pub trusted_documents: Option<std::sync::Arc<crate::http::persisted::TrustedDocuments>>,
+    /// What the server shows besides the API itself.
+    pub exposure: Exposure,
+}
+
+/// What the server shows besides the API: GraphiQL, introspection, and where `/metrics` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exposure {
+    /// `QINGDAN_GRAPHIQL`: GraphiQL's page and assets (default: on in development, off in
+    /// production).
+    pub graphiql: bool,
+    /// `QINGDAN_INTROSPECTION`: `__schema` and `__type` queries (default on: the schema is
+    /// published with the code, and clients and GraphiQL read it).
+    pub introspection: bool,
+    /// `QINGDAN_METRICS_ADDR`: serve `/metrics` on this address only, not on the public
+    /// listener (default: unset, `/metrics` on the public listener).
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+impl Default for Exposure {
+    /// Development's: everything on the one listener.
+    fn default() -> Self {
+        Self {
+            graphiql: true,
+            introspection: true,
+            metrics_addr: None,
+        }
+    }
+}
+
+impl Exposure {
+    fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+        environment: Environment,
+    ) -> anyhow::Result<Self> {
+        let introspection = switch(lookup, "QINGDAN_INTROSPECTION", true)?;
+        // GraphiQL is of no use without introspection, and a production page is a public
+        // playground nobody asked for.
+        let graphiql_default = environment == Environment::Development && introspection;
+        let graphiql = switch(lookup, "QINGDAN_GRAPHIQL", graphiql_default)?;
+        if graphiql && !introspection {
+            bail!(
+                "QINGDAN_GRAPHIQL needs QINGDAN_INTROSPECTION: GraphiQL reads the schema by introspection"
+            );
+        }
+        let metrics_addr = match lookup("QINGDAN_METRICS_ADDR") {
+            Some(addr) if !addr.trim().is_empty() => {
+                Some(addr.trim().parse().with_context(|| {
+                    format!(
+                        "QINGDAN_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9100, not {addr:?}"
+                    )
+                })?)
+            }
+            _ => None,
+        };
+        Ok(Self {
+            graphiql,
+            introspection,
+            metrics_addr,
+        })
+    }
+}
+
+/// An on/off setting: `true`/`false`, `1`/`0` or `on`/`off`.
+fn switch(
+    lookup: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: bool,
+) -> anyhow::Result<bool> {
+    match lookup(key).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1" | "true" | "on") => Ok(true),
+        Some("0" | "false" | "off") => Ok(false),
+        Some(other) => bail!("{key} must be true or false, not {other:?}"),
+    }
 }
 
 /// Longest wait for a pooled database connection unless configured.
@@ -245,11 +319,7 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_owned())
             .parse()
             .context("LISTEN_ADDR must be host:port, e.g. 127.0.0.1:8000")?;
-        let seed_on_empty = match lookup("QINGDAN_SEED").as_deref() {
-            None | Some("1" | "true" | "on") => true,
-            Some("0" | "false" | "off") => false,
-            Some(other) => bail!("QINGDAN_SEED must be true or false, not {other:?}"),
-        };
+        let seed_on_empty = switch(&lookup, "QINGDAN_SEED", true)?;
         let production = environment == Environment::Production;
         let jwt = jwt_key(&lookup, environment)?;
         jwt.verifier()
@@ -285,6 +355,10 @@ impl Config {
             )),
             None => None,
         };
+        let exposure = Exposure::from_lookup(&lookup, environment)?;
+        if exposure.metrics_addr == Some(listen_addr) {
+            bail!("QINGDAN_METRICS_ADDR must differ from LISTEN_ADDR");
+        }
         Ok(Self {
             database_url,
             listen_addr,
@@ -297,6 +371,7 @@ impl Config {
             shutdown_grace,
             db_acquire_timeout,
             trusted_documents,
+            exposure,
         })
     }
 }
@@ -613,6 +688,40 @@ mod tests {
         ];
         assert!(config(&no_burst).is_err());
         assert!(config(&[("QINGDAN_DB_ACQUIRE_TIMEOUT_MS", "0")]).is_err());
+    }
+
+    #[test]
+    fn exposure__follows_the_environment_unless_set() {
+        let development = config(&[]).unwrap().exposure;
+        assert_eq!(development, Exposure::default());
+        let prod = [
+            ("QINGDAN_ENV", "production"),
+            ("DATABASE_URL", "postgres://db/q"),
+            ("QINGDAN_JWT_SECRET", "a-real-secret-of-at-least-32-bytes!!"),
+        ];
+        let production = config(&prod).unwrap().exposure;
+        assert!(!production.graphiql, "no GraphiQL in production by default");
+        assert!(production.introspection);
+        assert_eq!(production.metrics_addr, None);
+        let set = [
+            prod[0],
+            prod[1],
+            prod[2],
+            ("QINGDAN_GRAPHIQL", "on"),
+            ("QINGDAN_METRICS_ADDR", "127.0.0.1:9100"),
+        ];
+        let set = config(&set).unwrap().exposure;
+        assert!(set.graphiql);
+        assert_eq!(set.metrics_addr.unwrap().to_string(), "127.0.0.1:9100");
+        // Without introspection GraphiQL is off by default, and refused when asked for
+        let closed = config(&[("QINGDAN_INTROSPECTION", "false")])
+            .unwrap()
+            .exposure;
+        assert!(!closed.graphiql && !closed.introspection);
+        assert!(config(&[("QINGDAN_INTROSPECTION", "off"), ("QINGDAN_GRAPHIQL", "on")]).is_err());
+        assert!(config(&[("QINGDAN_GRAPHIQL", "maybe")]).is_err());
+        assert!(config(&[("QINGDAN_METRICS_ADDR", "metrics")]).is_err());
+        assert!(config(&[("QINGDAN_METRICS_ADDR", DEFAULT_LISTEN_ADDR)]).is_err());
     }
 
     #[test]

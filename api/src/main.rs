@@ -10,6 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use qingdan::domain::clock::{Clock, SystemClock};
 use qingdan::{config::Config, db, graphql, http, import, prepare_database, telemetry};
+use sea_orm::EntityTrait;
 
 const USAGE: &str = "usage: qingdan [serve | migrate | import FILE.json|FILE.xlsx|CSV-DIR
                | export [TITLE] [--format json|csv|xlsx] [--out PATH] | schema | healthcheck
@@ -102,7 +103,12 @@ async fn import_list(path: &str) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("importing {path}"))?,
     };
-    println!("imported {path}: {summary:?}");
+    let title = entity::responsibility_list::Entity::find_by_id(summary.list_id)
+        .one(&db)
+        .await?
+        .map(|list| list.title)
+        .unwrap_or_default();
+    println!("imported {path}: 「{title}」, version 1: {summary}");
     Ok(())
 }
 
@@ -158,7 +164,11 @@ async fn serve() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .with_context(|| format!("binding {}", config.listen_addr))?;
-    tracing::info!(addr = %config.listen_addr, "listening; GraphiQL at http://{}/graphql", config.listen_addr);
+    if config.exposure.graphiql {
+        tracing::info!(addr = %config.listen_addr, "listening; GraphiQL at http://{}/graphql", config.listen_addr);
+    } else {
+        tracing::info!(addr = %config.listen_addr, "listening");
+    }
     let versions = qingdan::data_version::Watch::start(&db).await;
     let state = http::AppState::new(
         db.clone(),
@@ -168,7 +178,8 @@ async fn serve() -> anyhow::Result<()> {
         versions,
     )
     .with_cors_origins(&config.cors_origins)
-    .with_trusted_documents(config.trusted_documents.clone());
+    .with_trusted_documents(config.trusted_documents.clone())
+    .with_exposure(&config.exposure);
     // The lookup's index for today, built while the first callers are served other reads.
     let searcher = state.searcher.clone();
     tokio::spawn(async move {
@@ -176,6 +187,14 @@ async fn serve() -> anyhow::Result<()> {
             tracing::warn!(%error, "building the lookup index at start");
         }
     });
+    if let Some(addr) = config.exposure.metrics_addr {
+        // Its own listener, closed with the process: scrapes need no graceful end.
+        let metrics = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding QINGDAN_METRICS_ADDR {addr}"))?;
+        tracing::info!(addr = %addr, "metrics at http://{addr}/metrics");
+        tokio::spawn(http::serve_metrics(metrics, state.clone()));
+    }
     http::serve(
         listener,
         http::router(state),

@@ -38,6 +38,9 @@ pub struct Options {
     pub jwt_rules: qingdan::auth::TokenRules,
     /// `QINGDAN_TRUSTED_DOCUMENTS`, as the manifest's JSON text.
     pub trusted_documents: Option<String>,
+    /// `QINGDAN_GRAPHIQL`, `QINGDAN_INTROSPECTION` and `QINGDAN_METRICS_ADDR` (give port 0
+    /// for a free one: `TestApp::metrics_url` says where).
+    pub exposure: qingdan::config::Exposure,
 }
 
 pub struct TestApp {
@@ -57,6 +60,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// Between the server and PostgreSQL, when started by `spawn_behind_proxy`.
     pub proxy: Option<DbProxy>,
+    /// `/metrics` on its own listener, when `Options::exposure` asks for one.
+    pub metrics_url: Option<String>,
     shutdown: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     server: Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
     _database: Option<TestDatabase>,
@@ -153,6 +158,7 @@ impl TestApp {
             trusted_documents: options.trusted_documents.as_deref().map(|manifest| {
                 Arc::new(http::persisted::TrustedDocuments::parse(manifest).expect("a manifest"))
             }),
+            exposure: options.exposure,
         };
         let (db, statements) = match options.db_acquire_timeout {
             None => qingdan::prepare_database(&config)
@@ -186,7 +192,17 @@ impl TestApp {
             versions.clone(),
         )
         .with_cors_origins(&config.cors_origins)
-        .with_trusted_documents(config.trusted_documents.clone());
+        .with_trusted_documents(config.trusted_documents.clone())
+        .with_exposure(&config.exposure);
+        let metrics_url = match config.exposure.metrics_addr {
+            Some(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+                let url = format!("http://{}", listener.local_addr().unwrap());
+                tokio::spawn(http::serve_metrics(listener, state.clone()));
+                Some(url)
+            }
+            None => None,
+        };
         let router = http::router(state);
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(http::serve(
@@ -212,6 +228,7 @@ impl TestApp {
             database_url,
             addr,
             proxy,
+            metrics_url,
             shutdown: Mutex::new(Some(shutdown)),
             server: Mutex::new(Some(server)),
             _database: database,

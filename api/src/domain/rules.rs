@@ -57,6 +57,8 @@ pub enum RuleCode {
     DepartmentInUse,
     ParentInvalid,
     SameDepartment,
+    TextInvalid,
+    TextTooLong,
 }
 
 impl RuleCode {
@@ -114,6 +116,8 @@ impl RuleCode {
             Self::DepartmentInUse => "DEPARTMENT_IN_USE",
             Self::ParentInvalid => "PARENT_INVALID",
             Self::SameDepartment => "SAME_DEPARTMENT",
+            Self::TextInvalid => "TEXT_INVALID",
+            Self::TextTooLong => "TEXT_TOO_LONG",
         }
     }
 }

@@ -8,7 +8,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::pagination::{Page, PageArgs, paginate};
 use super::scalars::Date;
 use super::supervision::{UserError, settle};
-use super::{clock, db, node::global_id, viewer};
+use super::text::{Code, Name, Text, Texts};
+use super::{db, node::global_id, viewer, writer};
 use crate::auth::Role;
 use crate::domain::calendar::{self, CalendarDay};
 use crate::error::ApiResult;
@@ -65,11 +66,11 @@ impl AuditEvent {
 #[derive(InputObject, Default)]
 pub struct AuditEventFilter {
     /// Only this entity kind, e.g. Inspection — 对象类别.
-    entity: Option<String>,
+    entity: Option<Text<Code>>,
     /// Only this actor — 操作人.
-    actor: Option<String>,
+    actor: Option<Text<Code>>,
     /// Only this operation — 操作.
-    operation: Option<String>,
+    operation: Option<Text<Code>>,
 }
 
 #[derive(Default)]
@@ -91,13 +92,13 @@ impl AuditQuery {
         viewer(ctx)?.require_any(&[Role::Admin])?;
         let filter = filter.unwrap_or_default();
         let mut select = audit_event::Entity::find();
-        if let Some(entity) = filter.entity {
+        if let Some(entity) = Text::opt_arg(filter.entity, "filter.entity")? {
             select = select.filter(audit_event::Column::Entity.eq(entity));
         }
-        if let Some(actor) = filter.actor {
+        if let Some(actor) = Text::opt_arg(filter.actor, "filter.actor")? {
             select = select.filter(audit_event::Column::Actor.eq(actor));
         }
-        if let Some(operation) = filter.operation {
+        if let Some(operation) = Text::opt_arg(filter.operation, "filter.operation")? {
             select = select.filter(audit_event::Column::Operation.eq(operation));
         }
         let args = PageArgs {
@@ -126,7 +127,7 @@ pub struct CalendarDayInput {
     /// Whether it is a working day — 是否工作日.
     working: bool,
     /// E.g. 国庆节 — 说明.
-    note: Option<String>,
+    note: Option<Text<Name>>,
 }
 
 /// Load calendar exceptions — 导入工作日历.
@@ -156,16 +157,21 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: LoadCalendarInput,
     ) -> ApiResult<LoadCalendarPayload> {
+        let mut texts = Texts::default();
         let days = input
             .days
             .into_iter()
-            .map(|d| CalendarDay {
+            .enumerate()
+            .map(|(i, d)| CalendarDay {
                 day: d.day.0,
                 working: d.working,
-                note: d.note,
+                note: texts.take_opt(&format!("days[{i}].note"), d.note),
             })
             .collect();
-        let result = calendar::load_days(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), days).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(calendar::load_days(db, viewer, clock, days))
+            .await;
         let (loaded, user_errors) = settle(result)?;
         Ok(LoadCalendarPayload {
             loaded: loaded.map(|n| n as i32),

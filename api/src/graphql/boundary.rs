@@ -13,6 +13,7 @@ use super::loaders::{
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, paginate};
 use super::scalars::Date;
+use super::text::{Long, Text};
 use super::{children, db, one};
 use crate::domain::kinds;
 use crate::error::ApiResult;
@@ -212,7 +213,7 @@ pub struct BoundaryMatterFilter {
     /// Only matters in which this department has a division — 相关部门.
     department_id: Option<ID>,
     /// The title or a division contains this text — 文本包含.
-    text_contains: Option<String>,
+    text_contains: Option<Text<Long>>,
 }
 
 #[derive(Default)]
@@ -252,7 +253,8 @@ impl BoundaryQuery {
                 .to_owned();
             select = select.filter(boundary_matter::Column::Id.in_subquery(with_division));
         }
-        if let Some(text) = filter.text_contains.as_deref() {
+        let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
+        if let Some(text) = text_contains.as_deref() {
             let by_division = Query::select()
                 .column(division::Column::MatterId)
                 .from(division::Entity)

@@ -7,7 +7,8 @@ use super::boundary::{BoundaryMatter, Case, LegalBasis};
 use super::editing::RemoveInput;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
-use super::{clock, db, viewer};
+use super::text::{Long, Name, Text, Texts};
+use super::{clock, db, viewer, writer};
 use crate::domain::Failure;
 use crate::domain::editing::citation::{self, Citation, CitationFields, Kind};
 use crate::domain::editing::matter;
@@ -19,7 +20,7 @@ pub struct LeadDivisionInput {
     /// 牵头部门.
     department_id: ID,
     /// 职责分工.
-    text: String,
+    text: Text<Long>,
 }
 
 /// Input of createBoundaryMatter — 新增管理事项.
@@ -28,7 +29,7 @@ pub struct CreateBoundaryMatterInput {
     /// The list — 清单.
     list_id: ID,
     /// 管理事项.
-    title: String,
+    title: Text<Name>,
     /// 争议事项: shared without a single lead. Default false.
     disputed: Option<bool>,
     /// Its lead division; required unless disputed.
@@ -42,7 +43,7 @@ pub struct CreateBoundaryMatterInput {
 pub struct UpdateBoundaryMatterInput {
     id: ID,
     /// 管理事项.
-    title: Option<String>,
+    title: Option<Text<Name>>,
     /// 争议事项; false requires exactly one LEAD division.
     disputed: Option<bool>,
     /// 序号: moves the matter to this place.
@@ -66,9 +67,9 @@ pub struct CreateCitationInput {
     /// The division whose row cites it — 职责分工; without one it is cited nowhere.
     division_id: Option<ID>,
     /// The instrument's name without 《》 (legal bases only, required there) — 法规名称.
-    title: Option<String>,
+    title: Option<Text<Name>>,
     /// The line as it is to be published — 内容.
-    text: String,
+    text: Text<Long>,
     /// 序号: 1-based place within the matter; last when left out.
     position: Option<i32>,
 }
@@ -82,9 +83,9 @@ pub struct UpdateCitationInput {
     /// Cite it on no row (the consistency report lists it) — 取消引用.
     uncite: Option<bool>,
     /// 法规名称 (legal bases only).
-    title: Option<String>,
+    title: Option<Text<Name>>,
     /// 内容.
-    text: Option<String>,
+    text: Option<Text<Long>>,
     /// 序号: moves it to this place within the matter.
     position: Option<i32>,
 }
@@ -107,7 +108,13 @@ pub struct CasePayload {
     user_errors: Vec<UserError>,
 }
 
-fn create_fields(input: CreateCitationInput) -> ApiResult<(i32, CitationFields)> {
+/// Adds a legal basis or case: its texts checked, then the domain's rules.
+async fn create(
+    ctx: &Context<'_>,
+    kind: Kind,
+    input: CreateCitationInput,
+) -> ApiResult<Result<Citation, Failure>> {
+    let mut texts = Texts::default();
     let matter = expect_id(&input.matter_id, "BoundaryMatter", "matterId")?;
     let division = match &input.division_id {
         Some(id) => Some(expect_id(id, "Division", "divisionId")?),
@@ -115,15 +122,25 @@ fn create_fields(input: CreateCitationInput) -> ApiResult<(i32, CitationFields)>
     };
     let fields = CitationFields {
         division_id: Some(division),
-        title: input.title,
-        text: Some(input.text),
+        title: texts.take_opt("title", input.title),
+        text: Some(texts.take("text", input.text)),
         position: input.position,
     };
-    Ok((matter, fields))
+    let (db, viewer, clock) = writer(ctx)?;
+    Ok(texts
+        .then(citation::create(db, viewer, clock, kind, matter, fields))
+        .await)
 }
 
-fn update_fields(kind: &str, input: UpdateCitationInput) -> ApiResult<(i32, CitationFields)> {
-    let id = expect_id(&input.id, kind, "id")?;
+/// Changes a legal basis or case (`type_name` names its ids).
+async fn update(
+    ctx: &Context<'_>,
+    kind: Kind,
+    type_name: &str,
+    input: UpdateCitationInput,
+) -> ApiResult<Result<Citation, Failure>> {
+    let mut texts = Texts::default();
+    let id = expect_id(&input.id, type_name, "id")?;
     let division_id = match (&input.division_id, input.uncite) {
         (Some(id), _) => Some(Some(expect_id(id, "Division", "divisionId")?)),
         (None, Some(true)) => Some(None),
@@ -131,11 +148,14 @@ fn update_fields(kind: &str, input: UpdateCitationInput) -> ApiResult<(i32, Cita
     };
     let fields = CitationFields {
         division_id,
-        title: input.title,
-        text: input.text,
+        title: texts.take_opt("title", input.title),
+        text: texts.take_opt("text", input.text),
         position: input.position,
     };
-    Ok((id, fields))
+    let (db, viewer, clock) = writer(ctx)?;
+    Ok(texts
+        .then(citation::update(db, viewer, clock, kind, id, fields))
+        .await)
 }
 
 fn basis_payload(result: Result<Citation, Failure>) -> ApiResult<LegalBasisPayload> {
@@ -182,27 +202,23 @@ impl BoundaryEditingMutation {
         input: CreateBoundaryMatterInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let list = expect_id(&input.list_id, "ResponsibilityList", "listId")?;
+        let mut texts = Texts::default();
         let lead = match input.lead {
             Some(lead) => Some(matter::Lead {
                 department_id: expect_id(&lead.department_id, "Department", "lead.departmentId")?,
-                text: lead.text,
+                text: texts.take("lead.text", lead.text),
             }),
             None => None,
         };
         let fields = matter::MatterFields {
-            title: Some(input.title),
+            title: Some(texts.take("title", input.title)),
             disputed: input.disputed,
             position: input.position,
         };
-        let result = matter::create(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            list,
-            fields,
-            lead,
-        )
-        .await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(matter::create(db, viewer, clock, list, fields, lead))
+            .await;
         matter_payload(result)
     }
 
@@ -213,12 +229,16 @@ impl BoundaryEditingMutation {
         input: UpdateBoundaryMatterInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let id = expect_id(&input.id, "BoundaryMatter", "id")?;
+        let mut texts = Texts::default();
         let fields = matter::MatterFields {
-            title: input.title,
+            title: texts.take_opt("title", input.title),
             disputed: input.disputed,
             position: input.position,
         };
-        let result = matter::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(matter::update(db, viewer, clock, id, fields))
+            .await;
         matter_payload(result)
     }
 
@@ -239,17 +259,7 @@ impl BoundaryEditingMutation {
         ctx: &Context<'_>,
         input: CreateCitationInput,
     ) -> ApiResult<LegalBasisPayload> {
-        let (matter, fields) = create_fields(input)?;
-        let result = citation::create(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            Kind::LegalBasis,
-            matter,
-            fields,
-        )
-        .await;
-        basis_payload(result)
+        basis_payload(create(ctx, Kind::LegalBasis, input).await?)
     }
 
     /// Change, move or re-cite a legal basis — 修改相关依据.
@@ -258,17 +268,7 @@ impl BoundaryEditingMutation {
         ctx: &Context<'_>,
         input: UpdateCitationInput,
     ) -> ApiResult<LegalBasisPayload> {
-        let (id, fields) = update_fields("LegalBasis", input)?;
-        let result = citation::update(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            Kind::LegalBasis,
-            id,
-            fields,
-        )
-        .await;
-        basis_payload(result)
+        basis_payload(update(ctx, Kind::LegalBasis, "LegalBasis", input).await?)
     }
 
     /// Remove a legal basis — 删除相关依据.
@@ -295,17 +295,7 @@ impl BoundaryEditingMutation {
         ctx: &Context<'_>,
         input: CreateCitationInput,
     ) -> ApiResult<CasePayload> {
-        let (matter, fields) = create_fields(input)?;
-        let result = citation::create(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            Kind::Case,
-            matter,
-            fields,
-        )
-        .await;
-        case_payload(result)
+        case_payload(create(ctx, Kind::Case, input).await?)
     }
 
     /// Change, move or re-cite a case — 修改案例.
@@ -314,17 +304,7 @@ impl BoundaryEditingMutation {
         ctx: &Context<'_>,
         input: UpdateCitationInput,
     ) -> ApiResult<CasePayload> {
-        let (id, fields) = update_fields("Case", input)?;
-        let result = citation::update(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            Kind::Case,
-            id,
-            fields,
-        )
-        .await;
-        case_payload(result)
+        case_payload(update(ctx, Kind::Case, "Case", input).await?)
     }
 
     /// Remove a case — 删除案例.

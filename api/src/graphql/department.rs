@@ -14,6 +14,7 @@ use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, paginate};
 use super::scalars::Date;
 use super::service::PublicService;
+use super::text::{Name, Text};
 use super::{children, db, one};
 use crate::domain::editing::reorganisation;
 use crate::domain::kinds;
@@ -168,7 +169,7 @@ impl Department {
 #[derive(InputObject, Default)]
 pub struct DepartmentFilter {
     /// Name or alias contains this text — 名称包含.
-    name_contains: Option<String>,
+    name_contains: Option<Text<Name>>,
     /// Only this kind — 类别.
     kind: Option<DepartmentKind>,
     /// Only units of this department — 上级部门.
@@ -204,8 +205,9 @@ impl DepartmentQuery {
         as_of: Option<Date>,
     ) -> ApiResult<Page<Department>> {
         let filter = filter.unwrap_or_default();
+        let name_contains = Text::opt_arg(filter.name_contains, "filter.nameContains")?;
         let mut select = department::Entity::find();
-        if let Some(text) = filter.name_contains.as_deref() {
+        if let Some(text) = name_contains.as_deref() {
             let by_alias = Query::select()
                 .column(department_alias::Column::DepartmentId)
                 .from(department_alias::Entity)
@@ -267,8 +269,9 @@ impl DepartmentQuery {
         &self,
         ctx: &Context<'_>,
         id: Option<ID>,
-        name: Option<String>,
+        name: Option<Text<Name>>,
     ) -> ApiResult<Option<Department>> {
+        let name = Text::opt_arg(name, "name")?;
         let db = db(ctx)?;
         let found = match (id, name) {
             (Some(id), None) => {

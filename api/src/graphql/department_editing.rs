@@ -8,7 +8,8 @@ use super::editing::RemoveInput;
 use super::kinds::DepartmentKind;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
-use super::{clock, db, viewer};
+use super::text::{Name, Text, Texts};
+use super::{clock, db, viewer, writer};
 use crate::domain::Failure;
 use crate::domain::editing::organisation::{self, DepartmentFields};
 use crate::error::ApiResult;
@@ -17,13 +18,13 @@ use crate::error::ApiResult;
 #[derive(InputObject)]
 pub struct CreateDepartmentInput {
     /// Official name — 名称.
-    name: String,
+    name: Text<Name>,
     /// 类别.
     kind: DepartmentKind,
     /// The department it is a unit of — 上级部门; an editor creates units of their own.
     parent_id: Option<ID>,
     /// Other names it is known by — 简称.
-    aliases: Option<Vec<String>>,
+    aliases: Option<Vec<Text<Name>>>,
 }
 
 /// Input of updateDepartment — 修改部门/单位: only the fields given change.
@@ -31,7 +32,7 @@ pub struct CreateDepartmentInput {
 pub struct UpdateDepartmentInput {
     id: ID,
     /// 名称: a correction; a rename from a date is reorganiseDepartment(RENAME).
-    name: Option<String>,
+    name: Option<Text<Name>>,
     /// 类别.
     kind: Option<DepartmentKind>,
     /// 上级部门.
@@ -39,7 +40,7 @@ pub struct UpdateDepartmentInput {
     /// Make it stand alone, a unit of no department — 取消上级.
     detach: Option<bool>,
     /// 简称: replaces them all.
-    aliases: Option<Vec<String>>,
+    aliases: Option<Vec<Text<Name>>>,
 }
 
 /// Result of a department edit — 编辑结果.
@@ -74,13 +75,19 @@ impl DepartmentEditingMutation {
             Some(id) => Some(expect_id(id, "Department", "parentId")?),
             None => None,
         };
+        let mut texts = Texts::default();
         let fields = DepartmentFields {
-            name: Some(input.name),
+            name: Some(texts.take("name", input.name)),
             kind: Some(input.kind.into()),
             parent_id: Some(parent),
-            aliases: input.aliases,
+            aliases: input.aliases.map(|a| texts.take_all("aliases", a)),
         };
-        payload(organisation::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), fields).await)
+        let (db, viewer, clock) = writer(ctx)?;
+        payload(
+            texts
+                .then(organisation::create(db, viewer, clock, fields))
+                .await,
+        )
     }
 
     /// Correct a department's name, kind, parent or aliases — 修改部门/单位.
@@ -95,14 +102,18 @@ impl DepartmentEditingMutation {
             (None, Some(true)) => Some(None),
             _ => None,
         };
+        let mut texts = Texts::default();
         let fields = DepartmentFields {
-            name: input.name,
+            name: texts.take_opt("name", input.name),
             kind: input.kind.map(Into::into),
             parent_id,
-            aliases: input.aliases,
+            aliases: input.aliases.map(|a| texts.take_all("aliases", a)),
         };
+        let (db, viewer, clock) = writer(ctx)?;
         payload(
-            organisation::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await,
+            texts
+                .then(organisation::update(db, viewer, clock, id, fields))
+                .await,
         )
     }
 

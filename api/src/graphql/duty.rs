@@ -9,6 +9,7 @@ use super::loaders::{DepartmentById, DutyById, WorkItemsOf};
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, grouped_key, grouped_order, paginate_by};
 use super::scalars::Date;
+use super::text::{Long, Text};
 use super::{children, db, one};
 use crate::error::ApiResult;
 
@@ -92,7 +93,7 @@ pub struct DutyFilter {
     /// Only duties of this department — 责任部门.
     department_id: Option<ID>,
     /// The duty or one of its work items contains this text — 文本包含.
-    text_contains: Option<String>,
+    text_contains: Option<Text<Long>>,
 }
 
 #[derive(Default)]
@@ -129,7 +130,8 @@ impl DutyQuery {
                 "filter.departmentId",
             )?));
         }
-        if let Some(text) = filter.text_contains.as_deref() {
+        let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
+        if let Some(text) = text_contains.as_deref() {
             let by_item = Query::select()
                 .column(work_item::Column::DutyId)
                 .from(work_item::Entity)

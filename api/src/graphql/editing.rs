@@ -11,7 +11,8 @@ use super::node::expect_id;
 use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
-use super::{clock, db, viewer};
+use super::text::{Code, Long, Name, Text, Texts};
+use super::{clock, db, viewer, writer};
 use crate::domain::editing::{division, duty, reorganisation, service, work_item};
 use crate::error::ApiResult;
 
@@ -21,11 +22,11 @@ pub struct CreatePublicServiceInput {
     /// 承办机构: the department or unit that provides it.
     unit_id: ID,
     /// 服务事项.
-    name: String,
+    name: Text<Name>,
     /// 主要内容.
-    content: String,
+    content: Text<Long>,
     /// 联系电话: a mainland mobile or fixed line with area code, as it is to be published.
-    phone: String,
+    phone: Text<Code>,
     /// 序号: 1-based place among the list's services; last when left out.
     position: Option<i32>,
 }
@@ -37,11 +38,11 @@ pub struct UpdatePublicServiceInput {
     /// 承办机构.
     unit_id: Option<ID>,
     /// 服务事项.
-    name: Option<String>,
+    name: Option<Text<Name>>,
     /// 主要内容.
-    content: Option<String>,
+    content: Option<Text<Long>>,
     /// 联系电话.
-    phone: Option<String>,
+    phone: Option<Text<Code>>,
     /// 序号: moves the service to this place.
     position: Option<i32>,
 }
@@ -67,9 +68,9 @@ pub struct CreateDutyInput {
     /// The department (or unit) whose duty it is — 责任部门.
     department_id: ID,
     /// 主要职责.
-    text: String,
+    text: Text<Long>,
     /// 备注.
-    remark: Option<String>,
+    remark: Option<Text<Long>>,
     /// 序号: 1-based place among the department's duties; last when left out.
     position: Option<i32>,
 }
@@ -79,9 +80,9 @@ pub struct CreateDutyInput {
 pub struct UpdateDutyInput {
     id: ID,
     /// 主要职责.
-    text: Option<String>,
+    text: Option<Text<Long>>,
     /// 备注; an empty string clears it.
-    remark: Option<String>,
+    remark: Option<Text<Long>>,
     /// 序号: moves the duty to this place among its department's.
     position: Option<i32>,
 }
@@ -101,9 +102,9 @@ pub struct CreateWorkItemInput {
     /// The duty (主要职责) it serves.
     duty_id: ID,
     /// 具体工作事项.
-    text: String,
+    text: Text<Long>,
     /// 备注.
-    remark: Option<String>,
+    remark: Option<Text<Long>>,
     /// 序号: 1-based place among the duty's work items; last when left out.
     position: Option<i32>,
 }
@@ -113,9 +114,9 @@ pub struct CreateWorkItemInput {
 pub struct UpdateWorkItemInput {
     id: ID,
     /// 具体工作事项.
-    text: Option<String>,
+    text: Option<Text<Long>>,
     /// 备注; an empty string clears it.
-    remark: Option<String>,
+    remark: Option<Text<Long>>,
     /// 序号: moves the item to this place within its duty.
     position: Option<i32>,
 }
@@ -139,7 +140,7 @@ pub struct CreateDivisionInput {
     /// 牵头/配合; ASSIST when left out. A matter not marked disputed keeps exactly one LEAD.
     role: Option<DivisionRole>,
     /// 职责分工.
-    text: String,
+    text: Text<Long>,
     /// 序号: 1-based place among the matter's divisions; last when left out.
     position: Option<i32>,
 }
@@ -153,7 +154,7 @@ pub struct UpdateDivisionInput {
     /// 牵头/配合.
     role: Option<DivisionRole>,
     /// 职责分工.
-    text: Option<String>,
+    text: Option<Text<Long>>,
     /// 序号: moves the division to this place within its matter.
     position: Option<i32>,
 }
@@ -194,13 +195,13 @@ pub struct ReorganiseDepartmentInput {
     /// 生效日期: from this day reads and the lookup route the department to its successor.
     effective_from: Date,
     /// RENAME: the new name — 新名称.
-    new_name: Option<String>,
+    new_name: Option<Text<Name>>,
     /// MERGE, DISSOLVE: the successor — 承接部门…
     successor_id: Option<ID>,
     /// …or its name; a department of that name is created when there is none.
-    successor_name: Option<String>,
+    successor_name: Option<Text<Name>>,
     /// 调整理由, e.g. the document that decided it.
-    reason: String,
+    reason: Text<Long>,
 }
 
 /// Result of reorganiseDepartment — 调整结果.
@@ -227,14 +228,16 @@ impl EditingMutation {
         ctx: &Context<'_>,
         input: CreatePublicServiceInput,
     ) -> ApiResult<PublicServicePayload> {
+        let mut texts = Texts::default();
         let fields = service::ServiceFields {
             unit_id: Some(expect_id(&input.unit_id, "Department", "unitId")?),
-            name: Some(input.name),
-            content: Some(input.content),
-            phone: Some(input.phone),
+            name: Some(texts.take("name", input.name)),
+            content: Some(texts.take("content", input.content)),
+            phone: Some(texts.take("phone", input.phone)),
             position: input.position,
         };
-        let result = service::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), fields).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts.then(service::create(db, viewer, clock, fields)).await;
         service_payload(result)
     }
 
@@ -245,15 +248,18 @@ impl EditingMutation {
         input: UpdatePublicServiceInput,
     ) -> ApiResult<PublicServicePayload> {
         let id = expect_id(&input.id, "PublicService", "id")?;
+        let mut texts = Texts::default();
         let fields = service::ServiceFields {
             unit_id: optional_id(input.unit_id.as_ref(), "Department", "unitId")?,
-            name: input.name,
-            content: input.content,
-            phone: input.phone,
+            name: texts.take_opt("name", input.name),
+            content: texts.take_opt("content", input.content),
+            phone: texts.take_opt("phone", input.phone),
             position: input.position,
         };
-        let result =
-            service::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(service::update(db, viewer, clock, id, fields))
+            .await;
         service_payload(result)
     }
 
@@ -275,12 +281,16 @@ impl EditingMutation {
         input: CreateDutyInput,
     ) -> ApiResult<DutyPayload> {
         let dept = expect_id(&input.department_id, "Department", "departmentId")?;
+        let mut texts = Texts::default();
         let fields = duty::DutyFields {
-            text: Some(input.text),
-            remark: input.remark,
+            text: Some(texts.take("text", input.text)),
+            remark: texts.take_opt("remark", input.remark),
             position: input.position,
         };
-        let result = duty::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), dept, fields).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(duty::create(db, viewer, clock, dept, fields))
+            .await;
         duty_payload(result)
     }
 
@@ -291,12 +301,16 @@ impl EditingMutation {
         input: UpdateDutyInput,
     ) -> ApiResult<DutyPayload> {
         let id = expect_id(&input.id, "Duty", "id")?;
+        let mut texts = Texts::default();
         let fields = duty::DutyFields {
-            text: input.text,
-            remark: input.remark,
+            text: texts.take_opt("text", input.text),
+            remark: texts.take_opt("remark", input.remark),
             position: input.position,
         };
-        let result = duty::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(duty::update(db, viewer, clock, id, fields))
+            .await;
         duty_payload(result)
     }
 
@@ -314,13 +328,16 @@ impl EditingMutation {
         input: CreateWorkItemInput,
     ) -> ApiResult<WorkItemPayload> {
         let duty = expect_id(&input.duty_id, "Duty", "dutyId")?;
+        let mut texts = Texts::default();
         let fields = work_item::WorkItemFields {
-            text: Some(input.text),
-            remark: input.remark,
+            text: Some(texts.take("text", input.text)),
+            remark: texts.take_opt("remark", input.remark),
             position: input.position,
         };
-        let result =
-            work_item::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), duty, fields).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(work_item::create(db, viewer, clock, duty, fields))
+            .await;
         work_item_payload(result)
     }
 
@@ -331,13 +348,16 @@ impl EditingMutation {
         input: UpdateWorkItemInput,
     ) -> ApiResult<WorkItemPayload> {
         let id = expect_id(&input.id, "WorkItem", "id")?;
+        let mut texts = Texts::default();
         let fields = work_item::WorkItemFields {
-            text: input.text,
-            remark: input.remark,
+            text: texts.take_opt("text", input.text),
+            remark: texts.take_opt("remark", input.remark),
             position: input.position,
         };
-        let result =
-            work_item::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(work_item::update(db, viewer, clock, id, fields))
+            .await;
         work_item_payload(result)
     }
 
@@ -348,6 +368,7 @@ impl EditingMutation {
         input: CreateDivisionInput,
     ) -> ApiResult<DivisionPayload> {
         let matter = expect_id(&input.matter_id, "BoundaryMatter", "matterId")?;
+        let mut texts = Texts::default();
         let fields = division::DivisionFields {
             department_id: Some(expect_id(
                 &input.department_id,
@@ -355,11 +376,13 @@ impl EditingMutation {
                 "departmentId",
             )?),
             role: input.role.map(Into::into),
-            text: Some(input.text),
+            text: Some(texts.take("text", input.text)),
             position: input.position,
         };
-        let result =
-            division::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), matter, fields).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(division::create(db, viewer, clock, matter, fields))
+            .await;
         division_payload(result)
     }
 
@@ -370,14 +393,17 @@ impl EditingMutation {
         input: UpdateDivisionInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.id, "Division", "id")?;
+        let mut texts = Texts::default();
         let fields = division::DivisionFields {
             department_id: optional_id(input.department_id.as_ref(), "Department", "departmentId")?,
             role: input.role.map(Into::into),
-            text: input.text,
+            text: texts.take_opt("text", input.text),
             position: input.position,
         };
-        let result =
-            division::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(division::update(db, viewer, clock, id, fields))
+            .await;
         division_payload(result)
     }
 
@@ -409,17 +435,20 @@ impl EditingMutation {
         ctx: &Context<'_>,
         input: ReorganiseDepartmentInput,
     ) -> ApiResult<DepartmentPayload> {
+        let mut texts = Texts::default();
         let change = reorganisation::Reorganisation {
             department_id: expect_id(&input.department_id, "Department", "departmentId")?,
             kind: input.kind.into(),
             effective_from: input.effective_from.0,
-            new_name: input.new_name,
+            new_name: texts.take_opt("newName", input.new_name),
             successor_id: optional_id(input.successor_id.as_ref(), "Department", "successorId")?,
-            successor_name: input.successor_name,
-            reason: input.reason,
+            successor_name: texts.take_opt("successorName", input.successor_name),
+            reason: texts.take("reason", input.reason),
         };
-        let result =
-            reorganisation::reorganise(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), change).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(reorganisation::reorganise(db, viewer, clock, change))
+            .await;
         let (saved, user_errors) = settle(result)?;
         Ok(DepartmentPayload {
             department: saved.map(Department),

@@ -11,7 +11,8 @@ use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, paginate};
 use super::search::{LookupResult, lookup_result, searcher};
 use super::supervision::{UserError, settle};
-use super::{clock, db, one, viewer};
+use super::text::{Long, Text, Texts};
+use super::{db, one, viewer, writer};
 use crate::domain::misroute::{self as reports, READERS, Report};
 use crate::error::ApiResult;
 
@@ -136,7 +137,7 @@ pub struct ReportMisrouteInput {
     /// The department that had to act — 正确承办部门.
     correct_department_id: ID,
     /// Why, in the dispatcher's words — 备注.
-    note: Option<String>,
+    note: Option<Text<Long>>,
 }
 
 /// Result of reportMisroute — 报告结果.
@@ -169,13 +170,15 @@ impl MisrouteMutation {
             "Department",
             "correctDepartmentId",
         )?;
+        let mut texts = Texts::default();
         let report = Report {
             text: input.text,
             suggested_department_id: suggested,
             correct_department_id: correct,
-            note: input.note,
+            note: texts.take_opt("note", input.note),
         };
-        let result = reports::report(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), report).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts.then(reports::report(db, viewer, clock, report)).await;
         let (saved, user_errors) = settle(result)?;
         Ok(ReportMisroutePayload {
             misroute: saved.map(Misroute),

@@ -18,6 +18,7 @@ mod scalars;
 mod search;
 mod service;
 mod supervision;
+pub mod text;
 mod versions;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
@@ -67,13 +68,23 @@ pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySu
         .register_output_type::<node::Node>()
 }
 
+/// The schema the server runs. Without `introspection`, `__schema` and `__type` answer
+/// nothing and errors suggest no field names either.
 pub fn schema(
     db: DatabaseConnection,
     clock: SharedClock,
     limits: &crate::config::Limits,
     searcher: std::sync::Arc<crate::search::Searcher>,
+    introspection: bool,
 ) -> AppSchema {
-    schema_builder()
+    let builder = if introspection {
+        schema_builder()
+    } else {
+        schema_builder()
+            .disable_introspection()
+            .disable_suggestions()
+    };
+    builder
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         // Fragments spread into themselves are refused by validation; this bounds the rest.
@@ -131,6 +142,17 @@ pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> ApiResult<&'a Viewer> {
 pub(crate) fn clock<'a>(ctx: &Context<'a>) -> ApiResult<&'a SharedClock> {
     ctx.data::<SharedClock>()
         .map_err(|_| ApiError::from(anyhow::anyhow!("clock missing from schema data")))
+}
+
+/// What a write needs: the database, the caller and the clock.
+pub(crate) fn writer<'a>(
+    ctx: &Context<'a>,
+) -> ApiResult<(
+    &'a DatabaseConnection,
+    &'a Viewer,
+    &'a dyn crate::domain::clock::Clock,
+)> {
+    Ok((db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref()))
 }
 
 /// The day a list query answers for: `asOf`, or today in the county.

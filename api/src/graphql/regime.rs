@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::kinds::{DayCount, SectionKind};
 use super::loaders::{ChildrenOfItem, ItemsOfSection, RegimeById, SectionById, SectionsOf};
 use super::node::global_id;
+use super::text::{Code, Text};
 use super::{children, db, one};
 use crate::domain::kinds;
 use crate::error::ApiResult;
@@ -211,8 +212,9 @@ impl RegimeQuery {
     async fn supervision_regime(
         &self,
         ctx: &Context<'_>,
-        code: String,
+        code: Text<Code>,
     ) -> ApiResult<Option<SupervisionRegime>> {
+        let code = code.arg("code")?;
         let row = supervision_regime::Entity::find()
             .filter(supervision_regime::Column::Code.eq(code))
             .order_by_asc(supervision_regime::Column::ListId)

@@ -10,6 +10,7 @@ use super::department::Department;
 use super::kinds::DivisionRole;
 use super::scalars::Date;
 use super::supervision::{UserError, settle};
+use super::text::{Name, Text, Texts};
 use super::{clock, db, viewer};
 use crate::domain::lexicon;
 use crate::error::{ApiError, ApiResult};
@@ -265,9 +266,9 @@ impl From<entity::lexicon_entry::Model> for LexiconEntry {
 #[derive(InputObject)]
 pub struct SetLexiconEntryInput {
     /// The word — 词语.
-    term: String,
+    term: Text<Name>,
     /// What it stands for — 对应规范用语.
-    expansion: String,
+    expansion: Text<Name>,
     /// Kind — 类别.
     kind: LexiconKind,
 }
@@ -285,7 +286,7 @@ pub struct SetLexiconEntryPayload {
 #[derive(InputObject)]
 pub struct RemoveLexiconEntryInput {
     /// The word — 词语.
-    term: String,
+    term: Text<Name>,
 }
 
 /// Result of removeLexiconEntry — 删除结果.
@@ -312,15 +313,19 @@ impl LexiconMutation {
             LexiconKind::Alias => "ALIAS",
             LexiconKind::Colloquial => "COLLOQUIAL",
         };
-        let result = lexicon::set_entry(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            input.term.trim(),
-            input.expansion.trim(),
-            kind,
-        )
-        .await;
+        let mut texts = Texts::default();
+        let term = texts.take("term", input.term);
+        let expansion = texts.take("expansion", input.expansion);
+        let result = texts
+            .then(lexicon::set_entry(
+                db(ctx)?,
+                viewer(ctx)?,
+                clock(ctx)?.as_ref(),
+                term.trim(),
+                expansion.trim(),
+                kind,
+            ))
+            .await;
         let (entry, user_errors) = settle(result)?;
         Ok(SetLexiconEntryPayload {
             entry: entry.map(Into::into),
@@ -334,13 +339,16 @@ impl LexiconMutation {
         ctx: &Context<'_>,
         input: RemoveLexiconEntryInput,
     ) -> ApiResult<RemoveLexiconEntryPayload> {
-        let result = lexicon::remove_entry(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            input.term.trim(),
-        )
-        .await;
+        let mut texts = Texts::default();
+        let term = texts.take("term", input.term);
+        let result = texts
+            .then(lexicon::remove_entry(
+                db(ctx)?,
+                viewer(ctx)?,
+                clock(ctx)?.as_ref(),
+                term.trim(),
+            ))
+            .await;
         let (removed, user_errors) = settle(result)?;
         Ok(RemoveLexiconEntryPayload {
             removed,

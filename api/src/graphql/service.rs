@@ -9,6 +9,7 @@ use super::loaders::DepartmentById;
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, contains, paginate_by, published_key, published_order};
 use super::scalars::Date;
+use super::text::{Long, Text};
 use super::{db, one};
 use crate::error::ApiResult;
 use crate::search::index::DocKind;
@@ -64,7 +65,7 @@ pub struct PublicServiceFilter {
     /// Only services of this unit, or of its internal units — 承办机构.
     unit_id: Option<ID>,
     /// The name or content contains this text verbatim — 文本包含.
-    text_contains: Option<String>,
+    text_contains: Option<Text<Long>>,
     /// The service matches this text as `responsibilityLookup` matches it (segmented, with the
     /// lexicon's citizens' words: 避孕药 finds the contraceptive services) — 按诉求匹配.
     /// Results stay in published order.
@@ -112,7 +113,8 @@ impl ServiceQuery {
                     .add(public_service::Column::UnitId.in_subquery(sub_units)),
             );
         }
-        if let Some(text) = filter.text_contains.as_deref() {
+        let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
+        if let Some(text) = text_contains.as_deref() {
             select = select.filter(
                 Condition::any()
                     .add(contains(public_service::Column::Name, text))

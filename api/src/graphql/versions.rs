@@ -15,7 +15,8 @@ use super::node::{expect_id, global_id};
 use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
-use super::{clock, db, one, viewer};
+use super::text::{Long, Text, Texts};
+use super::{clock, db, one, viewer, writer};
 use crate::auth::{Role, Viewer};
 use crate::domain::{kinds, versions};
 use crate::error::ApiResult;
@@ -318,7 +319,7 @@ pub struct PublishListVersionInput {
     /// 施行日期: not before the effective date of the version it follows.
     effective_from: Date,
     /// 调整原因, e.g. the law or the reorganisation that required it.
-    reason: String,
+    reason: Text<Long>,
     /// 调整原因类别.
     reason_kind: ReasonKind,
 }
@@ -352,14 +353,17 @@ impl VersionMutation {
         ctx: &Context<'_>,
         input: PublishListVersionInput,
     ) -> ApiResult<ListVersionPayload> {
+        let mut texts = Texts::default();
         let publication = versions::Publication {
             list_id: expect_id(&input.list_id, "ResponsibilityList", "listId")?,
             effective_from: input.effective_from.0,
-            reason: input.reason,
+            reason: texts.take("reason", input.reason),
             reason_kind: input.reason_kind.into(),
         };
-        let result =
-            versions::publish(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), publication).await;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(versions::publish(db, viewer, clock, publication))
+            .await;
         payload(result)
     }
 

@@ -182,10 +182,37 @@ pub async fn post(
     } else {
         None
     };
+    if document_id.is_none() && !names_a_document(&body) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the request has no query parameter",
+        );
+    }
     if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
         return request_error(media, refusal.code, refusal.message);
     }
     execute(&state, &headers, verified.as_ref(), media, request).await
+}
+
+/// The parameters that say which document to run: a request without either (a misspelt
+/// `qeury`, say) is malformed, not a document that fails to parse, so it answers 400
+/// whatever the client accepts.
+#[derive(serde::Deserialize)]
+struct DocumentParameters {
+    query: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    extensions: Option<std::collections::HashMap<String, serde::de::IgnoredAny>>,
+}
+
+/// True when the body carries a `query`, or a persisted query's hash in its extensions.
+fn names_a_document(body: &[u8]) -> bool {
+    serde_json::from_slice::<DocumentParameters>(body).is_ok_and(|parameters| {
+        parameters.query.is_some()
+            || parameters
+                .extensions
+                .is_some_and(|extensions| extensions.contains_key("persistedQuery"))
+    })
 }
 
 /// GET serves GraphiQL to a browser and executes queries (never mutations) for everyone else.
@@ -200,7 +227,7 @@ pub async fn get(
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .unwrap_or("");
-    if accept.contains("text/html") && uri.query().is_none() {
+    if state.graphiql && accept.contains("text/html") && uri.query().is_none() {
         return super::graphiql::page(&headers);
     }
     let Some(media) = MediaType::negotiate(&headers) else {
@@ -210,8 +237,8 @@ pub async fn get(
             "accept application/json or application/graphql-response+json",
         );
     };
-    let mut request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default())
-    {
+    let parameters = uri.query().unwrap_or_default();
+    let mut request = match async_graphql::http::parse_query_string(parameters) {
         Ok(request) => request,
         Err(err) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
     };
@@ -222,6 +249,16 @@ pub async fn get(
     } else {
         None
     };
+    let has_query = parameters
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("query"));
+    if !has_query && document_id.is_none() && !request.extensions.contains_key("persistedQuery") {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the request has no query parameter",
+        );
+    }
     // Resolved first: a persisted mutation is still a mutation.
     if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
         return request_error(media, refusal.code, refusal.message);
@@ -282,16 +319,15 @@ async fn execute(
     let (status, body) = if media == MediaType::GraphqlResponse && request_error {
         (
             StatusCode::BAD_REQUEST,
-            json!({ "errors": response.errors }),
+            to_json(&ErrorsOnly {
+                errors: &response.errors,
+            }),
         )
     } else {
-        (
-            StatusCode::OK,
-            serde_json::to_value(&response).unwrap_or_else(|_| json!({ "data": null })),
-        )
+        (StatusCode::OK, to_json(&response))
     };
     let outcome = outcome_of(&response.errors, request_error);
-    let mut http = (status, axum::Json(body)).into_response();
+    let mut http = (status, body).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http.extensions_mut().insert(outcome);
@@ -322,6 +358,19 @@ fn resolve_persisted(
     document_id: Option<&str>,
 ) -> Result<(), super::persisted::Refusal> {
     state.persisted.resolve(request, document_id)
+}
+
+/// A request error's answer: no `data` entry at all.
+#[derive(serde::Serialize)]
+struct ErrorsOnly<'a> {
+    errors: &'a [async_graphql::ServerError],
+}
+
+/// Serialises an answer straight from async-graphql's values, whose objects keep the order
+/// of the selection set (the spec orders the response map so); a detour through
+/// `serde_json::Value` would sort every object's keys.
+fn to_json(answer: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(answer).unwrap_or_else(|_| br#"{"data":null}"#.to_vec())
 }
 
 /// Dropping the execution rolls back any transaction it had open.
@@ -359,7 +408,13 @@ async fn run(
         })
     });
     let request = request.data(viewer).data(loader);
+    // The document again, to put the answer in the order it asks for (see `order`).
+    let document = async_graphql::parser::parse_query(&request.query).ok();
+    let operation_name = request.operation_name.clone();
     let mut response = state.schema.execute(request).await;
+    if let Some(document) = &document {
+        super::order::follow_selection(&mut response.data, document, operation_name.as_deref());
+    }
     fill_codes(&mut response.errors);
     response
 }
@@ -382,6 +437,14 @@ fn outcome_of(errors: &[async_graphql::ServerError], request_error: bool) -> Out
     } else {
         Outcome::Error
     }
+}
+
+/// One answer of a batch, serialised as it stands (see `to_json`).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum BatchAnswer {
+    Refused(serde_json::Value),
+    Ran(Box<async_graphql::Response>),
 }
 
 /// A JSON array of operations: refused unless `QINGDAN_MAX_BATCH` allows that many; else
@@ -445,15 +508,15 @@ async fn batch(
             };
             let (answer, this) = match refused {
                 Some((code, message)) => (
-                    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
+                    BatchAnswer::Refused(
+                        json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
+                    ),
                     Outcome::Refused,
                 ),
                 None => {
                     let response = run(state, viewer.clone(), request).await;
                     let this = outcome_of(&response.errors, false);
-                    let answer =
-                        serde_json::to_value(&response).unwrap_or_else(|_| json!({ "data": null }));
-                    (answer, this)
+                    (BatchAnswer::Ran(Box::new(response)), this)
                 }
             };
             // The batch's outcome is its worst answer's.
@@ -465,7 +528,7 @@ async fn batch(
     let Ok((answers, outcome)) = tokio::time::timeout(timeout, all).await else {
         return timed_out();
     };
-    let mut http = (StatusCode::OK, axum::Json(answers)).into_response();
+    let mut http = (StatusCode::OK, to_json(&answers)).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http.extensions_mut().insert(outcome);
@@ -475,8 +538,8 @@ async fn batch(
     http
 }
 
-/// The token cap (before parsing) and the alias cap: the refusal's message when one is
-/// passed. Refused as request errors: 400 under `application/graphql-response+json`, 200
+/// The token cap (before parsing), the alias cap and the repetition cap: the refusal's
+/// message when one is passed. Refused as request errors: 400 under `application/graphql-response+json`, 200
 /// under `application/json`, code `LIMIT_EXCEEDED`.
 fn over_limits(state: &AppState, request: &async_graphql::Request) -> Option<String> {
     let limits = &state.limits;
@@ -489,10 +552,17 @@ fn over_limits(state: &AppState, request: &async_graphql::Request) -> Option<Str
     // An unparsable query is left to the schema, which reports where it fails.
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
     let aliases = super::limits::count_aliases(&document);
-    (aliases > limits.max_aliases).then(|| {
-        format!(
+    if aliases > limits.max_aliases {
+        return Some(format!(
             "the query uses {aliases} aliases, more than {}",
             limits.max_aliases
+        ));
+    }
+    let (field, repeats) = super::limits::most_repeated(&document)?;
+    (repeats > super::limits::MAX_REPEATS).then(|| {
+        format!(
+            "the query selects {field} {repeats} times in one selection set, more than {}",
+            super::limits::MAX_REPEATS
         )
     })
 }

@@ -1,6 +1,6 @@
 //! Limits checked before a query reaches the schema: the token cap (counted by a linear scan,
-//! before any parsing) and the alias cap (counted on the parsed document, fragments once each
-//! and multiplied by their spreads).
+//! before any parsing), the alias cap (counted on the parsed document, fragments once each
+//! and multiplied by their spreads) and the cap on selecting one field again and again.
 
 use std::collections::HashMap;
 
@@ -121,6 +121,96 @@ impl<'a> AliasCounter<'a> {
     }
 }
 
+/// How often one field may be selected under the same response key in one selection set,
+/// fragments included. Identical selections merge, so `{ __typename ×1000 }` executes one
+/// field, but the document still costs its validation (which compares fields pairwise): a
+/// query has no need to ask for a field more than a few times.
+pub const MAX_REPEATS: usize = 20;
+
+/// The response key selected most often in one selection set (fields of inline fragments
+/// and fragment spreads count in the set they are spread into), and how often.
+pub fn most_repeated(document: &ExecutableDocument) -> Option<(String, usize)> {
+    let mut counter = RepeatCounter {
+        document,
+        fragments: HashMap::new(),
+        worst: None,
+    };
+    for (_, operation) in document.operations.iter() {
+        counter.check(&operation.node.selection_set.node);
+    }
+    counter.worst.map(|(key, count)| (key.to_owned(), count))
+}
+
+/// Selections per response key of one selection set.
+type KeyCounts<'a> = HashMap<&'a str, usize>;
+
+struct RepeatCounter<'a> {
+    document: &'a ExecutableDocument,
+    /// The keys each fragment contributes; `None` while it is being counted (a cycle is
+    /// refused by validation; here it contributes nothing more).
+    fragments: HashMap<&'a str, Option<std::rc::Rc<KeyCounts<'a>>>>,
+    worst: Option<(&'a str, usize)>,
+}
+
+impl<'a> RepeatCounter<'a> {
+    /// Counts the keys of `set` and of every selection set under it, keeping the worst.
+    fn check(&mut self, set: &'a SelectionSet) {
+        let counts = self.keys(set);
+        for (key, count) in counts {
+            if self.worst.is_none_or(|(_, worst)| count > worst) {
+                self.worst = Some((key, count));
+            }
+        }
+    }
+
+    /// The keys `set` selects, with the fragments spread into it; the sets under its fields
+    /// are checked on the way (a fragment's once, however often it is spread).
+    fn keys(&mut self, set: &'a SelectionSet) -> KeyCounts<'a> {
+        let mut counts = KeyCounts::new();
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
+                    let count = counts.entry(key).or_default();
+                    *count = count.saturating_add(1);
+                    if !field.selection_set.node.items.is_empty() {
+                        self.check(&field.selection_set.node);
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    let inner = self.keys(&fragment.node.selection_set.node);
+                    add(&mut counts, &inner);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(inner) = self.fragment(spread.node.fragment_name.node.as_str()) {
+                        add(&mut counts, &inner);
+                    }
+                }
+            }
+        }
+        counts
+    }
+
+    fn fragment(&mut self, name: &'a str) -> Option<std::rc::Rc<KeyCounts<'a>>> {
+        if let Some(known) = self.fragments.get(name) {
+            return known.clone();
+        }
+        let fragment = self.document.fragments.get(name)?;
+        self.fragments.insert(name, None);
+        let counts = std::rc::Rc::new(self.keys(&fragment.node.selection_set.node));
+        self.fragments.insert(name, Some(counts.clone()));
+        Some(counts)
+    }
+}
+
+fn add<'a>(counts: &mut KeyCounts<'a>, more: &KeyCounts<'a>) {
+    for (key, count) in more {
+        let total = counts.entry(key).or_default();
+        *total = total.saturating_add(*count);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +228,34 @@ mod tests {
         assert_eq!(count_tokens("{ 部门 }", 100), 4);
         // Counting stops past the cap
         assert_eq!(count_tokens(&"{ a } ".repeat(1_000), 10), 11);
+    }
+
+    fn repeated(query: &str) -> Option<(String, usize)> {
+        most_repeated(&async_graphql::parser::parse_query(query).unwrap())
+    }
+
+    #[test]
+    fn most_repeated__counts_merged_selections_through_fragments() {
+        let thousand = format!("{{ {} }}", "__typename ".repeat(1_000));
+        assert_eq!(repeated(&thousand), Some(("__typename".to_owned(), 1_000)));
+        assert_eq!(repeated("{ a b c }").map(|(_, n)| n), Some(1));
+        // An alias is its own key
+        assert_eq!(repeated("{ x: a y: a a }").map(|(_, n)| n), Some(1));
+        // Spreads and inline fragments add to the set they are spread into
+        assert_eq!(
+            repeated("{ a ...F ...F ... on Q { a } } fragment F on Q { a }"),
+            Some(("a".to_owned(), 4))
+        );
+        // Nested sets are counted on their own
+        assert_eq!(
+            repeated("{ a { b b b } a { b } }"),
+            Some(("b".to_owned(), 3))
+        );
+        // A cycle (refused later by validation) does not loop
+        assert_eq!(
+            repeated("{ ...F } fragment F on Q { a ...F }"),
+            Some(("a".to_owned(), 1))
+        );
     }
 
     #[test]

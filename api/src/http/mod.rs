@@ -9,6 +9,7 @@ mod limits;
 pub mod metrics;
 mod observe;
 pub mod persisted;
+mod order;
 pub mod ratelimit;
 
 use std::future::{Future, IntoFuture};
@@ -63,6 +64,10 @@ pub struct AppState {
     pub searcher: Arc<crate::search::Searcher>,
     /// Documents clients persisted, or the trusted manifest.
     pub persisted: Arc<persisted::Persisted>,
+    /// Whether GraphiQL's page and assets are served.
+    pub graphiql: bool,
+    /// Whether the public listener serves `/metrics` (else `metrics_router` does, on its own).
+    pub public_metrics: bool,
 }
 
 impl AppState {
@@ -83,7 +88,13 @@ impl AppState {
             in_force.clone(),
         ));
         Self {
-            schema: crate::graphql::schema(db.clone(), clock.clone(), &limits, searcher.clone()),
+            schema: crate::graphql::schema(
+                db.clone(),
+                clock.clone(),
+                &limits,
+                searcher.clone(),
+                true,
+            ),
             in_force,
             searcher,
             rate_limiter: ratelimit::RateLimiter::new(
@@ -100,6 +111,8 @@ impl AppState {
             metrics: Arc::default(),
             cors_origins: Arc::from(Vec::new()),
             persisted: Arc::new(persisted::Persisted::new(None)),
+            graphiql: true,
+            public_metrics: true,
         }
     }
 
@@ -109,6 +122,22 @@ impl AppState {
         manifest: Option<Arc<persisted::TrustedDocuments>>,
     ) -> Self {
         self.persisted = Arc::new(persisted::Persisted::new(manifest));
+        self
+    }
+
+    /// Shows GraphiQL, introspection and `/metrics` as `exposure` says.
+    pub fn with_exposure(mut self, exposure: &crate::config::Exposure) -> Self {
+        self.graphiql = exposure.graphiql;
+        self.public_metrics = exposure.metrics_addr.is_none();
+        if !exposure.introspection {
+            self.schema = crate::graphql::schema(
+                self.db.clone(),
+                self.clock.clone(),
+                &self.limits,
+                self.searcher.clone(),
+                false,
+            );
+        }
         self
     }
 
@@ -165,14 +194,19 @@ pub fn router(state: AppState) -> Router {
             observe::middleware,
         ));
     let cors = cors(&state.cors_origins);
-    let router = Router::new()
+    let mut router = Router::new()
         .route("/graphql", graphql)
-        .route("/", get(|| async { Redirect::temporary("/graphql") }))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        .route("/metrics", get(metrics))
-        .route("/graphiql/{version}/{file}", get(graphiql::asset))
-        .with_state(state);
+        .route("/readyz", get(ready));
+    if state.graphiql {
+        router = router
+            .route("/", get(|| async { Redirect::temporary("/graphql") }))
+            .route("/graphiql/{version}/{file}", get(graphiql::asset));
+    }
+    if state.public_metrics {
+        router = router.route("/metrics", get(metrics));
+    }
+    let router = router.with_state(state);
     let router = match cors {
         Some(cors) => router.layer(cors),
         None => router,
@@ -205,6 +239,19 @@ fn compression() -> CompressionLayer<impl Predicate> {
 const COMPRESS_ABOVE: u64 = 1024;
 /// Compression level of brotli and gzip alike.
 const COMPRESSION_LEVEL: i32 = 5;
+
+/// Serves `/metrics` alone on `listener`, a listener of its own (`QINGDAN_METRICS_ADDR`)
+/// that the public side never reaches, until the process ends.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+) -> std::io::Result<()> {
+    let router = Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(headers::middleware));
+    axum::serve(listener, router).await
+}
 
 /// Browsers of the allowed origins may send GET and POST with a token; they may read the
 /// request id and `Retry-After`. Other origins get no `Access-Control-Allow-Origin`.

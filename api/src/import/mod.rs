@@ -81,6 +81,22 @@ pub struct LoadSummary {
     pub services: usize,
 }
 
+/// What `qingdan import` tells the person who ran it.
+impl std::fmt::Display for LoadSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} main duties (主要职责) with {} work items, {} boundary matters (管理事项) with {} divisions, {} supervision regime items, {} public services",
+            self.duties,
+            self.work_items,
+            self.matters,
+            self.divisions,
+            self.regime_items,
+            self.services
+        )
+    }
+}
+
 /// Parses a list file; syntax and type errors name their line and column.
 pub fn parse(text: &str) -> Result<ListFile, ImportError> {
     serde_json::from_str(text).map_err(|err| {

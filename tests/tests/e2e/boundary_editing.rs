@@ -70,7 +70,8 @@ async fn published_titles(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-fn codes(payload: &Value) -> Vec<(String, String)> {
+/// (field, code) of a mutation payload's user errors.
+pub(crate) fn codes(payload: &Value) -> Vec<(String, String)> {
     payload["userErrors"]
         .as_array()
         .unwrap_or_else(|| panic!("no userErrors: {payload}"))
@@ -84,7 +85,7 @@ fn codes(payload: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn pair(field: &str, code: &str) -> (String, String) {
+pub(crate) fn pair(field: &str, code: &str) -> (String, String) {
     (field.to_owned(), code.to_owned())
 }
 

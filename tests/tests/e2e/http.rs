@@ -96,6 +96,144 @@ async fn http__request_errors_are_400_without_data_under_graphql_response_json()
 }
 
 #[tokio::test]
+async fn http__a_body_without_a_query_is_400_whatever_is_accepted() {
+    let app = TestApp::spawn().await;
+    for accept in ["application/json", "application/graphql-response+json"] {
+        for bad in [
+            json!({ "qeury": "{ __typename }" }),
+            json!({}),
+            json!({ "query": null, "variables": {} }),
+        ] {
+            let response = post(&app, "application/json", Some(accept), bad.to_string()).await;
+            assert_eq!(response.status(), 400, "{bad} as {accept}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+                "{body}"
+            );
+            assert!(body.get("data").is_none(), "{body}");
+        }
+    }
+}
+
+/// Where `needle` starts in `body`.
+fn at(body: &str, needle: &str) -> usize {
+    body.find(needle)
+        .unwrap_or_else(|| panic!("{needle} missing from {body}"))
+}
+
+#[tokio::test]
+async fn http__response_maps_keep_the_order_of_the_selection_set() {
+    let app = TestApp::spawn().await;
+    let query = "{ zz: __typename departments(first: 1) { totalCount pageInfo { hasNextPage } } aa: __typename }";
+    for accept in ["application/json", "application/graphql-response+json"] {
+        // Computed, then served from the response cache: the same order both times
+        for _ in 0..2 {
+            let response = post(
+                &app,
+                "application/json",
+                Some(accept),
+                json!({ "query": query }).to_string(),
+            )
+            .await;
+            let body = response.text().await.unwrap();
+            assert!(at(&body, "\"zz\"") < at(&body, "\"departments\""), "{body}");
+            assert!(at(&body, "\"departments\"") < at(&body, "\"aa\""), "{body}");
+            assert!(
+                at(&body, "\"totalCount\"") < at(&body, "\"pageInfo\""),
+                "{body}"
+            );
+        }
+    }
+    // And over GET
+    let body = app
+        .client
+        .get(format!("{}/graphql", app.url))
+        .query(&[("query", "{ zz: __typename aa: __typename }")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, r#"{"data":{"zz":"Query","aa":"Query"}}"#);
+}
+
+#[tokio::test]
+async fn exposure__graphiql_introspection_and_metrics_can_be_withdrawn_from_the_public_listener() {
+    // Given a server set up as production may be: no GraphiQL, no introspection, and
+    // /metrics on a listener of its own
+    let app = TestApp::spawn_with(Options {
+        exposure: qingdan::config::Exposure {
+            graphiql: false,
+            introspection: false,
+            metrics_addr: Some("127.0.0.1:0".parse().unwrap()),
+        },
+        ..Options::default()
+    })
+    .await;
+    // Then a browser gets no GraphiQL page, and its assets are not found
+    let page = app
+        .client
+        .get(format!("{}/graphql", app.url))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(!page.text().await.unwrap().contains("graphiql"));
+    assert_eq!(
+        app.get("/graphiql/3.8.3/graphiql.min.js").await.status(),
+        404
+    );
+    // And the schema is not introspected, while queries run
+    let data = app
+        .gql(
+            "{ __schema { queryType { name } } __type(name: \"Department\") { name } __typename }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data,
+        json!({ "__schema": null, "__type": null, "__typename": "Query" })
+    );
+    // Nor do errors suggest field names
+    let body = app.post("{ departmentz }", json!({})).await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("Did you mean"), "{message}");
+    // And /metrics answers on its own listener only
+    assert_eq!(app.get("/metrics").await.status(), 404);
+    let metrics_url = app.metrics_url.as_deref().expect("a metrics listener");
+    let metrics = app
+        .client
+        .get(format!("{metrics_url}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains("qingdan_requests_total{operation=\"anonymous\",outcome=\"ok\"}"),
+        "{text}"
+    );
+
+    // While by default (development) all three are on the public listener
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        app.get("/graphiql/3.8.3/graphiql.min.js").await.status(),
+        200
+    );
+    assert_eq!(app.get("/metrics").await.status(), 200);
+    let data = app
+        .gql("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(data["__schema"]["queryType"]["name"], "Query");
+    let body = app.post("{ departmentz }", json!({})).await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("Did you mean"), "{message}");
+}
+
+#[tokio::test]
 async fn http__only_json_bodies_are_executed() {
     let app = TestApp::spawn().await;
     // A cross-site form post arrives as text/plain

@@ -210,6 +210,36 @@ async fn aliases__refused_one_past_the_cap_counting_fragment_spreads() {
     );
 }
 
+#[tokio::test]
+async fn repeats__one_field_selected_past_twenty_times_in_a_set_is_refused() {
+    let app = TestApp::spawn().await;
+    // Identical selections merge into one field, and 20 of them are answered
+    let twenty = format!("{{ {} }}", "__typename ".repeat(20));
+    assert_eq!(
+        app.gql(&twenty, json!({})).await,
+        json!({ "__typename": "Query" })
+    );
+    // 1,000 are refused before execution, the field and the count named
+    let thousand = format!("{{ {} }}", "__typename ".repeat(1_000));
+    let body = app.post(&thousand, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{body}"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("__typename 1000 times"), "{message}");
+    // Fragments spread into a set add to it: 3 spreads of 7, plus the field itself
+    let spread = format!(
+        "{{ departments(first: 1) {{ totalCount ...F ...F ...F }} }} fragment F on DepartmentConnection {{ {} }}",
+        "totalCount ".repeat(7)
+    );
+    assert_eq!(
+        app.gql_error_code(&spread, json!({})).await,
+        "LIMIT_EXCEEDED"
+    );
+}
+
 const READ: &str = "{ departments(first: 1) { totalCount } }";
 
 /// POSTs `READ`, as the bearer of `token` when given.

@@ -9,6 +9,7 @@ mod dataloader;
 mod editing;
 mod http;
 mod import;
+mod input;
 mod limits;
 mod misroute;
 mod operations;

@@ -6,6 +6,7 @@ use crate::domain::supervision::{accountability, document, followup, inspection}
 use crate::error::ApiResult;
 use crate::graphql::node::expect_id;
 use crate::graphql::scalars::Date;
+use crate::graphql::text::{Code, Long, Name, Text, Texts};
 
 /// Finding outcome — 检查结果.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,9 +69,9 @@ pub enum SubjectKind {
 #[derive(InputObject)]
 pub struct InspectorInput {
     /// Name — 姓名.
-    pub name: String,
+    pub name: Text<Name>,
     /// Law-enforcement certificate number — 执法证号.
-    pub certificate_no: String,
+    pub certificate_no: Text<Code>,
 }
 
 /// A finding on one checklist item — 检查结果.
@@ -81,14 +82,14 @@ pub struct FindingInput {
     /// Outcome — 结果.
     pub outcome: FindingOutcome,
     /// Note — 说明.
-    pub note: Option<String>,
+    pub note: Option<Text<Long>>,
 }
 
 /// Submit an inspection — 提交监督检查结果.
 #[derive(InputObject)]
 pub struct SubmitInspectionInput {
     /// The regime inspected under, e.g. ENTRUSTED_LICENSING — 监管制度代码.
-    pub regime_code: String,
+    pub regime_code: Text<Code>,
     /// The inspected unit — 被检查单位.
     pub target_department_id: ID,
     /// Two or more inspectors (应当委派两名以上工作人员进行) — 检查人员.
@@ -102,9 +103,9 @@ pub struct SubmitInspectionInput {
     /// One finding per checklist item examined — 检查结果.
     pub findings: Vec<FindingInput>,
     /// The written record (书面记录), required.
-    pub record: String,
+    pub record: Text<Long>,
     /// A retry with the same key returns the first result and stores nothing twice — 幂等键.
-    pub idempotency_key: Option<String>,
+    pub idempotency_key: Option<Text<Code>>,
 }
 
 /// Issue a supervision document — 制作行政执法监督文书. The five contents are required.
@@ -118,21 +119,21 @@ pub struct IssueSupervisionDocumentInput {
     pub measure: Measure,
     /// 1. 被检查的单位名称.
     #[graphql(default)]
-    pub inspected_unit: String,
+    pub inspected_unit: Text<Name>,
     /// 2. 认定的事实和理由.
     #[graphql(default)]
-    pub facts_and_reasons: String,
+    pub facts_and_reasons: Text<Long>,
     /// 3. 处理的决定和依据.
     #[graphql(default)]
-    pub decision_and_basis: String,
+    pub decision_and_basis: Text<Long>,
     /// 4. 执行处理决定的方式 (method of execution).
     #[graphql(default)]
-    pub execution_method: String,
+    pub execution_method: Text<Long>,
     /// 4. 执行处理决定的期限 (deadline; required for a notice).
     pub execution_deadline: Option<Date>,
     /// 5. 执行检查的机构名称.
     #[graphql(default)]
-    pub issuing_body: String,
+    pub issuing_body: Text<Name>,
     /// 5. 做出文书的日期.
     pub issued_on: Option<Date>,
     /// 5. 加盖印章: the document bears the seal.
@@ -150,7 +151,7 @@ pub struct ReportRectificationInput {
     /// Date of the written report — 报告日期.
     pub reported_on: Date,
     /// What was corrected — 整改情况.
-    pub content: String,
+    pub content: Text<Long>,
 }
 
 /// Request a review — 申请复查 (within 10 days of receipt).
@@ -161,7 +162,7 @@ pub struct RequestReviewInput {
     /// Date of the request — 申请日期.
     pub requested_on: Date,
     /// Why — 申请理由.
-    pub reasons: String,
+    pub reasons: Text<Long>,
 }
 
 /// Decide a review — 做出复查决定 (within 15 days of the request).
@@ -172,7 +173,7 @@ pub struct DecideReviewInput {
     /// Outcome — 复查结果.
     pub outcome: ReviewOutcome,
     /// The decision — 复查决定.
-    pub decision: String,
+    pub decision: Text<Long>,
     /// Date decided — 决定日期.
     pub decided_on: Date,
 }
@@ -187,13 +188,13 @@ pub struct RecordAccountabilityInput {
     /// The unit, or the staff member's department — 单位.
     pub department_id: Option<ID>,
     /// The staff member — 责任人员姓名.
-    pub staff_name: Option<String>,
+    pub staff_name: Option<Text<Name>>,
     /// Fault situations: sub-items of the regime's handling section — 过错情形.
     pub situation_item_ids: Vec<ID>,
     /// Forms of accountability, combinable — 追究方式.
     pub form_item_ids: Vec<ID>,
     /// Note — 备注.
-    pub note: Option<String>,
+    pub note: Option<Text<Long>>,
 }
 
 fn item_ids(ids: &[ID], field: &str) -> ApiResult<Vec<i32>> {
@@ -204,9 +205,9 @@ fn item_ids(ids: &[ID], field: &str) -> ApiResult<Vec<i32>> {
 }
 
 impl SubmitInspectionInput {
-    pub fn into_domain(self) -> ApiResult<inspection::InspectionInput> {
+    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<inspection::InspectionInput> {
         Ok(inspection::InspectionInput {
-            regime_code: self.regime_code,
+            regime_code: texts.take("regimeCode", self.regime_code),
             target_department_id: expect_id(
                 &self.target_department_id,
                 "Department",
@@ -215,9 +216,11 @@ impl SubmitInspectionInput {
             inspectors: self
                 .inspectors
                 .into_iter()
-                .map(|p| inspection::InspectorInput {
-                    name: p.name,
-                    certificate_no: p.certificate_no,
+                .enumerate()
+                .map(|(i, p)| inspection::InspectorInput {
+                    name: texts.take(&format!("inspectors[{i}].name"), p.name),
+                    certificate_no: texts
+                        .take(&format!("inspectors[{i}].certificateNo"), p.certificate_no),
                 })
                 .collect(),
             method_item_ids: item_ids(&self.method_item_ids, "methodItemIds")?,
@@ -235,28 +238,28 @@ impl SubmitInspectionInput {
                             &format!("findings[{i}].itemId"),
                         )?,
                         outcome: f.outcome.into(),
-                        note: f.note,
+                        note: texts.take_opt(&format!("findings[{i}].note"), f.note),
                     })
                 })
                 .collect::<ApiResult<_>>()?,
-            record: self.record,
-            idempotency_key: self.idempotency_key,
+            record: texts.take("record", self.record),
+            idempotency_key: texts.take_opt("idempotencyKey", self.idempotency_key),
         })
     }
 }
 
 impl IssueSupervisionDocumentInput {
-    pub fn into_domain(self) -> ApiResult<document::DocumentInput> {
+    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<document::DocumentInput> {
         Ok(document::DocumentInput {
             inspection_id: expect_id(&self.inspection_id, "Inspection", "inspectionId")?,
             kind: self.kind.into(),
             measure: self.measure.into(),
-            inspected_unit: self.inspected_unit,
-            facts_and_reasons: self.facts_and_reasons,
-            decision_and_basis: self.decision_and_basis,
-            execution_method: self.execution_method,
+            inspected_unit: texts.take("inspectedUnit", self.inspected_unit),
+            facts_and_reasons: texts.take("factsAndReasons", self.facts_and_reasons),
+            decision_and_basis: texts.take("decisionAndBasis", self.decision_and_basis),
+            execution_method: texts.take("executionMethod", self.execution_method),
             execution_deadline: self.execution_deadline.map(|d| d.0),
-            issuing_body: self.issuing_body,
+            issuing_body: texts.take("issuingBody", self.issuing_body),
             issued_on: self.issued_on.map(|d| d.0),
             sealed: self.sealed,
             received_on: self.received_on.map(|d| d.0),
@@ -265,38 +268,38 @@ impl IssueSupervisionDocumentInput {
 }
 
 impl ReportRectificationInput {
-    pub fn into_domain(self) -> ApiResult<followup::RectificationInput> {
+    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<followup::RectificationInput> {
         Ok(followup::RectificationInput {
             document_id: expect_id(&self.document_id, "SupervisionDocument", "documentId")?,
             reported_on: self.reported_on.0,
-            content: self.content,
+            content: texts.take("content", self.content),
         })
     }
 }
 
 impl RequestReviewInput {
-    pub fn into_domain(self) -> ApiResult<followup::ReviewRequestInput> {
+    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<followup::ReviewRequestInput> {
         Ok(followup::ReviewRequestInput {
             document_id: expect_id(&self.document_id, "SupervisionDocument", "documentId")?,
             requested_on: self.requested_on.0,
-            reasons: self.reasons,
+            reasons: texts.take("reasons", self.reasons),
         })
     }
 }
 
 impl DecideReviewInput {
-    pub fn into_domain(self) -> ApiResult<followup::ReviewDecisionInput> {
+    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<followup::ReviewDecisionInput> {
         Ok(followup::ReviewDecisionInput {
             review_id: expect_id(&self.review_id, "ReviewRequest", "reviewId")?,
             outcome: self.outcome.into(),
-            decision: self.decision,
+            decision: texts.take("decision", self.decision),
             decided_on: self.decided_on.0,
         })
     }
 }
 
 impl RecordAccountabilityInput {
-    pub fn into_domain(self) -> ApiResult<accountability::AccountabilityInput> {
+    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<accountability::AccountabilityInput> {
         let department_id = self
             .department_id
             .as_ref()
@@ -313,7 +316,9 @@ impl RecordAccountabilityInput {
                 ));
             }
             (SubjectKind::Staff, department_id) => accountability::Subject::Staff {
-                name: self.staff_name.unwrap_or_default(),
+                name: texts
+                    .take_opt("staffName", self.staff_name)
+                    .unwrap_or_default(),
                 department_id,
             },
         };
@@ -322,7 +327,7 @@ impl RecordAccountabilityInput {
             subject,
             situation_item_ids: item_ids(&self.situation_item_ids, "situationItemIds")?,
             form_item_ids: item_ids(&self.form_item_ids, "formItemIds")?,
-            note: self.note,
+            note: texts.take_opt("note", self.note),
         })
     }
 }

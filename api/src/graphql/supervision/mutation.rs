@@ -7,7 +7,8 @@ use super::types::{Accountability, Inspection, Rectification, ReviewRequest, Sup
 use super::{UserError, settle};
 use crate::domain::supervision::{accountability, document, followup, inspection};
 use crate::error::ApiResult;
-use crate::graphql::{clock, db, viewer};
+use crate::graphql::text::Texts;
+use crate::graphql::writer;
 
 /// Result of submitInspection — 提交结果.
 #[derive(SimpleObject)]
@@ -74,13 +75,12 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         input: SubmitInspectionInput,
     ) -> ApiResult<SubmitInspectionPayload> {
-        let result = inspection::submit(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            input.into_domain()?,
-        )
-        .await;
+        let mut texts = Texts::default();
+        let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(inspection::submit(db, viewer, clock, input))
+            .await;
         let (row, user_errors) = settle(result)?;
         Ok(SubmitInspectionPayload {
             inspection: row.map(Inspection),
@@ -94,13 +94,10 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         input: IssueSupervisionDocumentInput,
     ) -> ApiResult<IssueSupervisionDocumentPayload> {
-        let result = document::issue(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            input.into_domain()?,
-        )
-        .await;
+        let mut texts = Texts::default();
+        let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts.then(document::issue(db, viewer, clock, input)).await;
         let (row, user_errors) = settle(result)?;
         Ok(IssueSupervisionDocumentPayload {
             document: row.map(SupervisionDocument),
@@ -114,13 +111,12 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         input: ReportRectificationInput,
     ) -> ApiResult<ReportRectificationPayload> {
-        let result = followup::report_rectification(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            input.into_domain()?,
-        )
-        .await;
+        let mut texts = Texts::default();
+        let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(followup::report_rectification(db, viewer, clock, input))
+            .await;
         let (row, user_errors) = settle(result)?;
         Ok(ReportRectificationPayload {
             rectification: row.map(Rectification),
@@ -134,13 +130,12 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         input: RequestReviewInput,
     ) -> ApiResult<RequestReviewPayload> {
-        let result = followup::request_review(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            input.into_domain()?,
-        )
-        .await;
+        let mut texts = Texts::default();
+        let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(followup::request_review(db, viewer, clock, input))
+            .await;
         let (row, user_errors) = settle(result)?;
         Ok(RequestReviewPayload {
             review_request: row.map(ReviewRequest),
@@ -154,13 +149,12 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         input: DecideReviewInput,
     ) -> ApiResult<DecideReviewPayload> {
-        let result = followup::decide_review(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            input.into_domain()?,
-        )
-        .await;
+        let mut texts = Texts::default();
+        let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(followup::decide_review(db, viewer, clock, input))
+            .await;
         let (row, user_errors) = settle(result)?;
         Ok(DecideReviewPayload {
             review_request: row.map(ReviewRequest),
@@ -174,13 +168,12 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         input: RecordAccountabilityInput,
     ) -> ApiResult<RecordAccountabilityPayload> {
-        let result = accountability::record(
-            db(ctx)?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            input.into_domain()?,
-        )
-        .await;
+        let mut texts = Texts::default();
+        let input = input.into_domain(&mut texts)?;
+        let (db, viewer, clock) = writer(ctx)?;
+        let result = texts
+            .then(accountability::record(db, viewer, clock, input))
+            .await;
         let (row, user_errors) = settle(result)?;
         Ok(RecordAccountabilityPayload {
             accountability: row.map(Accountability),

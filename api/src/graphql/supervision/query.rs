@@ -13,6 +13,7 @@ use crate::graphql::node::expect_id;
 use crate::graphql::pagination::{Page, PageArgs, paginate_rows};
 use crate::graphql::regime::RegimeItem;
 use crate::graphql::scalars::Date;
+use crate::graphql::text::{Code, Text};
 use crate::graphql::{clock, db, viewer};
 
 /// Inspection filter — 监督检查筛选.
@@ -21,7 +22,7 @@ pub struct InspectionFilter {
     /// Only inspections of this unit — 被检查单位.
     target_department_id: Option<ID>,
     /// Only under this regime — 监管制度代码.
-    regime_code: Option<String>,
+    regime_code: Option<Text<Code>>,
     /// Only in this derived status — 状态.
     status: Option<CaseStatus>,
     /// Only overdue (true) or not overdue (false) — 是否逾期.
@@ -40,7 +41,7 @@ impl InspectionFilter {
                 .as_ref()
                 .map(|id| expect_id(id, "Department", "filter.targetDepartmentId"))
                 .transpose()?,
-            regime_code: self.regime_code,
+            regime_code: Text::opt_arg(self.regime_code, "filter.regimeCode")?,
             status: self.status.map(Into::into),
             overdue: self.overdue,
             from: self.from.map(|d| d.0),
