@@ -39,6 +39,7 @@ pub struct Index {
     pub departments: HashMap<i32, department::Model>,
     /// Divisions by matter: (department, lead).
     pub matters: HashMap<i32, Vec<(i32, bool)>>,
+    /// Lexicon entries, longest terms first (as `lexicon::expand` applies them).
     pub lexicon: Vec<Entry>,
     /// Term → (document, term frequency). `f32` and trimmed to size: a province's index holds
     /// millions of postings, and they are most of its memory.
@@ -97,7 +98,7 @@ impl Index {
             docs,
             departments,
             matters,
-            lexicon,
+            lexicon: lexicon::longest_first(lexicon),
             postings,
             lengths,
             avg_len,

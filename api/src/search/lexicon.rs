@@ -44,15 +44,20 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(lexicon_entry::Entity::find().count(db).await? == 0)
 }
 
-/// Query text expanded with what its lexicon terms stand for (longest terms first; a term
-/// inside a longer matched term is not applied twice).
+/// Entries in the order `expand` applies them: longest terms first (stable), so a term
+/// inside a longer one that matched is not applied again.
+pub fn longest_first(mut entries: Vec<Entry>) -> Vec<Entry> {
+    entries.sort_by_key(|e| std::cmp::Reverse(e.term.chars().count()));
+    entries
+}
+
+/// Query text expanded with what its lexicon terms stand for; `entries` as `longest_first`
+/// orders them (the index keeps them so, instead of sorting on every lookup).
 pub fn expand(text: &str, entries: &[Entry]) -> (String, Vec<String>) {
-    let mut sorted: Vec<&Entry> = entries.iter().collect();
-    sorted.sort_by_key(|e| std::cmp::Reverse(e.term.chars().count()));
     let mut expanded = text.to_owned();
     let mut rest = text.to_owned();
     let mut applied = Vec::new();
-    for entry in sorted {
+    for entry in entries {
         if !entry.term.is_empty() && rest.contains(&entry.term) {
             rest = rest.replace(&entry.term, " ");
             expanded.push(' ');
