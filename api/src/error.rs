@@ -13,6 +13,7 @@ pub enum ErrorCode {
     NotFound,
     BadUserInput,
     LimitExceeded,
+    Conflict,
     Unavailable,
     Internal,
 }
@@ -25,6 +26,7 @@ impl ErrorCode {
             Self::NotFound => "NOT_FOUND",
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::LimitExceeded => "LIMIT_EXCEEDED",
+            Self::Conflict => "CONFLICT",
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
@@ -57,6 +59,8 @@ pub enum ApiError {
     LimitExceeded {
         limit: String,
     },
+    /// A concurrent write got there first; the same request, sent again, is answered afresh.
+    Conflict,
     Db(Arc<sea_orm::DbErr>),
     Internal(Arc<anyhow::Error>),
 }
@@ -99,6 +103,8 @@ impl ApiError {
             Self::NotFound { kind, id } => format!("{kind} not found: {id}"),
             Self::BadUserInput { message, .. } => message.clone(),
             Self::LimitExceeded { limit } => format!("limit exceeded: {limit}"),
+            Self::Conflict => CONFLICT_MESSAGE.to_owned(),
+            Self::Db(err) if is_conflict(err) => CONFLICT_MESSAGE.to_owned(),
             Self::Db(err) if is_connection_failure(err) => {
                 "the database is unavailable; retry later".to_owned()
             }
@@ -117,6 +123,8 @@ impl ApiError {
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::LimitExceeded { .. } => ErrorCode::LimitExceeded,
+            Self::Conflict => ErrorCode::Conflict,
+            Self::Db(err) if is_conflict(err) => ErrorCode::Conflict,
             Self::Db(err) if is_connection_failure(err) => ErrorCode::Unavailable,
             Self::Internal(err) if chain_is_connection_failure(err) => ErrorCode::Unavailable,
             Self::Db(_) | Self::Internal(_) => ErrorCode::Internal,
@@ -149,6 +157,35 @@ pub fn is_connection_failure(err: &sea_orm::DbErr) -> bool {
     }
 }
 
+const CONFLICT_MESSAGE: &str = "a concurrent change conflicted with this one; send it again";
+
+/// A constraint a concurrent write made this one break, rather than a bug: a unique or
+/// foreign-key violation no rule caught first (the rules check them; only a row changed by
+/// another transaction in between gets past), PostgreSQL's serialization failure or deadlock
+/// (40001, 40P01), or SQLite still busy with another process's write after its busy timeout.
+/// The caller may send the same request again.
+pub fn is_conflict(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, SqlErr, sqlx};
+    if matches!(
+        err.sql_err(),
+        Some(SqlErr::UniqueConstraintViolation(_) | SqlErr::ForeignKeyConstraintViolation(_))
+    ) {
+        return true;
+    }
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            match &**err {
+                sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                    // SQLITE_BUSY and its extended codes (…_RECOVERY 261, …_SNAPSHOT 517)
+                    matches!(&*code, "40001" | "40P01" | "5" | "261" | "517")
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// The database error somewhere in an error chain, if it is a connection failure: domain
 /// code may wrap one in context.
 fn chain_is_connection_failure(err: &anyhow::Error) -> bool {
@@ -173,6 +210,9 @@ impl From<ApiError> for async_graphql::Error {
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", code.as_str());
             match &err {
+                ApiError::Conflict | ApiError::Db(_) if code == ErrorCode::Conflict => {
+                    ext.set("retryable", true)
+                }
                 ApiError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
                 ApiError::NotFound { kind, .. } => ext.set("kind", *kind),
                 _ => {}

@@ -8,14 +8,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::db::Write;
 use chrono::NaiveDate;
 use entity::{
     boundary_case, boundary_matter, department, division, duty, legal_basis, list_version,
     public_service, responsibility_list, work_item,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Statement,
 };
 use serde_json::{Map, Value, json};
 
@@ -355,17 +356,16 @@ pub struct Publication {
 
 /// Freezes the list's draft as its next version, in force from `effective_from`.
 pub async fn publish(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     p: Publication,
 ) -> Result<list_version::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let list = owner_check(db, viewer, p.list_id).await?;
+    let list = owner_check(&txn, viewer, p.list_id).await?;
     let mut checks = Checks::default();
     checks.require_text("reason", &p.reason, "the reason (调整原因)");
     checks.finish()?;
-    let txn = db.begin().await?;
     let versions = all(&txn, Some(list.id)).await?;
     let Some(draft) = versions.iter().find(|v| is_draft(v)).cloned() else {
         return Err(Failure::rule(
@@ -426,14 +426,13 @@ pub async fn publish(
 
 /// Drops the list's draft and every edit in it.
 pub async fn discard(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     list_id: i32,
 ) -> Result<list_version::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    owner_check(db, viewer, list_id).await?;
-    let txn = db.begin().await?;
+    owner_check(&txn, viewer, list_id).await?;
     let Some(draft) = draft(&txn, list_id).await? else {
         return Err(Failure::rule(
             "listId",
@@ -466,7 +465,7 @@ pub async fn discard(
 
 /// The list, when the caller may publish it: its owner's EDITOR, or an ADMIN.
 async fn owner_check(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     viewer: &Viewer,
     list_id: i32,
 ) -> Result<responsibility_list::Model, Failure> {

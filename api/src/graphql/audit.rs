@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::pagination::{Page, PageArgs, paginate};
 use super::scalars::Date;
 use super::supervision::{UserError, settle};
-use super::{clock, db, node::global_id, viewer};
+use super::{clock, db, node::global_id, viewer, write};
 use crate::auth::Role;
 use crate::domain::calendar::{self, CalendarDay};
 use crate::error::ApiResult;
@@ -165,7 +165,8 @@ impl AdminMutation {
                 note: d.note,
             })
             .collect();
-        let result = calendar::load_days(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), days).await;
+        let result =
+            calendar::load_days(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), days).await;
         let (loaded, user_errors) = settle(result)?;
         Ok(LoadCalendarPayload {
             loaded: loaded.map(|n| n as i32),

@@ -7,7 +7,7 @@ use super::boundary::{BoundaryMatter, Case, LegalBasis};
 use super::editing::RemoveInput;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
-use super::{clock, db, viewer};
+use super::{clock, viewer, write};
 use crate::domain::Failure;
 use crate::domain::editing::citation::{self, Citation, CitationFields, Kind};
 use crate::domain::editing::matter;
@@ -195,7 +195,7 @@ impl BoundaryEditingMutation {
             position: input.position,
         };
         let result = matter::create(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             list,
@@ -218,7 +218,14 @@ impl BoundaryEditingMutation {
             disputed: input.disputed,
             position: input.position,
         };
-        let result = matter::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let result = matter::update(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            id,
+            fields,
+        )
+        .await;
         matter_payload(result)
     }
 
@@ -229,7 +236,8 @@ impl BoundaryEditingMutation {
         input: RemoveInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let id = expect_id(&input.id, "BoundaryMatter", "id")?;
-        let result = matter::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            matter::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         matter_payload(result)
     }
 
@@ -241,7 +249,7 @@ impl BoundaryEditingMutation {
     ) -> ApiResult<LegalBasisPayload> {
         let (matter, fields) = create_fields(input)?;
         let result = citation::create(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             Kind::LegalBasis,
@@ -260,7 +268,7 @@ impl BoundaryEditingMutation {
     ) -> ApiResult<LegalBasisPayload> {
         let (id, fields) = update_fields("LegalBasis", input)?;
         let result = citation::update(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             Kind::LegalBasis,
@@ -279,7 +287,7 @@ impl BoundaryEditingMutation {
     ) -> ApiResult<LegalBasisPayload> {
         let id = expect_id(&input.id, "LegalBasis", "id")?;
         let result = citation::remove(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             Kind::LegalBasis,
@@ -297,7 +305,7 @@ impl BoundaryEditingMutation {
     ) -> ApiResult<CasePayload> {
         let (matter, fields) = create_fields(input)?;
         let result = citation::create(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             Kind::Case,
@@ -316,7 +324,7 @@ impl BoundaryEditingMutation {
     ) -> ApiResult<CasePayload> {
         let (id, fields) = update_fields("Case", input)?;
         let result = citation::update(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             Kind::Case,
@@ -330,8 +338,14 @@ impl BoundaryEditingMutation {
     /// Remove a case — 删除案例.
     async fn remove_case(&self, ctx: &Context<'_>, input: RemoveInput) -> ApiResult<CasePayload> {
         let id = expect_id(&input.id, "Case", "id")?;
-        let result =
-            citation::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), Kind::Case, id).await;
+        let result = citation::remove(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            Kind::Case,
+            id,
+        )
+        .await;
         case_payload(result)
     }
 }

@@ -8,7 +8,7 @@ use super::editing::RemoveInput;
 use super::kinds::DepartmentKind;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
-use super::{clock, db, viewer};
+use super::{clock, viewer, write};
 use crate::domain::Failure;
 use crate::domain::editing::organisation::{self, DepartmentFields};
 use crate::error::ApiResult;
@@ -80,7 +80,15 @@ impl DepartmentEditingMutation {
             parent_id: Some(parent),
             aliases: input.aliases,
         };
-        payload(organisation::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), fields).await)
+        payload(
+            organisation::create(
+                write(ctx).await?,
+                viewer(ctx)?,
+                clock(ctx)?.as_ref(),
+                fields,
+            )
+            .await,
+        )
     }
 
     /// Correct a department's name, kind, parent or aliases — 修改部门/单位.
@@ -102,7 +110,14 @@ impl DepartmentEditingMutation {
             aliases: input.aliases,
         };
         payload(
-            organisation::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await,
+            organisation::update(
+                write(ctx).await?,
+                viewer(ctx)?,
+                clock(ctx)?.as_ref(),
+                id,
+                fields,
+            )
+            .await,
         )
     }
 
@@ -113,6 +128,8 @@ impl DepartmentEditingMutation {
         input: RemoveInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let id = expect_id(&input.id, "Department", "id")?;
-        payload(organisation::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await)
+        payload(
+            organisation::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await,
+        )
     }
 }

@@ -11,7 +11,7 @@ use super::node::expect_id;
 use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
-use super::{clock, db, viewer};
+use super::{clock, viewer, write};
 use crate::domain::editing::{division, duty, reorganisation, service, work_item};
 use crate::error::ApiResult;
 
@@ -234,7 +234,13 @@ impl EditingMutation {
             phone: Some(input.phone),
             position: input.position,
         };
-        let result = service::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), fields).await;
+        let result = service::create(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            fields,
+        )
+        .await;
         service_payload(result)
     }
 
@@ -252,8 +258,14 @@ impl EditingMutation {
             phone: input.phone,
             position: input.position,
         };
-        let result =
-            service::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let result = service::update(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            id,
+            fields,
+        )
+        .await;
         service_payload(result)
     }
 
@@ -264,7 +276,8 @@ impl EditingMutation {
         input: RemoveInput,
     ) -> ApiResult<PublicServicePayload> {
         let id = expect_id(&input.id, "PublicService", "id")?;
-        let result = service::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            service::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         service_payload(result)
     }
 
@@ -280,7 +293,14 @@ impl EditingMutation {
             remark: input.remark,
             position: input.position,
         };
-        let result = duty::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), dept, fields).await;
+        let result = duty::create(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            dept,
+            fields,
+        )
+        .await;
         duty_payload(result)
     }
 
@@ -296,14 +316,21 @@ impl EditingMutation {
             remark: input.remark,
             position: input.position,
         };
-        let result = duty::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let result = duty::update(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            id,
+            fields,
+        )
+        .await;
         duty_payload(result)
     }
 
     /// Remove a main duty with its work items — 删除主要职责.
     async fn remove_duty(&self, ctx: &Context<'_>, input: RemoveInput) -> ApiResult<DutyPayload> {
         let id = expect_id(&input.id, "Duty", "id")?;
-        let result = duty::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result = duty::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         duty_payload(result)
     }
 
@@ -319,8 +346,14 @@ impl EditingMutation {
             remark: input.remark,
             position: input.position,
         };
-        let result =
-            work_item::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), duty, fields).await;
+        let result = work_item::create(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            duty,
+            fields,
+        )
+        .await;
         work_item_payload(result)
     }
 
@@ -336,8 +369,14 @@ impl EditingMutation {
             remark: input.remark,
             position: input.position,
         };
-        let result =
-            work_item::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let result = work_item::update(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            id,
+            fields,
+        )
+        .await;
         work_item_payload(result)
     }
 
@@ -358,8 +397,14 @@ impl EditingMutation {
             text: Some(input.text),
             position: input.position,
         };
-        let result =
-            division::create(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), matter, fields).await;
+        let result = division::create(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            matter,
+            fields,
+        )
+        .await;
         division_payload(result)
     }
 
@@ -376,8 +421,14 @@ impl EditingMutation {
             text: input.text,
             position: input.position,
         };
-        let result =
-            division::update(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id, fields).await;
+        let result = division::update(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            id,
+            fields,
+        )
+        .await;
         division_payload(result)
     }
 
@@ -388,7 +439,8 @@ impl EditingMutation {
         input: RemoveInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.id, "Division", "id")?;
-        let result = division::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            division::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         division_payload(result)
     }
 
@@ -399,7 +451,8 @@ impl EditingMutation {
         input: SetMatterLeadInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.division_id, "Division", "divisionId")?;
-        let result = division::set_lead(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            division::set_lead(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         division_payload(result)
     }
 
@@ -418,8 +471,13 @@ impl EditingMutation {
             successor_name: input.successor_name,
             reason: input.reason,
         };
-        let result =
-            reorganisation::reorganise(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), change).await;
+        let result = reorganisation::reorganise(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            change,
+        )
+        .await;
         let (saved, user_errors) = settle(result)?;
         Ok(DepartmentPayload {
             department: saved.map(Department),
@@ -434,7 +492,8 @@ impl EditingMutation {
         input: RemoveInput,
     ) -> ApiResult<WorkItemPayload> {
         let id = expect_id(&input.id, "WorkItem", "id")?;
-        let result = work_item::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            work_item::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         work_item_payload(result)
     }
 }

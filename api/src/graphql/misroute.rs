@@ -11,7 +11,7 @@ use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, paginate};
 use super::search::{LookupResult, lookup_result, searcher};
 use super::supervision::{UserError, settle};
-use super::{clock, db, one, viewer};
+use super::{clock, db, one, viewer, write};
 use crate::domain::misroute::{self as reports, READERS, Report};
 use crate::error::ApiResult;
 
@@ -175,7 +175,13 @@ impl MisrouteMutation {
             correct_department_id: correct,
             note: input.note,
         };
-        let result = reports::report(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), report).await;
+        let result = reports::report(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            report,
+        )
+        .await;
         let (saved, user_errors) = settle(result)?;
         Ok(ReportMisroutePayload {
             misroute: saved.map(Misroute),

@@ -10,7 +10,7 @@ use super::department::Department;
 use super::kinds::DivisionRole;
 use super::scalars::Date;
 use super::supervision::{UserError, settle};
-use super::{clock, db, viewer};
+use super::{clock, db, viewer, write};
 use crate::domain::lexicon;
 use crate::error::{ApiError, ApiResult};
 use crate::search::{self, Searcher};
@@ -313,7 +313,7 @@ impl LexiconMutation {
             LexiconKind::Colloquial => "COLLOQUIAL",
         };
         let result = lexicon::set_entry(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             input.term.trim(),
@@ -335,7 +335,7 @@ impl LexiconMutation {
         input: RemoveLexiconEntryInput,
     ) -> ApiResult<RemoveLexiconEntryPayload> {
         let result = lexicon::remove_entry(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             input.term.trim(),

@@ -15,7 +15,7 @@ use super::node::{expect_id, global_id};
 use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
-use super::{clock, db, one, viewer};
+use super::{clock, db, one, viewer, write};
 use crate::auth::{Role, Viewer};
 use crate::domain::{kinds, versions};
 use crate::error::ApiResult;
@@ -358,8 +358,13 @@ impl VersionMutation {
             reason: input.reason,
             reason_kind: input.reason_kind.into(),
         };
-        let result =
-            versions::publish(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), publication).await;
+        let result = versions::publish(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            publication,
+        )
+        .await;
         payload(result)
     }
 
@@ -370,7 +375,8 @@ impl VersionMutation {
         input: DiscardListDraftInput,
     ) -> ApiResult<ListVersionPayload> {
         let list = expect_id(&input.list_id, "ResponsibilityList", "listId")?;
-        let result = versions::discard(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), list).await;
+        let result =
+            versions::discard(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), list).await;
         payload(result)
     }
 }

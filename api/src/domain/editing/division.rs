@@ -3,12 +3,13 @@
 //! in one step, since demoting the old lead first or promoting the new one first would each
 //! break the rule on the way.
 
+use crate::db::Write;
 use entity::{
     boundary_case, boundary_matter, department, division, legal_basis, responsibility_list,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter,
 };
 use serde_json::{Value, json};
 
@@ -37,7 +38,7 @@ fn snapshot(d: &division::Model) -> Value {
 
 /// The matter, once the caller is known to edit the list it belongs to (its owner's editor).
 pub(super) async fn editable_matter(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     viewer: &Viewer,
     matter_id: i32,
 ) -> Result<boundary_matter::Model, Failure> {
@@ -88,7 +89,7 @@ pub(super) async fn check_one_lead(
     ))
 }
 
-pub(super) async fn department_name(db: &DatabaseConnection, id: i32) -> Result<String, Failure> {
+pub(super) async fn department_name(db: &impl ConnectionTrait, id: i32) -> Result<String, Failure> {
     department::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -104,14 +105,14 @@ pub(super) async fn department_name(db: &DatabaseConnection, id: i32) -> Result<
 
 /// Adds a division to matter `matter_id` at `position` (default: last).
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     matter_id: i32,
     f: DivisionFields,
 ) -> Result<division::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let matter = editable_matter(db, viewer, matter_id).await?;
+    let matter = editable_matter(&txn, viewer, matter_id).await?;
     let mut checks = Checks::default();
     checks.require_text(
         "text",
@@ -126,9 +127,8 @@ pub async fn create(
             "departmentId is required",
         ));
     };
-    let name = department_name(db, department_id).await?;
+    let name = department_name(&txn, department_id).await?;
     let role = f.role.unwrap_or(DivisionRole::Assist);
-    let txn = db.begin().await?;
     let matter = in_draft_matter(&txn, clock, "matterId", matter.id).await?;
     let matter_id = matter.id;
     let order = siblings(&txn, matter_id).await?;
@@ -165,27 +165,26 @@ pub async fn create(
 
 /// Changes the fields given; a new `position` moves the division within its matter.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
     f: DivisionFields,
 ) -> Result<division::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    let matter = editable_matter(db, viewer, before.matter_id).await?;
+    let before = find(&txn, id).await?;
+    let matter = editable_matter(&txn, viewer, before.matter_id).await?;
     let mut checks = Checks::default();
     if let Some(text) = &f.text {
         checks.require_text("text", text, "the division (职责分工)");
     }
     checks.finish()?;
-    let txn = db.begin().await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let matter = in_draft_matter(&txn, clock, "id", matter.id).await?;
     let id = before.id;
     let mut row: division::ActiveModel = before.clone().into();
     if let Some(department_id) = f.department_id {
-        row.published_department_name = Set(department_name(db, department_id).await?);
+        row.published_department_name = Set(department_name(&txn, department_id).await?);
         row.department_id = Set(department_id);
     }
     if let Some(role) = f.role {
@@ -221,15 +220,14 @@ pub async fn update(
 /// cited nowhere, until an editor cites them on another row or removes them: the
 /// consistency report lists them, so nothing the list cites disappears unseen.
 pub async fn remove(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
 ) -> Result<division::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    let matter = editable_matter(db, viewer, before.matter_id).await?;
-    let txn = db.begin().await?;
+    let before = find(&txn, id).await?;
+    let matter = editable_matter(&txn, viewer, before.matter_id).await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let matter = in_draft_matter(&txn, clock, "id", matter.id).await?;
     let id = before.id;
@@ -259,15 +257,14 @@ pub async fn remove(
 
 /// Makes division `id` its matter's LEAD and every other division of the matter ASSIST.
 pub async fn set_lead(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
 ) -> Result<division::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    editable_matter(db, viewer, before.matter_id).await?;
-    let txn = db.begin().await?;
+    let before = find(&txn, id).await?;
+    editable_matter(&txn, viewer, before.matter_id).await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let id = before.id;
     let leads_before: Vec<i32> = division::Entity::find()
@@ -302,7 +299,7 @@ pub async fn set_lead(
     Ok(saved)
 }
 
-async fn find(db: &DatabaseConnection, id: i32) -> Result<division::Model, Failure> {
+async fn find(db: &impl ConnectionTrait, id: i32) -> Result<division::Model, Failure> {
     super::find::<division::Entity>(db, id, RuleCode::DivisionUnknown, "division").await
 }
 

@@ -7,7 +7,7 @@ use super::types::{Accountability, Inspection, Rectification, ReviewRequest, Sup
 use super::{UserError, settle};
 use crate::domain::supervision::{accountability, document, followup, inspection};
 use crate::error::ApiResult;
-use crate::graphql::{clock, db, viewer};
+use crate::graphql::{clock, viewer, write};
 
 /// Result of submitInspection — 提交结果.
 #[derive(SimpleObject)]
@@ -75,7 +75,7 @@ impl SupervisionMutation {
         input: SubmitInspectionInput,
     ) -> ApiResult<SubmitInspectionPayload> {
         let result = inspection::submit(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             input.into_domain()?,
@@ -95,7 +95,7 @@ impl SupervisionMutation {
         input: IssueSupervisionDocumentInput,
     ) -> ApiResult<IssueSupervisionDocumentPayload> {
         let result = document::issue(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             input.into_domain()?,
@@ -115,7 +115,7 @@ impl SupervisionMutation {
         input: ReportRectificationInput,
     ) -> ApiResult<ReportRectificationPayload> {
         let result = followup::report_rectification(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             input.into_domain()?,
@@ -135,7 +135,7 @@ impl SupervisionMutation {
         input: RequestReviewInput,
     ) -> ApiResult<RequestReviewPayload> {
         let result = followup::request_review(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             input.into_domain()?,
@@ -155,7 +155,7 @@ impl SupervisionMutation {
         input: DecideReviewInput,
     ) -> ApiResult<DecideReviewPayload> {
         let result = followup::decide_review(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             input.into_domain()?,
@@ -175,7 +175,7 @@ impl SupervisionMutation {
         input: RecordAccountabilityInput,
     ) -> ApiResult<RecordAccountabilityPayload> {
         let result = accountability::record(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             input.into_domain()?,
