@@ -104,7 +104,7 @@ pub async fn load_days(
         if !seen.insert(day.day) {
             return Err(Failure::rule(
                 format!("days[{i}].day"),
-                RuleCode::DateOrder,
+                RuleCode::DayDuplicate,
                 "the same day is listed twice",
             ));
         }

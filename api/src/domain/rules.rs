@@ -57,6 +57,8 @@ pub enum RuleCode {
     DepartmentInUse,
     ParentInvalid,
     SameDepartment,
+    DivisionExists,
+    DayDuplicate,
 }
 
 impl RuleCode {
@@ -114,6 +116,8 @@ impl RuleCode {
             Self::DepartmentInUse => "DEPARTMENT_IN_USE",
             Self::ParentInvalid => "PARENT_INVALID",
             Self::SameDepartment => "SAME_DEPARTMENT",
+            Self::DivisionExists => "DIVISION_EXISTS",
+            Self::DayDuplicate => "DAY_DUPLICATE",
         }
     }
 }

@@ -103,6 +103,31 @@ pub(super) async fn department_name(db: &impl ConnectionTrait, id: i32) -> Resul
         })
 }
 
+/// DIVISION_EXISTS when department `department_id` already has a division (other than
+/// `except`) on the draft's matter `matter_id`: a department has one row per matter.
+async fn check_one_per_department(
+    txn: &impl ConnectionTrait,
+    matter_id: i32,
+    department_id: i32,
+    except: Option<i32>,
+    name: &str,
+) -> Result<(), Failure> {
+    let mut query = division::Entity::find()
+        .filter(division::Column::MatterId.eq(matter_id))
+        .filter(division::Column::DepartmentId.eq(department_id));
+    if let Some(id) = except {
+        query = query.filter(division::Column::Id.ne(id));
+    }
+    if query.count(txn).await? > 0 {
+        return Err(Failure::rule(
+            "departmentId",
+            RuleCode::DivisionExists,
+            format!("{name} already has a division on this matter: change that one instead"),
+        ));
+    }
+    Ok(())
+}
+
 /// Adds a division to matter `matter_id` at `position` (default: last).
 pub async fn create(
     txn: Write,
@@ -131,6 +156,7 @@ pub async fn create(
     let role = f.role.unwrap_or(DivisionRole::Assist);
     let matter = in_draft_matter(&txn, clock, "matterId", matter.id).await?;
     let matter_id = matter.id;
+    check_one_per_department(&txn, matter_id, department_id, None, &name).await?;
     let order = siblings(&txn, matter_id).await?;
     let saved = division::ActiveModel {
         matter_id: Set(matter_id),
@@ -184,7 +210,9 @@ pub async fn update(
     let id = before.id;
     let mut row: division::ActiveModel = before.clone().into();
     if let Some(department_id) = f.department_id {
-        row.published_department_name = Set(department_name(&txn, department_id).await?);
+        let name = department_name(&txn, department_id).await?;
+        check_one_per_department(&txn, matter.id, department_id, Some(id), &name).await?;
+        row.published_department_name = Set(name);
         row.department_id = Set(department_id);
     }
     if let Some(role) = f.role {

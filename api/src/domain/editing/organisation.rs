@@ -99,6 +99,18 @@ async fn check(
                 "aliases are distinct and not blank",
             );
         }
+        if let Some(name) = &f.name
+            && distinct.contains(name.trim())
+        {
+            checks.add(
+                "aliases",
+                RuleCode::NameTaken,
+                format!(
+                    "「{}」 is the name itself, not another name for it",
+                    name.trim()
+                ),
+            );
+        }
         names.extend(aliases.iter().map(|a| ("aliases", a.as_str())));
     }
     for (field, name) in names {
