@@ -222,7 +222,7 @@ async fn check(
             format!(
                 "{} inspector(s) given; at least {minimum} are required: {}",
                 input.inspectors.len(),
-                regime.min_inspectors_clause()
+                regime.min_inspectors_clause(db).await?
             ),
         );
     }

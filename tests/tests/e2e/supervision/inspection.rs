@@ -49,6 +49,42 @@ async fn inspectors__one_inspector_is_refused() {
 }
 
 #[tokio::test]
+async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let one = json!([{ "name": "张三", "certificateNo": "湘执43092001" }]);
+    // Under the entrusted-licensing regime, whose procedure states the minimum: its clause
+    let ids = app.regime_ids("ENTRUSTED_LICENSING").await;
+    let mut input = s.inspection();
+    input["regimeCode"] = json!("ENTRUSTED_LICENSING");
+    input["inspectors"] = one.clone();
+    input["methodItemIds"] = json!([ids.methods[0]]);
+    input["findings"] = json!([{ "itemId": ids.checklist[0], "outcome": "COMPLIANT" }]);
+    let payload = s.submit(&app, input).await;
+    assert_eq!(codes(&payload), ["INSPECTORS_BELOW_MINIMUM"]);
+    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+    assert!(
+        message
+            .ends_with("「委托机关对受委托单位进行调查和检查时，应当委派两名以上工作人员进行。」"),
+        "{message}"
+    );
+    // Under territorial enforcement, whose text states no minimum: the same clause, named
+    // as the entrusted-licensing regime's, never as its own
+    let mut input = s.inspection();
+    input["inspectors"] = one;
+    let payload = s.submit(&app, input).await;
+    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("stated in （一）对行政审批事项受委托机关的监督"),
+        "{message}"
+    );
+    assert!(
+        message.contains("（二）对属地管理的行政执法职权的监督检查 states no minimum of its own"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn inspectors__the_same_person_twice_is_not_two() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
