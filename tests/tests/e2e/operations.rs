@@ -502,6 +502,10 @@ async fn audit_count(url: &str) -> i64 {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(qingdan_postgres),
+    ignore = "needs PostgreSQL: set QINGDAN_TEST_DATABASE_URL (SQLite has no connection to cut)"
+)]
 async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers() {
     // Given a server whose PostgreSQL connections pass through a proxy the test can cut,
     // waiting at most half a second for a connection
@@ -509,12 +513,9 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
         db_acquire_timeout: Some(Duration::from_millis(500)),
         ..Options::default()
     };
-    let Some(app) = TestApp::spawn_behind_proxy(options).await else {
-        eprintln!(
-            "database_outage: skipped on SQLite; set QINGDAN_TEST_DATABASE_URL to run it on PostgreSQL"
-        );
-        return;
-    };
+    let app = TestApp::spawn_behind_proxy(options)
+        .await
+        .expect("built for PostgreSQL, so QINGDAN_TEST_DATABASE_URL names one");
     let proxy = app.proxy.as_ref().unwrap();
     let s = crate::supervision::setup(&app).await;
     assert_eq!(s.inspection_count(&app).await, 0);
