@@ -175,10 +175,16 @@ pub fn is_conflict(err: &sea_orm::DbErr) -> bool {
     match err {
         DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
             match &**err {
-                sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                    // SQLITE_BUSY and its extended codes (…_RECOVERY 261, …_SNAPSHOT 517)
-                    matches!(&*code, "40001" | "40P01" | "5" | "261" | "517")
-                }),
+                sqlx::Error::Database(db) => {
+                    matches!(
+                        db.kind(),
+                        sqlx::error::ErrorKind::UniqueViolation
+                            | sqlx::error::ErrorKind::ForeignKeyViolation
+                    ) || db.code().is_some_and(|code| {
+                        // SQLITE_BUSY and its extended codes (…_RECOVERY 261, …_SNAPSHOT 517)
+                        matches!(&*code, "40001" | "40P01" | "5" | "261" | "517")
+                    })
+                }
                 _ => false,
             }
         }
@@ -285,6 +291,68 @@ mod tests {
         // A broken query is still a bug
         let bad = DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::RowNotFound)));
         assert_eq!(code_of(ApiError::from(bad)).1, "INTERNAL");
+    }
+
+    /// A database's error with a code, as the drivers report them.
+    #[derive(Debug)]
+    struct Coded(&'static str, bool);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "error {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sea_orm::sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            "constraint detail"
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sea_orm::sqlx::error::ErrorKind {
+            if self.1 {
+                sea_orm::sqlx::error::ErrorKind::UniqueViolation
+            } else {
+                sea_orm::sqlx::error::ErrorKind::Other
+            }
+        }
+    }
+
+    #[test]
+    fn mapping__a_write_a_concurrent_one_spoiled_is_a_retryable_conflict() {
+        use sea_orm::{DbErr, RuntimeErr, sqlx};
+        let db = |code, kind| {
+            let err = sqlx::Error::Database(Box::new(Coded(code, kind)));
+            DbErr::Exec(RuntimeErr::SqlxError(Arc::new(err)))
+        };
+        for err in [
+            db("23505", true),
+            db("40001", false),
+            db("40P01", false),
+            db("5", false),
+            db("517", false),
+        ] {
+            let err: async_graphql::Error = ApiError::from(err).into();
+            let ext = err.extensions.clone().unwrap();
+            assert_eq!(ext.get("code").unwrap().to_string(), "\"CONFLICT\"");
+            assert_eq!(ext.get("retryable").unwrap().to_string(), "true");
+            assert!(!err.message.contains("detail"), "{}", err.message);
+        }
+        // Any other database error is still a bug
+        let (_, code) = code_of(ApiError::from(db("42601", false)));
+        assert_eq!(code, "INTERNAL");
     }
 
     #[test]

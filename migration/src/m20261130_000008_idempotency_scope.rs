@@ -12,6 +12,16 @@ pub struct Migration;
 
 const COLUMNS: &str = "key, operation, request_hash, entity_id, created_at";
 
+/// The columns a key keeps of its request, after the key's own.
+fn with_request(mut table: TableCreateStatement) -> TableCreateStatement {
+    table
+        .col(string("operation"))
+        .col(string("request_hash"))
+        .col(integer_null("entity_id"))
+        .col(timestamp_with_time_zone("created_at"));
+    table
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     /// In one transaction on SQLite as well: the rebuild's steps must be seen by each other
@@ -22,14 +32,8 @@ impl MigrationTrait for Migration {
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let mut scoped = table("idempotency_key_scoped");
-        scoped
-            .col(string("subject"))
-            .col(string("key"))
-            .col(string("operation"))
-            .col(string("request_hash"))
-            .col(integer_null("entity_id"))
-            .col(timestamp_with_time_zone("created_at"));
-        manager.create_table(scoped).await?;
+        scoped.col(string("subject")).col(string("key"));
+        manager.create_table(with_request(scoped)).await?;
         let db = manager.get_connection();
         db.execute_unprepared(&format!(
             "INSERT INTO idempotency_key_scoped (subject, {COLUMNS}) \
@@ -59,13 +63,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let mut global = table("idempotency_key_global");
-        global
-            .col(string_uniq("key"))
-            .col(string("operation"))
-            .col(string("request_hash"))
-            .col(integer_null("entity_id"))
-            .col(timestamp_with_time_zone("created_at"));
-        manager.create_table(global).await?;
+        global.col(string_uniq("key"));
+        manager.create_table(with_request(global)).await?;
         // Of keys two subjects share, the first stored is kept.
         manager
             .get_connection()

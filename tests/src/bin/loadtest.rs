@@ -227,10 +227,16 @@ async fn fixture(client: &Client, verifier: &Verifier) -> anyhow::Result<Fixture
     if class != "ok" {
         bail!("reading the fixture: {class}");
     }
-    let bureau = data["department"]["id"].as_str().context("bureau")?.to_owned();
+    let bureau = data["department"]["id"]
+        .as_str()
+        .context("bureau")?
+        .to_owned();
     let mut methods = Vec::new();
     let mut checklist = Vec::new();
-    for section in data["supervisionRegime"]["sections"].as_array().context("regime")? {
+    for section in data["supervisionRegime"]["sections"]
+        .as_array()
+        .context("regime")?
+    {
         let mut ids = Vec::new();
         for item in section["items"].as_array().unwrap() {
             ids.push(item["id"].as_str().unwrap().to_owned());
@@ -294,7 +300,10 @@ async fn work(worker: usize, until: Instant, client: &Client, f: &Fixture, tally
                     .post(Some(&f.editor), CREATE_DUTY, json!({ "input": input }))
                     .await;
                 if class == "ok" {
-                    let id = data["createDuty"]["duty"]["id"].as_str().unwrap().to_owned();
+                    let id = data["createDuty"]["duty"]["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
                     tally.lock().unwrap().created.insert(id.clone(), text);
                     mine.push(id);
                 }
@@ -309,7 +318,11 @@ async fn work(worker: usize, until: Instant, client: &Client, f: &Fixture, tally
             } else {
                 let id = mine.swap_remove(rng.below(mine.len() as u64) as usize);
                 let (class, _) = client
-                    .post(Some(&f.editor), REMOVE_DUTY, json!({ "input": { "id": id } }))
+                    .post(
+                        Some(&f.editor),
+                        REMOVE_DUTY,
+                        json!({ "input": { "id": id } }),
+                    )
                     .await;
                 if class == "ok" {
                     tally.lock().unwrap().removed.push(id);
@@ -333,7 +346,11 @@ async fn work(worker: usize, until: Instant, client: &Client, f: &Fixture, tally
             count("submitInspection", &class);
             if class == "ok" {
                 let id = data["submitInspection"]["inspection"]["id"].clone();
-                tally.lock().unwrap().inspections.push(id.as_str().unwrap().to_owned());
+                tally
+                    .lock()
+                    .unwrap()
+                    .inspections
+                    .push(id.as_str().unwrap().to_owned());
                 if n % 5 == 0 {
                     let (class, again) = client.post(Some(&f.supervisor), SUBMIT, vars).await;
                     count("submitInspection (retry)", &class);
@@ -363,7 +380,11 @@ fn report(tally: &Tally, elapsed: f64, args: &Args) -> u64 {
     let failures = bad("INTERNAL") + bad("UNAVAILABLE");
     let other: u64 = by_class
         .iter()
-        .filter(|(class, _)| class.starts_with("transport") || class.starts_with("HTTP") || class.starts_with("error"))
+        .filter(|(class, _)| {
+            class.starts_with("transport")
+                || class.starts_with("HTTP")
+                || class.starts_with("error")
+        })
         .map(|(_, n)| n)
         .sum();
     println!(
@@ -429,7 +450,9 @@ async fn check(client: &Client, f: &Fixture, tally: &Tally) -> anyhow::Result<Ve
         let removed = tally.removed.contains(id);
         match (present.get(id), removed) {
             (Some(found), false) if found == text => {}
-            (Some(found), false) => problems.push(format!("duty {id} reads {found:?}, not {text:?}")),
+            (Some(found), false) => {
+                problems.push(format!("duty {id} reads {found:?}, not {text:?}"))
+            }
             (None, false) => problems.push(format!("acknowledged duty {id} ({text}) is missing")),
             (Some(_), true) => problems.push(format!("removed duty {id} is still there")),
             (None, true) => {}

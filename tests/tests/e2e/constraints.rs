@@ -10,13 +10,7 @@ const MATTERS: &str = "{ boundaryMatters(first: 20) { nodes { id title divisions
 /// The `userErrors` codes of the one mutation in `body`, after checking it failed no other way.
 fn user_codes(body: &Value) -> Vec<String> {
     assert!(body.get("errors").is_none(), "{body:#}");
-    let payload = body["data"].as_object().unwrap().values().next().unwrap();
-    payload["userErrors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap().to_owned())
-        .collect()
+    crate::supervision::codes(body["data"].as_object().unwrap().values().next().unwrap())
 }
 
 /// A matter with at least two divisions, and a department with none on it.
