@@ -268,7 +268,7 @@ async fn fixture(client: &Client, verifier: &Verifier) -> anyhow::Result<Fixture
 }
 
 async fn work(worker: usize, until: Instant, client: &Client, f: &Fixture, tally: &Mutex<Tally>) {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (worker as u64 + 1) * 0x1000_0000_01b3);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((worker as u64 + 1) * 0x1000_0000_01b3));
     let mut mine: Vec<String> = Vec::new();
     let mut n = 0u64;
     let count = |kind: &'static str, class: &str| {
@@ -351,7 +351,7 @@ async fn work(worker: usize, until: Instant, client: &Client, f: &Fixture, tally
                     .unwrap()
                     .inspections
                     .push(id.as_str().unwrap().to_owned());
-                if n % 5 == 0 {
+                if n.is_multiple_of(5) {
                     let (class, again) = client.post(Some(&f.supervisor), SUBMIT, vars).await;
                     count("submitInspection (retry)", &class);
                     if class == "ok" && again["submitInspection"]["inspection"]["id"] != id {
