@@ -42,16 +42,7 @@ impl MigrationTrait for Migration {
                     {COLUMNS} FROM idempotency_key k"
         ))
         .await?;
-        manager
-            .drop_table(Table::drop().table("idempotency_key").to_owned())
-            .await?;
-        manager
-            .rename_table(
-                Table::rename()
-                    .table("idempotency_key_scoped", "idempotency_key")
-                    .to_owned(),
-            )
-            .await?;
+        take_place(manager, "idempotency_key_scoped").await?;
         manager
             .create_index(unique(
                 "ux_idempotency_subject_key",
@@ -73,15 +64,16 @@ impl MigrationTrait for Migration {
                  WHERE k.id = (SELECT MIN(o.id) FROM idempotency_key o WHERE o.key = k.key)"
             ))
             .await?;
-        manager
-            .drop_table(Table::drop().table("idempotency_key").to_owned())
-            .await?;
-        manager
-            .rename_table(
-                Table::rename()
-                    .table("idempotency_key_global", "idempotency_key")
-                    .to_owned(),
-            )
-            .await
+        take_place(manager, "idempotency_key_global").await
     }
+}
+
+/// Drops the keys' table and names the rebuilt one `table` in its place.
+async fn take_place(manager: &SchemaManager<'_>, table: &'static str) -> Result<(), DbErr> {
+    manager
+        .drop_table(Table::drop().table("idempotency_key").to_owned())
+        .await?;
+    manager
+        .rename_table(Table::rename().table(table, "idempotency_key").to_owned())
+        .await
 }
