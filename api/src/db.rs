@@ -7,7 +7,11 @@ use std::sync::{
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
+};
 
 /// Counts SQL statements sent to the database; tests and metrics read it.
 #[derive(Clone, Debug, Default)]
@@ -52,7 +56,9 @@ pub async fn connect_with(
     let mut db = Database::connect(options).await?;
     if sqlite {
         // WAL lets readers proceed while one writer commits, and it persists in the file.
-        // (sqlx already turns foreign keys on and sets a busy timeout on every connection.)
+        // sqlx already turns foreign keys on and sets a 5 s busy timeout on every connection:
+        // with `Write` taking the write lock at BEGIN, a writer of another process (an import)
+        // waits that long for ours instead of failing at once.
         db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
     }
     let counter = StatementCounter::default();
@@ -114,4 +120,108 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, 
         .map(|m| m.name().to_owned())
         .filter(|name| !applied.contains(name))
         .collect())
+}
+
+/// The one transaction a write use case runs on. Writers take turns: first in this process
+/// (an async lock per pool, waited for without holding a connection, so queued writers never
+/// starve readers of the pool), then in the database, at BEGIN: `BEGIN IMMEDIATE` on SQLite,
+/// the data version's row lock on PostgreSQL (every write moves that row anyway, so taking
+/// it first changes no outcome, only makes concurrent writers queue instead of colliding on
+/// a unique index or SQLite's "database is locked"). A use case gets a `Write` and no pool:
+/// it cannot take a second connection while its transaction holds one.
+///
+/// Dropped without `commit`, the transaction rolls back; the lock is released after it.
+pub struct Write {
+    // Declared first so it is dropped (rolled back) before the turn is handed on.
+    txn: DatabaseTransaction,
+    db: DatabaseConnection,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Write {
+    pub async fn begin(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let turn = writer_lock(db).lock_owned().await;
+        let txn = match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                db.begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                })
+                .await?
+            }
+            _ => {
+                let txn = db.begin().await?;
+                txn.execute_unprepared("SELECT version FROM data_version WHERE id = 1 FOR UPDATE")
+                    .await?;
+                txn
+            }
+        };
+        Ok(Self {
+            txn,
+            db: db.clone(),
+            _turn: turn,
+        })
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let Self { txn, _turn, .. } = self;
+        txn.commit().await
+    }
+
+    /// Rolls this transaction back and begins a fresh one on the same turn: how a use case
+    /// reads what another transaction committed after a statement of its own failed (on
+    /// PostgreSQL a failed statement leaves its transaction unusable). One connection still.
+    pub async fn again(self) -> Result<Self, DbErr> {
+        let Self { txn, db, _turn } = self;
+        txn.rollback().await?;
+        drop(_turn);
+        Self::begin(&db).await
+    }
+}
+
+/// The writers' lock of `db`'s pool, one per pool (keyed by its options, which the pool
+/// holds for its lifetime).
+fn writer_lock(db: &DatabaseConnection) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    static LOCKS: LazyLock<Mutex<HashMap<usize, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Mutex::default);
+    let key = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            Arc::as_ptr(&db.get_sqlite_connection_pool().connect_options()) as usize
+        }
+        DbBackend::Postgres => {
+            Arc::as_ptr(&db.get_postgres_connection_pool().connect_options()) as usize
+        }
+        _ => 0,
+    };
+    let mut locks = LOCKS.lock().unwrap_or_else(|e| e.into_inner());
+    locks.entry(key).or_default().clone()
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Write {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
 }

@@ -13,6 +13,7 @@ pub enum ErrorCode {
     NotFound,
     BadUserInput,
     LimitExceeded,
+    Conflict,
     Unavailable,
     Internal,
 }
@@ -25,6 +26,7 @@ impl ErrorCode {
             Self::NotFound => "NOT_FOUND",
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::LimitExceeded => "LIMIT_EXCEEDED",
+            Self::Conflict => "CONFLICT",
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
@@ -57,6 +59,8 @@ pub enum ApiError {
     LimitExceeded {
         limit: String,
     },
+    /// A concurrent write got there first; the same request, sent again, is answered afresh.
+    Conflict,
     Db(Arc<sea_orm::DbErr>),
     Internal(Arc<anyhow::Error>),
 }
@@ -99,6 +103,8 @@ impl ApiError {
             Self::NotFound { kind, id } => format!("{kind} not found: {id}"),
             Self::BadUserInput { message, .. } => message.clone(),
             Self::LimitExceeded { limit } => format!("limit exceeded: {limit}"),
+            Self::Conflict => CONFLICT_MESSAGE.to_owned(),
+            Self::Db(err) if is_conflict(err) => CONFLICT_MESSAGE.to_owned(),
             Self::Db(err) if is_connection_failure(err) => {
                 "the database is unavailable; retry later".to_owned()
             }
@@ -117,6 +123,8 @@ impl ApiError {
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::LimitExceeded { .. } => ErrorCode::LimitExceeded,
+            Self::Conflict => ErrorCode::Conflict,
+            Self::Db(err) if is_conflict(err) => ErrorCode::Conflict,
             Self::Db(err) if is_connection_failure(err) => ErrorCode::Unavailable,
             Self::Internal(err) if chain_is_connection_failure(err) => ErrorCode::Unavailable,
             Self::Db(_) | Self::Internal(_) => ErrorCode::Internal,
@@ -149,6 +157,41 @@ pub fn is_connection_failure(err: &sea_orm::DbErr) -> bool {
     }
 }
 
+const CONFLICT_MESSAGE: &str = "a concurrent change conflicted with this one; send it again";
+
+/// A constraint a concurrent write made this one break, rather than a bug: a unique or
+/// foreign-key violation no rule caught first (the rules check them; only a row changed by
+/// another transaction in between gets past), PostgreSQL's serialization failure or deadlock
+/// (40001, 40P01), or SQLite still busy with another process's write after its busy timeout.
+/// The caller may send the same request again.
+pub fn is_conflict(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, SqlErr, sqlx};
+    if matches!(
+        err.sql_err(),
+        Some(SqlErr::UniqueConstraintViolation(_) | SqlErr::ForeignKeyConstraintViolation(_))
+    ) {
+        return true;
+    }
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            match &**err {
+                sqlx::Error::Database(db) => {
+                    matches!(
+                        db.kind(),
+                        sqlx::error::ErrorKind::UniqueViolation
+                            | sqlx::error::ErrorKind::ForeignKeyViolation
+                    ) || db.code().is_some_and(|code| {
+                        // SQLITE_BUSY and its extended codes (…_RECOVERY 261, …_SNAPSHOT 517)
+                        matches!(&*code, "40001" | "40P01" | "5" | "261" | "517")
+                    })
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// The database error somewhere in an error chain, if it is a connection failure: domain
 /// code may wrap one in context.
 fn chain_is_connection_failure(err: &anyhow::Error) -> bool {
@@ -173,6 +216,9 @@ impl From<ApiError> for async_graphql::Error {
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", code.as_str());
             match &err {
+                ApiError::Conflict | ApiError::Db(_) if code == ErrorCode::Conflict => {
+                    ext.set("retryable", true)
+                }
                 ApiError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
                 ApiError::NotFound { kind, .. } => ext.set("kind", *kind),
                 _ => {}
@@ -245,6 +291,68 @@ mod tests {
         // A broken query is still a bug
         let bad = DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::RowNotFound)));
         assert_eq!(code_of(ApiError::from(bad)).1, "INTERNAL");
+    }
+
+    /// A database's error with a code, as the drivers report them.
+    #[derive(Debug)]
+    struct Coded(&'static str, bool);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "error {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sea_orm::sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            "constraint detail"
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sea_orm::sqlx::error::ErrorKind {
+            if self.1 {
+                sea_orm::sqlx::error::ErrorKind::UniqueViolation
+            } else {
+                sea_orm::sqlx::error::ErrorKind::Other
+            }
+        }
+    }
+
+    #[test]
+    fn mapping__a_write_a_concurrent_one_spoiled_is_a_retryable_conflict() {
+        use sea_orm::{DbErr, RuntimeErr, sqlx};
+        let db = |code, kind| {
+            let err = sqlx::Error::Database(Box::new(Coded(code, kind)));
+            DbErr::Exec(RuntimeErr::SqlxError(Arc::new(err)))
+        };
+        for err in [
+            db("23505", true),
+            db("40001", false),
+            db("40P01", false),
+            db("5", false),
+            db("517", false),
+        ] {
+            let err: async_graphql::Error = ApiError::from(err).into();
+            let ext = err.extensions.clone().unwrap();
+            assert_eq!(ext.get("code").unwrap().to_string(), "\"CONFLICT\"");
+            assert_eq!(ext.get("retryable").unwrap().to_string(), "true");
+            assert!(!err.message.contains("detail"), "{}", err.message);
+        }
+        // Any other database error is still a bug
+        let (_, code) = code_of(ApiError::from(db("42601", false)));
+        assert_eq!(code, "INTERNAL");
     }
 
     #[test]

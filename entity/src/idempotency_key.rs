@@ -1,4 +1,5 @@
-//! Idempotency key of a submission: a retry with the same key gets the first result.
+//! Idempotency key of a submission: a retry by the same caller (subject) with the same key
+//! gets the first result.
 
 use sea_orm::entity::prelude::*;
 
@@ -7,6 +8,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// The token's `sub`: keys are unique per caller.
+    pub subject: String,
     pub key: String,
     pub operation: String,
     pub request_hash: String,

@@ -10,6 +10,7 @@ mod m20261128_000004_search;
 mod m20261129_000005_reorganisation;
 mod m20261129_000006_versions;
 mod m20261130_000007_misroute;
+mod m20261130_000008_idempotency_scope;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_reorganisation::Migration),
             Box::new(m20261129_000006_versions::Migration),
             Box::new(m20261130_000007_misroute::Migration),
+            Box::new(m20261130_000008_idempotency_scope::Migration),
         ]
     }
 }

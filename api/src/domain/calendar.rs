@@ -5,12 +5,10 @@
 
 use std::collections::HashMap;
 
+use crate::db::Write;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use entity::calendar_day;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::kinds::DayCount;
@@ -94,7 +92,7 @@ pub struct CalendarDay {
 /// Loads calendar exceptions (ADMIN), replacing any already set for the same days; all in
 /// one transaction.
 pub async fn load_days(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     days: Vec<CalendarDay>,
@@ -106,13 +104,12 @@ pub async fn load_days(
         if !seen.insert(day.day) {
             return Err(Failure::rule(
                 format!("days[{i}].day"),
-                RuleCode::DateOrder,
+                RuleCode::DayDuplicate,
                 "the same day is listed twice",
             ));
         }
     }
     let now = clock.now();
-    let txn = db.begin().await?;
     calendar_day::Entity::delete_many()
         .filter(calendar_day::Column::Day.is_in(days.iter().map(|d| d.day)))
         .exec(&txn)

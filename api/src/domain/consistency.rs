@@ -57,12 +57,13 @@ pub struct ListIssue {
 /// version in force `today`), or on the versions in force on `as_of` when given.
 pub async fn report(
     db: &impl ConnectionTrait,
+    reader: &super::versions::DraftReader,
     as_of: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<Vec<ListIssue>, DbErr> {
     let versions = match as_of {
         Some(day) => super::versions::in_force(db, day).await?,
-        None => super::versions::working(db, today).await?,
+        None => super::versions::working(db, reader, today).await?,
     };
     check(db, &versions).await
 }

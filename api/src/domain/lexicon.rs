@@ -1,11 +1,9 @@
 //! Lexicon writes (词库维护, ADMIN): one transaction each, audited, and counted in the data
 //! version so every process's search index picks the change up on its next request.
 
+use crate::db::Write;
 use entity::lexicon_entry;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::{Failure, RuleCode, audit, clock::Clock};
@@ -16,7 +14,7 @@ pub const KINDS: &[&str] = &["ALIAS", "COLLOQUIAL"];
 
 /// Adds `term` or replaces what it stands for. Returns the entry.
 pub async fn set_entry(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     term: &str,
@@ -36,7 +34,6 @@ pub async fn set_entry(
             format!("kind must be one of {KINDS:?}"),
         ));
     }
-    let txn = db.begin().await?;
     let before = lexicon_entry::Entity::find()
         .filter(lexicon_entry::Column::Term.eq(term))
         .one(&txn)
@@ -76,14 +73,13 @@ pub async fn set_entry(
 
 /// Removes `term`; false when it was not in the lexicon.
 pub async fn remove_entry(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     term: &str,
 ) -> Result<bool, Failure> {
     viewer.require_any(&[Role::Admin])?;
     let actor = viewer.subject()?.to_owned();
-    let txn = db.begin().await?;
     let Some(old) = lexicon_entry::Entity::find()
         .filter(lexicon_entry::Column::Term.eq(term))
         .one(&txn)
@@ -108,7 +104,7 @@ pub async fn remove_entry(
 }
 
 /// Loads the starting lexicon into an empty lexicon table (at first start, with the list).
-pub async fn seed(db: &DatabaseConnection, file: &str) -> Result<usize, sea_orm::DbErr> {
+pub async fn seed(db: &sea_orm::DatabaseConnection, file: &str) -> Result<usize, sea_orm::DbErr> {
     let rows = crate::search::lexicon::parse(file)
         .map_err(|e| sea_orm::DbErr::Custom(format!("lexicon file: {e}")))?;
     if let Some(bad) = rows.iter().find(|r| !KINDS.contains(&r.kind.as_str())) {
@@ -117,7 +113,7 @@ pub async fn seed(db: &DatabaseConnection, file: &str) -> Result<usize, sea_orm:
             bad.term
         )));
     }
-    let txn = db.begin().await?;
+    let txn = Write::begin(db).await?;
     if !crate::search::lexicon::is_empty(&txn).await? {
         return Ok(0);
     }

@@ -4,13 +4,13 @@
 
 use entity::{department, misroute};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder,
 };
 use serde_json::json;
 
 use super::{Failure, RuleCode, audit, clock::Clock, rules::Checks};
 use crate::auth::{Role, Viewer};
+use crate::db::Write;
 use crate::search::query;
 
 /// Who may report and read corrections: the hotline's dispatchers (and ADMIN).
@@ -27,7 +27,7 @@ pub struct Report {
 /// Records a correction: the complaint as the lookup would take it, two different departments
 /// that exist.
 pub async fn report(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     report: Report,
@@ -54,7 +54,6 @@ pub async fn report(
         );
     }
     checks.finish()?;
-    let txn = db.begin().await?;
     for (field, id) in [
         ("suggestedDepartmentId", report.suggested_department_id),
         ("correctDepartmentId", Some(report.correct_department_id)),

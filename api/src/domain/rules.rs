@@ -59,6 +59,8 @@ pub enum RuleCode {
     SameDepartment,
     TextInvalid,
     TextTooLong,
+    DivisionExists,
+    DayDuplicate,
 }
 
 impl RuleCode {
@@ -118,6 +120,8 @@ impl RuleCode {
             Self::SameDepartment => "SAME_DEPARTMENT",
             Self::TextInvalid => "TEXT_INVALID",
             Self::TextTooLong => "TEXT_TOO_LONG",
+            Self::DivisionExists => "DIVISION_EXISTS",
+            Self::DayDuplicate => "DAY_DUPLICATE",
         }
     }
 }

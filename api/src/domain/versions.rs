@@ -8,14 +8,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::db::Write;
 use chrono::NaiveDate;
 use entity::{
     boundary_case, boundary_matter, department, division, duty, legal_basis, list_version,
     public_service, responsibility_list, work_item,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Statement,
 };
 use serde_json::{Map, Value, json};
 
@@ -29,6 +30,70 @@ use crate::error::ApiError;
 /// A version without a number is its list's draft; publishing numbers it.
 pub fn is_draft(version: &list_version::Model) -> bool {
     version.number.is_none()
+}
+
+/// Who reads drafts (草稿) and their rows: an ADMIN every list's; an EDITOR the drafts they
+/// may edit (`editing::require_editor_of`): the lists of their own department and of its
+/// units, and, for an editor of a unit, the list its rows belong to; nobody else. Every read
+/// of a draft, or of a row of one, asks this, and only this.
+#[derive(Clone, Debug, Default)]
+pub struct DraftReader {
+    all: bool,
+    lists: std::collections::HashSet<i32>,
+}
+
+impl DraftReader {
+    pub async fn of(db: &impl ConnectionTrait, viewer: &Viewer) -> Result<Self, DbErr> {
+        use crate::auth::Role;
+        if viewer.has(Role::Admin) {
+            return Ok(Self {
+                all: true,
+                lists: Default::default(),
+            });
+        }
+        let (true, Some(own)) = (viewer.has(Role::Editor), viewer.dept) else {
+            return Ok(Self::default());
+        };
+        let parent = department::Entity::find_by_id(own)
+            .one(db)
+            .await?
+            .and_then(|d| d.parent_id);
+        let units: BTreeSet<i32> = department::Entity::find()
+            .filter(department::Column::ParentId.eq(own))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .chain([own])
+            .chain(parent)
+            .collect();
+        let lists = responsibility_list::Entity::find()
+            .filter(responsibility_list::Column::OwnerDepartmentId.is_in(units))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
+        Ok(Self { all: false, lists })
+    }
+
+    /// Whether the caller may read `version` (any published version; a draft as above).
+    pub fn reads(&self, version: &list_version::Model) -> bool {
+        !is_draft(version) || self.all || self.lists.contains(&version.list_id)
+    }
+}
+
+/// Whether `viewer` may read the rows of version `version_id` (see `DraftReader`); a
+/// version that does not exist reads as a draft of no one's.
+pub async fn may_read(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    version_id: i32,
+) -> Result<bool, DbErr> {
+    let Some(version) = list_version::Entity::find_by_id(version_id).one(db).await? else {
+        return Ok(false);
+    };
+    Ok(!is_draft(&version) || DraftReader::of(db, viewer).await?.reads(&version))
 }
 
 /// The draft of list `list_id`, if one is open.
@@ -183,12 +248,16 @@ fn sorted(chosen: HashMap<i32, i32>) -> Vec<i32> {
     ids
 }
 
-/// The versions an editor works on: each list's draft, or the version in force on `day`
-/// when the list has none open.
-pub async fn working(db: &impl ConnectionTrait, day: NaiveDate) -> Result<Vec<i32>, DbErr> {
+/// The versions an editor works on: each list's draft `reader` reads, or the version in
+/// force on `day` when the list has none open (or its draft is not the reader's).
+pub async fn working(
+    db: &impl ConnectionTrait,
+    reader: &DraftReader,
+    day: NaiveDate,
+) -> Result<Vec<i32>, DbErr> {
     let all = list_version::Entity::find().all(db).await?;
     let mut chosen = pick_in_force(&all, day);
-    for draft in all.iter().filter(|v| is_draft(v)) {
+    for draft in all.iter().filter(|v| is_draft(v) && reader.reads(v)) {
         chosen.insert(draft.list_id, draft.id);
     }
     Ok(sorted(chosen))
@@ -355,17 +424,16 @@ pub struct Publication {
 
 /// Freezes the list's draft as its next version, in force from `effective_from`.
 pub async fn publish(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     p: Publication,
 ) -> Result<list_version::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let list = owner_check(db, viewer, p.list_id).await?;
+    let list = owner_check(&txn, viewer, p.list_id).await?;
     let mut checks = Checks::default();
     checks.require_text("reason", &p.reason, "the reason (调整原因)");
     checks.finish()?;
-    let txn = db.begin().await?;
     let versions = all(&txn, Some(list.id)).await?;
     let Some(draft) = versions.iter().find(|v| is_draft(v)).cloned() else {
         return Err(Failure::rule(
@@ -426,14 +494,13 @@ pub async fn publish(
 
 /// Drops the list's draft and every edit in it.
 pub async fn discard(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     list_id: i32,
 ) -> Result<list_version::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    owner_check(db, viewer, list_id).await?;
-    let txn = db.begin().await?;
+    owner_check(&txn, viewer, list_id).await?;
     let Some(draft) = draft(&txn, list_id).await? else {
         return Err(Failure::rule(
             "listId",
@@ -466,7 +533,7 @@ pub async fn discard(
 
 /// The list, when the caller may publish it: its owner's EDITOR, or an ADMIN.
 async fn owner_check(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     viewer: &Viewer,
     list_id: i32,
 ) -> Result<responsibility_list::Model, Failure> {

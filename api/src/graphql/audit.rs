@@ -170,7 +170,7 @@ impl AdminMutation {
             .collect();
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(calendar::load_days(db, viewer, clock, days))
+            .then(async { calendar::load_days(crate::db::Write::begin(db).await?, viewer, clock, days).await })
             .await;
         let (loaded, user_errors) = settle(result)?;
         Ok(LoadCalendarPayload {

@@ -8,11 +8,12 @@ use super::editing::RemoveInput;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
 use super::text::{Long, Name, Text, Texts};
-use super::{clock, db, viewer, writer};
+use super::{clock, viewer, writer};
 use crate::domain::Failure;
 use crate::domain::editing::citation::{self, Citation, CitationFields, Kind};
 use crate::domain::editing::matter;
 use crate::error::ApiResult;
+use super::write;
 
 /// The lead division a new matter comes with — 牵头部门.
 #[derive(InputObject)]
@@ -128,7 +129,7 @@ async fn create(
     };
     let (db, viewer, clock) = writer(ctx)?;
     Ok(texts
-        .then(citation::create(db, viewer, clock, kind, matter, fields))
+        .then(async { citation::create(crate::db::Write::begin(db).await?, viewer, clock, kind, matter, fields).await })
         .await)
 }
 
@@ -154,7 +155,7 @@ async fn update(
     };
     let (db, viewer, clock) = writer(ctx)?;
     Ok(texts
-        .then(citation::update(db, viewer, clock, kind, id, fields))
+        .then(async { citation::update(crate::db::Write::begin(db).await?, viewer, clock, kind, id, fields).await })
         .await)
 }
 
@@ -217,7 +218,7 @@ impl BoundaryEditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(matter::create(db, viewer, clock, list, fields, lead))
+            .then(async { matter::create(crate::db::Write::begin(db).await?, viewer, clock, list, fields, lead).await })
             .await;
         matter_payload(result)
     }
@@ -237,7 +238,7 @@ impl BoundaryEditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(matter::update(db, viewer, clock, id, fields))
+            .then(async { matter::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
             .await;
         matter_payload(result)
     }
@@ -249,7 +250,8 @@ impl BoundaryEditingMutation {
         input: RemoveInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let id = expect_id(&input.id, "BoundaryMatter", "id")?;
-        let result = matter::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            matter::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         matter_payload(result)
     }
 
@@ -279,7 +281,7 @@ impl BoundaryEditingMutation {
     ) -> ApiResult<LegalBasisPayload> {
         let id = expect_id(&input.id, "LegalBasis", "id")?;
         let result = citation::remove(
-            db(ctx)?,
+            write(ctx).await?,
             viewer(ctx)?,
             clock(ctx)?.as_ref(),
             Kind::LegalBasis,
@@ -310,8 +312,14 @@ impl BoundaryEditingMutation {
     /// Remove a case — 删除案例.
     async fn remove_case(&self, ctx: &Context<'_>, input: RemoveInput) -> ApiResult<CasePayload> {
         let id = expect_id(&input.id, "Case", "id")?;
-        let result =
-            citation::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), Kind::Case, id).await;
+        let result = citation::remove(
+            write(ctx).await?,
+            viewer(ctx)?,
+            clock(ctx)?.as_ref(),
+            Kind::Case,
+            id,
+        )
+        .await;
         case_payload(result)
     }
 }

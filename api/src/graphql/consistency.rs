@@ -75,20 +75,24 @@ impl ConsistencyQuery {
         )]
         as_of: Option<Date>,
     ) -> ApiResult<Vec<ListIssue>> {
-        viewer(ctx)?.require_any(&[Role::Editor, Role::Admin])?;
+        let viewer = viewer(ctx)?;
+        viewer.require_any(&[Role::Editor, Role::Admin])?;
         let today = super::day(ctx, None)?;
-        Ok(consistency::report(db(ctx)?, as_of.map(|d| d.0), today)
-            .await?
-            .into_iter()
-            .map(|issue| ListIssue {
-                kind: issue.kind.into(),
-                message: issue.message,
-                row_ids: issue
-                    .rows
-                    .iter()
-                    .map(|row| global_id(row.kind, row.id))
-                    .collect(),
-            })
-            .collect())
+        let reader = crate::domain::versions::DraftReader::of(db(ctx)?, viewer).await?;
+        Ok(
+            consistency::report(db(ctx)?, &reader, as_of.map(|d| d.0), today)
+                .await?
+                .into_iter()
+                .map(|issue| ListIssue {
+                    kind: issue.kind.into(),
+                    message: issue.message,
+                    row_ids: issue
+                        .rows
+                        .iter()
+                        .map(|row| global_id(row.kind, row.id))
+                        .collect(),
+                })
+                .collect(),
+        )
     }
 }

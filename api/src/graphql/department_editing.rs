@@ -9,10 +9,11 @@ use super::kinds::DepartmentKind;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
 use super::text::{Name, Text, Texts};
-use super::{clock, db, viewer, writer};
+use super::{clock, viewer, writer};
 use crate::domain::Failure;
 use crate::domain::editing::organisation::{self, DepartmentFields};
 use crate::error::ApiResult;
+use super::write;
 
 /// Input of createDepartment — 新增部门/单位.
 #[derive(InputObject)]
@@ -85,7 +86,7 @@ impl DepartmentEditingMutation {
         let (db, viewer, clock) = writer(ctx)?;
         payload(
             texts
-                .then(organisation::create(db, viewer, clock, fields))
+                .then(async { organisation::create(crate::db::Write::begin(db).await?, viewer, clock, fields).await })
                 .await,
         )
     }
@@ -112,7 +113,7 @@ impl DepartmentEditingMutation {
         let (db, viewer, clock) = writer(ctx)?;
         payload(
             texts
-                .then(organisation::update(db, viewer, clock, id, fields))
+                .then(async { organisation::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
                 .await,
         )
     }
@@ -124,6 +125,8 @@ impl DepartmentEditingMutation {
         input: RemoveInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let id = expect_id(&input.id, "Department", "id")?;
-        payload(organisation::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await)
+        payload(
+            organisation::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await,
+        )
     }
 }

@@ -12,9 +12,10 @@ use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
 use super::text::{Code, Long, Name, Text, Texts};
-use super::{clock, db, viewer, writer};
+use super::{clock, viewer, writer};
 use crate::domain::editing::{division, duty, reorganisation, service, work_item};
 use crate::error::ApiResult;
+use super::write;
 
 /// Input of createPublicService — 新增公共服务事项.
 #[derive(InputObject)]
@@ -237,7 +238,7 @@ impl EditingMutation {
             position: input.position,
         };
         let (db, viewer, clock) = writer(ctx)?;
-        let result = texts.then(service::create(db, viewer, clock, fields)).await;
+        let result = texts.then(async { service::create(crate::db::Write::begin(db).await?, viewer, clock, fields).await }).await;
         service_payload(result)
     }
 
@@ -258,7 +259,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(service::update(db, viewer, clock, id, fields))
+            .then(async { service::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
             .await;
         service_payload(result)
     }
@@ -270,7 +271,8 @@ impl EditingMutation {
         input: RemoveInput,
     ) -> ApiResult<PublicServicePayload> {
         let id = expect_id(&input.id, "PublicService", "id")?;
-        let result = service::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            service::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         service_payload(result)
     }
 
@@ -289,7 +291,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(duty::create(db, viewer, clock, dept, fields))
+            .then(async { duty::create(crate::db::Write::begin(db).await?, viewer, clock, dept, fields).await })
             .await;
         duty_payload(result)
     }
@@ -309,7 +311,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(duty::update(db, viewer, clock, id, fields))
+            .then(async { duty::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
             .await;
         duty_payload(result)
     }
@@ -317,7 +319,7 @@ impl EditingMutation {
     /// Remove a main duty with its work items — 删除主要职责.
     async fn remove_duty(&self, ctx: &Context<'_>, input: RemoveInput) -> ApiResult<DutyPayload> {
         let id = expect_id(&input.id, "Duty", "id")?;
-        let result = duty::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result = duty::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         duty_payload(result)
     }
 
@@ -336,7 +338,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(work_item::create(db, viewer, clock, duty, fields))
+            .then(async { work_item::create(crate::db::Write::begin(db).await?, viewer, clock, duty, fields).await })
             .await;
         work_item_payload(result)
     }
@@ -356,7 +358,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(work_item::update(db, viewer, clock, id, fields))
+            .then(async { work_item::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
             .await;
         work_item_payload(result)
     }
@@ -381,7 +383,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(division::create(db, viewer, clock, matter, fields))
+            .then(async { division::create(crate::db::Write::begin(db).await?, viewer, clock, matter, fields).await })
             .await;
         division_payload(result)
     }
@@ -402,7 +404,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(division::update(db, viewer, clock, id, fields))
+            .then(async { division::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
             .await;
         division_payload(result)
     }
@@ -414,7 +416,8 @@ impl EditingMutation {
         input: RemoveInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.id, "Division", "id")?;
-        let result = division::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            division::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         division_payload(result)
     }
 
@@ -425,7 +428,8 @@ impl EditingMutation {
         input: SetMatterLeadInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.division_id, "Division", "divisionId")?;
-        let result = division::set_lead(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            division::set_lead(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         division_payload(result)
     }
 
@@ -447,7 +451,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(reorganisation::reorganise(db, viewer, clock, change))
+            .then(async { reorganisation::reorganise(crate::db::Write::begin(db).await?, viewer, clock, change).await })
             .await;
         let (saved, user_errors) = settle(result)?;
         Ok(DepartmentPayload {
@@ -463,7 +467,8 @@ impl EditingMutation {
         input: RemoveInput,
     ) -> ApiResult<WorkItemPayload> {
         let id = expect_id(&input.id, "WorkItem", "id")?;
-        let result = work_item::remove(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        let result =
+            work_item::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         work_item_payload(result)
     }
 }

@@ -178,7 +178,7 @@ impl MisrouteMutation {
             note: texts.take_opt("note", input.note),
         };
         let (db, viewer, clock) = writer(ctx)?;
-        let result = texts.then(reports::report(db, viewer, clock, report)).await;
+        let result = texts.then(async { reports::report(crate::db::Write::begin(db).await?, viewer, clock, report).await }).await;
         let (saved, user_errors) = settle(result)?;
         Ok(ReportMisroutePayload {
             misroute: saved.map(Misroute),

@@ -128,6 +128,11 @@ pub(crate) fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
         .map_err(|_| ApiError::from(anyhow::anyhow!("database missing from schema data")))
 }
 
+/// The transaction a mutation's use case runs on, begun when its turn to write comes.
+pub(crate) async fn write(ctx: &Context<'_>) -> ApiResult<crate::db::Write> {
+    Ok(crate::db::Write::begin(db(ctx)?).await?)
+}
+
 pub(crate) fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<ListLoader>> {
     ctx.data::<DataLoader<ListLoader>>()
         .map_err(|_| ApiError::from(anyhow::anyhow!("loader missing from request data")))

@@ -17,7 +17,6 @@ use super::service::PublicService;
 use super::supervision::types::{
     Accountability, Inspection, Rectification, ReviewRequest, SupervisionDocument,
 };
-use crate::auth::Role;
 use crate::error::{ApiError, ApiResult};
 
 /// Encodes `Type:id` so clients treat ids as opaque and never build them by hand.
@@ -80,15 +79,12 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
                 .map(|m| Node::$variant($variant(m)))
         };
     }
-    // Rows of a draft are for the editors who change it.
-    let drafts = {
-        let viewer = super::viewer(ctx)?;
-        viewer.has(Role::Editor) || viewer.has(Role::Admin)
-    };
+    // Rows of a draft are for the editors who change it (`versions::DraftReader`).
+    let viewer = super::viewer(ctx)?;
     macro_rules! versioned {
         ($entity:ident, $variant:ident) => {
             match $entity::Entity::find_by_id(row).one(db).await? {
-                Some(m) if drafts || !is_draft(db, m.version_id).await? => {
+                Some(m) if crate::domain::versions::may_read(db, viewer, m.version_id).await? => {
                     Some(Node::$variant($variant(m)))
                 }
                 _ => None,
@@ -117,13 +113,6 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
         "Misroute" => super::misroute::find(ctx, row).await?.map(Node::Misroute),
         _ => None,
     })
-}
-
-async fn is_draft(db: &sea_orm::DatabaseConnection, version: i32) -> ApiResult<bool> {
-    let found = entity::list_version::Entity::find_by_id(version)
-        .one(db)
-        .await?;
-    Ok(found.is_none_or(|v| crate::domain::versions::is_draft(&v)))
 }
 
 /// A supervision object, if the caller may read the inspection it belongs to.

@@ -317,14 +317,14 @@ impl LexiconMutation {
         let term = texts.take("term", input.term);
         let expansion = texts.take("expansion", input.expansion);
         let result = texts
-            .then(lexicon::set_entry(
-                db(ctx)?,
+            .then(async { lexicon::set_entry(
+                crate::db::Write::begin(db(ctx)?).await?,
                 viewer(ctx)?,
                 clock(ctx)?.as_ref(),
                 term.trim(),
                 expansion.trim(),
                 kind,
-            ))
+            ).await })
             .await;
         let (entry, user_errors) = settle(result)?;
         Ok(SetLexiconEntryPayload {
@@ -342,12 +342,12 @@ impl LexiconMutation {
         let mut texts = Texts::default();
         let term = texts.take("term", input.term);
         let result = texts
-            .then(lexicon::remove_entry(
-                db(ctx)?,
+            .then(async { lexicon::remove_entry(
+                crate::db::Write::begin(db(ctx)?).await?,
                 viewer(ctx)?,
                 clock(ctx)?.as_ref(),
                 term.trim(),
-            ))
+            ).await })
             .await;
         let (removed, user_errors) = settle(result)?;
         Ok(RemoveLexiconEntryPayload {

@@ -17,19 +17,23 @@ use super::service::PublicService;
 use super::supervision::{UserError, settle};
 use super::text::{Long, Text, Texts};
 use super::{clock, db, one, viewer, writer};
-use crate::auth::{Role, Viewer};
+use crate::auth::Role;
 use crate::domain::{kinds, versions};
 use crate::error::ApiResult;
+use super::write;
 
-/// Whether the caller may read drafts: editors and administrators.
-fn reads_drafts(viewer: &Viewer) -> bool {
-    viewer.has(Role::Editor) || viewer.has(Role::Admin)
+/// Who may read which drafts (see `versions::DraftReader`).
+async fn draft_reader(ctx: &Context<'_>) -> ApiResult<versions::DraftReader> {
+    Ok(versions::DraftReader::of(db(ctx)?, viewer(ctx)?).await?)
 }
 
-/// A version's rows are readable: published, or a draft and the caller edits lists.
-fn require_readable(ctx: &Context<'_>, version: &list_version::Model) -> ApiResult<()> {
-    if versions::is_draft(version) {
+/// A version's rows are readable: published, or a draft the caller reads.
+async fn require_readable(ctx: &Context<'_>, version: &list_version::Model) -> ApiResult<()> {
+    if versions::is_draft(version) && !draft_reader(ctx).await?.reads(version) {
         viewer(ctx)?.require_any(&[Role::Editor])?;
+        return Err(crate::error::ApiError::Forbidden {
+            reason: "an editor reads the drafts of their own department's lists only".into(),
+        });
     }
     Ok(())
 }
@@ -89,10 +93,11 @@ impl ResponsibilityList {
     /// The draft being edited — 草稿; null when none is open, or for callers other than
     /// EDITOR and ADMIN.
     async fn draft(&self, ctx: &Context<'_>) -> ApiResult<Option<ListVersion>> {
-        if !reads_drafts(viewer(ctx)?) {
-            return Ok(None);
-        }
-        Ok(versions::draft(db(ctx)?, self.0.id).await?.map(ListVersion))
+        let reader = draft_reader(ctx).await?;
+        Ok(versions::draft(db(ctx)?, self.0.id)
+            .await?
+            .filter(|draft| reader.reads(draft))
+            .map(ListVersion))
     }
 
     /// Its versions, newest first — 版本历史; the draft only for editors.
@@ -102,11 +107,11 @@ impl ResponsibilityList {
 }
 
 async fn visible_versions(ctx: &Context<'_>, list_id: Option<i32>) -> ApiResult<Vec<ListVersion>> {
-    let drafts = reads_drafts(viewer(ctx)?);
+    let reader = draft_reader(ctx).await?;
     Ok(versions::all(db(ctx)?, list_id)
         .await?
         .into_iter()
-        .filter(|v| drafts || !versions::is_draft(v))
+        .filter(|v| reader.reads(v))
         .map(ListVersion)
         .collect())
 }
@@ -174,7 +179,7 @@ impl ListVersion {
 
     /// Its main duties — 主要职责, in published order.
     async fn duties(&self, ctx: &Context<'_>) -> ApiResult<Vec<Duty>> {
-        require_readable(ctx, &self.0)?;
+        require_readable(ctx, &self.0).await?;
         Ok(duty::Entity::find()
             .filter(duty::Column::VersionId.eq(self.0.id))
             .order_by_asc(duty::Column::DepartmentId)
@@ -188,7 +193,7 @@ impl ListVersion {
 
     /// Its boundary matters — 职责边界, in published order.
     async fn boundary_matters(&self, ctx: &Context<'_>) -> ApiResult<Vec<BoundaryMatter>> {
-        require_readable(ctx, &self.0)?;
+        require_readable(ctx, &self.0).await?;
         Ok(boundary_matter::Entity::find()
             .filter(boundary_matter::Column::VersionId.eq(self.0.id))
             .order_by_asc(boundary_matter::Column::Seq)
@@ -201,7 +206,7 @@ impl ListVersion {
 
     /// Its public services — 公共服务事项, in published order.
     async fn public_services(&self, ctx: &Context<'_>) -> ApiResult<Vec<PublicService>> {
-        require_readable(ctx, &self.0)?;
+        require_readable(ctx, &self.0).await?;
         Ok(public_service::Entity::find()
             .filter(public_service::Column::VersionId.eq(self.0.id))
             .order_by_asc(public_service::Column::Seq)
@@ -290,8 +295,8 @@ impl VersionQuery {
         let from = expect_id(&from, "ListVersion", "from")?;
         let to = expect_id(&to, "ListVersion", "to")?;
         let (older, newer) = versions::pair(conn, from, to).await?;
-        require_readable(ctx, &older)?;
-        require_readable(ctx, &newer)?;
+        require_readable(ctx, &older).await?;
+        require_readable(ctx, &newer).await?;
         Ok(versions::diff(conn, older.id, newer.id)
             .await?
             .into_iter()
@@ -362,7 +367,7 @@ impl VersionMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(versions::publish(db, viewer, clock, publication))
+            .then(async { versions::publish(crate::db::Write::begin(db).await?, viewer, clock, publication).await })
             .await;
         payload(result)
     }
@@ -374,7 +379,8 @@ impl VersionMutation {
         input: DiscardListDraftInput,
     ) -> ApiResult<ListVersionPayload> {
         let list = expect_id(&input.list_id, "ResponsibilityList", "listId")?;
-        let result = versions::discard(db(ctx)?, viewer(ctx)?, clock(ctx)?.as_ref(), list).await;
+        let result =
+            versions::discard(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), list).await;
         payload(result)
     }
 }

@@ -327,15 +327,27 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// How long, past the shutdown deadline, the server waits for cancelled requests to answer
+/// and their connections to close before it returns anyway.
+const AFTER_DEADLINE: Duration = Duration::from_millis(500);
+
 /// Serves `router` on `listener` (with each connection's peer address, which the rate
-/// limit uses) until `shutdown` completes; then stops accepting, lets requests in flight
-/// finish for up to `grace`, and returns.
+/// limit uses) until `shutdown` completes; then stops accepting and lets requests in flight
+/// finish for up to `grace`. That is a deadline: a request still running then is cancelled
+/// (its future dropped, so its transaction rolls back and nothing it was writing commits)
+/// and answered 503 `UNAVAILABLE` if its connection still listens; the server returns within
+/// `AFTER_DEADLINE` more.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
+    let (passed, deadline_passed) = tokio::sync::watch::channel(false);
+    // Outermost, so it covers everything a request does, body reading included.
+    let router = router.layer(axum::middleware::from_fn(move |request, next| {
+        cancelled_at_deadline(deadline_passed.clone(), request, next)
+    }));
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(
         listener,
@@ -344,7 +356,8 @@ pub async fn serve(
     .with_graceful_shutdown(async move {
         shutdown.await;
         let _ = signalled.send(());
-    });
+    })
+    .into_future();
     let deadline = async move {
         if on_signal.await.is_err() {
             // The server ended without a signal: its own result decides.
@@ -352,11 +365,43 @@ pub async fn serve(
         }
         tokio::time::sleep(grace).await;
     };
+    tokio::pin!(server);
     tokio::select! {
-        result = server.into_future() => result,
-        () = deadline => {
-            tracing::warn!(grace_secs = grace.as_secs_f64(), "requests still in flight at the shutdown deadline were abandoned");
-            Ok(())
+        result = &mut server => return result,
+        () = deadline => {}
+    }
+    tracing::warn!(
+        grace_secs = grace.as_secs_f64(),
+        "shutdown deadline: requests still in flight are cancelled and roll back"
+    );
+    let _ = passed.send(true);
+    match tokio::time::timeout(AFTER_DEADLINE, &mut server).await {
+        Ok(result) => result,
+        Err(_) => Ok(()),
+    }
+}
+
+/// Runs the request unless the shutdown deadline passes first; then drops it (cancelling
+/// whatever it awaited: a statement, a transaction, a lock) and answers 503.
+async fn cancelled_at_deadline(
+    mut deadline_passed: tokio::sync::watch::Receiver<bool>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let passed = async move {
+        if deadline_passed.wait_for(|passed| *passed).await.is_err() {
+            // The server is gone without a deadline: nothing to cancel for.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        response = next.run(request) => response,
+        () = passed => {
+            let body = json!({ "errors": [{
+                "message": "the server is shutting down; retry",
+                "extensions": { "code": crate::error::ErrorCode::Unavailable.as_str() }
+            }] });
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
         }
     }
 }

@@ -4,9 +4,7 @@
 
 use chrono::{Days, NaiveDate, Utc};
 use entity::{department, finding, inspection, inspector};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::format::*;
 use super::{LoadError, load};
@@ -302,7 +300,7 @@ async fn inspections(
 ) -> Result<(), sea_orm::DbErr> {
     let mut rng = Rng(u64::from(county) + 7);
     let start = NaiveDate::from_ymd_opt(2016, 1, 1).expect("valid date");
-    let txn = db.begin().await?;
+    let txn = crate::db::Write::begin(db).await?;
     for chunk in 0..INSPECTIONS_PER_COUNTY / 200 {
         let rows: Vec<inspection::ActiveModel> = (0..200)
             .map(|i| {

@@ -26,7 +26,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    PaginatorTrait, QueryFilter,
 };
 
 pub use export::export_list;
@@ -131,7 +131,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<Option<LoadSummary
 
 pub async fn load(db: &DatabaseConnection, file: &ListFile) -> Result<LoadSummary, LoadError> {
     validate::validate(file)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::Write::begin(db).await?;
     let existing = responsibility_list::Entity::find()
         .filter(responsibility_list::Column::Title.eq(&file.title))
         .one(&txn)

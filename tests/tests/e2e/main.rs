@@ -5,6 +5,7 @@ mod boundary_editing;
 mod cache;
 mod compression;
 mod consistency;
+mod constraints;
 mod dataloader;
 mod editing;
 mod http;

@@ -389,7 +389,123 @@ async fn shutdown__gives_up_on_requests_still_running_at_the_deadline() {
         .unwrap();
 }
 
+/// Holds the database's write lock from outside the server, as another process's long
+/// write would: on PostgreSQL the data version's row, which every write takes first; on
+/// SQLite the database file's write lock. Released when the transaction is dropped.
+async fn hold_the_write_lock(
+    app: &TestApp,
+) -> (sea_orm::DatabaseConnection, sea_orm::DatabaseTransaction) {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let other = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let txn = if qingdan::db::is_postgres(&other) {
+        let txn = other.begin().await.unwrap();
+        txn.execute_unprepared("SELECT version FROM data_version WHERE id = 1 FOR UPDATE")
+            .await
+            .unwrap();
+        txn
+    } else {
+        other
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+            .unwrap()
+    };
+    (other, txn)
+}
+
 #[tokio::test]
+async fn shutdown__the_deadline_cancels_a_blocked_write_which_never_commits() {
+    // Given a one-second deadline and a write blocked behind another writer's lock
+    let grace = Duration::from_secs(1);
+    let app = std::sync::Arc::new(
+        TestApp::spawn_with(Options {
+            shutdown_grace: Some(grace),
+            ..Options::default()
+        })
+        .await,
+    );
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let service = app
+        .gql(
+            "{ publicServices(first: 1) { nodes { id name } } }",
+            json!({}),
+        )
+        .await["publicServices"]["nodes"][0]
+        .clone();
+    let audit_before = audit_count(&app.database_url).await;
+    let (_other, lock) = hold_the_write_lock(&app).await;
+    let write = {
+        let (app, admin, id) = (app.clone(), admin.clone(), service["id"].clone());
+        tokio::spawn(async move {
+            let update = r#"mutation($input: UpdatePublicServiceInput!) { updatePublicService(input: $input) {
+                publicService { name } userErrors { code } } }"#;
+            app.client
+                .post(format!("{}/graphql", app.url))
+                .bearer_auth(admin)
+                .json(&json!({ "query": update, "variables": { "input": { "id": id, "name": "关机后不应出现" } } }))
+                .send()
+                .await
+        })
+    };
+    until_in_flight(&app, 1).await;
+    // When the server is told to shut down
+    let signalled = std::time::Instant::now();
+    app.shut_down();
+    // Then it has stopped within one second past the deadline
+    tokio::time::timeout(grace + Duration::from_secs(1), app.stopped())
+        .await
+        .expect("stopped within a second of the deadline")
+        .unwrap();
+    assert!(signalled.elapsed() >= grace, "stopped before the deadline");
+    // And the blocked request was answered 503 UNAVAILABLE (or its connection closed)
+    if let Ok(response) = write.await.unwrap() {
+        assert_eq!(response.status(), 503);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+            "{body}"
+        );
+    }
+    // When the lock is released after the deadline
+    drop(lock);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Then the write never commits: no changed row, no audit entry
+    let reader = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let names = reader
+        .query_all_raw(sea_orm::Statement::from_string(
+            reader.get_database_backend(),
+            "SELECT name FROM public_service",
+        ))
+        .await
+        .unwrap();
+    for row in names {
+        let name: String = row.try_get("", "name").unwrap();
+        assert_ne!(name, "关机后不应出现");
+    }
+    assert_eq!(audit_count(&app.database_url).await, audit_before);
+}
+
+/// Entries of the audit log, read on a connection of its own.
+async fn audit_count(url: &str) -> i64 {
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM audit_event",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(qingdan_postgres),
+    ignore = "needs PostgreSQL: set QINGDAN_TEST_DATABASE_URL (SQLite has no connection to cut)"
+)]
 async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers() {
     // Given a server whose PostgreSQL connections pass through a proxy the test can cut,
     // waiting at most half a second for a connection
@@ -397,12 +513,9 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
         db_acquire_timeout: Some(Duration::from_millis(500)),
         ..Options::default()
     };
-    let Some(app) = TestApp::spawn_behind_proxy(options).await else {
-        eprintln!(
-            "database_outage: skipped on SQLite; set QINGDAN_TEST_DATABASE_URL to run it on PostgreSQL"
-        );
-        return;
-    };
+    let app = TestApp::spawn_behind_proxy(options)
+        .await
+        .expect("built for PostgreSQL, so QINGDAN_TEST_DATABASE_URL names one");
     let proxy = app.proxy.as_ref().unwrap();
     let s = crate::supervision::setup(&app).await;
     assert_eq!(s.inspection_count(&app).await, 0);

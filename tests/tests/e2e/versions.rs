@@ -441,3 +441,61 @@ async fn versions__lists_loaded_before_versions_become_their_version_1() {
         assert_eq!((version, lineage), (in_force[0], id), "{table}");
     }
 }
+
+#[tokio::test]
+async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
+    let app = app().await;
+    // Given a draft of the bureau's list, with a renamed service
+    let bureau_editor = editor(&app, BUREAU).await;
+    let copy = rename_first_service(&app, &bureau_editor, "草稿中的名称").await;
+    let copy_id = copy["id"].clone();
+    let police_editor = editor(&app, "安化县公安局").await;
+    let unit_editor = editor(&app, "政策法规股").await;
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let node = r#"query($id: ID!) { node(id: $id) { ... on PublicService { name } } }"#;
+    let versions = "{ listVersions { id status } }";
+    // Then the bureau's editors (of the bureau, of a unit whose rows are in it) and an
+    // administrator read it: its rows, the list's draft, its version
+    for token in [&bureau_editor, &unit_editor, &admin] {
+        let body = app.post_as(token, node, json!({ "id": copy_id })).await;
+        assert_eq!(body["data"]["node"]["name"], "草稿中的名称", "{body}");
+        let body = app.post_as(token, LISTS, json!({})).await;
+        assert!(
+            !body["data"]["responsibilityLists"][0]["draft"].is_null(),
+            "{body}"
+        );
+        let body = app.post_as(token, versions, json!({})).await;
+        assert!(body.to_string().contains("DRAFT"), "{body}");
+    }
+    // And an editor of another department reads none of it
+    {
+        let token = &police_editor;
+        let body = app.post_as(token, node, json!({ "id": copy_id })).await;
+        assert!(body["data"]["node"].is_null(), "{body}");
+        let body = app.post_as(token, LISTS, json!({})).await;
+        assert!(
+            body["data"]["responsibilityLists"][0]["draft"].is_null(),
+            "{body}"
+        );
+        let body = app.post_as(token, versions, json!({})).await;
+        assert!(!body.to_string().contains("DRAFT"), "{body}");
+        assert!(!body.to_string().contains("草稿中的名称"), "{body}");
+    }
+    // And comparing with the draft is forbidden to them
+    let all = app.post_as(&admin, versions, json!({})).await;
+    let (draft, v1) = (
+        all["data"]["listVersions"][0]["id"].clone(),
+        all["data"]["listVersions"][1]["id"].clone(),
+    );
+    let body = app
+        .post_as(&police_editor, DIFF, json!({ "from": v1, "to": draft }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    let body = app
+        .post_as(&bureau_editor, DIFF, json!({ "from": v1, "to": draft }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+}

@@ -2,10 +2,10 @@
 //! printed on one division's row; one without a division is cited nowhere, which the
 //! consistency report lists. Numbered within the matter.
 
+use crate::db::Write;
 use entity::{boundary_case, division, legal_basis};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use serde_json::{Value, json};
 
@@ -144,7 +144,7 @@ async fn cited_by(
 
 /// Adds a legal basis or case to matter `matter_id` at `position` (default: last).
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     kind: Kind,
@@ -152,7 +152,7 @@ pub async fn create(
     f: CitationFields,
 ) -> Result<Citation, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let matter = editable_matter(db, viewer, matter_id).await?;
+    let matter = editable_matter(&txn, viewer, matter_id).await?;
     let mut checks = Checks::default();
     let text = f.text.clone().unwrap_or_default();
     checks.require_text("text", &text, "the text");
@@ -164,7 +164,6 @@ pub async fn create(
         );
     }
     checks.finish()?;
-    let txn = db.begin().await?;
     let matter = in_draft_matter(&txn, clock, "matterId", matter.id).await?;
     let division_id = cited_by(&txn, matter.id, f.division_id.flatten()).await?;
     let order = siblings(&txn, kind, matter.id).await?;
@@ -218,7 +217,7 @@ pub async fn create(
 
 /// Changes the fields given; a new `position` moves it within its matter.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     kind: Kind,
@@ -226,12 +225,11 @@ pub async fn update(
     f: CitationFields,
 ) -> Result<Citation, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, kind, id).await?;
-    editable_matter(db, viewer, before.matter_id()).await?;
+    let before = find(&txn, kind, id).await?;
+    editable_matter(&txn, viewer, before.matter_id()).await?;
     let mut checks = Checks::default();
     check(&mut checks, kind, &f);
     checks.finish()?;
-    let txn = db.begin().await?;
     let before = in_draft(&txn, clock, kind, before.id()).await?;
     let id = before.id();
     let division_id = match f.division_id {
@@ -286,16 +284,15 @@ pub async fn update(
 
 /// Removes it; those after it in the matter move up one.
 pub async fn remove(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     kind: Kind,
     id: i32,
 ) -> Result<Citation, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, kind, id).await?;
-    editable_matter(db, viewer, before.matter_id()).await?;
-    let txn = db.begin().await?;
+    let before = find(&txn, kind, id).await?;
+    editable_matter(&txn, viewer, before.matter_id()).await?;
     let before = in_draft(&txn, clock, kind, before.id()).await?;
     match kind {
         Kind::LegalBasis => {

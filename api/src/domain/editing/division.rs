@@ -3,12 +3,13 @@
 //! in one step, since demoting the old lead first or promoting the new one first would each
 //! break the rule on the way.
 
+use crate::db::Write;
 use entity::{
     boundary_case, boundary_matter, department, division, legal_basis, responsibility_list,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter,
 };
 use serde_json::{Value, json};
 
@@ -37,7 +38,7 @@ fn snapshot(d: &division::Model) -> Value {
 
 /// The matter, once the caller is known to edit the list it belongs to (its owner's editor).
 pub(super) async fn editable_matter(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     viewer: &Viewer,
     matter_id: i32,
 ) -> Result<boundary_matter::Model, Failure> {
@@ -88,7 +89,7 @@ pub(super) async fn check_one_lead(
     ))
 }
 
-pub(super) async fn department_name(db: &DatabaseConnection, id: i32) -> Result<String, Failure> {
+pub(super) async fn department_name(db: &impl ConnectionTrait, id: i32) -> Result<String, Failure> {
     department::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -102,16 +103,41 @@ pub(super) async fn department_name(db: &DatabaseConnection, id: i32) -> Result<
         })
 }
 
+/// DIVISION_EXISTS when department `department_id` already has a division (other than
+/// `except`) on the draft's matter `matter_id`: a department has one row per matter.
+async fn check_one_per_department(
+    txn: &impl ConnectionTrait,
+    matter_id: i32,
+    department_id: i32,
+    except: Option<i32>,
+    name: &str,
+) -> Result<(), Failure> {
+    let mut query = division::Entity::find()
+        .filter(division::Column::MatterId.eq(matter_id))
+        .filter(division::Column::DepartmentId.eq(department_id));
+    if let Some(id) = except {
+        query = query.filter(division::Column::Id.ne(id));
+    }
+    if query.count(txn).await? > 0 {
+        return Err(Failure::rule(
+            "departmentId",
+            RuleCode::DivisionExists,
+            format!("{name} already has a division on this matter: change that one instead"),
+        ));
+    }
+    Ok(())
+}
+
 /// Adds a division to matter `matter_id` at `position` (default: last).
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     matter_id: i32,
     f: DivisionFields,
 ) -> Result<division::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let matter = editable_matter(db, viewer, matter_id).await?;
+    let matter = editable_matter(&txn, viewer, matter_id).await?;
     let mut checks = Checks::default();
     checks.require_text(
         "text",
@@ -126,11 +152,11 @@ pub async fn create(
             "departmentId is required",
         ));
     };
-    let name = department_name(db, department_id).await?;
+    let name = department_name(&txn, department_id).await?;
     let role = f.role.unwrap_or(DivisionRole::Assist);
-    let txn = db.begin().await?;
     let matter = in_draft_matter(&txn, clock, "matterId", matter.id).await?;
     let matter_id = matter.id;
+    check_one_per_department(&txn, matter_id, department_id, None, &name).await?;
     let order = siblings(&txn, matter_id).await?;
     let saved = division::ActiveModel {
         matter_id: Set(matter_id),
@@ -165,27 +191,28 @@ pub async fn create(
 
 /// Changes the fields given; a new `position` moves the division within its matter.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
     f: DivisionFields,
 ) -> Result<division::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    let matter = editable_matter(db, viewer, before.matter_id).await?;
+    let before = find(&txn, id).await?;
+    let matter = editable_matter(&txn, viewer, before.matter_id).await?;
     let mut checks = Checks::default();
     if let Some(text) = &f.text {
         checks.require_text("text", text, "the division (职责分工)");
     }
     checks.finish()?;
-    let txn = db.begin().await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let matter = in_draft_matter(&txn, clock, "id", matter.id).await?;
     let id = before.id;
     let mut row: division::ActiveModel = before.clone().into();
     if let Some(department_id) = f.department_id {
-        row.published_department_name = Set(department_name(db, department_id).await?);
+        let name = department_name(&txn, department_id).await?;
+        check_one_per_department(&txn, matter.id, department_id, Some(id), &name).await?;
+        row.published_department_name = Set(name);
         row.department_id = Set(department_id);
     }
     if let Some(role) = f.role {
@@ -221,15 +248,14 @@ pub async fn update(
 /// cited nowhere, until an editor cites them on another row or removes them: the
 /// consistency report lists them, so nothing the list cites disappears unseen.
 pub async fn remove(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
 ) -> Result<division::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    let matter = editable_matter(db, viewer, before.matter_id).await?;
-    let txn = db.begin().await?;
+    let before = find(&txn, id).await?;
+    let matter = editable_matter(&txn, viewer, before.matter_id).await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let matter = in_draft_matter(&txn, clock, "id", matter.id).await?;
     let id = before.id;
@@ -259,15 +285,14 @@ pub async fn remove(
 
 /// Makes division `id` its matter's LEAD and every other division of the matter ASSIST.
 pub async fn set_lead(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
 ) -> Result<division::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    editable_matter(db, viewer, before.matter_id).await?;
-    let txn = db.begin().await?;
+    let before = find(&txn, id).await?;
+    editable_matter(&txn, viewer, before.matter_id).await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let id = before.id;
     let leads_before: Vec<i32> = division::Entity::find()
@@ -302,7 +327,7 @@ pub async fn set_lead(
     Ok(saved)
 }
 
-async fn find(db: &DatabaseConnection, id: i32) -> Result<division::Model, Failure> {
+async fn find(db: &impl ConnectionTrait, id: i32) -> Result<division::Model, Failure> {
     super::find::<division::Entity>(db, id, RuleCode::DivisionUnknown, "division").await
 }
 

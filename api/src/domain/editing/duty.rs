@@ -1,10 +1,11 @@
 //! Main duties (主要职责) of a department in a list: create, update (and move), remove (with
 //! its work items). Duties are numbered per department within the list.
 
+use crate::db::Write;
 use entity::duty;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 
@@ -31,14 +32,14 @@ fn snapshot(d: &duty::Model) -> Value {
 
 /// Adds a duty of department `dept` at `position` (default: last).
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     dept: i32,
     f: DutyFields,
 ) -> Result<duty::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    require_editor_of(db, viewer, dept).await?;
+    require_editor_of(&txn, viewer, dept).await?;
     let mut checks = Checks::default();
     checks.require_text(
         "text",
@@ -46,8 +47,7 @@ pub async fn create(
         "the duty (主要职责)",
     );
     checks.finish()?;
-    let txn = db.begin().await?;
-    let (list_id, version) = super::draft_for(db, &txn, clock, dept, "departmentId").await?;
+    let (list_id, version) = super::draft_for(&txn, clock, dept, "departmentId").await?;
     let order = siblings(&txn, version, dept).await?;
     let saved = duty::ActiveModel {
         list_id: Set(list_id),
@@ -74,21 +74,20 @@ pub async fn create(
 
 /// Changes the fields given; a new `position` moves the duty among its department's.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
     f: DutyFields,
 ) -> Result<duty::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = super::find::<duty::Entity>(db, id, RuleCode::DutyUnknown, "duty").await?;
-    require_editor_of(db, viewer, before.department_id).await?;
+    let before = super::find::<duty::Entity>(&txn, id, RuleCode::DutyUnknown, "duty").await?;
+    require_editor_of(&txn, viewer, before.department_id).await?;
     let mut checks = Checks::default();
     if let Some(text) = &f.text {
         checks.require_text("text", text, "the duty (主要职责)");
     }
     checks.finish()?;
-    let txn = db.begin().await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let id = before.id;
     let mut row: duty::ActiveModel = before.clone().into();
@@ -122,15 +121,14 @@ pub async fn update(
 
 /// Removes a duty and its work items; the department's later duties move up one.
 pub async fn remove(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
 ) -> Result<duty::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = super::find::<duty::Entity>(db, id, RuleCode::DutyUnknown, "duty").await?;
-    require_editor_of(db, viewer, before.department_id).await?;
-    let txn = db.begin().await?;
+    let before = super::find::<duty::Entity>(&txn, id, RuleCode::DutyUnknown, "duty").await?;
+    require_editor_of(&txn, viewer, before.department_id).await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let id = before.id;
     duty::Entity::delete_by_id(id).exec(&txn).await?;

@@ -1,11 +1,9 @@
 //! Boundary matters (管理事项): create (with its lead), update (and move), remove. A matter
 //! not marked disputed has exactly one LEAD division, so a new one comes with its lead.
 
+use crate::db::Write;
 use entity::{boundary_matter, division, responsibility_list};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
 use super::division::{check_one_lead, department_name, editable_matter, in_draft_matter};
@@ -42,7 +40,7 @@ fn snapshot(m: &boundary_matter::Model) -> Value {
 /// Adds a matter to list `list_id` at `position` (default: last), with its `lead` division
 /// unless it is disputed.
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     list_id: i32,
@@ -51,7 +49,7 @@ pub async fn create(
 ) -> Result<boundary_matter::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
     let Some(list) = responsibility_list::Entity::find_by_id(list_id)
-        .one(db)
+        .one(&txn)
         .await?
     else {
         return Err(Failure::rule(
@@ -60,7 +58,7 @@ pub async fn create(
             "no such list",
         ));
     };
-    require_editor_of(db, viewer, list.owner_department_id).await?;
+    require_editor_of(&txn, viewer, list.owner_department_id).await?;
     let mut checks = Checks::default();
     checks.require_text(
         "title",
@@ -81,10 +79,9 @@ pub async fn create(
     }
     checks.finish()?;
     let lead_name = match &lead {
-        Some(lead) => Some(department_name(db, lead.department_id).await?),
+        Some(lead) => Some(department_name(&txn, lead.department_id).await?),
         None => None,
     };
-    let txn = db.begin().await?;
     let version = draft_of(&txn, list_id, clock).await?;
     let order = siblings(&txn, version).await?;
     let seq = order.len() as i32 + 1;
@@ -135,20 +132,19 @@ pub async fn create(
 /// Changes the fields given; a new `position` moves the matter. Marking it not disputed
 /// requires it to have exactly one lead.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
     f: MatterFields,
 ) -> Result<boundary_matter::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = editable_matter(db, viewer, id).await?;
+    let before = editable_matter(&txn, viewer, id).await?;
     let mut checks = Checks::default();
     if let Some(title) = &f.title {
         checks.require_text("title", title, "the matter (管理事项)");
     }
     checks.finish()?;
-    let txn = db.begin().await?;
     let before = in_draft_matter(&txn, clock, "id", before.id).await?;
     let id = before.id;
     let mut row: boundary_matter::ActiveModel = before.clone().into();
@@ -183,14 +179,13 @@ pub async fn update(
 
 /// Removes a matter with its divisions, legal bases and cases; later matters move up one.
 pub async fn remove(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
 ) -> Result<boundary_matter::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = editable_matter(db, viewer, id).await?;
-    let txn = db.begin().await?;
+    let before = editable_matter(&txn, viewer, id).await?;
     let before = in_draft_matter(&txn, clock, "id", before.id).await?;
     boundary_matter::Entity::delete_by_id(before.id)
         .exec(&txn)

@@ -15,12 +15,13 @@ pub mod work_item;
 
 use entity::{department, responsibility_list};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PrimaryKeyTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::{Failure, RuleCode, audit, clock::Clock};
 use crate::auth::{Role, Viewer};
+use crate::db::Write;
 use crate::error::ApiError;
 
 /// Succeeds when the caller may edit rows of department `dept`: an ADMIN, or an EDITOR acting
@@ -217,13 +218,12 @@ where
 /// The draft of the list department `dept`'s rows belong to (see `list_of`), opened in `txn`
 /// if need be: `(list, draft version)`.
 pub async fn draft_for(
-    db: &impl ConnectionTrait,
     txn: &impl ConnectionTrait,
     clock: &dyn Clock,
     dept: i32,
     field: &str,
 ) -> Result<(i32, i32), Failure> {
-    let list_id = list_of(db, dept, field).await?;
+    let list_id = list_of(txn, dept, field).await?;
     let version = super::versions::draft_of(txn, list_id, clock).await?;
     Ok((list_id, version))
 }
@@ -296,11 +296,7 @@ impl<'a> Edit<'a> {
 }
 
 /// Appends `edit` to the audit log (which moves the data version) and commits.
-pub async fn commit(
-    txn: DatabaseTransaction,
-    clock: &dyn Clock,
-    edit: Edit<'_>,
-) -> Result<(), Failure> {
+pub async fn commit(txn: Write, clock: &dyn Clock, edit: Edit<'_>) -> Result<(), Failure> {
     let entry = audit::Entry {
         actor: edit.actor,
         operation: edit.operation,

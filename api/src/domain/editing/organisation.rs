@@ -6,10 +6,11 @@
 
 use std::collections::BTreeSet;
 
+use crate::db::Write;
 use entity::{department, department_alias};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, Statement, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    Statement,
 };
 use serde_json::{Value, json};
 
@@ -98,6 +99,18 @@ async fn check(
                 "aliases are distinct and not blank",
             );
         }
+        if let Some(name) = &f.name
+            && distinct.contains(name.trim())
+        {
+            checks.add(
+                "aliases",
+                RuleCode::NameTaken,
+                format!(
+                    "「{}」 is the name itself, not another name for it",
+                    name.trim()
+                ),
+            );
+        }
         names.extend(aliases.iter().map(|a| ("aliases", a.as_str())));
     }
     for (field, name) in names {
@@ -161,7 +174,7 @@ async fn set_aliases(
 
 /// Adds a department, or a unit of one.
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     f: DepartmentFields,
@@ -176,9 +189,8 @@ pub async fn create(
         checks.add("kind", RuleCode::Required, "kind is required");
         return Err(checks.finish().unwrap_err());
     };
-    check(db, &mut checks, None, &f).await?;
+    check(&txn, &mut checks, None, &f).await?;
     checks.finish()?;
-    let txn = db.begin().await?;
     let saved = department::ActiveModel {
         name: Set(f.name.unwrap_or_default().trim().to_owned()),
         kind: Set(kind.as_str().to_owned()),
@@ -200,7 +212,7 @@ pub async fn create(
 
 /// Changes the fields given.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
@@ -208,17 +220,16 @@ pub async fn update(
 ) -> Result<department::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
     let before =
-        super::find::<department::Entity>(db, id, RuleCode::DepartmentUnknown, "department")
+        super::find::<department::Entity>(&txn, id, RuleCode::DepartmentUnknown, "department")
             .await?;
     require_scope(viewer, before.parent_id)?;
     if let Some(parent) = f.parent_id {
         require_scope(viewer, parent)?;
     }
     let mut checks = Checks::default();
-    check(db, &mut checks, Some(id), &f).await?;
+    check(&txn, &mut checks, Some(id), &f).await?;
     checks.finish()?;
-    let before_snapshot = snapshot(db, &before).await?;
-    let txn = db.begin().await?;
+    let before_snapshot = snapshot(&txn, &before).await?;
     let mut row: department::ActiveModel = before.into();
     if let Some(name) = f.name {
         row.name = Set(name.trim().to_owned());
@@ -252,18 +263,17 @@ pub async fn update(
 
 /// Removes a department nothing refers to, with its aliases.
 pub async fn remove(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
 ) -> Result<department::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
     let before =
-        super::find::<department::Entity>(db, id, RuleCode::DepartmentUnknown, "department")
+        super::find::<department::Entity>(&txn, id, RuleCode::DepartmentUnknown, "department")
             .await?;
     require_scope(viewer, before.parent_id)?;
-    let before_snapshot = snapshot(db, &before).await?;
-    let txn = db.begin().await?;
+    let before_snapshot = snapshot(&txn, &before).await?;
     let mut uses = Vec::new();
     for (table, column, what) in REFERENCES {
         let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = {id}");

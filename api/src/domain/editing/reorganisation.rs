@@ -4,12 +4,13 @@
 
 use std::collections::HashMap;
 
+use crate::db::Write;
 use chrono::NaiveDate;
 use entity::{department, department_alias};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter,
 };
 use serde_json::json;
 
@@ -111,7 +112,7 @@ pub async fn with_successors(
 }
 
 pub async fn reorganise(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     r: Reorganisation,
@@ -122,7 +123,7 @@ pub async fn reorganise(
     checks.require_text("reason", &r.reason, "the reason (调整理由)");
     checks.finish()?;
     let Some(before) = department::Entity::find_by_id(r.department_id)
-        .one(db)
+        .one(&txn)
         .await?
     else {
         return Err(Failure::rule(
@@ -138,7 +139,6 @@ pub async fn reorganise(
             format!("{} was dissolved already", before.name),
         ));
     }
-    let txn = db.begin().await?;
     let mut row: department::ActiveModel = before.clone().into();
     match r.kind {
         Kind::Rename => {
@@ -197,7 +197,7 @@ pub async fn reorganise(
 /// The successor's id: given, or found or created by name; never the department itself or
 /// a dissolved one.
 async fn successor(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     r: &Reorganisation,
     before: &department::Model,
 ) -> Result<i32, Failure> {

@@ -1,10 +1,8 @@
 //! Public services (公共服务事项): create, update (and move), remove.
 
+use crate::db::Write;
 use entity::public_service;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
 use super::{Edit, check_phone, commit, place, require_editor_of, resequence};
@@ -41,7 +39,7 @@ fn check_fields(checks: &mut Checks, f: &ServiceFields) -> Option<String> {
 
 /// Adds a service at `position` (default: last).
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     f: ServiceFields,
@@ -61,11 +59,10 @@ pub async fn create(
         checks.add("unitId", RuleCode::Required, "unitId is required");
         return Err(checks.finish().unwrap_err());
     };
-    require_editor_of(db, viewer, unit).await?;
+    require_editor_of(&txn, viewer, unit).await?;
     let phone = check_fields(&mut checks, &f).unwrap_or_default();
     checks.finish()?;
-    let txn = db.begin().await?;
-    let (list_id, version) = super::draft_for(db, &txn, clock, unit, "unitId").await?;
+    let (list_id, version) = super::draft_for(&txn, clock, unit, "unitId").await?;
     let order = siblings(&txn, version).await?;
     // Appended first, then placed: the unique index on (parent, seq) holds at every step.
     let last = order.len() as i32 + 1;
@@ -102,18 +99,18 @@ pub async fn create(
 
 /// Changes the fields given; a new `position` moves the service.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
     f: ServiceFields,
 ) -> Result<public_service::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    require_editor_of(db, viewer, before.unit_id).await?;
+    let before = find(&txn, id).await?;
+    require_editor_of(&txn, viewer, before.unit_id).await?;
     if let Some(unit) = f.unit_id {
-        require_editor_of(db, viewer, unit).await?;
-        if super::list_of(db, unit, "unitId").await? != before.list_id {
+        require_editor_of(&txn, viewer, unit).await?;
+        if super::list_of(&txn, unit, "unitId").await? != before.list_id {
             return Err(Failure::rule(
                 "unitId",
                 RuleCode::UnitOutsideList,
@@ -124,7 +121,6 @@ pub async fn update(
     let mut checks = Checks::default();
     let phone = check_fields(&mut checks, &f);
     checks.finish()?;
-    let txn = db.begin().await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let id = before.id;
     let mut row: public_service::ActiveModel = before.clone().into();
@@ -165,15 +161,14 @@ pub async fn update(
 
 /// Removes a service; those after it move up one.
 pub async fn remove(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
 ) -> Result<public_service::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    require_editor_of(db, viewer, before.unit_id).await?;
-    let txn = db.begin().await?;
+    let before = find(&txn, id).await?;
+    require_editor_of(&txn, viewer, before.unit_id).await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let id = before.id;
     public_service::Entity::delete_by_id(id).exec(&txn).await?;
@@ -194,7 +189,7 @@ pub async fn remove(
     Ok(before)
 }
 
-async fn find(db: &DatabaseConnection, id: i32) -> Result<public_service::Model, Failure> {
+async fn find(db: &impl ConnectionTrait, id: i32) -> Result<public_service::Model, Failure> {
     super::find::<public_service::Entity>(db, id, RuleCode::ServiceUnknown, "public service").await
 }
 

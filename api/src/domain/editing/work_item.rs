@@ -1,10 +1,8 @@
 //! Work items (具体工作事项) of a duty: create, update (and move), remove.
 
+use crate::db::Write;
 use entity::{duty, work_item};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
 use super::{Edit, commit, place, require_editor_of, resequence};
@@ -33,15 +31,15 @@ fn remark(value: String) -> Option<String> {
 
 /// Adds a work item to duty `duty_id` at `position` (default: last).
 pub async fn create(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     duty_id: i32,
     f: WorkItemFields,
 ) -> Result<work_item::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let duty = find_duty(db, duty_id).await?;
-    require_editor_of(db, viewer, duty.department_id).await?;
+    let duty = find_duty(&txn, duty_id).await?;
+    require_editor_of(&txn, viewer, duty.department_id).await?;
     let mut checks = Checks::default();
     checks.require_text(
         "text",
@@ -49,7 +47,6 @@ pub async fn create(
         "the work item (具体工作事项)",
     );
     checks.finish()?;
-    let txn = db.begin().await?;
     let duty = super::in_draft::<duty::Entity>(
         &txn,
         clock,
@@ -93,22 +90,21 @@ pub async fn create(
 
 /// Changes the fields given; a new `position` moves the item within its duty.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
     f: WorkItemFields,
 ) -> Result<work_item::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    let duty = find_duty(db, before.duty_id).await?;
-    require_editor_of(db, viewer, duty.department_id).await?;
+    let before = find(&txn, id).await?;
+    let duty = find_duty(&txn, before.duty_id).await?;
+    require_editor_of(&txn, viewer, duty.department_id).await?;
     let mut checks = Checks::default();
     if let Some(text) = &f.text {
         checks.require_text("text", text, "the work item (具体工作事项)");
     }
     checks.finish()?;
-    let txn = db.begin().await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let id = before.id;
     let mut row: work_item::ActiveModel = before.clone().into();
@@ -142,16 +138,15 @@ pub async fn update(
 
 /// Removes a work item; those after it move up one.
 pub async fn remove(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     id: i32,
 ) -> Result<work_item::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
-    let before = find(db, id).await?;
-    let duty = find_duty(db, before.duty_id).await?;
-    require_editor_of(db, viewer, duty.department_id).await?;
-    let txn = db.begin().await?;
+    let before = find(&txn, id).await?;
+    let duty = find_duty(&txn, before.duty_id).await?;
+    require_editor_of(&txn, viewer, duty.department_id).await?;
     let before = in_draft(&txn, clock, before.id).await?;
     let id = before.id;
     work_item::Entity::delete_by_id(id).exec(&txn).await?;
@@ -166,11 +161,11 @@ pub async fn remove(
     Ok(before)
 }
 
-async fn find(db: &DatabaseConnection, id: i32) -> Result<work_item::Model, Failure> {
+async fn find(db: &impl ConnectionTrait, id: i32) -> Result<work_item::Model, Failure> {
     super::find::<work_item::Entity>(db, id, RuleCode::WorkItemUnknown, "work item").await
 }
 
-async fn find_duty(db: &DatabaseConnection, id: i32) -> Result<duty::Model, Failure> {
+async fn find_duty(db: &impl ConnectionTrait, id: i32) -> Result<duty::Model, Failure> {
     duty::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
+use crate::db::Write;
 use entity::{accountability, accountability_item, department, inspection};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;
 
 use super::RegimeContext;
@@ -33,7 +34,7 @@ pub struct AccountabilityInput {
 }
 
 pub async fn record(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     input: AccountabilityInput,
@@ -41,7 +42,7 @@ pub async fn record(
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
     let Some(inspection) = inspection::Entity::find_by_id(input.inspection_id)
-        .one(db)
+        .one(&txn)
         .await?
     else {
         return Err(Failure::rule(
@@ -50,7 +51,7 @@ pub async fn record(
             "no such inspection",
         ));
     };
-    let regime = RegimeContext::by_id(db, inspection.regime_id)
+    let regime = RegimeContext::by_id(&txn, inspection.regime_id)
         .await?
         .ok_or_else(|| {
             ApiError::from(anyhow::anyhow!(
@@ -86,7 +87,10 @@ pub async fn record(
         }
     };
     if let Some(id) = department_id
-        && department::Entity::find_by_id(id).one(db).await?.is_none()
+        && department::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .is_none()
     {
         checks.add(
             "subject.departmentId",
@@ -149,7 +153,6 @@ pub async fn record(
     checks.finish()?;
 
     let now = clock.now();
-    let txn = db.begin().await?;
     let subject_kind = match input.subject {
         Subject::Unit { .. } => "UNIT",
         Subject::Staff { .. } => "STAFF",

@@ -2,11 +2,11 @@
 //! deadline or remedial measures; a 《行政执法监督决定书》 (DECISION) confirms illegality or
 //! revokes. Both carry the five contents the list requires.
 
+use crate::db::Write;
 use chrono::NaiveDate;
 use entity::{finding, inspection, supervision_document};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde_json::json;
 
@@ -105,7 +105,7 @@ pub struct DocumentInput {
 }
 
 pub async fn issue(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     input: DocumentInput,
@@ -113,7 +113,7 @@ pub async fn issue(
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
     let Some(inspection) = inspection::Entity::find_by_id(input.inspection_id)
-        .one(db)
+        .one(&txn)
         .await?
     else {
         return Err(Failure::rule(
@@ -122,10 +122,9 @@ pub async fn issue(
             "no such inspection",
         ));
     };
-    let (issued_on, received_on) = check(db, &inspection, clock.today(), &input).await?;
+    let (issued_on, received_on) = check(&txn, &inspection, clock.today(), &input).await?;
 
     let now = clock.now();
-    let txn = db.begin().await?;
     let row = supervision_document::Entity::insert(supervision_document::ActiveModel {
         inspection_id: Set(inspection.id),
         kind: Set(input.kind.as_str().to_owned()),
@@ -168,7 +167,7 @@ pub async fn issue(
 
 /// Checks the document against the list; returns its issue and receipt dates.
 async fn check(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     inspection: &inspection::Model,
     today: NaiveDate,
     input: &DocumentInput,

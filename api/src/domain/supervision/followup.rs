@@ -2,11 +2,11 @@
 //! request (复查申请, within 10 days of receipt) and the issuing body's decision (within 15
 //! days of the request).
 
+use crate::db::Write;
 use chrono::NaiveDate;
 use entity::{inspection, rectification, review_request, supervision_document, supervision_regime};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 
@@ -85,7 +85,7 @@ pub async fn review_limits(
 
 /// The document, its inspection, and a check that the caller is the unit it addresses.
 async fn addressed(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     viewer: &Viewer,
     document_id: i32,
 ) -> Result<(supervision_document::Model, inspection::Model), Failure> {
@@ -132,12 +132,12 @@ pub struct RectificationInput {
 
 /// The unit reports in writing what it corrected (书面向发出机构报告执行结果).
 pub async fn report_rectification(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     input: RectificationInput,
 ) -> Result<rectification::Model, Failure> {
-    let (document, _) = addressed(db, viewer, input.document_id).await?;
+    let (document, _) = addressed(&txn, viewer, input.document_id).await?;
     let mut checks = Checks::default();
     checks.require_text(
         "content",
@@ -158,7 +158,7 @@ pub async fn report_rectification(
             "reported before the document was received",
         );
     }
-    if revoked(db, document.id).await? {
+    if revoked(&txn, document.id).await? {
         checks.add(
             "documentId",
             RuleCode::DocumentRevoked,
@@ -169,7 +169,6 @@ pub async fn report_rectification(
 
     let actor = viewer.subject()?.to_owned();
     let now = clock.now();
-    let txn = db.begin().await?;
     let row = rectification::Entity::insert(rectification::ActiveModel {
         document_id: Set(document.id),
         reported_on: Set(input.reported_on),
@@ -204,13 +203,13 @@ pub struct ReviewRequestInput {
 
 /// The unit contests a document, within the list's limit after receiving it.
 pub async fn request_review(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     input: ReviewRequestInput,
 ) -> Result<review_request::Model, Failure> {
-    let (document, inspection) = addressed(db, viewer, input.document_id).await?;
-    let Some(limits) = review_limits(db, inspection.regime_id).await? else {
+    let (document, inspection) = addressed(&txn, viewer, input.document_id).await?;
+    let Some(limits) = review_limits(&txn, inspection.regime_id).await? else {
         return Err(Failure::rule(
             "documentId",
             RuleCode::ReviewNotProvided,
@@ -233,7 +232,7 @@ pub async fn request_review(
             "requested before the document was received",
         );
     }
-    let rule = DayRule::load(db, limits.day_count, document.received_on).await?;
+    let rule = DayRule::load(&txn, limits.day_count, document.received_on).await?;
     let last_day = rule.deadline(document.received_on, limits.request_days);
     if input.requested_on > last_day {
         checks.add(
@@ -247,7 +246,7 @@ pub async fn request_review(
     }
     let existing = review_request::Entity::find()
         .filter(review_request::Column::DocumentId.eq(document.id))
-        .one(db)
+        .one(&txn)
         .await?;
     if existing.is_some() {
         checks.add(
@@ -260,7 +259,6 @@ pub async fn request_review(
 
     let actor = viewer.subject()?.to_owned();
     let now = clock.now();
-    let txn = db.begin().await?;
     let inserted = review_request::Entity::insert(review_request::ActiveModel {
         document_id: Set(document.id),
         requested_on: Set(input.requested_on),
@@ -312,7 +310,7 @@ pub struct ReviewDecisionInput {
 /// The issuing body decides a review. A decision later than the list's limit is accepted
 /// (the unit still needs an answer) and marked late where it is read.
 pub async fn decide_review(
-    db: &DatabaseConnection,
+    txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     input: ReviewDecisionInput,
@@ -320,7 +318,7 @@ pub async fn decide_review(
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
     let Some(review) = review_request::Entity::find_by_id(input.review_id)
-        .one(db)
+        .one(&txn)
         .await?
     else {
         return Err(Failure::rule(
@@ -355,7 +353,6 @@ pub async fn decide_review(
     checks.finish()?;
 
     let now = clock.now();
-    let txn = db.begin().await?;
     let before = json!({ "outcome": review.outcome, "decision": review.decision, "decidedOn": review.decided_on });
     // Only an undecided review is updated, so two racing decisions cannot both land.
     let updated = review_request::Entity::update_many()

@@ -3,9 +3,10 @@
 
 use std::collections::HashSet;
 
+use crate::db::Write;
 use chrono::NaiveDate;
 use entity::{department, finding, inspection, inspection_method, inspector};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::json;
 
 use super::RegimeContext;
@@ -63,44 +64,53 @@ pub struct InspectionInput {
 
 const OPERATION: &str = "submitInspection";
 
-/// Submits an inspection; a retry with the same idempotency key returns the first one.
+/// Submits an inspection; a retry by the same caller with the same idempotency key returns
+/// the first one.
 pub async fn submit(
-    db: &DatabaseConnection,
+    mut txn: Write,
     viewer: &Viewer,
     clock: &dyn Clock,
     input: InspectionInput,
 ) -> Result<inspection::Model, Failure> {
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
-    let hash = idempotency::fingerprint(&input);
-    if let Some(key) = &input.idempotency_key
-        && let Some(id) = idempotency::find(db, OPERATION, key, &hash).await?
+    let hash = idempotency::fingerprint(&fingerprinted(&input));
+    let key = input
+        .idempotency_key
+        .as_deref()
+        .map(|key| idempotency::Key {
+            subject: &actor,
+            key,
+        });
+    if let Some(key) = key
+        && let Some(id) = idempotency::find(&txn, OPERATION, key, &hash).await?
     {
-        return existing(db, id).await;
+        return existing(&txn, id).await;
     }
 
-    let Some(regime) = RegimeContext::by_code(db, &input.regime_code).await? else {
+    let Some(regime) = RegimeContext::by_code(&txn, &input.regime_code).await? else {
         return Err(Failure::rule(
             "regimeCode",
             RuleCode::RegimeUnknown,
             format!("no regime {:?}", input.regime_code),
         ));
     };
-    check(db, &regime, clock.today(), &input).await?;
+    check(&txn, &regime, clock.today(), &input).await?;
 
     let now = clock.now();
-    let txn = db.begin().await?;
-    if let Some(key) = &input.idempotency_key
+    if let Some(key) = key
         && let Err(err) = idempotency::claim(&txn, OPERATION, key, &hash, now).await
     {
-        drop(txn);
-        // A concurrent retry claimed the key first and has committed by now.
-        if idempotency::is_unique_violation(&err)
-            && let Some(id) = idempotency::find(db, OPERATION, key, &hash).await?
-        {
-            return existing(db, id).await;
+        if !idempotency::is_unique_violation(&err) {
+            return Err(err.into());
         }
-        return Err(err.into());
+        // Another writer claimed the key first and has committed by now; the failed insert
+        // spoiled this transaction (PostgreSQL), so the answer is read in a fresh one.
+        txn = txn.again().await?;
+        return match idempotency::find(&txn, OPERATION, key, &hash).await? {
+            Some(id) => existing(&txn, id).await,
+            None => Err(Failure::Api(crate::error::ApiError::Conflict)),
+        };
     }
     let row = inspection::Entity::insert(inspection::ActiveModel {
         regime_id: Set(regime.regime.id),
@@ -145,7 +155,7 @@ pub async fn submit(
     }))
     .exec(&txn)
     .await?;
-    if let Some(key) = &input.idempotency_key {
+    if let Some(key) = key {
         idempotency::complete(&txn, key, row.id).await?;
     }
     let after = json!({
@@ -164,7 +174,26 @@ pub async fn submit(
     Ok(row)
 }
 
-async fn existing(db: &DatabaseConnection, id: i32) -> Result<inspection::Model, Failure> {
+/// What the fingerprint covers: every field of the input but the key, under its GraphQL
+/// name (ids are the stored rows' numbers). See `idempotency::fingerprint`.
+fn fingerprinted(input: &InspectionInput) -> serde_json::Value {
+    json!({
+        "regimeCode": input.regime_code,
+        "targetDepartmentId": input.target_department_id,
+        "inspectors": input.inspectors.iter()
+            .map(|p| json!({ "name": p.name, "certificateNo": p.certificate_no }))
+            .collect::<Vec<_>>(),
+        "methodItemIds": input.method_item_ids,
+        "periodStart": input.period_start.to_string(),
+        "periodEnd": input.period_end.to_string(),
+        "findings": input.findings.iter()
+            .map(|f| json!({ "itemId": f.item_id, "outcome": f.outcome.as_str(), "note": f.note }))
+            .collect::<Vec<_>>(),
+        "record": input.record,
+    })
+}
+
+async fn existing(db: &impl ConnectionTrait, id: i32) -> Result<inspection::Model, Failure> {
     inspection::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -177,7 +206,7 @@ async fn existing(db: &DatabaseConnection, id: i32) -> Result<inspection::Model,
 
 /// Every rule of part 3 a submission must meet, all reported at once.
 async fn check(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     regime: &RegimeContext,
     today: NaiveDate,
     input: &InspectionInput,
@@ -193,7 +222,7 @@ async fn check(
             format!(
                 "{} inspector(s) given; at least {minimum} are required: {}",
                 input.inspectors.len(),
-                regime.min_inspectors_clause()
+                regime.min_inspectors_clause(db).await?
             ),
         );
     }

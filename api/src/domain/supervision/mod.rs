@@ -110,10 +110,37 @@ impl RegimeContext {
         self.regime.min_inspectors.unwrap_or(DEFAULT_MIN_INSPECTORS)
     }
 
-    pub fn min_inspectors_clause(&self) -> &str {
-        self.regime
-            .min_inspectors_clause
-            .as_deref()
-            .unwrap_or("委托机关对受委托单位进行调查和检查时，应当委派两名以上工作人员进行。")
+    /// The clause a message about the minimum quotes: the regime's own, when one of its
+    /// items states it; else the sentence of the regime of the list that does, named as
+    /// such, so an inspection under one regime never reads as if its own text said it.
+    pub async fn min_inspectors_clause(&self, db: &impl ConnectionTrait) -> Result<String, DbErr> {
+        if let Some(clause) = self.own_clause(&self.items) {
+            return Ok(format!("「{clause}」"));
+        }
+        let others = supervision_regime::Entity::find()
+            .filter(supervision_regime::Column::ListId.eq(self.regime.list_id))
+            .filter(supervision_regime::Column::Id.ne(self.regime.id))
+            .order_by_asc(supervision_regime::Column::Seq)
+            .all(db)
+            .await?;
+        for other in others {
+            let other = Self::load(db, other).await?;
+            if let Some(clause) = other.own_clause(&other.items) {
+                return Ok(format!(
+                    "「{clause}」 (stated in {}{}; {}{} states no minimum of its own — 本制度未另行规定)",
+                    other.regime.label, other.regime.title, self.regime.label, self.regime.title
+                ));
+            }
+        }
+        Ok(format!(
+            "the list's minimum of {DEFAULT_MIN_INSPECTORS} (应当委派两名以上工作人员进行)"
+        ))
+    }
+
+    /// The regime's clause on the minimum, when its own items state it.
+    fn own_clause(&self, items: &[regime_item::Model]) -> Option<&str> {
+        let clause = self.regime.min_inspectors_clause.as_deref()?.trim();
+        (!clause.is_empty() && items.iter().any(|item| item.text.contains(clause)))
+            .then_some(clause)
     }
 }

@@ -79,7 +79,7 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(inspection::submit(db, viewer, clock, input))
+            .then(async { inspection::submit(crate::db::Write::begin(db).await?, viewer, clock, input).await })
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(SubmitInspectionPayload {
@@ -97,7 +97,7 @@ impl SupervisionMutation {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
-        let result = texts.then(document::issue(db, viewer, clock, input)).await;
+        let result = texts.then(async { document::issue(crate::db::Write::begin(db).await?, viewer, clock, input).await }).await;
         let (row, user_errors) = settle(result)?;
         Ok(IssueSupervisionDocumentPayload {
             document: row.map(SupervisionDocument),
@@ -115,7 +115,7 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(followup::report_rectification(db, viewer, clock, input))
+            .then(async { followup::report_rectification(crate::db::Write::begin(db).await?, viewer, clock, input).await })
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(ReportRectificationPayload {
@@ -134,7 +134,7 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(followup::request_review(db, viewer, clock, input))
+            .then(async { followup::request_review(crate::db::Write::begin(db).await?, viewer, clock, input).await })
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(RequestReviewPayload {
@@ -153,7 +153,7 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(followup::decide_review(db, viewer, clock, input))
+            .then(async { followup::decide_review(crate::db::Write::begin(db).await?, viewer, clock, input).await })
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(DecideReviewPayload {
@@ -172,7 +172,7 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(accountability::record(db, viewer, clock, input))
+            .then(async { accountability::record(crate::db::Write::begin(db).await?, viewer, clock, input).await })
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(RecordAccountabilityPayload {

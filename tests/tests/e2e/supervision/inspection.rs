@@ -1,3 +1,4 @@
+use qingdan::auth::Role;
 use qingdan_tests::TestApp;
 use serde_json::json;
 
@@ -46,6 +47,42 @@ async fn inspectors__one_inspector_is_refused() {
     );
     assert!(payload["inspection"].is_null());
     assert_eq!(s.inspection_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let one = json!([{ "name": "张三", "certificateNo": "湘执43092001" }]);
+    // Under the entrusted-licensing regime, whose procedure states the minimum: its clause
+    let ids = app.regime_ids("ENTRUSTED_LICENSING").await;
+    let mut input = s.inspection();
+    input["regimeCode"] = json!("ENTRUSTED_LICENSING");
+    input["inspectors"] = one.clone();
+    input["methodItemIds"] = json!([ids.methods[0]]);
+    input["findings"] = json!([{ "itemId": ids.checklist[0], "outcome": "COMPLIANT" }]);
+    let payload = s.submit(&app, input).await;
+    assert_eq!(codes(&payload), ["INSPECTORS_BELOW_MINIMUM"]);
+    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+    assert!(
+        message
+            .ends_with("「委托机关对受委托单位进行调查和检查时，应当委派两名以上工作人员进行。」"),
+        "{message}"
+    );
+    // Under territorial enforcement, whose text states no minimum: the same clause, named
+    // as the entrusted-licensing regime's, never as its own
+    let mut input = s.inspection();
+    input["inspectors"] = one;
+    let payload = s.submit(&app, input).await;
+    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("stated in （一）对行政审批事项受委托机关的监督"),
+        "{message}"
+    );
+    assert!(
+        message.contains("（二）对属地管理的行政执法职权的监督检查 states no minimum of its own"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -137,37 +174,154 @@ async fn idempotency__a_retry_returns_the_first_result() {
 }
 
 #[tokio::test]
+async fn idempotency__a_key_is_the_callers_own() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let mut input = s.inspection();
+    input["idempotencyKey"] = json!("12345-0001");
+    // Given a supervisor's submission with a key
+    let first = s.submit(&app, input.clone()).await;
+    // When another supervisor's system sends the same key and body
+    let other = app.token("法制监督员赵六", &[Role::Supervisor], None);
+    let body = app
+        .post_as(&other, super::SUBMIT, json!({ "input": input.clone() }))
+        .await;
+    let second = &body["data"]["submitInspection"];
+    // Then it is their own submission, stored beside the first
+    assert_eq!(second["userErrors"], json!([]), "{body}");
+    assert_ne!(second["inspection"]["id"], first["inspection"]["id"]);
+    assert_eq!(s.inspection_count(&app).await, 2);
+    // And each one's retry still returns its own
+    let again = app
+        .post_as(&other, super::SUBMIT, json!({ "input": input.clone() }))
+        .await;
+    assert_eq!(
+        again["data"]["submitInspection"]["inspection"]["id"],
+        second["inspection"]["id"]
+    );
+    assert_eq!(
+        s.submit(&app, input).await["inspection"]["id"],
+        first["inspection"]["id"]
+    );
+    assert_eq!(s.inspection_count(&app).await, 2);
+}
+
+/// Sends `n` submissions of `input` at once, each a distinct request body (a comment in the
+/// query), so no answer is shared by the response cache and all reach the write. Returns
+/// each one's inspection id, and how much longer the server spent on them in all than the
+/// wall-clock time they took: above 1, they were in the server at the same time.
+async fn race(
+    app: &std::sync::Arc<TestApp>,
+    s: &std::sync::Arc<super::Setup>,
+    n: usize,
+    input: impl Fn(usize) -> serde_json::Value,
+) -> (Vec<serde_json::Value>, f64) {
+    let (_capturing, logs) = qingdan::telemetry::capture();
+    let tag = format!("race-{}", app.addr.port());
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (app, s) = (app.clone(), s.clone());
+            let body = json!({ "query": format!("{} # {i}", super::SUBMIT), "variables": { "input": input(i) } });
+            let id = format!("{tag}-{i}");
+            tokio::spawn(async move {
+                let response = app
+                    .client
+                    .post(format!("{}/graphql", app.url))
+                    .bearer_auth(&s.supervisor)
+                    .header("x-request-id", id)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let body: serde_json::Value = response.json().await.unwrap();
+                assert!(body.get("errors").is_none(), "{body}");
+                body["data"]["submitInspection"]["inspection"]["id"].clone()
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap());
+    }
+    let wall = started.elapsed().as_secs_f64() * 1000.0;
+    let busy: f64 = logs
+        .lines()
+        .into_iter()
+        .filter(|line| line["target"] == "qingdan::request")
+        .filter(|line| {
+            line["fields"]["request_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with(&format!("{tag}-")))
+        })
+        .map(|line| line["fields"]["duration_ms"].as_f64().unwrap())
+        .sum();
+    (ids, busy / wall)
+}
+
+#[tokio::test]
 async fn idempotency__fifty_racing_retries_store_one_and_fifty_keys_store_fifty() {
     let app = std::sync::Arc::new(TestApp::spawn().await);
     let s = std::sync::Arc::new(setup(&app).await);
-    // Given 50 concurrent submissions of one key
+    // Given 50 concurrent submissions of one key, in the server at the same time
     let mut input = s.inspection();
     input["idempotencyKey"] = json!("race-same-key");
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let (app, s, input) = (app.clone(), s.clone(), input.clone());
-            tokio::spawn(async move { s.submit(&app, input).await["inspection"]["id"].clone() })
-        })
-        .collect();
-    let mut ids = std::collections::HashSet::new();
-    for task in tasks {
-        ids.insert(task.await.unwrap().to_string());
-    }
+    let (ids, overlap) = race(&app, &s, 50, |_| input.clone()).await;
+    assert!(overlap > 2.0, "the requests did not overlap: {overlap:.2}");
     // Then all got the same inspection, stored once
-    assert_eq!(ids.len(), 1, "{ids:?}");
+    let distinct: std::collections::HashSet<String> = ids.iter().map(|id| id.to_string()).collect();
+    assert_eq!(distinct.len(), 1, "{distinct:?}");
+    assert!(ids[0].is_string());
     assert_eq!(s.inspection_count(&app).await, 1);
 
     // Given 50 concurrent submissions with different keys
-    let tasks: Vec<_> = (0..50)
-        .map(|i| {
-            let (app, s) = (app.clone(), s.clone());
-            let mut input = s.inspection();
-            input["idempotencyKey"] = json!(format!("race-key-{i}"));
-            tokio::spawn(async move { s.submit(&app, input).await["inspection"]["id"].clone() })
-        })
-        .collect();
-    for task in tasks {
-        assert!(task.await.unwrap().is_string());
-    }
+    let (ids, _) = race(&app, &s, 50, |i| {
+        let mut input = s.inspection();
+        input["idempotencyKey"] = json!(format!("race-key-{i}"));
+        input
+    })
+    .await;
+    assert!(ids.iter().all(serde_json::Value::is_string));
     assert_eq!(s.inspection_count(&app).await, 51);
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(qingdan_postgres),
+    ignore = "needs PostgreSQL: a second writer waiting on the key's unique index"
+)]
+async fn idempotency__a_writer_outside_the_turn_holding_the_key_wins_and_is_returned() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let first = s.submit(&app, s.inspection()).await;
+    assert!(first["inspection"]["id"].is_string());
+    // Given another writer (one not taking turns, as an older replica during an upgrade)
+    // holding the key it has just claimed, uncommitted
+    let other = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let claim = other.begin().await.unwrap();
+    claim
+        .execute_unprepared(
+            "INSERT INTO idempotency_key (subject, key, operation, request_hash, entity_id, created_at) \
+             SELECT '法制监督员李四', 'held-key', 'submitInspection', '', MAX(id), now() FROM inspection",
+        )
+        .await
+        .unwrap();
+    // When the same caller submits with that key, and the other writer commits meanwhile
+    let mut input = s.inspection();
+    input["idempotencyKey"] = json!("held-key");
+    let submit = s.submit(&app, input);
+    let commit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        claim.commit().await.unwrap();
+    };
+    let (payload, ()) = tokio::join!(submit, commit);
+    // Then the submission waited on the key's unique index, and its answer is the winner's
+    // (here a different request under that key: refused as such, not INTERNAL)
+    assert_eq!(
+        super::codes(&payload),
+        ["IDEMPOTENCY_KEY_REUSED"],
+        "{payload}"
+    );
+    assert_eq!(s.inspection_count(&app).await, 1);
 }
