@@ -170,7 +170,7 @@ impl AdminMutation {
             .collect();
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { calendar::load_days(crate::db::Write::begin(db).await?, viewer, clock, days).await })
+            .write(db, |write| calendar::load_days(write, viewer, clock, days))
             .await;
         let (loaded, user_errors) = settle(result)?;
         Ok(LoadCalendarPayload {

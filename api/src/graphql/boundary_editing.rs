@@ -8,12 +8,12 @@ use super::editing::RemoveInput;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
 use super::text::{Long, Name, Text, Texts};
+use super::write;
 use super::{clock, viewer, writer};
 use crate::domain::Failure;
 use crate::domain::editing::citation::{self, Citation, CitationFields, Kind};
 use crate::domain::editing::matter;
 use crate::error::ApiResult;
-use super::write;
 
 /// The lead division a new matter comes with — 牵头部门.
 #[derive(InputObject)]
@@ -129,7 +129,9 @@ async fn create(
     };
     let (db, viewer, clock) = writer(ctx)?;
     Ok(texts
-        .then(async { citation::create(crate::db::Write::begin(db).await?, viewer, clock, kind, matter, fields).await })
+        .write(db, |write| {
+            citation::create(write, viewer, clock, kind, matter, fields)
+        })
         .await)
 }
 
@@ -155,7 +157,9 @@ async fn update(
     };
     let (db, viewer, clock) = writer(ctx)?;
     Ok(texts
-        .then(async { citation::update(crate::db::Write::begin(db).await?, viewer, clock, kind, id, fields).await })
+        .write(db, |write| {
+            citation::update(write, viewer, clock, kind, id, fields)
+        })
         .await)
 }
 
@@ -218,7 +222,9 @@ impl BoundaryEditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { matter::create(crate::db::Write::begin(db).await?, viewer, clock, list, fields, lead).await })
+            .write(db, |write| {
+                matter::create(write, viewer, clock, list, fields, lead)
+            })
             .await;
         matter_payload(result)
     }
@@ -238,7 +244,7 @@ impl BoundaryEditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { matter::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
+            .write(db, |write| matter::update(write, viewer, clock, id, fields))
             .await;
         matter_payload(result)
     }

@@ -9,11 +9,11 @@ use super::kinds::DepartmentKind;
 use super::node::expect_id;
 use super::supervision::{UserError, settle};
 use super::text::{Name, Text, Texts};
+use super::write;
 use super::{clock, viewer, writer};
 use crate::domain::Failure;
 use crate::domain::editing::organisation::{self, DepartmentFields};
 use crate::error::ApiResult;
-use super::write;
 
 /// Input of createDepartment — 新增部门/单位.
 #[derive(InputObject)]
@@ -86,7 +86,9 @@ impl DepartmentEditingMutation {
         let (db, viewer, clock) = writer(ctx)?;
         payload(
             texts
-                .then(async { organisation::create(crate::db::Write::begin(db).await?, viewer, clock, fields).await })
+                .write(db, |write| {
+                    organisation::create(write, viewer, clock, fields)
+                })
                 .await,
         )
     }
@@ -113,7 +115,9 @@ impl DepartmentEditingMutation {
         let (db, viewer, clock) = writer(ctx)?;
         payload(
             texts
-                .then(async { organisation::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
+                .write(db, |write| {
+                    organisation::update(write, viewer, clock, id, fields)
+                })
                 .await,
         )
     }

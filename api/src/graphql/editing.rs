@@ -12,10 +12,10 @@ use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
 use super::text::{Code, Long, Name, Text, Texts};
+use super::write;
 use super::{clock, viewer, writer};
 use crate::domain::editing::{division, duty, reorganisation, service, work_item};
 use crate::error::ApiResult;
-use super::write;
 
 /// Input of createPublicService — 新增公共服务事项.
 #[derive(InputObject)]
@@ -238,7 +238,9 @@ impl EditingMutation {
             position: input.position,
         };
         let (db, viewer, clock) = writer(ctx)?;
-        let result = texts.then(async { service::create(crate::db::Write::begin(db).await?, viewer, clock, fields).await }).await;
+        let result = texts
+            .write(db, |write| service::create(write, viewer, clock, fields))
+            .await;
         service_payload(result)
     }
 
@@ -259,7 +261,9 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { service::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
+            .write(db, |write| {
+                service::update(write, viewer, clock, id, fields)
+            })
             .await;
         service_payload(result)
     }
@@ -291,7 +295,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { duty::create(crate::db::Write::begin(db).await?, viewer, clock, dept, fields).await })
+            .write(db, |write| duty::create(write, viewer, clock, dept, fields))
             .await;
         duty_payload(result)
     }
@@ -311,7 +315,7 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { duty::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
+            .write(db, |write| duty::update(write, viewer, clock, id, fields))
             .await;
         duty_payload(result)
     }
@@ -338,7 +342,9 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { work_item::create(crate::db::Write::begin(db).await?, viewer, clock, duty, fields).await })
+            .write(db, |write| {
+                work_item::create(write, viewer, clock, duty, fields)
+            })
             .await;
         work_item_payload(result)
     }
@@ -358,7 +364,9 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { work_item::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
+            .write(db, |write| {
+                work_item::update(write, viewer, clock, id, fields)
+            })
             .await;
         work_item_payload(result)
     }
@@ -383,7 +391,9 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { division::create(crate::db::Write::begin(db).await?, viewer, clock, matter, fields).await })
+            .write(db, |write| {
+                division::create(write, viewer, clock, matter, fields)
+            })
             .await;
         division_payload(result)
     }
@@ -404,7 +414,9 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { division::update(crate::db::Write::begin(db).await?, viewer, clock, id, fields).await })
+            .write(db, |write| {
+                division::update(write, viewer, clock, id, fields)
+            })
             .await;
         division_payload(result)
     }
@@ -451,7 +463,9 @@ impl EditingMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { reorganisation::reorganise(crate::db::Write::begin(db).await?, viewer, clock, change).await })
+            .write(db, |write| {
+                reorganisation::reorganise(write, viewer, clock, change)
+            })
             .await;
         let (saved, user_errors) = settle(result)?;
         Ok(DepartmentPayload {

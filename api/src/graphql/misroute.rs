@@ -178,7 +178,9 @@ impl MisrouteMutation {
             note: texts.take_opt("note", input.note),
         };
         let (db, viewer, clock) = writer(ctx)?;
-        let result = texts.then(async { reports::report(crate::db::Write::begin(db).await?, viewer, clock, report).await }).await;
+        let result = texts
+            .write(db, |write| reports::report(write, viewer, clock, report))
+            .await;
         let (saved, user_errors) = settle(result)?;
         Ok(ReportMisroutePayload {
             misroute: saved.map(Misroute),

@@ -11,7 +11,7 @@ use super::kinds::DivisionRole;
 use super::scalars::Date;
 use super::supervision::{UserError, settle};
 use super::text::{Name, Text, Texts};
-use super::{clock, db, viewer};
+use super::{db, writer};
 use crate::domain::lexicon;
 use crate::error::{ApiError, ApiResult};
 use crate::search::{self, Searcher};
@@ -316,15 +316,11 @@ impl LexiconMutation {
         let mut texts = Texts::default();
         let term = texts.take("term", input.term);
         let expansion = texts.take("expansion", input.expansion);
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { lexicon::set_entry(
-                crate::db::Write::begin(db(ctx)?).await?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                term.trim(),
-                expansion.trim(),
-                kind,
-            ).await })
+            .write(db, |write| {
+                lexicon::set_entry(write, viewer, clock, term.trim(), expansion.trim(), kind)
+            })
             .await;
         let (entry, user_errors) = settle(result)?;
         Ok(SetLexiconEntryPayload {
@@ -341,13 +337,11 @@ impl LexiconMutation {
     ) -> ApiResult<RemoveLexiconEntryPayload> {
         let mut texts = Texts::default();
         let term = texts.take("term", input.term);
+        let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { lexicon::remove_entry(
-                crate::db::Write::begin(db(ctx)?).await?,
-                viewer(ctx)?,
-                clock(ctx)?.as_ref(),
-                term.trim(),
-            ).await })
+            .write(db, |write| {
+                lexicon::remove_entry(write, viewer, clock, term.trim())
+            })
             .await;
         let (removed, user_errors) = settle(result)?;
         Ok(RemoveLexiconEntryPayload {

@@ -228,14 +228,20 @@ impl Texts {
             .collect()
     }
 
-    /// Runs `write` when every text taken passed; else answers with their faults, and
-    /// nothing is written.
-    pub async fn then<T>(
+    /// Takes the write's turn and begins its transaction (`db::Write`), then runs
+    /// `use_case` on it, when every text taken passed; else answers with their faults, and no
+    /// turn is taken.
+    pub async fn write<T, F, Fut>(
         self,
-        write: impl std::future::Future<Output = Result<T, Failure>>,
-    ) -> Result<T, Failure> {
+        db: &sea_orm::DatabaseConnection,
+        use_case: F,
+    ) -> Result<T, Failure>
+    where
+        F: FnOnce(crate::db::Write) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Failure>>,
+    {
         self.finish()?;
-        write.await
+        use_case(crate::db::Write::begin(db).await?).await
     }
 
     /// Nothing to complain about, or the user errors.

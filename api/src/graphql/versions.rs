@@ -16,11 +16,11 @@ use super::scalars::Date;
 use super::service::PublicService;
 use super::supervision::{UserError, settle};
 use super::text::{Long, Text, Texts};
+use super::write;
 use super::{clock, db, one, viewer, writer};
 use crate::auth::Role;
 use crate::domain::{kinds, versions};
 use crate::error::ApiResult;
-use super::write;
 
 /// Who may read which drafts (see `versions::DraftReader`).
 async fn draft_reader(ctx: &Context<'_>) -> ApiResult<versions::DraftReader> {
@@ -367,7 +367,9 @@ impl VersionMutation {
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { versions::publish(crate::db::Write::begin(db).await?, viewer, clock, publication).await })
+            .write(db, |write| {
+                versions::publish(write, viewer, clock, publication)
+            })
             .await;
         payload(result)
     }

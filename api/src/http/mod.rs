@@ -8,8 +8,8 @@ mod headers;
 mod limits;
 pub mod metrics;
 mod observe;
-pub mod persisted;
 mod order;
+pub mod persisted;
 pub mod ratelimit;
 
 use std::future::{Future, IntoFuture};

@@ -170,13 +170,7 @@ pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thre
             })
             .credit(s, doc_no, routed_from);
     }
-    let mut ranked: Vec<Tally> = by_dept.into_values().collect();
-    ranked.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.department.cmp(&b.department))
-    });
-    specific_units_first(index, &mut ranked, th.tie_ratio);
+    let mut ranked = specific_units_first(index, by_dept.into_values().collect(), th.tie_ratio);
     let Some(top) = ranked.first() else {
         return no_match;
     };
@@ -252,38 +246,40 @@ pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thre
     }
 }
 
-/// Moves each unit (股/站) whose own row scores within the tie margin of its department's
-/// ahead of that department: the unit's service or work item is the more specific answer,
-/// and the unit is who acts.
-fn specific_units_first(index: &Index, ranked: &mut Vec<Tally>, tie_ratio: f64) {
-    let mut i = 1;
-    while i < ranked.len() {
-        let unit = ranked[i].department;
-        let ancestor = (0..i).find(|&j| {
-            let parent = ranked[j].department;
-            parent != unit
-                && is_within(index, unit, parent)
-                && ranked[i].score >= tie_ratio * ranked[j].score
-        });
-        if let Some(j) = ancestor {
-            let tally = ranked.remove(i);
-            ranked.insert(j, tally);
+/// Moves each unit (股/站) whose own row scores within the tie margin of a department it
+/// belongs to ahead of that department: the unit's service or work item is the more specific
+/// answer, and the unit is who acts. Linear in the candidates (a province has thousands):
+/// such a unit takes its department's score as its sort score, and on equal sort scores the
+/// deeper unit goes first.
+fn specific_units_first(index: &Index, ranked: Vec<Tally>, tie_ratio: f64) -> Vec<Tally> {
+    let scores: HashMap<i32, f64> = ranked.iter().map(|t| (t.department, t.score)).collect();
+    let key = |t: &Tally| {
+        let mut sort_score = t.score;
+        let mut depth = 0usize;
+        let mut at = t.department;
+        for _ in 0..index.departments.len() {
+            let Some(parent) = index.departments.get(&at).and_then(|d| d.parent_id) else {
+                break;
+            };
+            depth += 1;
+            if let Some(&above) = scores.get(&parent)
+                && t.score >= tie_ratio * above
+            {
+                sort_score = sort_score.max(above);
+            }
+            at = parent;
         }
-        i += 1;
-    }
-}
-
-/// Whether `unit` is (transitively) an internal unit of `department`.
-fn is_within(index: &Index, unit: i32, department: i32) -> bool {
-    let mut at = unit;
-    for _ in 0..index.departments.len() {
-        match index.departments.get(&at).and_then(|d| d.parent_id) {
-            Some(parent) if parent == department => return true,
-            Some(parent) => at = parent,
-            None => return false,
-        }
-    }
-    false
+        (sort_score, depth)
+    };
+    let mut keyed: Vec<((f64, usize), Tally)> = ranked.into_iter().map(|t| (key(&t), t)).collect();
+    keyed.sort_by(|((a_score, a_depth), a), ((b_score, b_depth), b)| {
+        b_score
+            .total_cmp(a_score)
+            .then(b_depth.cmp(a_depth))
+            .then(b.score.total_cmp(&a.score))
+            .then(a.department.cmp(&b.department))
+    });
+    keyed.into_iter().map(|(_, tally)| tally).collect()
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { inspection::submit(crate::db::Write::begin(db).await?, viewer, clock, input).await })
+            .write(db, |write| inspection::submit(write, viewer, clock, input))
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(SubmitInspectionPayload {
@@ -97,7 +97,9 @@ impl SupervisionMutation {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
-        let result = texts.then(async { document::issue(crate::db::Write::begin(db).await?, viewer, clock, input).await }).await;
+        let result = texts
+            .write(db, |write| document::issue(write, viewer, clock, input))
+            .await;
         let (row, user_errors) = settle(result)?;
         Ok(IssueSupervisionDocumentPayload {
             document: row.map(SupervisionDocument),
@@ -115,7 +117,9 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { followup::report_rectification(crate::db::Write::begin(db).await?, viewer, clock, input).await })
+            .write(db, |write| {
+                followup::report_rectification(write, viewer, clock, input)
+            })
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(ReportRectificationPayload {
@@ -134,7 +138,9 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { followup::request_review(crate::db::Write::begin(db).await?, viewer, clock, input).await })
+            .write(db, |write| {
+                followup::request_review(write, viewer, clock, input)
+            })
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(RequestReviewPayload {
@@ -153,7 +159,9 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { followup::decide_review(crate::db::Write::begin(db).await?, viewer, clock, input).await })
+            .write(db, |write| {
+                followup::decide_review(write, viewer, clock, input)
+            })
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(DecideReviewPayload {
@@ -172,7 +180,9 @@ impl SupervisionMutation {
         let input = input.into_domain(&mut texts)?;
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
-            .then(async { accountability::record(crate::db::Write::begin(db).await?, viewer, clock, input).await })
+            .write(db, |write| {
+                accountability::record(write, viewer, clock, input)
+            })
             .await;
         let (row, user_errors) = settle(result)?;
         Ok(RecordAccountabilityPayload {
