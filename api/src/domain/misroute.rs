@@ -38,11 +38,12 @@ pub async fn report(
     let text = match query::check(&report.text) {
         Ok(text) => text.to_owned(),
         Err(problem) => {
-            checks.add(
-                "text",
-                RuleCode::Required,
-                format!("the complaint text {problem}"),
-            );
+            let code = match problem {
+                query::Problem::Blank => RuleCode::Required,
+                query::Problem::TooLong(_) => RuleCode::TextTooLong,
+                query::Problem::Control(_) => RuleCode::TextInvalid,
+            };
+            checks.add("text", code, format!("the complaint text {problem}"));
             String::new()
         }
     };

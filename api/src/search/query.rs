@@ -4,27 +4,42 @@
 /// hundred; past this the text is a document, not a complaint.
 pub const MAX_CHARS: usize = 2_000;
 
-/// Why `text` cannot be looked up, if it cannot: blank, too long, or holding control
+/// Why a text cannot be looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    Blank,
+    TooLong(usize),
+    Control(char),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Blank => write!(f, "must not be empty or only white space"),
+            Self::TooLong(chars) => {
+                write!(f, "must be at most {MAX_CHARS} characters, got {chars}")
+            }
+            Self::Control(c) => write!(f, "must not contain control character U+{:04X}", *c as u32),
+        }
+    }
+}
+
+/// `text` trimmed, or why it cannot be looked up: blank, too long, or holding control
 /// characters other than tab and line breaks.
-pub fn check(text: &str) -> Result<&str, String> {
+pub fn check(text: &str) -> Result<&str, Problem> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err("must not be empty or only white space".into());
+        return Err(Problem::Blank);
     }
     let chars = text.chars().count();
     if chars > MAX_CHARS {
-        return Err(format!(
-            "must be at most {MAX_CHARS} characters, got {chars}"
-        ));
+        return Err(Problem::TooLong(chars));
     }
     if let Some(c) = text
         .chars()
         .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
     {
-        return Err(format!(
-            "must not contain control character U+{:04X}",
-            c as u32
-        ));
+        return Err(Problem::Control(c));
     }
     Ok(trimmed)
 }

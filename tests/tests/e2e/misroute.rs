@@ -132,10 +132,16 @@ async fn misroute__rules_and_roles() {
     )
     .await;
     assert_eq!(same["userErrors"][0]["code"], "SAME_DEPARTMENT", "{same}");
-    // When the text is blank or holds control characters
-    for text in ["  ", "打架\u{0}"] {
+    // When the text is blank, holds control characters or is too long
+    let long = "打".repeat(2_001);
+    for (text, code) in [
+        ("  ", "REQUIRED"),
+        ("打架\u{0}", "TEXT_INVALID"),
+        (long.as_str(), "TEXT_TOO_LONG"),
+    ] {
         let bad = report(json!({ "text": text, "correctDepartmentId": police })).await;
         assert_eq!(bad["userErrors"][0]["field"], "text", "{bad}");
+        assert_eq!(bad["userErrors"][0]["code"], code, "{bad}");
     }
     // When the department does not exist
     let unknown = report(json!({ "text": "外地租客打架",
