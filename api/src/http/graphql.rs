@@ -183,11 +183,7 @@ pub async fn post(
         None
     };
     if document_id.is_none() && !names_a_document(&body) {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "the request has no query parameter",
-        );
+        return no_query();
     }
     if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
         return request_error(media, refusal.code, refusal.message);
@@ -253,11 +249,7 @@ pub async fn get(
         .split('&')
         .any(|pair| pair.split('=').next() == Some("query"));
     if !has_query && document_id.is_none() && !request.extensions.contains_key("persistedQuery") {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "the request has no query parameter",
-        );
+        return no_query();
     }
     // Resolved first: a persisted mutation is still a mutation.
     if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
@@ -358,6 +350,16 @@ fn resolve_persisted(
     document_id: Option<&str>,
 ) -> Result<(), super::persisted::Refusal> {
     state.persisted.resolve(request, document_id)
+}
+
+/// A request that names no document (no `query`, persisted query or document id): a
+/// request-parameter error (GraphQL over HTTP), 400.
+fn no_query() -> Response {
+    refuse(
+        StatusCode::BAD_REQUEST,
+        "BAD_REQUEST",
+        "the request has no query parameter",
+    )
 }
 
 /// A request error's answer: no `data` entry at all.
