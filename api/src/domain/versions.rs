@@ -204,6 +204,17 @@ impl InForce {
         day: NaiveDate,
     ) -> Result<std::sync::Arc<[i32]>, DbErr> {
         let at = self.data.current(db).await?;
+        self.at(db, at, day).await
+    }
+
+    /// The same, for a caller that has just read the data version `at` (on SQLite each read
+    /// is a statement).
+    pub async fn at(
+        &self,
+        db: &impl ConnectionTrait,
+        at: i64,
+        day: NaiveDate,
+    ) -> Result<std::sync::Arc<[i32]>, DbErr> {
         if let Some(ids) = self.cached(at, day) {
             return Ok(ids);
         }

@@ -84,7 +84,7 @@ impl Searcher {
     /// while a slow rebuild runs, the one last served for `day`).
     pub async fn index(&self, day: NaiveDate) -> Result<Arc<Index>, DbErr> {
         let data = self.data.current(&self.db).await?;
-        let versions = self.in_force.get(&self.db, day).await?.to_vec();
+        let versions = self.in_force.at(&self.db, data, day).await?.to_vec();
         let mut pending = {
             let mut state = self.state();
             if let Some((at, index)) = state.built.get(&versions)
