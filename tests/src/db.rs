@@ -58,7 +58,8 @@ impl Drop for TestDatabase {
 }
 
 /// Drops the databases earlier runs left behind (a test cannot drop its own on the way out:
-/// `Drop` is not async, and its server may still hold connections).
+/// `Drop` is not async, and its server may still hold connections). A database whose
+/// process still runs belongs to a suite running beside this one and is left alone.
 async fn sweep(admin_url: String) {
     let admin = Database::connect(&admin_url)
         .await
@@ -72,11 +73,23 @@ async fn sweep(admin_url: String) {
         .expect("list databases");
     for row in rows {
         let name: String = row.try_get("", "datname").expect("datname");
+        if owner_is_running(&name) {
+            continue;
+        }
         let _ = admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .await;
     }
     admin.close().await.ok();
+}
+
+/// True when `name` (`qingdan_t_<pid>_<n>`) was made by a process that still runs.
+fn owner_is_running(name: &str) -> bool {
+    let pid = name
+        .strip_prefix(PREFIX)
+        .and_then(|rest| rest.split('_').next())
+        .and_then(|pid| pid.parse::<u32>().ok());
+    pid.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
 }
 
 /// `postgres://user@host:port/db?opts` with its database replaced by `name`.
