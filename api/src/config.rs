@@ -15,7 +15,7 @@ pub enum Environment {
     Production,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
     pub database_url: String,
@@ -40,11 +40,60 @@ pub struct Config {
     /// `QINGDAN_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a database connection
     /// before it fails with `UNAVAILABLE` (default 3000).
     pub db_acquire_timeout: std::time::Duration,
+    /// `QINGDAN_DB_MAX_CONNECTIONS`: most connections a process opens (default: 4 on SQLite,
+    /// 16 on PostgreSQL; with several replicas their sum stays under PostgreSQL's
+    /// `max_connections`).
+    pub db_max_connections: Option<u32>,
     /// `QINGDAN_TRUSTED_DOCUMENTS`: a manifest file (id → document); when set, only its
     /// documents run.
     pub trusted_documents: Option<std::sync::Arc<crate::http::persisted::TrustedDocuments>>,
     /// What the server shows besides the API itself.
     pub exposure: Exposure,
+}
+
+/// Every setting, with the database URL's password and the token secret left out, so a
+/// `Debug` of the configuration is safe to log.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redacted_url(&self.database_url))
+            .field("listen_addr", &self.listen_addr)
+            .field("environment", &self.environment)
+            .field("seed_on_empty", &self.seed_on_empty)
+            .field("jwt", &self.jwt)
+            .field("jwt_rules", &self.jwt_rules)
+            .field("limits", &self.limits)
+            .field("cors_origins", &self.cors_origins)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("db_acquire_timeout", &self.db_acquire_timeout)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("trusted_documents", &self.trusted_documents)
+            .field("exposure", &self.exposure)
+            .finish()
+    }
+}
+
+/// `url` with the password of its user info replaced: `postgres://qingdan:<redacted>@db/x`.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info
+                .split_once(':')
+                .map_or(user_info, |(user, _)| user);
+            let hidden = if user_info.contains(':') {
+                ":<redacted>"
+            } else {
+                ""
+            };
+            format!("{scheme}://{user}{hidden}@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 /// What the server shows besides the API: GraphiQL, introspection, and where `/metrics` is.
@@ -348,6 +397,15 @@ impl Config {
         if db_acquire_timeout.is_zero() {
             bail!("QINGDAN_DB_ACQUIRE_TIMEOUT_MS must be positive");
         }
+        let db_max_connections = match text(&lookup, "QINGDAN_DB_MAX_CONNECTIONS") {
+            Some(value) => match value.parse::<u32>() {
+                Ok(max) if (1..=1_000).contains(&max) => Some(max),
+                _ => bail!(
+                    "QINGDAN_DB_MAX_CONNECTIONS must be a whole number from 1 to 1000, not {value:?}"
+                ),
+            },
+            None => None,
+        };
         let trusted_documents = match text(&lookup, "QINGDAN_TRUSTED_DOCUMENTS") {
             Some(path) => Some(std::sync::Arc::new(
                 crate::http::persisted::TrustedDocuments::load(std::path::Path::new(&path))
@@ -370,6 +428,7 @@ impl Config {
             cors_origins,
             shutdown_grace,
             db_acquire_timeout,
+            db_max_connections,
             trusted_documents,
             exposure,
         })
@@ -520,6 +579,32 @@ mod tests {
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.listen_addr.to_string(), DEFAULT_LISTEN_ADDR);
         assert!(config.seed_on_empty);
+    }
+
+    #[test]
+    fn debug__shows_no_password() {
+        let config = config(&[
+            (
+                "DATABASE_URL",
+                "postgres://qingdan:s3cr3t-pw@db:5432/qingdan?sslmode=require",
+            ),
+            ("QINGDAN_DB_MAX_CONNECTIONS", "32"),
+        ])
+        .unwrap();
+        let shown = format!("{config:?} {:?}", crate::db::PoolSettings::of(&config));
+        assert!(!shown.contains("s3cr3t-pw"), "{shown}");
+        assert!(shown.contains("postgres://qingdan:<redacted>@db:5432/qingdan?sslmode=require"));
+        assert!(shown.contains("max_connections: 32"), "{shown}");
+        assert_eq!(redacted_url("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(
+            redacted_url("sqlite://qingdan.db?mode=rwc"),
+            "sqlite://qingdan.db?mode=rwc"
+        );
+        assert_eq!(
+            redacted_url("postgres://u:p@ss@h/d"),
+            "postgres://u:<redacted>@h/d",
+            "a password holding @ is hidden whole"
+        );
     }
 
     #[test]
@@ -688,6 +773,9 @@ mod tests {
         ];
         assert!(config(&no_burst).is_err());
         assert!(config(&[("QINGDAN_DB_ACQUIRE_TIMEOUT_MS", "0")]).is_err());
+        assert_eq!(defaults.db_max_connections, None);
+        assert!(config(&[("QINGDAN_DB_MAX_CONNECTIONS", "0")]).is_err());
+        assert!(config(&[("QINGDAN_DB_MAX_CONNECTIONS", "many")]).is_err());
     }
 
     #[test]

@@ -29,26 +29,66 @@ tokio::task_local! {
     pub static REQUEST_STATEMENTS: Arc<AtomicU64>;
 }
 
-/// Connects with the default acquire timeout (`config::DEFAULT_DB_ACQUIRE_TIMEOUT_MS`).
-pub async fn connect(url: &str) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
-    connect_with(
-        url,
-        Duration::from_millis(crate::config::DEFAULT_DB_ACQUIRE_TIMEOUT_MS),
-    )
-    .await
+/// How the pool connects: from the configuration (`PoolSettings::of`), or with the defaults
+/// for a URL alone (`PoolSettings::for_url`, for tools without a configuration).
+#[derive(Clone)]
+pub struct PoolSettings {
+    pub url: String,
+    /// Most connections the pool opens.
+    pub max_connections: u32,
+    /// How long a request waits for a connection (and a connection for the database).
+    pub acquire_timeout: Duration,
+}
+
+/// The URL's password never reaches logs or panics through `Debug`.
+impl std::fmt::Debug for PoolSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolSettings")
+            .field("url", &crate::config::redacted_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish()
+    }
+}
+
+impl PoolSettings {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            url: config.database_url.clone(),
+            max_connections: config
+                .db_max_connections
+                .unwrap_or_else(|| default_max_connections(&config.database_url)),
+            acquire_timeout: config.db_acquire_timeout,
+        }
+    }
+
+    pub fn for_url(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            max_connections: default_max_connections(url),
+            acquire_timeout: Duration::from_millis(crate::config::DEFAULT_DB_ACQUIRE_TIMEOUT_MS),
+        }
+    }
+}
+
+/// SQLite has one writer at a time and readers in WAL need few connections; PostgreSQL
+/// serves a replica's share of the load with 16.
+pub fn default_max_connections(url: &str) -> u32 {
+    if url.starts_with("sqlite:") { 4 } else { 16 }
 }
 
 /// Connects; a request waits at most `acquire_timeout` for a connection, so when the
 /// database is unreachable it fails fast (`UNAVAILABLE`) instead of queueing until its own
 /// timeout. The pool reconnects by itself once the database answers again.
-pub async fn connect_with(
-    url: &str,
-    acquire_timeout: Duration,
+pub async fn connect(
+    settings: &PoolSettings,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    let url = settings.url.as_str();
+    let acquire_timeout = settings.acquire_timeout;
     let sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(if sqlite { 4 } else { 16 })
+        .max_connections(settings.max_connections)
         .min_connections(1)
         .acquire_timeout(acquire_timeout)
         .connect_timeout(acquire_timeout)

@@ -33,6 +33,73 @@ impl ErrorCode {
     }
 }
 
+/// The codes of requests refused by the HTTP front door before (or instead of) execution,
+/// and of errors the GraphQL framework reports itself. With `ErrorCode` they are every
+/// `extensions.code` a client can see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportCode {
+    BadRequest,
+    NotAcceptable,
+    UnsupportedMediaType,
+    MethodNotAllowed,
+    Timeout,
+    RateLimited,
+    BatchDisabled,
+    PersistedQueryNotFound,
+    PersistedQueryHashMismatch,
+    PersistedQueryNotInList,
+    GraphqlParseFailed,
+    GraphqlValidationFailed,
+}
+
+impl TransportCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "BAD_REQUEST",
+            Self::NotAcceptable => "NOT_ACCEPTABLE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::Timeout => "TIMEOUT",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::BatchDisabled => "BATCH_DISABLED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+            Self::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
+            Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+        }
+    }
+}
+
+/// Either vocabulary, where a refusal may carry a code of both (`LIMIT_EXCEEDED` beside
+/// `BAD_REQUEST`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    Error(ErrorCode),
+    Transport(TransportCode),
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error(code) => code.as_str(),
+            Self::Transport(code) => code.as_str(),
+        }
+    }
+}
+
+impl From<ErrorCode> for Code {
+    fn from(code: ErrorCode) -> Self {
+        Self::Error(code)
+    }
+}
+
+impl From<TransportCode> for Code {
+    fn from(code: TransportCode) -> Self {
+        Self::Transport(code)
+    }
+}
+
 /// Every failure a resolver can return. Deliberately not `Display`: the only way out to a
 /// client is `From<ApiError> for async_graphql::Error`, which hides internal causes. `Clone`
 /// (hence the `Arc`s) because async-graphql requires it of resolver error types.

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use qingdan::domain::clock::{Clock, SystemClock};
-use qingdan::{config::Config, db, graphql, http, import, prepare_database, telemetry};
+use qingdan::domain::clock::SystemClock;
+use qingdan::{config::Config, db, graphql, import, prepare_database, telemetry};
 use sea_orm::EntityTrait;
 
 const USAGE: &str = "usage: qingdan [serve | migrate | import FILE.json|FILE.xlsx|CSV-DIR
@@ -38,7 +38,7 @@ async fn run(args: &[&str]) -> anyhow::Result<()> {
         }
         ["migrate"] => {
             let config = Config::from_env()?;
-            let (db, _) = db::connect(&config.database_url).await?;
+            let (db, _) = db::connect(&db::PoolSettings::of(&config)).await?;
             db::migrate(&db).await
         }
         ["import", path] => import_list(path).await,
@@ -93,7 +93,7 @@ async fn import_list(path: &str) -> anyhow::Result<()> {
         }
     };
     let config = Config::from_env()?;
-    let (db, _) = db::connect(&config.database_url).await?;
+    let (db, _) = db::connect(&db::PoolSettings::of(&config)).await?;
     db::migrate(&db).await?;
     let summary = match source {
         ListSource::Json(text) => import::import(&db, &text)
@@ -137,7 +137,7 @@ async fn export_list(args: &[&str]) -> anyhow::Result<()> {
         (_, None) => anyhow::bail!("--format {format} writes files: give --out PATH"),
     };
     let config = Config::from_env()?;
-    let (db, _) = db::connect(&config.database_url).await?;
+    let (db, _) = db::connect(&db::PoolSettings::of(&config)).await?;
     let list = import::export_list(&db, title)
         .await?
         .context("no such list")?;
@@ -158,55 +158,38 @@ async fn export_list(args: &[&str]) -> anyhow::Result<()> {
 }
 
 async fn serve() -> anyhow::Result<()> {
-    telemetry::init();
+    let telemetry = telemetry::init();
     let config = Config::from_env()?;
-    let (db, _statements) = prepare_database(&config).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen_addr)
+    let listen_addr = config.listen_addr;
+    let app = qingdan::app(config, Arc::new(SystemClock)).await?;
+    let listener = tokio::net::TcpListener::bind(listen_addr)
         .await
-        .with_context(|| format!("binding {}", config.listen_addr))?;
-    if config.exposure.graphiql {
-        tracing::info!(addr = %config.listen_addr, "listening; GraphiQL at http://{}/graphql", config.listen_addr);
+        .with_context(|| format!("binding {listen_addr}"))?;
+    if app.config.exposure.graphiql {
+        tracing::info!(addr = %listen_addr, "listening; GraphiQL at http://{listen_addr}/graphql");
     } else {
-        tracing::info!(addr = %config.listen_addr, "listening");
+        tracing::info!(addr = %listen_addr, "listening");
     }
-    let versions = qingdan::data_version::Watch::start(&db).await;
-    let state = http::AppState::new(
-        db.clone(),
-        config.verifier()?,
-        Arc::new(SystemClock),
-        config.limits,
-        versions,
-    )
-    .with_cors_origins(&config.cors_origins)
-    .with_trusted_documents(config.trusted_documents.clone())
-    .with_exposure(&config.exposure);
-    // The lookup's index for today, built while the first callers are served other reads.
-    let searcher = state.searcher.clone();
-    tokio::spawn(async move {
-        if let Err(error) = searcher.index(SystemClock.today()).await {
-            tracing::warn!(%error, "building the lookup index at start");
+    let metrics = match app.config.exposure.metrics_addr {
+        Some(addr) => {
+            let metrics = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding QINGDAN_METRICS_ADDR {addr}"))?;
+            tracing::info!(addr = %addr, "metrics at http://{addr}/metrics");
+            Some(metrics)
         }
-    });
-    if let Some(addr) = config.exposure.metrics_addr {
-        // Its own listener, closed with the process: scrapes need no graceful end.
-        let metrics = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding QINGDAN_METRICS_ADDR {addr}"))?;
-        tracing::info!(addr = %addr, "metrics at http://{addr}/metrics");
-        tokio::spawn(http::serve_metrics(metrics, state.clone()));
-    }
-    http::serve(
-        listener,
-        http::router(state),
-        shutdown_signal(),
-        config.shutdown_grace,
-    )
-    .await?;
+        None => None,
+    };
+    let db = app.db.clone();
+    // The first callers are served other reads while the lookup's index is built.
+    tokio::spawn(app.warm_up());
+    app.serve(listener, metrics, shutdown_signal()).await?;
     // Connections of requests cancelled at the deadline may still be busy (a statement blocked
     // in the database): closing waits for them a moment only. Their transactions never
     // committed; the database rolls them back when the process exits.
     let _ = tokio::time::timeout(std::time::Duration::from_millis(300), db.close()).await;
     tracing::info!("stopped");
+    telemetry.shutdown();
     Ok(())
 }
 
@@ -229,7 +212,7 @@ async fn token(
         .context("roles are ADMIN, EDITOR, SUPERVISOR, UNIT or DISPATCHER")?;
     let dept = match department {
         Some(name) => {
-            let (db, _) = db::connect(&config.database_url).await?;
+            let (db, _) = db::connect(&db::PoolSettings::of(&config)).await?;
             let id = qingdan::domain::find_department(&db, name)
                 .await?
                 .with_context(|| format!("no department {name:?}"))?;

@@ -138,85 +138,57 @@ impl TestApp {
         proxy: Option<DbProxy>,
         options: Options,
     ) -> Self {
-        let config = Config {
-            database_url: database_url.clone(),
-            listen_addr: "127.0.0.1:0".parse().unwrap(),
-            environment: qingdan::config::Environment::Development,
-            seed_on_empty: seed,
-            jwt: options.jwt.unwrap_or_else(|| {
-                qingdan::config::JwtKey::Secret(qingdan::auth::DEV_SECRET.to_owned())
-            }),
-            jwt_rules: options.jwt_rules,
-            limits: options.limits,
-            cors_origins: options.cors_origins,
-            shutdown_grace: options
-                .shutdown_grace
-                .unwrap_or(Duration::from_secs(qingdan::config::DEFAULT_SHUTDOWN_SECS)),
-            db_acquire_timeout: options.db_acquire_timeout.unwrap_or(Duration::from_millis(
-                qingdan::config::DEFAULT_DB_ACQUIRE_TIMEOUT_MS,
-            )),
-            trusted_documents: options.trusted_documents.as_deref().map(|manifest| {
-                Arc::new(http::persisted::TrustedDocuments::parse(manifest).expect("a manifest"))
-            }),
-            exposure: options.exposure,
-        };
-        let (db, statements) = match options.db_acquire_timeout {
-            None => qingdan::prepare_database(&config)
-                .await
-                .expect("database ready"),
-            // What `prepare_database` does, with the wait for a connection the test asks for.
-            Some(timeout) => {
-                let (db, statements) = qingdan::db::connect_with(&config.database_url, timeout)
-                    .await
-                    .expect("database reachable");
-                qingdan::db::migrate(&db).await.expect("migrated");
-                if seed {
-                    qingdan::import::seed_if_empty(&db).await.expect("seeded");
-                }
-                (db, statements)
-            }
-        };
-        let listener = tokio::net::TcpListener::bind(config.listen_addr)
+        // `qingdan serve`'s defaults (an empty environment), then what the test asks for.
+        let mut config = Config::from_lookup(|_| None).expect("the defaults are valid");
+        config.database_url = database_url.clone();
+        config.listen_addr = "127.0.0.1:0".parse().unwrap();
+        config.seed_on_empty = seed;
+        if let Some(jwt) = options.jwt {
+            config.jwt = jwt;
+        }
+        config.jwt_rules = options.jwt_rules;
+        config.limits = options.limits;
+        config.cors_origins = options.cors_origins;
+        if let Some(grace) = options.shutdown_grace {
+            config.shutdown_grace = grace;
+        }
+        if let Some(timeout) = options.db_acquire_timeout {
+            config.db_acquire_timeout = timeout;
+        }
+        config.trusted_documents = options.trusted_documents.as_deref().map(|manifest| {
+            Arc::new(http::persisted::TrustedDocuments::parse(manifest).expect("a manifest"))
+        });
+        config.exposure = options.exposure;
+        let clock = Arc::new(ManualClock::default());
+        let app = qingdan::app(config, clock.clone())
+            .await
+            .expect("the server's database ready");
+        let listener = tokio::net::TcpListener::bind(app.config.listen_addr)
             .await
             .unwrap();
         let addr = listener.local_addr().unwrap();
-        let clock = Arc::new(ManualClock::default());
         // `token` signs with the development secret, whatever keys the server checks with.
         let verifier = Verifier::hs256(qingdan::auth::DEV_SECRET.as_bytes()).unwrap();
-        let versions = qingdan::data_version::Watch::start(&db).await;
-        let state = http::AppState::new(
-            db.clone(),
-            config.verifier().unwrap(),
-            clock.clone(),
-            config.limits,
-            versions.clone(),
-        )
-        .with_cors_origins(&config.cors_origins)
-        .with_trusted_documents(config.trusted_documents.clone())
-        .with_exposure(&config.exposure);
-        let metrics_url = match config.exposure.metrics_addr {
+        let (metrics, metrics_url) = match app.config.exposure.metrics_addr {
             Some(addr) => {
                 let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
                 let url = format!("http://{}", listener.local_addr().unwrap());
-                tokio::spawn(http::serve_metrics(listener, state.clone()));
-                Some(url)
+                (Some(listener), Some(url))
             }
-            None => None,
+            None => (None, None),
         };
-        let router = http::router(state);
+        // Today's lookup index, built before the test counts anything.
+        app.warm_up().await;
+        let (db, statements) = (app.db.clone(), app.statements.clone());
+        let versions = app.state.versions.clone();
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(http::serve(
-            listener,
-            router,
-            async move {
-                // Dropping the sender (the app going away) is no signal: the server runs on
-                // until the test's runtime ends.
-                if signal.await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            },
-            config.shutdown_grace,
-        ));
+        let server = tokio::spawn(app.serve(listener, metrics, async move {
+            // Dropping the sender (the app going away) is no signal: the server runs on
+            // until the test's runtime ends.
+            if signal.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }));
         Self {
             url: format!("http://{addr}"),
             client: reqwest::Client::new(),

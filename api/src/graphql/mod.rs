@@ -4,6 +4,7 @@ mod audit;
 mod boundary;
 mod boundary_editing;
 mod consistency;
+pub mod cost;
 mod department;
 mod department_editing;
 mod duty;
@@ -85,11 +86,14 @@ pub fn schema(
             .disable_suggestions()
     };
     builder
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        // Fragments spread into themselves are refused by validation; this bounds the rest.
-        .limit_recursive_depth(32)
-        .limit_directives(4)
+        .extension(cost::Cost {
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
+        })
+        // The front door refuses deeper nesting and more directives first;
+        // these bounds stay as the schema's own safety net.
+        .limit_recursive_depth(cost::MAX_NESTING)
+        .limit_directives(cost::MAX_DIRECTIVES)
         .data(db)
         .data(clock)
         .data(searcher)

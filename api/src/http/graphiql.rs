@@ -73,7 +73,7 @@ const ASSET_CACHING: &str = "public, max-age=31536000, immutable";
 /// The explorer's page, pointed at `/graphql`.
 pub fn page(headers: &HeaderMap) -> Response {
     let etag = page_etag();
-    if crate::cache::if_none_match(headers, &etag) {
+    if super::cache::if_none_match(headers, &etag) {
         return not_modified(etag, PAGE_CACHING);
     }
     let html = format!(
@@ -126,7 +126,7 @@ pub async fn asset(Path((version, file)): Path<(String, String)>, headers: Heade
         Some((name, content_type, bytes)) if version == ASSET_VERSION => {
             let etag = HeaderValue::from_str(&format!("W/\"{ASSET_VERSION}-{name}\""))
                 .expect("file names are header text");
-            if crate::cache::if_none_match(&headers, &etag) {
+            if super::cache::if_none_match(&headers, &etag) {
                 return not_modified(etag, ASSET_CACHING);
             }
             (

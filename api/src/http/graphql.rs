@@ -1,23 +1,40 @@
-//! `/graphql` per the GraphQL-over-HTTP spec: POST with `application/json` bodies, GET for
-//! queries only, the response media type negotiated from `Accept`, and request errors
-//! answered 400 without `data` under `application/graphql-response+json`. A JSON array of
-//! operations (a batch) is refused unless `QINGDAN_MAX_BATCH` allows it.
+//! `/graphql`, the one front door, per the GraphQL-over-HTTP spec: POST with
+//! `application/json` bodies, GET for queries only, the response media type negotiated from
+//! `Accept`, and request errors answered 400 without `data` under
+//! `application/graphql-response+json`. A JSON array of operations (a batch) is refused
+//! unless `QINGDAN_MAX_BATCH` allows it.
+//!
+//! A request is read once, size-checked once and its document parsed once
+//! (`operation::Operation`); the rate limit, the response cache, the limits, GET's query-only
+//! rule, execution, metrics and the log line all work from those. In order: the caller's
+//! token is verified; the body is read; a request naming a persisted document gets its text;
+//! the client's rate is checked; a read already answered at this data version is served from
+//! the cache (without parsing); otherwise the text is counted, parsed, checked against the
+//! limits and executed, and a clean answer to a read is kept.
 
-use async_graphql::parser::types::OperationType;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use axum::{
-    Extension,
-    body::Body,
-    extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    body::{Body, Bytes},
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
 
-use super::metrics::Outcome;
+use super::cache::{self, Cached, Validator};
+use super::headers::REQUEST_ID;
+use super::metrics::{self, Outcome};
+use super::observe::Observed;
+use super::operation::Operation;
 use super::persisted::DocumentId;
-use super::{AppState, Caller};
+use super::ratelimit::Client;
+use super::{AppState, limits};
 use crate::auth::Viewer;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code, ErrorCode, TransportCode};
 use crate::graphql;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -63,15 +80,38 @@ impl MediaType {
     }
 }
 
+/// What the front door answered, and how that is recorded.
+struct Answer {
+    response: Response,
+    outcome: Outcome,
+    /// The operation's metrics label.
+    operation: String,
+    /// False when the request was refused before it could send a statement.
+    counted: bool,
+}
+
+impl Answer {
+    fn new(response: Response, outcome: Outcome, operation: impl Into<String>) -> Self {
+        Self {
+            response,
+            outcome,
+            operation: operation.into(),
+            counted: true,
+        }
+    }
+
+    /// A refusal before execution (a bad request, a limit, the rate).
+    fn refused(response: Response, operation: impl Into<String>) -> Self {
+        Self::new(response, Outcome::Refused, operation)
+    }
+}
+
 /// A refusal before execution, as a JSON GraphQL error with a stable code.
-pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+pub fn refuse(status: StatusCode, code: impl Into<Code>, message: &str) -> Response {
+    let code = code.into();
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     let mut response = (status, axum::Json(body)).into_response();
-    response.extensions_mut().insert(if code == "TIMEOUT" {
-        Outcome::Timeout
-    } else {
-        Outcome::Refused
-    });
     if status == StatusCode::METHOD_NOT_ALLOWED {
         response
             .headers_mut()
@@ -80,27 +120,585 @@ pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     response
 }
 
+/// `/graphql`, every method: GraphiQL for browsers, queries by GET, everything by POST.
+pub async fn endpoint(State(state): State<AppState>, request: Request) -> Response {
+    let started = Instant::now();
+    let _in_flight = state.metrics.start();
+    let (parts, body) = request.into_parts();
+    let request_id = parts
+        .headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    // The subject of a valid token only: a bad token is refused further on, and is counted
+    // against the caller's address meanwhile.
+    let caller = state.viewer(&parts.headers).await;
+    let subject = caller.as_ref().ok().and_then(|viewer| viewer.sub.clone());
+    let door = Door {
+        state: &state,
+        parts: &parts,
+        caller,
+        subject: subject.as_deref(),
+    };
+    let statements = Arc::new(AtomicU64::new(0));
+    let answer = crate::db::REQUEST_STATEMENTS
+        .scope(statements.clone(), door.answer(body))
+        .await;
+    let observed = Observed {
+        request_id: &request_id,
+        operation: &answer.operation,
+        outcome: answer.outcome,
+        subject: subject.as_deref(),
+        statements: answer.counted.then(|| statements.load(Ordering::Relaxed)),
+    };
+    observed.finish(&state, started, answer.response)
+}
+
+/// One request on its way through the front door. Its steps answer `Err` with a refusal.
+struct Door<'a> {
+    state: &'a AppState,
+    parts: &'a Parts,
+    caller: Result<Viewer, ApiError>,
+    subject: Option<&'a str>,
+}
+
+type Step<T> = Result<T, Answer>;
+
+/// A request decoded from its body or query string, before its document is parsed.
+struct Decoded {
+    request: async_graphql::Request,
+    /// What the response cache keys it by: the body or the query string as sent, `None`
+    /// when too large to keep.
+    key: Option<Vec<u8>>,
+}
+
+impl Door<'_> {
+    async fn answer(&self, body: Body) -> Answer {
+        let answered = match self.parts.method {
+            Method::GET | Method::HEAD => self.get().await,
+            Method::POST => self.post(body).await,
+            _ => Err(Answer::refused(
+                refuse(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    TransportCode::MethodNotAllowed,
+                    "send GraphQL requests with POST (or queries with GET)",
+                ),
+                metrics::ANONYMOUS,
+            )),
+        };
+        answered.unwrap_or_else(|refusal| refusal)
+    }
+
+    fn media(&self) -> Step<MediaType> {
+        MediaType::negotiate(&self.parts.headers).ok_or_else(|| {
+            Answer::refused(
+                refuse(
+                    StatusCode::NOT_ACCEPTABLE,
+                    TransportCode::NotAcceptable,
+                    "accept application/json or application/graphql-response+json",
+                ),
+                metrics::ANONYMOUS,
+            )
+        })
+    }
+
+    /// GET serves GraphiQL to a browser and executes queries (never mutations) for everyone
+    /// else.
+    async fn get(&self) -> Step<Answer> {
+        let uri: &Uri = &self.parts.uri;
+        let accept = header_text(&self.parts.headers, header::ACCEPT);
+        if self.state.graphiql && accept.contains("text/html") && uri.query().is_none() {
+            let page = super::graphiql::page(&self.parts.headers);
+            return Ok(Answer::new(page, Outcome::Ok, metrics::ANONYMOUS));
+        }
+        let media = self.media()?;
+        let parameters = uri.query().unwrap_or_default();
+        let mut request = async_graphql::http::parse_query_string(parameters)
+            .map_err(|err| bad_request(&err.to_string()))?;
+        let document_id = if request.query.is_empty() {
+            axum::extract::Query::<DocumentId>::try_from_uri(uri)
+                .map(|query| query.0.id)
+                .unwrap_or_default()
+        } else {
+            None
+        };
+        let has_query = parameters
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some("query"));
+        if !has_query && document_id.is_none() && !request.extensions.contains_key("persistedQuery")
+        {
+            return Err(no_query());
+        }
+        let key = Some(parameters.as_bytes().to_vec());
+        self.resolve_persisted(media, &mut request, document_id.as_deref())?;
+        self.one(media, Decoded { request, key }).await
+    }
+
+    async fn post(&self, body: Body) -> Step<Answer> {
+        let limit = self.state.limits.max_body_bytes;
+        let too_large = || {
+            Answer::refused(
+                refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::LimitExceeded,
+                    &format!("request body over {limit} bytes"),
+                ),
+                metrics::ANONYMOUS,
+            )
+        };
+        // Refused from the declared length before reading a byte, or while reading.
+        let declared = self
+            .parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > limit) {
+            return Err(too_large());
+        }
+        let body = axum::body::to_bytes(body, limit)
+            .await
+            .map_err(|_| too_large())?;
+        let media = self.media()?;
+        // Only JSON bodies: this also keeps browsers' cross-site form posts (text/plain) out.
+        let content_type = header_text(&self.parts.headers, header::CONTENT_TYPE);
+        if content_type.split(';').next().map(str::trim) != Some(JSON) {
+            return Err(Answer::refused(
+                refuse(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    TransportCode::UnsupportedMediaType,
+                    "send the request as Content-Type: application/json",
+                ),
+                metrics::ANONYMOUS,
+            ));
+        }
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return self.batch(media, &body).await;
+        }
+        let mut request: async_graphql::Request = serde_json::from_slice(&body)
+            .map_err(|err| bad_request(&format!("not a GraphQL request: {err}")))?;
+        // Only a request without text may name its document by a top-level id.
+        let document_id = if request.query.is_empty() {
+            serde_json::from_slice::<DocumentId>(&body)
+                .unwrap_or_default()
+                .id
+        } else {
+            None
+        };
+        if document_id.is_none() && !names_a_document(&body) {
+            return Err(no_query());
+        }
+        let key = (body.len() <= cache::MAX_CACHED_REQUEST).then(|| body.to_vec());
+        self.resolve_persisted(media, &mut request, document_id.as_deref())?;
+        self.one(media, Decoded { request, key }).await
+    }
+
+    /// Fills in a persisted document's text (`persisted`), or refuses the request.
+    fn resolve_persisted(
+        &self,
+        media: MediaType,
+        request: &mut async_graphql::Request,
+        document_id: Option<&str>,
+    ) -> Step<()> {
+        self.state
+            .persisted
+            .resolve(request, document_id)
+            .map_err(|refusal| {
+                Answer::refused(
+                    request_error(media, refusal.code, refusal.message),
+                    label_of(request),
+                )
+            })
+    }
+
+    /// The per-client rate: a token's subject, else the peer's address.
+    fn within_rate(&self, operation: &str) -> Step<()> {
+        let Some(limiter) = &self.state.rate_limiter else {
+            return Ok(());
+        };
+        let client = match (
+            self.subject,
+            self.parts.extensions.get::<ConnectInfo<SocketAddr>>(),
+        ) {
+            (Some(subject), _) => Client::Subject(subject),
+            (None, Some(ConnectInfo(addr))) => Client::Address(addr.ip()),
+            (None, None) => Client::Unknown,
+        };
+        limiter.take(client, Instant::now()).map_err(|seconds| {
+            let mut response = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                TransportCode::RateLimited,
+                &format!("too many requests; retry in {seconds} s"),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            Answer {
+                response,
+                outcome: Outcome::RateLimited,
+                operation: operation.to_owned(),
+                counted: false,
+            }
+        })
+    }
+
+    /// The verified caller, or the refusal of its token.
+    fn viewer(&self) -> Step<Viewer> {
+        self.caller
+            .clone()
+            .map_err(|err| Answer::refused(unauthenticated(err), metrics::ANONYMOUS))
+            .map_err(|mut answer| {
+                if answer.response.status() == StatusCode::SERVICE_UNAVAILABLE {
+                    answer.outcome = Outcome::Unavailable;
+                }
+                answer
+            })
+    }
+
+    /// One operation: from the cache when a read was answered at this data version, else
+    /// parsed, checked and executed.
+    async fn one(&self, media: MediaType, decoded: Decoded) -> Step<Answer> {
+        let Decoded { request, key } = decoded;
+        self.within_rate(&label_of(&request))?;
+        let viewer = self.viewer()?;
+        let cache = match key {
+            Some(key) => self.cache_slot(&viewer, media, key).await,
+            None => None,
+        };
+        if let Some(slot) = &cache {
+            if let Some(validator) = &slot.validator
+                && cache::if_none_match(&self.parts.headers, &validator.etag)
+            {
+                return Ok(Answer::new(
+                    validator.not_modified(),
+                    Outcome::Ok,
+                    label_of(&request),
+                ));
+            }
+            if let Some(hit) = slot.get(self.state) {
+                return Ok(slot.served(hit));
+            }
+        }
+        let limits = &self.state.limits;
+        limits::check_text(limits, &request.query).map_err(|message| {
+            Answer::refused(
+                request_error(media, ErrorCode::LimitExceeded, &message),
+                label_of(&request),
+            )
+        })?;
+        let operation = match self.parse(&request) {
+            Ok(operation) => operation,
+            Err(error) => return Ok(self.parse_failed(media, &request, error)),
+        };
+        if self.parts.method != Method::POST && operation.is_mutation() {
+            return Err(Answer::refused(
+                refuse(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    TransportCode::MethodNotAllowed,
+                    "mutations are sent with POST",
+                ),
+                operation.name,
+            ));
+        }
+        limits::check_document(limits, &operation.document).map_err(|message| {
+            Answer::refused(
+                request_error(media, ErrorCode::LimitExceeded, &message),
+                operation.name.clone(),
+            )
+        })?;
+        let mutation = operation.is_mutation();
+        // Reads only: callers of the same read wait for the first one's answer (a while, not
+        // forever: if it is slow or fails, the rest compute their own).
+        let cache = cache.filter(|_| !mutation);
+        let lock = cache.as_ref().map(|slot| slot.computing_lock(self.state));
+        let _computing = match &lock {
+            Some(lock) => tokio::time::timeout(Duration::from_secs(2), lock.lock())
+                .await
+                .ok(),
+            None => None,
+        };
+        if let Some(slot) = &cache
+            && let Some(hit) = slot.get(self.state)
+        {
+            return Ok(slot.served(hit));
+        }
+        let name = operation.name.clone();
+        let timeout = Duration::from_millis(limits.request_timeout_ms);
+        let executed =
+            tokio::time::timeout(timeout, run(self.state, viewer, request, operation)).await;
+        if mutation {
+            self.state.versions.written();
+        }
+        let Ok(response) = executed else {
+            return Err(timed_out(name));
+        };
+        let executed = Executed::of(media, &response);
+        if let Some(slot) = &cache
+            && executed.outcome == Outcome::Ok
+            && executed.status == StatusCode::OK
+        {
+            slot.keep(self.state, &executed.body, media.header(), &name);
+        }
+        let validator = cache.as_ref().and_then(|slot| slot.validator.as_ref());
+        let clean = executed.outcome == Outcome::Ok;
+        let answer = executed.into_answer(media, name);
+        Ok(Answer {
+            response: cache::validated(answer.response, validator.filter(|_| clean)),
+            ..answer
+        })
+    }
+
+    /// The request's document, parsed: the only parse a request costs (the schema is
+    /// handed the result), counted in the metrics.
+    fn parse(
+        &self,
+        request: &async_graphql::Request,
+    ) -> Result<Operation, async_graphql::ServerError> {
+        self.state.metrics.parsed();
+        Operation::parse(&request.query, request.operation_name.as_deref())
+    }
+
+    /// A document that does not parse: a request error, as validation failures are.
+    fn parse_failed(
+        &self,
+        media: MediaType,
+        request: &async_graphql::Request,
+        error: async_graphql::ServerError,
+    ) -> Answer {
+        let mut error = error;
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", TransportCode::GraphqlParseFailed.as_str());
+        let response = async_graphql::Response::from_errors(vec![error]);
+        Executed::of(media, &response).into_answer(media, label_of(request))
+    }
+
+    /// Where the answer to a read is kept: the caller as far as it changes the answer (roles,
+    /// department, the day), the media types and the request as sent. `None` when the data
+    /// version cannot be read: the database cannot vouch for a kept answer either.
+    async fn cache_slot(&self, viewer: &Viewer, media: MediaType, key: Vec<u8>) -> Option<Slot> {
+        let today = self.state.clock.today();
+        let audience = if viewer.sub.is_none() {
+            format!("anonymous {today}")
+        } else {
+            let mut roles = viewer.roles.clone();
+            roles.sort_by_key(|role| format!("{role:?}"));
+            format!("{roles:?} {:?} {today}", viewer.dept)
+        };
+        let variant = format!(
+            "{} {} {audience}",
+            self.parts.method,
+            media.header().to_str().unwrap_or_default(),
+        );
+        let version = self.state.versions.current(&self.state.db).await.ok()?;
+        // A GET answer is named by what decides it, so a client holding it revalidates for
+        // free; an anonymous one is everyone's, so shared caches may keep it.
+        let validator = (self.parts.method != Method::POST).then(|| Validator {
+            etag: cache::etag(version, &variant, &key),
+            anonymous: viewer.sub.is_none(),
+        });
+        Some(Slot {
+            version,
+            variant,
+            key,
+            validator,
+        })
+    }
+
+    /// A JSON array of operations: refused unless `QINGDAN_MAX_BATCH` allows that many; else
+    /// each is executed in turn (so mutations apply in order) for the one caller, within one
+    /// request timeout, and the answers come back as an array in the same order.
+    async fn batch(&self, media: MediaType, body: &[u8]) -> Step<Answer> {
+        let max = self.state.limits.max_batch;
+        if max == 0 {
+            return Err(Answer::refused(
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    TransportCode::BatchDisabled,
+                    "batched requests (a JSON array) are not accepted: send one operation per request",
+                ),
+                metrics::BATCH,
+            ));
+        }
+        let requests: Vec<async_graphql::Request> = serde_json::from_slice(body)
+            .map_err(|err| bad_request(&format!("not a batch of GraphQL requests: {err}")))?;
+        if requests.is_empty() {
+            return Err(bad_request("the batch is empty"));
+        }
+        if requests.len() > max {
+            return Err(Answer::refused(
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::LimitExceeded,
+                    &format!(
+                        "the batch holds {} operations, more than {max}",
+                        requests.len()
+                    ),
+                ),
+                metrics::BATCH,
+            ));
+        }
+        self.within_rate(metrics::BATCH)?;
+        let viewer = self.viewer()?;
+        let count = requests.len();
+        let limits = &self.state.limits;
+        let timeout = Duration::from_millis(limits.request_timeout_ms);
+        let all = async {
+            let mut answers = Vec::with_capacity(count);
+            let mut outcome = Outcome::Ok;
+            let mut wrote = false;
+            for request in requests {
+                let (answer, this) = match self.prepare(request) {
+                    Err((code, message)) => (
+                        BatchAnswer::Refused(json!({
+                            "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
+                        })),
+                        Outcome::Refused,
+                    ),
+                    Ok((request, operation)) => {
+                        wrote |= operation.is_mutation();
+                        let response = run(self.state, viewer.clone(), request, operation).await;
+                        let this = outcome_of(&response.errors, false);
+                        (BatchAnswer::Ran(Box::new(response)), this)
+                    }
+                };
+                // The batch's outcome is its worst answer's.
+                outcome = outcome.max(this);
+                answers.push(answer);
+            }
+            (answers, outcome, wrote)
+        };
+        let finished = tokio::time::timeout(timeout, all).await;
+        // A batch cut short may have written before the cut.
+        if finished.as_ref().map_or(true, |(_, _, wrote)| *wrote) {
+            self.state.versions.written();
+        }
+        let Ok((answers, outcome, _)) = finished else {
+            return Err(timed_out(metrics::BATCH.to_owned()));
+        };
+        let mut response = (StatusCode::OK, to_json(&answers)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, media.header());
+        Ok(Answer::new(response, outcome, metrics::BATCH))
+    }
+
+    /// One operation of a batch, resolved, parsed and checked; or why it may not run.
+    fn prepare(
+        &self,
+        mut request: async_graphql::Request,
+    ) -> Result<(async_graphql::Request, Operation), (Code, String)> {
+        self.state
+            .persisted
+            .resolve(&mut request, None)
+            .map_err(|refusal| (refusal.code.into(), refusal.message.to_owned()))?;
+        let limits = &self.state.limits;
+        let limit = |message| (Code::from(ErrorCode::LimitExceeded), message);
+        limits::check_text(limits, &request.query).map_err(limit)?;
+        let operation = self
+            .parse(&request)
+            .map_err(|error| (TransportCode::GraphqlParseFailed.into(), error.message))?;
+        limits::check_document(limits, &operation.document).map_err(limit)?;
+        Ok((request, operation))
+    }
+}
+
+/// Where one read's answer is kept, at the data version it was asked at.
+struct Slot {
+    version: i64,
+    variant: String,
+    key: Vec<u8>,
+    validator: Option<Validator>,
+}
+
+impl Slot {
+    fn get(&self, state: &AppState) -> Option<Cached> {
+        state.cache.get(self.version, &self.variant, &self.key)
+    }
+
+    fn computing_lock(&self, state: &AppState) -> Arc<tokio::sync::Mutex<()>> {
+        state.cache.computing_lock(&self.variant, &self.key)
+    }
+
+    fn served(&self, hit: Cached) -> Answer {
+        let operation = hit.operation.to_string();
+        let response = cache::validated(hit.response(), self.validator.as_ref());
+        Answer::new(response, Outcome::Ok, operation)
+    }
+
+    /// Keeps the clean answer to a read (an error may be passing: the database went away).
+    fn keep(&self, state: &AppState, body: &Bytes, content_type: HeaderValue, operation: &str) {
+        state.cache.put(
+            self.version,
+            &self.variant,
+            &self.key,
+            Cached {
+                body: body.clone(),
+                content_type: Some(content_type),
+                operation: Arc::from(operation),
+            },
+        );
+    }
+}
+
+/// An executed request's answer, serialised.
+struct Executed {
+    status: StatusCode,
+    body: Bytes,
+    outcome: Outcome,
+}
+
+impl Executed {
+    /// A request error (unparsable, invalid, bad variables) never started executing: its
+    /// errors have no path and there is no data; under `application/graphql-response+json`
+    /// it answers 400 without `data`.
+    fn of(media: MediaType, response: &async_graphql::Response) -> Self {
+        let request_error = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|e| e.path.is_empty());
+        let (status, body) = if media == MediaType::GraphqlResponse && request_error {
+            (
+                StatusCode::BAD_REQUEST,
+                to_json(&ErrorsOnly {
+                    errors: &response.errors,
+                }),
+            )
+        } else {
+            (StatusCode::OK, to_json(response))
+        };
+        Self {
+            status,
+            body: Bytes::from(body),
+            outcome: outcome_of(&response.errors, request_error),
+        }
+    }
+
+    fn into_answer(self, media: MediaType, operation: String) -> Answer {
+        let mut response = (self.status, self.body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, media.header());
+        Answer::new(response, self.outcome, operation)
+    }
+}
+
 /// A bad token ends the request before execution: 401 with a coded GraphQL error and the
 /// reason in `WWW-Authenticate` (RFC 6750), logged without the token. When the caller cannot
 /// be checked at all (no signing keys, no database), 503 with `UNAVAILABLE`.
 fn unauthenticated(err: ApiError) -> Response {
     let code = err.code();
-    if code != crate::error::ErrorCode::Unauthenticated {
+    if code != ErrorCode::Unauthenticated {
         tracing::warn!(error = ?err, "the caller cannot be verified");
-        let mut response = refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            code.as_str(),
-            &err.message(),
-        );
-        response.extensions_mut().insert(Outcome::Unavailable);
-        return response;
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, code, &err.message());
     }
     let reason = match &err {
         ApiError::InvalidToken { reason } => reason.as_str(),
         _ => "authentication required",
     };
     tracing::info!(reason, "bearer token refused");
-    let mut response = refuse(StatusCode::UNAUTHORIZED, code.as_str(), &err.message());
+    let mut response = refuse(StatusCode::UNAUTHORIZED, code, &err.message());
     // The reasons are fixed texts of ours, but a quote or backslash would end the quoted
     // string early.
     let description: String = reason
@@ -116,79 +714,32 @@ fn unauthenticated(err: ApiError) -> Response {
     response
 }
 
-pub async fn post(
-    State(state): State<AppState>,
-    verified: Option<Extension<Caller>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let verified = verified.map(|Extension(caller)| caller);
-    let limit = state.limits.max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    // Refused from the declared length before reading a byte, or while reading.
-    let too_large = || {
-        refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "LIMIT_EXCEEDED",
-            &format!("request body over {limit} bytes"),
-        )
+/// A request refused before execution, as the spec answers request errors: 400 under
+/// `application/graphql-response+json`, 200 under `application/json`.
+fn request_error(media: MediaType, code: impl Into<Code>, message: &str) -> Response {
+    let status = match media {
+        MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
     };
-    if declared.is_some_and(|length| length > limit) {
-        return too_large();
-    }
-    let Ok(body) = axum::body::to_bytes(body, limit).await else {
-        return too_large();
-    };
-    let Some(media) = MediaType::negotiate(&headers) else {
-        return refuse(
-            StatusCode::NOT_ACCEPTABLE,
-            "NOT_ACCEPTABLE",
-            "accept application/json or application/graphql-response+json",
-        );
-    };
-    // Only JSON bodies: this also keeps browsers' cross-site form posts (text/plain) out.
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|c| c.to_str().ok())
-        .unwrap_or("");
-    if content_type.split(';').next().map(str::trim) != Some(JSON) {
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "send the request as Content-Type: application/json",
-        );
-    }
-    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return batch(&state, &headers, verified.as_ref(), media, &body).await;
-    }
-    let mut request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(err) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!("not a GraphQL request: {err}"),
-            );
-        }
-    };
-    // Only a request without text may name its document by a top-level id.
-    let document_id = if request.query.is_empty() {
-        serde_json::from_slice::<DocumentId>(&body)
-            .unwrap_or_default()
-            .id
-    } else {
-        None
-    };
-    if document_id.is_none() && !names_a_document(&body) {
-        return no_query();
-    }
-    if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
-        return request_error(media, refusal.code, refusal.message);
-    }
-    execute(&state, &headers, verified.as_ref(), media, request).await
+    let mut response = refuse(status, code, message);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    response
+}
+
+/// A malformed request: 400 whatever the client accepts.
+fn bad_request(message: &str) -> Answer {
+    Answer::refused(
+        refuse(StatusCode::BAD_REQUEST, TransportCode::BadRequest, message),
+        metrics::ANONYMOUS,
+    )
+}
+
+/// A request that names no document (no `query`, persisted query or document id): a
+/// request-parameter error (GraphQL over HTTP), 400.
+fn no_query() -> Answer {
+    bad_request("the request has no query parameter")
 }
 
 /// The parameters that say which document to run: a request without either (a misspelt
@@ -211,155 +762,16 @@ fn names_a_document(body: &[u8]) -> bool {
     })
 }
 
-/// GET serves GraphiQL to a browser and executes queries (never mutations) for everyone else.
-pub async fn get(
-    State(state): State<AppState>,
-    verified: Option<Extension<Caller>>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let verified = verified.map(|Extension(caller)| caller);
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|a| a.to_str().ok())
-        .unwrap_or("");
-    if state.graphiql && accept.contains("text/html") && uri.query().is_none() {
-        return super::graphiql::page(&headers);
-    }
-    let Some(media) = MediaType::negotiate(&headers) else {
-        return refuse(
-            StatusCode::NOT_ACCEPTABLE,
-            "NOT_ACCEPTABLE",
-            "accept application/json or application/graphql-response+json",
-        );
-    };
-    let parameters = uri.query().unwrap_or_default();
-    let mut request = match async_graphql::http::parse_query_string(parameters) {
-        Ok(request) => request,
-        Err(err) => return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string()),
-    };
-    let document_id = if request.query.is_empty() {
-        axum::extract::Query::<DocumentId>::try_from_uri(&uri)
-            .map(|query| query.0.id)
-            .unwrap_or_default()
-    } else {
-        None
-    };
-    let has_query = parameters
-        .split('&')
-        .any(|pair| pair.split('=').next() == Some("query"));
-    if !has_query && document_id.is_none() && !request.extensions.contains_key("persistedQuery") {
-        return no_query();
-    }
-    // Resolved first: a persisted mutation is still a mutation.
-    if let Err(refusal) = resolve_persisted(&state, &mut request, document_id.as_deref()) {
-        return request_error(media, refusal.code, refusal.message);
-    }
-    if is_mutation(&request) {
-        return refuse(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
-            "mutations are sent with POST",
-        );
-    }
-    execute(&state, &headers, verified.as_ref(), media, request).await
+/// The metrics label of a request not (yet) parsed: the operation name it gives.
+fn label_of(request: &async_graphql::Request) -> String {
+    metrics::label(request.operation_name.as_deref())
 }
 
-/// True when the operation the request names (or its only one) is a mutation.
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    // A mutation's document says so; most reads are told apart without parsing.
-    if !request.query.contains("mutation") {
-        return false;
-    }
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    document.operations.iter().any(|(name, operation)| {
-        let selected = match (&request.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted == name.as_str(),
-            (None, _) => true,
-            (Some(_), None) => false,
-        };
-        selected && operation.node.ty == OperationType::Mutation
-    })
-}
-
-async fn execute(
-    state: &AppState,
-    headers: &HeaderMap,
-    verified: Option<&Caller>,
-    media: MediaType,
-    request: async_graphql::Request,
-) -> Response {
-    if let Some(message) = over_limits(state, &request) {
-        return request_error(media, "LIMIT_EXCEEDED", &message);
-    }
-    let viewer = match state.caller(headers, verified).await {
-        Ok(viewer) => viewer,
-        Err(err) => return unauthenticated(err),
-    };
-    let timeout = std::time::Duration::from_millis(state.limits.request_timeout_ms);
-    let mutation = is_mutation(&request);
-    let Ok(response) = tokio::time::timeout(timeout, run(state, viewer, request)).await else {
-        return timed_out();
-    };
-    // A request error (unparsable, invalid, bad variables) never started executing: its
-    // errors have no path and there is no data.
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    let (status, body) = if media == MediaType::GraphqlResponse && request_error {
-        (
-            StatusCode::BAD_REQUEST,
-            to_json(&ErrorsOnly {
-                errors: &response.errors,
-            }),
-        )
-    } else {
-        (StatusCode::OK, to_json(&response))
-    };
-    let outcome = outcome_of(&response.errors, request_error);
-    let mut http = (status, body).into_response();
-    http.headers_mut()
-        .insert(header::CONTENT_TYPE, media.header());
-    http.extensions_mut().insert(outcome);
-    if mutation {
-        http.extensions_mut().insert(crate::cache::Mutation);
-    }
-    http
-}
-
-/// A request refused before execution, as the spec answers request errors: 400 under
-/// `application/graphql-response+json`, 200 under `application/json`.
-fn request_error(media: MediaType, code: &str, message: &str) -> Response {
-    let status = match media {
-        MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
-        MediaType::Json => StatusCode::OK,
-    };
-    let mut response = refuse(status, code, message);
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, media.header());
-    response
-}
-
-/// Fills in a persisted document's text (`persisted`), or refuses the request.
-fn resolve_persisted(
-    state: &AppState,
-    request: &mut async_graphql::Request,
-    document_id: Option<&str>,
-) -> Result<(), super::persisted::Refusal> {
-    state.persisted.resolve(request, document_id)
-}
-
-/// A request that names no document (no `query`, persisted query or document id): a
-/// request-parameter error (GraphQL over HTTP), 400.
-fn no_query() -> Response {
-    refuse(
-        StatusCode::BAD_REQUEST,
-        "BAD_REQUEST",
-        "the request has no query parameter",
-    )
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> &str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// A request error's answer: no `data` entry at all.
@@ -376,19 +788,25 @@ fn to_json(answer: &impl serde::Serialize) -> Vec<u8> {
 }
 
 /// Dropping the execution rolls back any transaction it had open.
-fn timed_out() -> Response {
-    refuse(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "TIMEOUT",
-        "the request took too long and was abandoned",
-    )
+fn timed_out(operation: String) -> Answer {
+    Answer {
+        response: refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            TransportCode::Timeout,
+            "the request took too long and was abandoned",
+        ),
+        outcome: Outcome::Timeout,
+        operation,
+        counted: true,
+    }
 }
 
-/// Executes one operation for `viewer`, every error coded.
+/// Executes one parsed operation for `viewer`, every error coded.
 async fn run(
     state: &AppState,
     viewer: Viewer,
     request: async_graphql::Request,
+    operation: Operation,
 ) -> async_graphql::Response {
     // One DataLoader a request, so batching never serves a stale row; its batch loads run as
     // spawned tasks, counted toward this request's SQL statements when they are counted.
@@ -409,14 +827,17 @@ async fn run(
             }
         })
     });
-    let request = request.data(viewer).data(loader);
-    // The document again, to put the answer in the order it asks for (see `order`).
-    let document = async_graphql::parser::parse_query(&request.query).ok();
     let operation_name = request.operation_name.clone();
+    let mut request = request.data(viewer).data(loader);
+    // The schema takes the parsed document; a copy stays to put the answer in the order it
+    // asks for (see `order`).
+    request.set_parsed_query(operation.document.clone());
     let mut response = state.schema.execute(request).await;
-    if let Some(document) = &document {
-        super::order::follow_selection(&mut response.data, document, operation_name.as_deref());
-    }
+    super::order::follow_selection(
+        &mut response.data,
+        &operation.document,
+        operation_name.as_deref(),
+    );
     fill_codes(&mut response.errors);
     response
 }
@@ -428,7 +849,9 @@ fn outcome_of(errors: &[async_graphql::ServerError], request_error: bool) -> Out
             .extensions
             .as_ref()
             .and_then(|ext| ext.get("code"))
-            .is_some_and(|code| *code == async_graphql::Value::from("UNAVAILABLE"))
+            .is_some_and(|code| {
+                *code == async_graphql::Value::from(ErrorCode::Unavailable.as_str())
+            })
     });
     if unavailable {
         Outcome::Unavailable
@@ -449,151 +872,28 @@ enum BatchAnswer {
     Ran(Box<async_graphql::Response>),
 }
 
-/// A JSON array of operations: refused unless `QINGDAN_MAX_BATCH` allows that many; else
-/// each is executed in turn (so mutations apply in order) for the one caller, within one
-/// request timeout, and the answers come back as an array in the same order.
-async fn batch(
-    state: &AppState,
-    headers: &HeaderMap,
-    verified: Option<&Caller>,
-    media: MediaType,
-    body: &[u8],
-) -> Response {
-    let max = state.limits.max_batch;
-    if max == 0 {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "BATCH_DISABLED",
-            "batched requests (a JSON array) are not accepted: send one operation per request",
-        );
-    }
-    let mut requests: Vec<async_graphql::Request> = match serde_json::from_slice(body) {
-        Ok(requests) => requests,
-        Err(err) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!("not a batch of GraphQL requests: {err}"),
-            );
-        }
-    };
-    if requests.is_empty() {
-        return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the batch is empty");
-    }
-    if requests.len() > max {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "LIMIT_EXCEEDED",
-            &format!(
-                "the batch holds {} operations, more than {max}",
-                requests.len()
-            ),
-        );
-    }
-    let viewer = match state.caller(headers, verified).await {
-        Ok(viewer) => viewer,
-        Err(err) => return unauthenticated(err),
-    };
-    let resolved: Vec<_> = requests
-        .iter_mut()
-        .map(|request| resolve_persisted(state, request, None))
-        .collect();
-    let timeout = std::time::Duration::from_millis(state.limits.request_timeout_ms);
-    let mutation = requests.iter().any(is_mutation);
-    let all = async {
-        let mut answers = Vec::with_capacity(requests.len());
-        let mut outcome = Outcome::Ok;
-        for (request, resolved) in requests.into_iter().zip(resolved) {
-            let refused = match resolved {
-                Err(refusal) => Some((refusal.code, refusal.message.to_owned())),
-                Ok(()) => over_limits(state, &request).map(|message| ("LIMIT_EXCEEDED", message)),
-            };
-            let (answer, this) = match refused {
-                Some((code, message)) => (
-                    BatchAnswer::Refused(
-                        json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
-                    ),
-                    Outcome::Refused,
-                ),
-                None => {
-                    let response = run(state, viewer.clone(), request).await;
-                    let this = outcome_of(&response.errors, false);
-                    (BatchAnswer::Ran(Box::new(response)), this)
-                }
-            };
-            // The batch's outcome is its worst answer's.
-            outcome = outcome.max(this);
-            answers.push(answer);
-        }
-        (answers, outcome)
-    };
-    let Ok((answers, outcome)) = tokio::time::timeout(timeout, all).await else {
-        return timed_out();
-    };
-    let mut http = (StatusCode::OK, to_json(&answers)).into_response();
-    http.headers_mut()
-        .insert(header::CONTENT_TYPE, media.header());
-    http.extensions_mut().insert(outcome);
-    if mutation {
-        http.extensions_mut().insert(crate::cache::Mutation);
-    }
-    http
-}
-
-/// The token cap (before parsing), the alias cap and the repetition cap: the refusal's
-/// message when one is passed. Refused as request errors: 400 under `application/graphql-response+json`, 200
-/// under `application/json`, code `LIMIT_EXCEEDED`.
-fn over_limits(state: &AppState, request: &async_graphql::Request) -> Option<String> {
-    let limits = &state.limits;
-    if super::limits::count_tokens(&request.query, limits.max_tokens) > limits.max_tokens {
-        return Some(format!(
-            "the query holds more than {} tokens",
-            limits.max_tokens
-        ));
-    }
-    // An unparsable query is left to the schema, which reports where it fails.
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let aliases = super::limits::count_aliases(&document);
-    if aliases > limits.max_aliases {
-        return Some(format!(
-            "the query uses {aliases} aliases, more than {}",
-            limits.max_aliases
-        ));
-    }
-    let (field, repeats) = super::limits::most_repeated(&document)?;
-    (repeats > super::limits::MAX_REPEATS).then(|| {
-        format!(
-            "the query selects {field} {repeats} times in one selection set, more than {}",
-            super::limits::MAX_REPEATS
-        )
-    })
-}
-
-/// Gives every error a stable `extensions.code`: the framework's own (parse, validation,
-/// limits) come without one.
+/// Gives every error a stable `extensions.code`. Ours carry theirs; the framework's come
+/// without. Limits, parse errors and recursion are refused before the schema sees the
+/// document, with their own codes; what remains is validation (no path) and one kind the
+/// framework reports by message alone, an argument value its scalar cannot hold (an Int past
+/// 32 bits, found by validation for a literal and during execution for a variable): the
+/// client's input.
 fn fill_codes(errors: &mut [async_graphql::ServerError]) {
     for error in errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_some() {
             continue;
         }
-        let limit = ["too deep", "too complex", "directives", "recursive"]
-            .iter()
-            .any(|m| error.message.contains(m));
-        // An argument literal the scalar cannot hold (an Int past 32 bits) fails while the
-        // field executes, but it is the client's input at fault.
-        let bad_input = error.message.starts_with("Failed to parse")
-            || error.message.starts_with("Invalid value for argument");
-        let code = if limit {
-            "LIMIT_EXCEEDED"
-        } else if bad_input {
-            "BAD_USER_INPUT"
+        let code: Code = if error.message.starts_with("Failed to parse")
+            || error.message.starts_with("Invalid value for argument")
+        {
+            ErrorCode::BadUserInput.into()
         } else if error.path.is_empty() {
-            "GRAPHQL_VALIDATION_FAILED"
+            TransportCode::GraphqlValidationFailed.into()
         } else {
-            "INTERNAL"
+            ErrorCode::Internal.into()
         };
-        extensions.set("code", code);
+        extensions.set("code", code.as_str());
     }
 }
 
@@ -619,16 +919,21 @@ mod tests {
         assert!(accept("text/plain").is_none());
     }
 
-    #[test]
-    fn is_mutation__by_operation_name() {
-        let request = async_graphql::Request::new("query A { __typename } mutation B { x }");
-        assert!(is_mutation(&request));
-        let mut named = async_graphql::Request::new("query A { __typename } mutation B { x }");
-        named.operation_name = Some("A".to_owned());
-        assert!(!is_mutation(&named));
-        assert!(is_mutation(&async_graphql::Request::new("mutation { x }")));
-        assert!(!is_mutation(&async_graphql::Request::new(
-            "{ departments { totalCount } }"
-        )));
+    #[tokio::test]
+    async fn run__the_schema_executes_the_parsed_document_and_never_parses_the_text() {
+        // Given a request whose text and parsed document differ
+        let schema = crate::graphql::schema_builder().finish();
+        let mut request = async_graphql::Request::new("{ fromText: __typename }");
+        let parsed = Operation::parse("{ fromParse: __typename }", None).unwrap();
+        request.set_parsed_query(parsed.document);
+        // When the schema executes it, Then it answers the parsed document
+        let response = schema.execute(request).await;
+        let data = response.data.into_json().unwrap();
+        assert_eq!(
+            data,
+            json!({ "fromParse": "Query" }),
+            "{:?}",
+            response.errors
+        );
     }
 }

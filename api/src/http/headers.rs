@@ -63,7 +63,11 @@ pub async fn middleware(mut request: Request, next: Next) -> Response {
     let id = accepted_request_id(request.headers()).unwrap_or_else(new_request_id);
     let value = HeaderValue::from_str(&id).expect("request ids are visible ASCII");
     request.headers_mut().insert(REQUEST_ID, value.clone());
-    let span = tracing::info_span!("request", request_id = %id);
+    let span = tracing::info_span!("request", request_id = %id, trace_id = tracing::field::Empty);
+    if let Some(parent) = TraceParent::of(request.headers()) {
+        span.record("trace_id", parent.trace_id);
+        continue_trace(&span, request.headers());
+    }
     let mut response = next.run(request).instrument(span).await;
     let headers = response.headers_mut();
     headers.insert(REQUEST_ID, value);
@@ -83,6 +87,64 @@ pub async fn middleware(mut request: Request, next: Next) -> Response {
         );
     }
     response
+}
+
+/// A W3C Trace Context `traceparent` header (`00-<trace-id>-<parent-id>-<flags>`), when the
+/// caller sent one that is well formed: the request's log lines then carry its trace id.
+#[derive(Debug, PartialEq, Eq)]
+struct TraceParent<'a> {
+    trace_id: &'a str,
+}
+
+impl<'a> TraceParent<'a> {
+    fn of(headers: &'a HeaderMap) -> Option<Self> {
+        Self::parse(headers.get(TRACEPARENT)?.to_str().ok()?)
+    }
+
+    /// Version 00's layout; a later version may add fields after the four (the spec says to
+    /// read those four); version ff, upper-case hex and all-zero ids are invalid.
+    fn parse(value: &'a str) -> Option<Self> {
+        let mut parts = value.trim().split('-');
+        let (version, trace_id, parent_id, flags) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let hex = |text: &str, len: usize| {
+            text.len() == len
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
+        let valid = hex(version, 2)
+            && version != "ff"
+            && (version != "00" || parts.next().is_none())
+            && hex(trace_id, 32)
+            && trace_id.bytes().any(|b| b != b'0')
+            && hex(parent_id, 16)
+            && parent_id.bytes().any(|b| b != b'0')
+            && hex(flags, 2);
+        valid.then_some(Self { trace_id })
+    }
+}
+
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// Makes `span` a child of the caller's span in the exported trace (when traces are exported:
+/// otherwise there is no trace to continue and this does nothing).
+fn continue_trace(span: &tracing::Span, headers: &HeaderMap) {
+    use opentelemetry::propagation::Extractor;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    struct Headers<'a>(&'a HeaderMap);
+    impl Extractor for Headers<'_> {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.get(key).and_then(|value| value.to_str().ok())
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.0.keys().map(HeaderName::as_str).collect()
+        }
+    }
+    let context = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&Headers(headers))
+    });
+    let _ = span.set_parent(context);
 }
 
 #[cfg(test)]
@@ -109,6 +171,30 @@ mod tests {
         assert_eq!(accepted_request_id(&with_id("a b")), None);
         assert_eq!(accepted_request_id(&with_id("")), None);
         assert_eq!(accepted_request_id(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn trace_parent__reads_the_w3c_header_and_refuses_malformed_ones() {
+        let parsed =
+            TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+        assert_eq!(parsed.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+        // A later version may carry more fields
+        assert!(
+            TraceParent::parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x")
+                .is_some()
+        );
+        for bad in [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+        ] {
+            assert_eq!(TraceParent::parse(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

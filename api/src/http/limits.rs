@@ -1,10 +1,123 @@
 //! Limits checked before a query reaches the schema: the token cap (counted by a linear scan,
-//! before any parsing), the alias cap (counted on the parsed document, fragments once each
-//! and multiplied by their spreads) and the cap on selecting one field again and again.
+//! before any parsing), then on the parsed document the alias cap (fragments once each and
+//! multiplied by their spreads), the cap on selecting one field again and again, the nesting
+//! bound that keeps the schema's recursive passes shallow and the directives a place may
+//! carry. Depth and complexity need the schema's types: `graphql::cost` checks them.
 
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+
+use crate::config::Limits;
+use crate::graphql::cost::{MAX_DIRECTIVES, MAX_NESTING};
+
+/// The first limit `query` passes (before parsing), as the refusal's message.
+pub fn check_text(limits: &Limits, query: &str) -> Result<(), String> {
+    if count_tokens(query, limits.max_tokens) > limits.max_tokens {
+        return Err(format!(
+            "the query holds more than {} tokens",
+            limits.max_tokens
+        ));
+    }
+    Ok(())
+}
+
+/// The first limit the parsed `document` passes, as the refusal's message.
+pub fn check_document(limits: &Limits, document: &ExecutableDocument) -> Result<(), String> {
+    let aliases = count_aliases(document);
+    if aliases > limits.max_aliases {
+        return Err(format!(
+            "the query uses {aliases} aliases, more than {}",
+            limits.max_aliases
+        ));
+    }
+    if let Some((field, repeats)) = most_repeated(document)
+        && repeats > MAX_REPEATS
+    {
+        return Err(format!(
+            "the query selects {field} {repeats} times in one selection set, more than {MAX_REPEATS}"
+        ));
+    }
+    if nested_past(document, MAX_NESTING) {
+        return Err(format!(
+            "the query nests selections more than {MAX_NESTING} levels deep, fragments included"
+        ));
+    }
+    if most_directives(document) > MAX_DIRECTIVES {
+        return Err(format!(
+            "a field, fragment or operation of the query carries more than {MAX_DIRECTIVES} directives"
+        ));
+    }
+    Ok(())
+}
+
+/// True when a selection set of `document` lies more than `max` levels down, counting as
+/// the schema does (fields with selections, spreads and inline fragments each a level).
+fn nested_past(document: &ExecutableDocument, max: usize) -> bool {
+    fn past(document: &ExecutableDocument, set: &SelectionSet, depth: usize, max: usize) -> bool {
+        if depth > max {
+            return true;
+        }
+        set.items.iter().any(|selection| match &selection.node {
+            Selection::Field(field) => {
+                let inner = &field.node.selection_set.node;
+                !inner.items.is_empty() && past(document, inner, depth + 1, max)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .is_some_and(|fragment| {
+                    past(document, &fragment.node.selection_set.node, depth + 1, max)
+                }),
+            Selection::InlineFragment(fragment) => {
+                past(document, &fragment.node.selection_set.node, depth + 1, max)
+            }
+        })
+    }
+    document
+        .operations
+        .iter()
+        .any(|(_, operation)| past(document, &operation.node.selection_set.node, 0, max))
+}
+
+/// The most directives one place of `document` carries: an operation, a fragment, a field,
+/// a spread or an inline fragment.
+fn most_directives(document: &ExecutableDocument) -> usize {
+    fn in_set(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => field
+                    .node
+                    .directives
+                    .len()
+                    .max(in_set(&field.node.selection_set.node)),
+                Selection::FragmentSpread(spread) => spread.node.directives.len(),
+                Selection::InlineFragment(fragment) => fragment
+                    .node
+                    .directives
+                    .len()
+                    .max(in_set(&fragment.node.selection_set.node)),
+            })
+            .max()
+            .unwrap_or(0)
+    }
+    let operations = document.operations.iter().map(|(_, operation)| {
+        operation
+            .node
+            .directives
+            .len()
+            .max(in_set(&operation.node.selection_set.node))
+    });
+    let fragments = document.fragments.values().map(|fragment| {
+        fragment
+            .node
+            .directives
+            .len()
+            .max(in_set(&fragment.node.selection_set.node))
+    });
+    operations.chain(fragments).max().unwrap_or(0)
+}
 
 /// Lexical tokens of a GraphQL document, per the spec's lexical grammar (ignored: whitespace,
 /// commas, comments; one token per punctuator, name, number or string). Counting stops once

@@ -5,10 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
-
-use serde::Deserialize;
 
 use crate::db::PoolUse;
 
@@ -119,6 +117,8 @@ struct Inner {
 pub struct Metrics {
     inner: Mutex<Inner>,
     in_flight: AtomicI64,
+    /// Documents the front door parsed: one per request not answered from the cache.
+    parsed: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -129,6 +129,7 @@ impl Default for Metrics {
                 statements: Histogram::new(&STATEMENT_BUCKETS),
             }),
             in_flight: AtomicI64::new(0),
+            parsed: AtomicU64::new(0),
         }
     }
 }
@@ -143,6 +144,11 @@ impl Drop for InFlight<'_> {
 }
 
 impl Metrics {
+    /// Counts one document parsed.
+    pub fn parsed(&self) {
+        self.parsed.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn start(&self) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight(self)
@@ -235,6 +241,13 @@ impl Metrics {
             pool.open.saturating_sub(pool.idle),
             pool.max,
         );
+        let _ = write!(
+            out,
+            "# HELP qingdan_documents_parsed_total GraphQL documents parsed (one per request that is not answered from the cache).\n\
+             # TYPE qingdan_documents_parsed_total counter\n\
+             qingdan_documents_parsed_total {}\n",
+            self.parsed.load(Ordering::Relaxed)
+        );
         if let Some(clients) = rate_limited_clients {
             let _ = write!(
                 out,
@@ -258,7 +271,9 @@ fn is_name(name: &str) -> bool {
         && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric())
 }
 
-fn label(name: Option<&str>) -> String {
+/// The label of an operation named `name`: the name when it is a GraphQL name, else `other`;
+/// `anonymous` without one.
+pub fn label(name: Option<&str>) -> String {
     match name {
         None => ANONYMOUS.to_owned(),
         Some(name) if is_name(name) => name.to_owned(),
@@ -266,133 +281,9 @@ fn label(name: Option<&str>) -> String {
     }
 }
 
-/// The operation a POST body asks for: its `operationName`, else the name of the
-/// document's operation; `batch` for an array.
-pub fn operation_of_body(body: &[u8]) -> String {
-    #[derive(Deserialize)]
-    struct Peek<'a> {
-        #[serde(borrow, default)]
-        query: Option<std::borrow::Cow<'a, str>>,
-        #[serde(rename = "operationName", borrow, default)]
-        operation_name: Option<std::borrow::Cow<'a, str>>,
-    }
-    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return BATCH.to_owned();
-    }
-    match serde_json::from_slice::<Peek<'_>>(body) {
-        Ok(Peek {
-            operation_name: Some(name),
-            ..
-        }) => label(Some(name.as_ref())),
-        Ok(Peek {
-            query: Some(query), ..
-        }) => label(operation_in(&query).as_deref()),
-        _ => ANONYMOUS.to_owned(),
-    }
-}
-
-/// The operation a GET query string asks for.
-pub fn operation_of_query_string(query: &str) -> String {
-    match async_graphql::http::parse_query_string(query) {
-        Ok(request) => match request.operation_name {
-            Some(name) => label(Some(name.as_str())),
-            None => label(operation_in(&request.query).as_deref()),
-        },
-        Err(_) => ANONYMOUS.to_owned(),
-    }
-}
-
-/// The name of the document's operation, read from its first tokens (`query Name …`,
-/// `mutation Name …`); a document that opens with a fragment is parsed whole.
-fn operation_in(document: &str) -> Option<String> {
-    let mut tokens = names_and_punctuators(document);
-    match tokens.next()? {
-        "query" | "mutation" | "subscription" => {
-            tokens.next().filter(|t| is_name(t)).map(str::to_owned)
-        }
-        "{" => None,
-        _ => {
-            let parsed = async_graphql::parser::parse_query(document).ok()?;
-            let mut operations = parsed.operations.iter();
-            let (name, _) = operations.next()?;
-            operations.next().is_none().then_some(())?;
-            name.map(|n| n.to_string())
-        }
-    }
-}
-
-/// Names and one-character punctuators, skipping what the lexical grammar ignores.
-fn names_and_punctuators(document: &str) -> impl Iterator<Item = &str> {
-    let bytes = document.as_bytes();
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        loop {
-            let b = *bytes.get(i)?;
-            if b.is_ascii_whitespace() || b == b',' {
-                i += 1;
-            } else if b == b'#' {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-            } else if document[i..].starts_with('\u{feff}') {
-                i += 3;
-            } else {
-                break;
-            }
-        }
-        let start = i;
-        if bytes[i] == b'_' || bytes[i].is_ascii_alphabetic() {
-            while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric()) {
-                i += 1;
-            }
-        } else {
-            i += document[i..].chars().next().map_or(1, char::len_utf8);
-        }
-        Some(&document[start..i])
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn operation_of_body__name_from_operation_name_or_document() {
-        let op = |body: serde_json::Value| operation_of_body(body.to_string().as_bytes());
-        assert_eq!(
-            op(serde_json::json!({ "query": "query Units { a }" })),
-            "Units"
-        );
-        assert_eq!(
-            op(serde_json::json!({ "query": "# c\n mutation\tSubmit($x: Int) { a }" })),
-            "Submit"
-        );
-        assert_eq!(
-            op(serde_json::json!({ "query": "query A { a } query B { b }", "operationName": "B" })),
-            "B"
-        );
-        assert_eq!(op(serde_json::json!({ "query": "{ a }" })), ANONYMOUS);
-        assert_eq!(op(serde_json::json!({ "query": "query { a }" })), ANONYMOUS);
-        assert_eq!(
-            op(serde_json::json!({ "query": "query($x: Int) { a }" })),
-            ANONYMOUS
-        );
-        assert_eq!(
-            op(serde_json::json!({ "query": "fragment F on Q { a } query Late { ...F }" })),
-            "Late"
-        );
-        // A name that is not a GraphQL name never becomes a label
-        assert_eq!(
-            op(serde_json::json!({ "query": "{ a }", "operationName": "x\"} 1\nfake 2" })),
-            OTHER
-        );
-        assert_eq!(operation_of_body(b"[{\"query\":\"{ a }\"}]"), BATCH);
-        assert_eq!(operation_of_body(b"not json"), ANONYMOUS);
-        assert_eq!(
-            operation_of_query_string("query=query%20Units%20%7B%20a%20%7D"),
-            "Units"
-        );
-    }
 
     #[test]
     fn record__names_past_the_cap_count_as_other() {

@@ -1,13 +1,17 @@
 //! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz`, `/metrics`;
-//! every response carries a request id and the security headers (`headers`), and every
-//! GraphQL request is rate limited, counted and logged (`observe`).
+//! every response carries a request id and the security headers (`headers`). `/graphql` is
+//! one front door (`graphql`): each request is read and parsed once (`operation`), rate
+//! limited, served from the response cache when it can be (`cache`), checked against the
+//! limits, executed, counted and logged (`observe`).
 
+pub mod cache;
 mod graphiql;
 mod graphql;
 mod headers;
 mod limits;
 pub mod metrics;
 mod observe;
+pub mod operation;
 mod order;
 pub mod persisted;
 pub mod ratelimit;
@@ -36,11 +40,6 @@ use crate::domain::clock::SharedClock;
 use crate::error::ApiError;
 use crate::graphql::AppSchema;
 
-/// The caller of one `/graphql` request, verified once by the outermost layer (`observe`)
-/// and read from the request's extensions by the response cache and the handler.
-#[derive(Clone, Debug)]
-pub struct Caller(pub Result<Viewer, ApiError>);
-
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -50,7 +49,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub limits: crate::config::Limits,
     /// Answers to reads, while the data is unchanged.
-    pub cache: std::sync::Arc<crate::cache::ResponseCache>,
+    pub cache: Arc<cache::ResponseCache>,
     /// The data version this process knows.
     pub versions: Arc<crate::data_version::Watch>,
     pub metrics: Arc<metrics::Metrics>,
@@ -78,9 +77,7 @@ impl AppState {
         limits: crate::config::Limits,
         versions: Arc<crate::data_version::Watch>,
     ) -> Self {
-        let cache = std::sync::Arc::new(crate::cache::ResponseCache::new(
-            crate::cache::DEFAULT_MAX_BYTES,
-        ));
+        let cache = Arc::new(cache::ResponseCache::new(cache::DEFAULT_MAX_BYTES));
         let in_force = Arc::new(crate::domain::versions::InForce::new(versions.clone()));
         let searcher = Arc::new(crate::search::Searcher::new(
             db.clone(),
@@ -150,19 +147,6 @@ impl AppState {
         self
     }
 
-    /// The caller `observe` verified for this request, else the one the `Authorization`
-    /// header names.
-    async fn caller(
-        &self,
-        headers: &HeaderMap,
-        verified: Option<&Caller>,
-    ) -> Result<Viewer, ApiError> {
-        match verified {
-            Some(Caller(caller)) => caller.clone(),
-            None => self.viewer(headers).await,
-        }
-    }
-
     /// The caller named by the `Authorization` header.
     async fn viewer(&self, headers: &HeaderMap) -> Result<Viewer, ApiError> {
         let header = match headers.get(header::AUTHORIZATION) {
@@ -176,26 +160,9 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let cache = crate::cache::CacheState {
-        db: state.db.clone(),
-        versions: state.versions.clone(),
-        cache: state.cache.clone(),
-        clock: state.clock.clone(),
-    };
-    // Outermost on the route, so cached answers and refusals are observed as well.
-    let graphql = axum::routing::get(graphql::get)
-        .post(graphql::post)
-        .layer(axum::middleware::from_fn_with_state(
-            cache,
-            crate::cache::middleware,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            observe::middleware,
-        ));
     let cors = cors(&state.cors_origins);
     let mut router = Router::new()
-        .route("/graphql", graphql)
+        .route("/graphql", axum::routing::any(graphql::endpoint))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready));
     if state.graphiql {

@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::error::TransportCode;
+
 /// Bytes of registered documents a process keeps; past it the registry starts over (clients
 /// send the text again when told the hash is not found).
 const MAX_REGISTERED_BYTES: usize = 8 * 1024 * 1024;
@@ -26,25 +28,25 @@ const MAX_REGISTERED_BYTES: usize = 8 * 1024 * 1024;
 /// Why a request's persisted document cannot run: a stable code and a message.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: TransportCode,
     pub message: &'static str,
 }
 
 const NOT_FOUND: Refusal = Refusal {
-    code: "PERSISTED_QUERY_NOT_FOUND",
+    code: TransportCode::PersistedQueryNotFound,
     // Apollo's clients look for this message as well as for the code.
     message: "PersistedQueryNotFound",
 };
 const HASH_MISMATCH: Refusal = Refusal {
-    code: "PERSISTED_QUERY_HASH_MISMATCH",
+    code: TransportCode::PersistedQueryHashMismatch,
     message: "the sha256Hash given is not the SHA-256 of the query sent with it",
 };
 const NOT_IN_LIST: Refusal = Refusal {
-    code: "PERSISTED_QUERY_NOT_IN_LIST",
+    code: TransportCode::PersistedQueryNotInList,
     message: "only the documents of the trusted-documents manifest run on this server",
 };
 const MALFORMED: Refusal = Refusal {
-    code: "BAD_REQUEST",
+    code: TransportCode::BadRequest,
     message: "extensions.persistedQuery must be {\"version\": 1, \"sha256Hash\": \"<64 hex digits>\"}",
 };
 

@@ -42,7 +42,8 @@ async fn main() -> anyhow::Result<()> {
         .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect());
     let cases = eval::parse(&std::fs::read_to_string(&path)?);
 
-    let (db, _) = qingdan::db::connect("sqlite::memory:").await?;
+    let (db, _) =
+        qingdan::db::connect(&qingdan::db::PoolSettings::for_url("sqlite::memory:")).await?;
     qingdan::db::migrate(&db).await?;
     qingdan::import::seed_if_empty(&db).await?;
     let today = qingdan::domain::clock::Clock::today(&qingdan::domain::clock::SystemClock);
@@ -163,7 +164,7 @@ async fn main() -> anyhow::Result<()> {
 /// Prints the dispatchers' corrections stored in the database at `url` as evaluation rows
 /// (`split` `test`, the correct department as the label), ready to append to the set.
 async fn export_misroutes(url: &str) -> anyhow::Result<()> {
-    let (db, _) = qingdan::db::connect(url).await?;
+    let (db, _) = qingdan::db::connect(&qingdan::db::PoolSettings::for_url(url)).await?;
     for row in qingdan::domain::misroute::as_eval_rows(&db).await? {
         println!("{row}");
     }

@@ -225,7 +225,9 @@ async fn search__lexicon_writes_need_admin_and_a_term() {
 async fn search__eval_set_meets_the_floor() {
     // The evaluation set of tests/eval, run in process: fails when the matcher falls below
     // the floor set from its measured figures (README, "Responsibility lookup").
-    let (db, _) = qingdan::db::connect("sqlite::memory:").await.unwrap();
+    let (db, _) = qingdan::db::connect(&qingdan::db::PoolSettings::for_url("sqlite::memory:"))
+        .await
+        .unwrap();
     qingdan::db::migrate(&db).await.unwrap();
     qingdan::import::seed_if_empty(&db).await.unwrap();
     let today = "2026-11-29".parse().unwrap();

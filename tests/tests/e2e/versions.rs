@@ -403,7 +403,9 @@ async fn versions__a_discarded_draft_leaves_the_list_as_published() {
 async fn versions__lists_loaded_before_versions_become_their_version_1() {
     // Given a database migrated to the schema before versions, holding a list
     let database = qingdan_tests::TestDatabase::create().await;
-    let (db, _) = qingdan::db::connect(&database.url).await.unwrap();
+    let (db, _) = qingdan::db::connect(&qingdan::db::PoolSettings::for_url(&database.url))
+        .await
+        .unwrap();
     use migration::MigratorTrait;
     use sea_orm::ConnectionTrait;
     migration::Migrator::up(&db, Some(5)).await.unwrap();

@@ -9,15 +9,11 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Mutex;
-
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::{
     body::{Body, Bytes},
-    extract::{Request, State},
-    http::{HeaderValue, Method, StatusCode, header},
-    middleware::Next,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
@@ -29,8 +25,26 @@ struct Entry {
     response: Cached,
 }
 
-/// A response body and its content type.
-pub type Cached = (Bytes, Option<HeaderValue>);
+/// A kept answer: its body, its content type and the operation it answered (for metrics,
+/// since a hit is never parsed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cached {
+    pub body: Bytes,
+    pub content_type: Option<HeaderValue>,
+    pub operation: Arc<str>,
+}
+
+impl Cached {
+    pub fn response(self) -> Response {
+        let mut response = Response::new(Body::from(self.body));
+        if let Some(content_type) = self.content_type {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, content_type);
+        }
+        response
+    }
+}
 
 /// Responses by request, for one data version at a time.
 pub struct ResponseCache {
@@ -54,7 +68,7 @@ impl ResponseCache {
     }
 
     /// The lock that callers of the same request share while one of them computes it.
-    fn computing_lock(&self, variant: &str, body: &[u8]) -> Arc<tokio::sync::Mutex<()>> {
+    pub fn computing_lock(&self, variant: &str, body: &[u8]) -> Arc<tokio::sync::Mutex<()>> {
         let (hash, _) = Self::key(variant, body);
         let mut computing = self.computing.lock().unwrap_or_else(|e| e.into_inner());
         // Locks nobody holds or waits for are dropped, so the map stays small.
@@ -84,7 +98,7 @@ impl ResponseCache {
     /// Keeps `response` for `body` at data `version`.
     pub fn put(&self, version: i64, variant: &str, body: &[u8], response: Cached) {
         let (hash, request) = Self::key(variant, body);
-        let size = request.len() + response.0.len();
+        let size = request.len() + response.body.len();
         if size > self.max_bytes / 4 {
             return; // one huge answer must not evict everything else
         }
@@ -109,138 +123,23 @@ impl ResponseCache {
                 response,
             },
         ) {
-            *held -= old.request.len() + old.response.0.len();
+            *held -= old.request.len() + old.response.body.len();
         }
         *held += size;
     }
 }
 
+/// Largest request body the cache looks at; anything larger goes straight through.
+pub const MAX_CACHED_REQUEST: usize = 64 * 1024;
+
 /// Bytes of requests and answers a process keeps: the whole published list of a province
 /// answers in a few megabytes.
 pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
-/// What the cache middleware needs.
-#[derive(Clone)]
-pub struct CacheState {
-    pub db: sea_orm::DatabaseConnection,
-    pub versions: Arc<crate::data_version::Watch>,
-    pub cache: Arc<ResponseCache>,
-    pub clock: crate::domain::clock::SharedClock,
-}
-
-/// Largest request body the cache looks at; anything larger goes straight through.
-const MAX_CACHED_REQUEST: usize = 64 * 1024;
-
-/// Serves GraphQL reads from the cache while the data version is unchanged, and keeps
-/// successful answers to reads. Mutations, failures, bad tokens and GraphiQL pages pass
-/// through untouched.
-pub async fn middleware(State(state): State<CacheState>, request: Request, next: Next) -> Response {
-    let cacheable = matches!(*request.method(), Method::GET | Method::POST)
-        && request.uri().path() == "/graphql"
-        && !accepts_html(&request);
-    if !cacheable {
-        return next.run(request).await;
-    }
-    // Who is asking, as far as it changes the answer.
-    // The caller `observe` verified (the cache sits inside it); without one, no caching.
-    let Some(crate::http::Caller(caller)) =
-        request.extensions().get::<crate::http::Caller>().cloned()
-    else {
-        return next.run(request).await;
-    };
-    let anonymous = matches!(&caller, Ok(viewer) if viewer.sub.is_none());
-    let audience = match caller {
-        Ok(viewer) if viewer.sub.is_none() => format!("anonymous {}", state.clock.today()),
-        Ok(viewer) => {
-            let mut roles = viewer.roles.clone();
-            roles.sort_by_key(|role| format!("{role:?}"));
-            format!("{roles:?} {:?} {}", viewer.dept, state.clock.today())
-        }
-        Err(_) => return next.run(request).await,
-    };
-    let variant = format!(
-        "{} {} {} {audience}",
-        request.method(),
-        header_text(&request, header::ACCEPT),
-        header_text(&request, header::CONTENT_TYPE)
-    );
-    // Only bodies of a declared, modest length are looked at; the rest go through unread, to
-    // the handler that enforces the configured body limit.
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    let small = match *request.method() {
-        Method::GET => true,
-        _ => declared.is_some_and(|length| length <= MAX_CACHED_REQUEST),
-    };
-    if !small {
-        return next.run(request).await;
-    }
-    let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, MAX_CACHED_REQUEST).await else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    let mut key = body.to_vec();
-    if let Some(query) = parts.uri.query() {
-        key.extend_from_slice(query.as_bytes());
-    }
-    // A database that cannot answer the version cannot vouch for a cached answer either.
-    let Ok(version) = state.versions.current(&state.db).await else {
-        return next.run(Request::from_parts(parts, Body::from(body))).await;
-    };
-    // A GET answer is named by what decides it, so a client holding it revalidates for free.
-    let validator = (parts.method == Method::GET).then(|| Validator {
-        etag: etag(version, &variant, &key),
-        anonymous,
-    });
-    if let Some(validator) = &validator
-        && if_none_match(&parts.headers, &validator.etag)
-    {
-        return validator.not_modified();
-    }
-    if let Some(cached) = state.cache.get(version, &variant, &key) {
-        return validated(cached_response(cached.0, cached.1), validator.as_ref());
-    }
-    let lock = state.cache.computing_lock(&variant, &key);
-    // A caller waits a while for the first one's answer, not forever: if that one is slow or
-    // fails, the rest compute their own rather than queue behind each other.
-    let _computing = tokio::time::timeout(std::time::Duration::from_secs(2), lock.lock())
-        .await
-        .ok();
-    // Whoever held the lock before us may have just answered the same request.
-    if let Some(cached) = state.cache.get(version, &variant, &key) {
-        return validated(cached_response(cached.0, cached.1), validator.as_ref());
-    }
-    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-    if response.extensions().get::<Mutation>().is_some() {
-        state.versions.written();
-        return response;
-    }
-    if response.status() != StatusCode::OK {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    // Only clean answers are kept: an error may be passing (the database went away).
-    let clean = !contains(&bytes, br#""errors""#);
-    if clean {
-        let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
-        state
-            .cache
-            .put(version, &variant, &key, (bytes.clone(), content_type));
-    }
-    let response = Response::from_parts(parts, Body::from(bytes));
-    validated(response, validator.as_ref().filter(|_| clean))
-}
-
 /// A weak validator of a GET answer: the data version, and the request as the cache keys it
 /// (method, media types, the caller's roles and department, the day, the query string).
 /// Weak, since the bytes differ by content encoding while the answer is the same.
-fn etag(version: i64, variant: &str, key: &[u8]) -> HeaderValue {
+pub fn etag(version: i64, variant: &str, key: &[u8]) -> HeaderValue {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     hasher.update(version.to_be_bytes());
@@ -271,11 +170,11 @@ pub fn if_none_match(headers: &header::HeaderMap, etag: &HeaderValue) -> bool {
 }
 
 /// What a GET answer is validated by, and who may keep it.
-struct Validator {
-    etag: HeaderValue,
+pub struct Validator {
+    pub etag: HeaderValue,
     /// An anonymous caller's answer is everyone's: a shared cache (a reverse proxy, a CDN in
     /// front of persisted GET queries) may keep it. Others depend on the caller's token.
-    anonymous: bool,
+    pub anonymous: bool,
 }
 
 /// What a GET answer depends on besides its URL.
@@ -298,7 +197,7 @@ impl Validator {
     }
 
     /// 304: the client's copy is still the answer.
-    fn not_modified(&self) -> Response {
+    pub fn not_modified(&self) -> Response {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         self.stamp(response.headers_mut());
         response
@@ -306,61 +205,32 @@ impl Validator {
 }
 
 /// A GET answer with its validator and caching rules; a POST answer unchanged.
-fn validated(mut response: Response, validator: Option<&Validator>) -> Response {
+pub fn validated(mut response: Response, validator: Option<&Validator>) -> Response {
     if let Some(validator) = validator {
         validator.stamp(response.headers_mut());
     }
     response
 }
 
-/// Marks the response to a mutation, which the cache neither keeps nor serves.
-#[derive(Clone, Copy, Debug)]
-pub struct Mutation;
-
-fn cached_response(body: Bytes, content_type: Option<HeaderValue>) -> Response {
-    let mut response = Response::new(Body::from(body));
-    if let Some(content_type) = content_type {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, content_type);
-    }
-    response
-}
-
-fn accepts_html(request: &Request) -> bool {
-    header_text(request, header::ACCEPT).contains("text/html")
-}
-
-fn header_text(request: &Request, name: header::HeaderName) -> &str {
-    request
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(body: Vec<u8>) -> Cached {
+        Cached {
+            body: Bytes::from(body),
+            content_type: None,
+            operation: Arc::from("anonymous"),
+        }
+    }
 
     #[test]
     fn cache__hits_only_the_same_request_at_the_same_version() {
         let cache = ResponseCache::new(1 << 20);
         let body = br#"{"query":"{ departments(first: 1) { nodes { name } } }"}"#;
-        cache.put(
-            7,
-            "json",
-            body,
-            (Bytes::from_static("清单".as_bytes()), None),
-        );
+        cache.put(7, "json", body, answer("清单".as_bytes().to_vec()));
         assert_eq!(
-            cache.get(7, "json", body).map(|c| c.0).as_deref(),
+            cache.get(7, "json", body).map(|c| c.body).as_deref(),
             Some("清单".as_bytes())
         );
         assert_eq!(
@@ -396,14 +266,14 @@ mod tests {
     fn cache__stays_within_its_bound() {
         let cache = ResponseCache::new(1_000);
         // Too large for a quarter of the bound: not kept
-        cache.put(1, "json", b"big", (Bytes::from(vec![0; 300]), None));
+        cache.put(1, "json", b"big", answer(vec![0; 300]));
         assert!(cache.get(1, "json", b"big").is_none());
         // Four entries of 246 bytes fit; the fifth starts the cache over
         for name in [b"a", b"b", b"c", b"d"] {
-            cache.put(1, "json", name, (Bytes::from(vec![0; 240]), None));
+            cache.put(1, "json", name, answer(vec![0; 240]));
         }
         assert!(cache.get(1, "json", b"a").is_some() && cache.get(1, "json", b"d").is_some());
-        cache.put(1, "json", b"e", (Bytes::from(vec![0; 240]), None));
+        cache.put(1, "json", b"e", answer(vec![0; 240]));
         assert!(cache.get(1, "json", b"a").is_none());
         assert!(cache.get(1, "json", b"e").is_some());
         assert!(*cache.held.lock().unwrap() <= 1_000);

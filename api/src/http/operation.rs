@@ -1,0 +1,92 @@
+//! The document of a request, parsed once: limits, metrics, the cache, GET's query-only
+//! rule, execution and the answer's field order all read this one value.
+
+use async_graphql::ServerError;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+
+use super::metrics;
+
+/// A parsed request document and what the front door reads of it.
+pub struct Operation {
+    pub document: ExecutableDocument,
+    /// The operation's name as a metrics label (`anonymous`, or `other` past the cap).
+    pub name: String,
+    /// Query, mutation or subscription: of the operation the request names, or of its only
+    /// one; `None` when it names none the document has, or names none of several (validation
+    /// reports both), unless one of those is a mutation.
+    pub kind: Option<OperationType>,
+}
+
+impl Operation {
+    /// Parses `query`, the document of a request naming `operation_name`.
+    pub fn parse(query: &str, operation_name: Option<&str>) -> Result<Self, ServerError> {
+        let document = async_graphql::parser::parse_query(query)?;
+        let selected = document
+            .operations
+            .iter()
+            .find(|(name, _)| match (operation_name, name) {
+                (Some(wanted), Some(name)) => wanted == name.as_str(),
+                (None, _) => true,
+                (Some(_), None) => false,
+            });
+        let several = document.operations.iter().nth(1).is_some();
+        let kind = if operation_name.is_none() && several {
+            // Which one runs is ambiguous (validation refuses it); one that might write is
+            // taken for a mutation, so GET never runs it.
+            document
+                .operations
+                .iter()
+                .any(|(_, operation)| operation.node.ty == OperationType::Mutation)
+                .then_some(OperationType::Mutation)
+        } else {
+            selected.map(|(_, operation)| operation.node.ty)
+        };
+        let name = match (operation_name, selected) {
+            (Some(wanted), _) => metrics::label(Some(wanted)),
+            (None, Some((name, _))) if !several => metrics::label(name.map(|name| name.as_str())),
+            (None, _) => metrics::label(None),
+        };
+        Ok(Self {
+            document,
+            name,
+            kind,
+        })
+    }
+
+    pub fn is_mutation(&self) -> bool {
+        self.kind == Some(OperationType::Mutation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse__kind_and_name_of_the_operation_asked_for() {
+        let two = "query A { __typename } mutation B { x }";
+        let first = Operation::parse(two, None).unwrap();
+        assert!(
+            first.is_mutation(),
+            "unnamed, either may run: taken for a mutation"
+        );
+        assert_eq!(first.name, "anonymous", "two operations, none named");
+        let b = Operation::parse(two, Some("B")).unwrap();
+        assert!(b.is_mutation());
+        assert_eq!(b.name, "B");
+        assert_eq!(Operation::parse(two, Some("C")).unwrap().kind, None);
+        let named = Operation::parse("query Units { __typename }", None).unwrap();
+        assert_eq!(named.name, "Units");
+        assert!(
+            Operation::parse("mutation { x }", None)
+                .unwrap()
+                .is_mutation()
+        );
+        assert!(Operation::parse("{ departments", None).is_err());
+        let late = Operation::parse("fragment F on Query { a } query Late { ...F }", None);
+        assert_eq!(late.unwrap().name, "Late");
+        // A name that is not a GraphQL name never becomes a label
+        let forged = Operation::parse("{ a }", Some("x\"} 1\nfake 2")).unwrap();
+        assert_eq!(forged.name, metrics::OTHER);
+    }
+}

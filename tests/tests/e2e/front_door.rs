@@ -1,0 +1,124 @@
+//! The front door reads a request once and parses its document once; a read answered from
+//! the cache is not parsed at all.
+
+use qingdan_tests::TestApp;
+use serde_json::{Value, json};
+
+/// The server's count of documents parsed, from `/metrics`.
+async fn parsed(app: &TestApp) -> u64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("qingdan_documents_parsed_total "))
+        .unwrap_or_else(|| panic!("no parse counter in\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn front_door__one_parse_per_request_none_for_a_cached_read() {
+    let app = TestApp::spawn().await;
+    let read =
+        "query Units($first: Int) { departments(first: $first) { nodes { name duties { seq } } } }";
+    // When a read is made, Then its document was parsed once
+    let before = parsed(&app).await;
+    let body = app.post(read, json!({ "first": 2 })).await;
+    assert!(body["data"]["departments"]["nodes"].is_array(), "{body}");
+    assert_eq!(parsed(&app).await - before, 1);
+    // When the same read is made again, Then the cache answers it unparsed
+    let again = app.post(read, json!({ "first": 2 })).await;
+    assert_eq!(again, body);
+    assert_eq!(parsed(&app).await - before, 1);
+    // When a request fails validation, Then it was parsed once too
+    let invalid = app.post("{ nonsense }", json!({})).await;
+    assert_eq!(
+        invalid["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert_eq!(parsed(&app).await - before, 2);
+    // When a mutation runs, Then once as well
+    let admin = app.token("管理员", &[qingdan::auth::Role::Admin], None);
+    let mutation = "mutation { loadCalendar(input: { days: [] }) { loaded } }";
+    let done = app.post_as(&admin, mutation, json!({})).await;
+    assert!(done["errors"].is_null(), "{done}");
+    assert_eq!(parsed(&app).await - before, 3);
+}
+
+/// Sends `body` as JSON to `/graphql` with `method`, asking for the GraphQL response type.
+async fn send(app: &TestApp, method: reqwest::Method, body: Value) -> reqwest::Response {
+    app.client
+        .request(method, format!("{}/graphql", app.url))
+        .header("content-type", "application/json")
+        .header("accept", "application/graphql-response+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn front_door__a_document_that_does_not_parse_is_a_coded_request_error() {
+    let app = TestApp::spawn().await;
+    let unclosed = json!({ "query": "{ departments(first: 1) { totalCount }" });
+    let response = send(&app, reqwest::Method::POST, unclosed).await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(body.get("data").is_none(), "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_PARSE_FAILED"
+    );
+    assert!(body["errors"][0]["locations"].is_array(), "{body}");
+}
+
+#[tokio::test]
+async fn front_door__other_methods_are_refused_with_a_code() {
+    let app = TestApp::spawn().await;
+    let response = send(
+        &app,
+        reqwest::Method::PUT,
+        json!({ "query": "{ __typename }" }),
+    )
+    .await;
+    assert_eq!(response.status(), 405);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "METHOD_NOT_ALLOWED"
+    );
+}
+
+#[tokio::test]
+async fn front_door__depth_and_complexity_are_limits_with_their_code() {
+    let app = TestApp::spawn_with_limits(qingdan::config::Limits {
+        max_depth: 3,
+        max_complexity: 20,
+        ..qingdan::config::Limits::default()
+    })
+    .await;
+    let deep = "{ departments(first: 1) { nodes { duties { workItems { text } } } } }";
+    let body = app.post(deep, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deep"),
+        "{body}"
+    );
+    let costly = "{ departments(first: 50) { nodes { name } } }";
+    let body = app.post(costly, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("costs"),
+        "{body}"
+    );
+}
