@@ -67,6 +67,22 @@ pub fn init() -> Telemetry {
     Telemetry { provider }
 }
 
+/// Exports, until the guard is dropped, the spans made on this thread to the OTLP/HTTP
+/// collector at `endpoint`, as `init` does when `OTEL_EXPORTER_OTLP_ENDPOINT` names it.
+pub fn export_to(endpoint: &str) -> anyhow::Result<(tracing::subscriber::DefaultGuard, Telemetry)> {
+    use opentelemetry::trace::TracerProvider;
+    let provider = otlp_provider(endpoint)?;
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("qingdan")));
+    let guard = tracing::subscriber::set_default(subscriber);
+    Ok((
+        guard,
+        Telemetry {
+            provider: Some(provider),
+        },
+    ))
+}
+
 /// The collector's base URL, when traces are to be exported.
 fn otlp_endpoint() -> Option<String> {
     std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")

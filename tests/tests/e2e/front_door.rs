@@ -122,3 +122,111 @@ async fn front_door__depth_and_complexity_are_limits_with_their_code() {
         "{body}"
     );
 }
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+#[tokio::test]
+async fn logs__every_line_of_a_request_carries_its_id_and_the_callers_trace_at_the_top() {
+    // Given this test's log lines captured, and a server
+    let (_capturing, logs) = qingdan::telemetry::capture();
+    let app = TestApp::spawn().await;
+    // When a caller sends a request id and a W3C traceparent
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .header("x-request-id", "hotline-7")
+        .header("traceparent", TRACEPARENT)
+        .json(&json!({ "query": "{ departments(first: 1) { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Then its request line holds both at the top level, beside the nested fields
+    let line = logs
+        .lines()
+        .into_iter()
+        .find(|line| line["target"] == "qingdan::request" && line["request_id"] == "hotline-7")
+        .unwrap_or_else(|| panic!("no request line in\n{}", logs.text()));
+    assert_eq!(
+        line["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736",
+        "{line}"
+    );
+    assert_eq!(line["fields"]["outcome"], "ok", "{line}");
+    assert!(
+        line["timestamp"].is_string() && line["level"] == "INFO",
+        "{line}"
+    );
+    // When another request sends a malformed traceparent, Then its line has no trace id
+    app.client
+        .post(format!("{}/graphql", app.url))
+        .header("x-request-id", "hotline-8")
+        .header("traceparent", "00-nothex-00f067aa0ba902b7-01")
+        .json(&json!({ "query": "{ departments(first: 1) { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    let line = logs
+        .lines()
+        .into_iter()
+        .find(|line| line["target"] == "qingdan::request" && line["request_id"] == "hotline-8")
+        .unwrap();
+    assert!(line.get("trace_id").is_none(), "{line}");
+}
+
+#[tokio::test]
+async fn traces__are_exported_over_otlp_continuing_the_callers_trace() {
+    use std::sync::{Arc, Mutex};
+    // Given an OTLP/HTTP collector that keeps what it is sent
+    let received: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let kept = received.clone();
+    let collector = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
+                let content_type = headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                kept.lock().unwrap().push((content_type, body.to_vec()));
+                ""
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, collector).await });
+    // And the server's spans exported to it
+    let (_exporting, telemetry) = qingdan::telemetry::export_to(&endpoint).unwrap();
+    let app = TestApp::spawn().await;
+    // When a caller continues its trace into a request
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.url))
+        .header("traceparent", TRACEPARENT)
+        .json(&json!({ "query": "{ departments(first: 1) { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Then, flushed, the collector holds a protobuf export carrying the caller's trace id
+    tokio::task::spawn_blocking(move || telemetry.shutdown())
+        .await
+        .unwrap();
+    let trace_id: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&TRACEPARENT[3 + 2 * i..5 + 2 * i], 16).unwrap())
+        .collect();
+    let received = received.lock().unwrap();
+    assert!(!received.is_empty(), "nothing was exported");
+    assert!(
+        received
+            .iter()
+            .all(|(content_type, _)| content_type == "application/x-protobuf")
+    );
+    assert!(
+        received
+            .iter()
+            .any(|(_, body)| body.windows(16).any(|w| w == trace_id.as_slice())),
+        "no span of the caller's trace was exported"
+    );
+}
