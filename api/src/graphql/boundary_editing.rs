@@ -6,8 +6,8 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use super::boundary::{BoundaryMatter, Case, LegalBasis};
 use super::editing::RemoveInput;
 use super::node::expect_id;
-use super::supervision::{UserError, settle};
 use super::text::{Long, Name, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::write;
 use super::{clock, viewer, writer};
 use crate::domain::Failure;
@@ -42,6 +42,7 @@ pub struct CreateBoundaryMatterInput {
 /// Input of updateBoundaryMatter — 修改管理事项: only the fields given change.
 #[derive(InputObject)]
 pub struct UpdateBoundaryMatterInput {
+    /// The matter — 管理事项.
     id: ID,
     /// 管理事项.
     title: Option<Text<Name>>,
@@ -78,6 +79,7 @@ pub struct CreateCitationInput {
 /// Input of updateLegalBasis / updateCase — 修改相关依据/案例: only the fields given change.
 #[derive(InputObject)]
 pub struct UpdateCitationInput {
+    /// The legal basis or case — 相关依据/案例.
     id: ID,
     /// Cite it on this division's row — 职责分工.
     division_id: Option<ID>,
@@ -204,7 +206,7 @@ impl BoundaryEditingMutation {
     async fn create_boundary_matter(
         &self,
         ctx: &Context<'_>,
-        input: CreateBoundaryMatterInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateBoundaryMatterInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let list = expect_id(&input.list_id, "ResponsibilityList", "listId")?;
         let mut texts = Texts::default();
@@ -233,7 +235,7 @@ impl BoundaryEditingMutation {
     async fn update_boundary_matter(
         &self,
         ctx: &Context<'_>,
-        input: UpdateBoundaryMatterInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateBoundaryMatterInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let id = expect_id(&input.id, "BoundaryMatter", "id")?;
         let mut texts = Texts::default();
@@ -253,7 +255,7 @@ impl BoundaryEditingMutation {
     async fn remove_boundary_matter(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let id = expect_id(&input.id, "BoundaryMatter", "id")?;
         let result =
@@ -265,7 +267,7 @@ impl BoundaryEditingMutation {
     async fn create_legal_basis(
         &self,
         ctx: &Context<'_>,
-        input: CreateCitationInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateCitationInput,
     ) -> ApiResult<LegalBasisPayload> {
         basis_payload(create(ctx, Kind::LegalBasis, input).await?)
     }
@@ -274,7 +276,7 @@ impl BoundaryEditingMutation {
     async fn update_legal_basis(
         &self,
         ctx: &Context<'_>,
-        input: UpdateCitationInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateCitationInput,
     ) -> ApiResult<LegalBasisPayload> {
         basis_payload(update(ctx, Kind::LegalBasis, "LegalBasis", input).await?)
     }
@@ -283,7 +285,7 @@ impl BoundaryEditingMutation {
     async fn remove_legal_basis(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<LegalBasisPayload> {
         let id = expect_id(&input.id, "LegalBasis", "id")?;
         let result = citation::remove(
@@ -301,7 +303,7 @@ impl BoundaryEditingMutation {
     async fn create_case(
         &self,
         ctx: &Context<'_>,
-        input: CreateCitationInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateCitationInput,
     ) -> ApiResult<CasePayload> {
         case_payload(create(ctx, Kind::Case, input).await?)
     }
@@ -310,13 +312,17 @@ impl BoundaryEditingMutation {
     async fn update_case(
         &self,
         ctx: &Context<'_>,
-        input: UpdateCitationInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateCitationInput,
     ) -> ApiResult<CasePayload> {
         case_payload(update(ctx, Kind::Case, "Case", input).await?)
     }
 
     /// Remove a case — 删除案例.
-    async fn remove_case(&self, ctx: &Context<'_>, input: RemoveInput) -> ApiResult<CasePayload> {
+    async fn remove_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
+    ) -> ApiResult<CasePayload> {
         let id = expect_id(&input.id, "Case", "id")?;
         let result = citation::remove(
             write(ctx).await?,

@@ -7,8 +7,8 @@ use super::department::Department;
 use super::editing::RemoveInput;
 use super::kinds::DepartmentKind;
 use super::node::expect_id;
-use super::supervision::{UserError, settle};
 use super::text::{Name, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::write;
 use super::{clock, viewer, writer};
 use crate::domain::Failure;
@@ -31,6 +31,7 @@ pub struct CreateDepartmentInput {
 /// Input of updateDepartment — 修改部门/单位: only the fields given change.
 #[derive(InputObject)]
 pub struct UpdateDepartmentInput {
+    /// The department or unit — 部门/单位.
     id: ID,
     /// 名称: a correction; a rename from a date is reorganiseDepartment(RENAME).
     name: Option<Text<Name>>,
@@ -70,7 +71,7 @@ impl DepartmentEditingMutation {
     async fn create_department(
         &self,
         ctx: &Context<'_>,
-        input: CreateDepartmentInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateDepartmentInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let parent = match &input.parent_id {
             Some(id) => Some(expect_id(id, "Department", "parentId")?),
@@ -97,7 +98,7 @@ impl DepartmentEditingMutation {
     async fn update_department(
         &self,
         ctx: &Context<'_>,
-        input: UpdateDepartmentInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateDepartmentInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let id = expect_id(&input.id, "Department", "id")?;
         let parent_id = match (&input.parent_id, input.detach) {
@@ -126,7 +127,7 @@ impl DepartmentEditingMutation {
     async fn remove_department(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let id = expect_id(&input.id, "Department", "id")?;
         payload(

@@ -10,8 +10,8 @@ use super::kinds::DivisionRole;
 use super::node::expect_id;
 use super::scalars::Date;
 use super::service::PublicService;
-use super::supervision::{UserError, settle};
 use super::text::{Code, Long, Name, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::write;
 use super::{clock, viewer, writer};
 use crate::domain::editing::{division, duty, reorganisation, service, work_item};
@@ -35,6 +35,7 @@ pub struct CreatePublicServiceInput {
 /// Input of updatePublicService — 修改公共服务事项: only the fields given change.
 #[derive(InputObject)]
 pub struct UpdatePublicServiceInput {
+    /// The service — 公共服务事项.
     id: ID,
     /// 承办机构.
     unit_id: Option<ID>,
@@ -51,6 +52,7 @@ pub struct UpdatePublicServiceInput {
 /// Input of every remove mutation — 删除: the row to remove.
 #[derive(InputObject)]
 pub struct RemoveInput {
+    /// The row's global id — 全局标识.
     pub id: ID,
 }
 
@@ -79,6 +81,7 @@ pub struct CreateDutyInput {
 /// Input of updateDuty — 修改主要职责: only the fields given change.
 #[derive(InputObject)]
 pub struct UpdateDutyInput {
+    /// The duty — 主要职责.
     id: ID,
     /// 主要职责.
     text: Option<Text<Long>>,
@@ -113,6 +116,7 @@ pub struct CreateWorkItemInput {
 /// Input of updateWorkItem — 修改具体工作事项: only the fields given change.
 #[derive(InputObject)]
 pub struct UpdateWorkItemInput {
+    /// The work item — 具体工作事项.
     id: ID,
     /// 具体工作事项.
     text: Option<Text<Long>>,
@@ -149,6 +153,7 @@ pub struct CreateDivisionInput {
 /// Input of updateDivision — 修改职责分工: only the fields given change.
 #[derive(InputObject)]
 pub struct UpdateDivisionInput {
+    /// The division — 职责分工.
     id: ID,
     /// 相关部门.
     department_id: Option<ID>,
@@ -191,7 +196,9 @@ pub enum ReorganisationKind {
 /// Input of reorganiseDepartment — 机构调整.
 #[derive(InputObject)]
 pub struct ReorganiseDepartmentInput {
+    /// The department reorganised — 调整部门.
     department_id: ID,
+    /// Rename, merge or dissolve — 调整类别.
     kind: ReorganisationKind,
     /// 生效日期: from this day reads and the lookup route the department to its successor.
     effective_from: Date,
@@ -227,7 +234,7 @@ impl EditingMutation {
     async fn create_public_service(
         &self,
         ctx: &Context<'_>,
-        input: CreatePublicServiceInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreatePublicServiceInput,
     ) -> ApiResult<PublicServicePayload> {
         let mut texts = Texts::default();
         let fields = service::ServiceFields {
@@ -248,7 +255,7 @@ impl EditingMutation {
     async fn update_public_service(
         &self,
         ctx: &Context<'_>,
-        input: UpdatePublicServiceInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdatePublicServiceInput,
     ) -> ApiResult<PublicServicePayload> {
         let id = expect_id(&input.id, "PublicService", "id")?;
         let mut texts = Texts::default();
@@ -272,7 +279,7 @@ impl EditingMutation {
     async fn remove_public_service(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<PublicServicePayload> {
         let id = expect_id(&input.id, "PublicService", "id")?;
         let result =
@@ -284,7 +291,7 @@ impl EditingMutation {
     async fn create_duty(
         &self,
         ctx: &Context<'_>,
-        input: CreateDutyInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateDutyInput,
     ) -> ApiResult<DutyPayload> {
         let dept = expect_id(&input.department_id, "Department", "departmentId")?;
         let mut texts = Texts::default();
@@ -304,7 +311,7 @@ impl EditingMutation {
     async fn update_duty(
         &self,
         ctx: &Context<'_>,
-        input: UpdateDutyInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateDutyInput,
     ) -> ApiResult<DutyPayload> {
         let id = expect_id(&input.id, "Duty", "id")?;
         let mut texts = Texts::default();
@@ -321,7 +328,11 @@ impl EditingMutation {
     }
 
     /// Remove a main duty with its work items — 删除主要职责.
-    async fn remove_duty(&self, ctx: &Context<'_>, input: RemoveInput) -> ApiResult<DutyPayload> {
+    async fn remove_duty(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
+    ) -> ApiResult<DutyPayload> {
         let id = expect_id(&input.id, "Duty", "id")?;
         let result = duty::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         duty_payload(result)
@@ -331,7 +342,7 @@ impl EditingMutation {
     async fn create_work_item(
         &self,
         ctx: &Context<'_>,
-        input: CreateWorkItemInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateWorkItemInput,
     ) -> ApiResult<WorkItemPayload> {
         let duty = expect_id(&input.duty_id, "Duty", "dutyId")?;
         let mut texts = Texts::default();
@@ -353,7 +364,7 @@ impl EditingMutation {
     async fn update_work_item(
         &self,
         ctx: &Context<'_>,
-        input: UpdateWorkItemInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateWorkItemInput,
     ) -> ApiResult<WorkItemPayload> {
         let id = expect_id(&input.id, "WorkItem", "id")?;
         let mut texts = Texts::default();
@@ -375,7 +386,7 @@ impl EditingMutation {
     async fn create_division(
         &self,
         ctx: &Context<'_>,
-        input: CreateDivisionInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateDivisionInput,
     ) -> ApiResult<DivisionPayload> {
         let matter = expect_id(&input.matter_id, "BoundaryMatter", "matterId")?;
         let mut texts = Texts::default();
@@ -402,7 +413,7 @@ impl EditingMutation {
     async fn update_division(
         &self,
         ctx: &Context<'_>,
-        input: UpdateDivisionInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateDivisionInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.id, "Division", "id")?;
         let mut texts = Texts::default();
@@ -425,7 +436,7 @@ impl EditingMutation {
     async fn remove_division(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.id, "Division", "id")?;
         let result =
@@ -437,7 +448,7 @@ impl EditingMutation {
     async fn set_matter_lead(
         &self,
         ctx: &Context<'_>,
-        input: SetMatterLeadInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: SetMatterLeadInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.division_id, "Division", "divisionId")?;
         let result =
@@ -449,7 +460,7 @@ impl EditingMutation {
     async fn reorganise_department(
         &self,
         ctx: &Context<'_>,
-        input: ReorganiseDepartmentInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: ReorganiseDepartmentInput,
     ) -> ApiResult<DepartmentPayload> {
         let mut texts = Texts::default();
         let change = reorganisation::Reorganisation {
@@ -478,7 +489,7 @@ impl EditingMutation {
     async fn remove_work_item(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<WorkItemPayload> {
         let id = expect_id(&input.id, "WorkItem", "id")?;
         let result =

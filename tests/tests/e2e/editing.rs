@@ -153,12 +153,19 @@ async fn editing__bad_input_is_refused_with_every_rule_and_nothing_is_written() 
                 "{body}"
             );
         } else {
-            let got: Vec<(&str, &str)> = errors
+            let got: Vec<(String, &str)> = errors
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+                .map(|e| {
+                    (
+                        crate::boundary_editing::field(e),
+                        e["code"].as_str().unwrap(),
+                    )
+                })
                 .collect();
+            let codes: Vec<(String, &str)> =
+                codes.iter().map(|(f, c)| (f.to_string(), *c)).collect();
             assert_eq!(got, codes, "{body}");
         }
     }
