@@ -1,7 +1,7 @@
 //! Editing boundary matters (管理事项) and what they cite — legal bases (相关依据) and cases
 //! (案例): the list owner's EDITOR, or ADMIN. Edits land in the list's draft.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::boundary::{BoundaryMatter, Case, LegalBasis};
 use super::editing::RemoveInput;
@@ -39,17 +39,18 @@ pub struct CreateBoundaryMatterInput {
     position: Option<i32>,
 }
 
-/// Input of updateBoundaryMatter — 修改管理事项: only the fields given change.
+/// Input of updateBoundaryMatter — 修改管理事项: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateBoundaryMatterInput {
     /// The matter — 管理事项.
     id: ID,
     /// 管理事项.
-    title: Option<Text<Name>>,
+    title: MaybeUndefined<Text<Name>>,
     /// 争议事项; false requires exactly one LEAD division.
-    disputed: Option<bool>,
+    disputed: MaybeUndefined<bool>,
     /// 序号: moves the matter to this place.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Result of a matter edit — 编辑结果.
@@ -76,21 +77,22 @@ pub struct CreateCitationInput {
     position: Option<i32>,
 }
 
-/// Input of updateLegalBasis / updateCase — 修改相关依据/案例: only the fields given change.
+/// Input of updateLegalBasis / updateCase — 修改相关依据/案例: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateCitationInput {
     /// The legal basis or case — 相关依据/案例.
     id: ID,
-    /// Cite it on this division's row — 职责分工.
-    division_id: Option<ID>,
+    /// Cite it on this division's row — 职责分工; null cites it on no row, as `uncite` does.
+    division_id: MaybeUndefined<ID>,
     /// Cite it on no row (the consistency report lists it) — 取消引用.
-    uncite: Option<bool>,
-    /// 法规名称 (legal bases only).
-    title: Option<Text<Name>>,
+    uncite: MaybeUndefined<bool>,
+    /// 法规名称 (legal bases only, which may not go without one).
+    title: MaybeUndefined<Text<Name>>,
     /// 内容.
-    text: Option<Text<Long>>,
+    text: MaybeUndefined<Text<Long>>,
     /// 序号: moves it to this place within the matter.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Result of a legal basis edit — 编辑结果.
@@ -146,16 +148,18 @@ async fn update(
 ) -> ApiResult<Result<Citation, Failure>> {
     let mut texts = Texts::default();
     let id = expect_id(&input.id, type_name, "id")?;
-    let division_id = match (&input.division_id, input.uncite) {
-        (Some(id), _) => Some(Some(expect_id(id, "Division", "divisionId")?)),
-        (None, Some(true)) => Some(None),
-        _ => None,
+    let uncite = texts.kept_unless_given("uncite", input.uncite);
+    let division_id = match (input.division_id, uncite) {
+        (MaybeUndefined::Value(id), _) => Some(Some(expect_id(&id, "Division", "divisionId")?)),
+        (MaybeUndefined::Null, _) | (MaybeUndefined::Undefined, Some(true)) => Some(None),
+        (MaybeUndefined::Undefined, _) => None,
     };
     let fields = CitationFields {
         division_id,
-        title: texts.take_opt("title", input.title),
-        text: texts.take_opt("text", input.text),
-        position: input.position,
+        // A case has no title: null empties it; a legal basis's the domain requires.
+        title: texts.take_clearable("title", input.title),
+        text: texts.take_update("text", input.text),
+        position: texts.kept_unless_given("position", input.position),
     };
     let (db, viewer, clock) = writer(ctx)?;
     Ok(texts
@@ -240,9 +244,9 @@ impl BoundaryEditingMutation {
         let id = expect_id(&input.id, "BoundaryMatter", "id")?;
         let mut texts = Texts::default();
         let fields = matter::MatterFields {
-            title: texts.take_opt("title", input.title),
-            disputed: input.disputed,
-            position: input.position,
+            title: texts.take_update("title", input.title),
+            disputed: texts.kept_unless_given("disputed", input.disputed),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts

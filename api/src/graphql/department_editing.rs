@@ -1,7 +1,7 @@
 //! Editing departments and units (部门/单位): ADMIN any; a department's EDITOR its own units.
 //! Departments are not versioned (every list shares them); dated changes are reorganisations.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::department::Department;
 use super::editing::RemoveInput;
@@ -28,21 +28,22 @@ pub struct CreateDepartmentInput {
     aliases: Option<Vec<Text<Name>>>,
 }
 
-/// Input of updateDepartment — 修改部门/单位: only the fields given change.
+/// Input of updateDepartment — 修改部门/单位: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateDepartmentInput {
     /// The department or unit — 部门/单位.
     id: ID,
     /// 名称: a correction; a rename from a date is reorganiseDepartment(RENAME).
-    name: Option<Text<Name>>,
+    name: MaybeUndefined<Text<Name>>,
     /// 类别.
-    kind: Option<DepartmentKind>,
-    /// 上级部门.
-    parent_id: Option<ID>,
+    kind: MaybeUndefined<DepartmentKind>,
+    /// 上级部门; null makes it stand alone, as `detach` does.
+    parent_id: MaybeUndefined<ID>,
     /// Make it stand alone, a unit of no department — 取消上级.
-    detach: Option<bool>,
-    /// 简称: replaces them all.
-    aliases: Option<Vec<Text<Name>>>,
+    detach: MaybeUndefined<bool>,
+    /// 简称: replaces them all; null or an empty list removes them.
+    aliases: MaybeUndefined<Vec<Text<Name>>>,
 }
 
 /// Result of a department edit — 编辑结果.
@@ -101,17 +102,25 @@ impl DepartmentEditingMutation {
         #[graphql(desc = "The fields of the change — 输入")] input: UpdateDepartmentInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let id = expect_id(&input.id, "Department", "id")?;
-        let parent_id = match (&input.parent_id, input.detach) {
-            (Some(parent), _) => Some(Some(expect_id(parent, "Department", "parentId")?)),
-            (None, Some(true)) => Some(None),
-            _ => None,
-        };
         let mut texts = Texts::default();
+        let detach = texts.kept_unless_given("detach", input.detach);
+        let parent_id = match (input.parent_id, detach) {
+            (MaybeUndefined::Value(parent), _) => {
+                Some(Some(expect_id(&parent, "Department", "parentId")?))
+            }
+            (MaybeUndefined::Null, _) | (MaybeUndefined::Undefined, Some(true)) => Some(None),
+            (MaybeUndefined::Undefined, _) => None,
+        };
+        let aliases = match input.aliases {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(Vec::new()),
+            MaybeUndefined::Value(aliases) => Some(texts.take_all("aliases", aliases)),
+        };
         let fields = DepartmentFields {
-            name: texts.take_opt("name", input.name),
-            kind: input.kind.map(Into::into),
+            name: texts.take_update("name", input.name),
+            kind: texts.kept_unless_given("kind", input.kind).map(Into::into),
             parent_id,
-            aliases: input.aliases.map(|a| texts.take_all("aliases", a)),
+            aliases,
         };
         let (db, viewer, clock) = writer(ctx)?;
         payload(

@@ -1,7 +1,7 @@
 //! List editing (清单维护): EDITOR of the department, or ADMIN. Broken rules come back as
 //! `userErrors` with stable codes; nothing is written then.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::boundary::Division;
 use super::department::Department;
@@ -32,21 +32,22 @@ pub struct CreatePublicServiceInput {
     position: Option<i32>,
 }
 
-/// Input of updatePublicService — 修改公共服务事项: only the fields given change.
+/// Input of updatePublicService — 修改公共服务事项: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdatePublicServiceInput {
     /// The service — 公共服务事项.
     id: ID,
     /// 承办机构.
-    unit_id: Option<ID>,
+    unit_id: MaybeUndefined<ID>,
     /// 服务事项.
-    name: Option<Text<Name>>,
+    name: MaybeUndefined<Text<Name>>,
     /// 主要内容.
-    content: Option<Text<Long>>,
+    content: MaybeUndefined<Text<Long>>,
     /// 联系电话.
-    phone: Option<Text<Code>>,
+    phone: MaybeUndefined<Text<Code>>,
     /// 序号: moves the service to this place.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Input of every remove mutation — 删除: the row to remove.
@@ -78,17 +79,18 @@ pub struct CreateDutyInput {
     position: Option<i32>,
 }
 
-/// Input of updateDuty — 修改主要职责: only the fields given change.
+/// Input of updateDuty — 修改主要职责: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateDutyInput {
     /// The duty — 主要职责.
     id: ID,
     /// 主要职责.
-    text: Option<Text<Long>>,
-    /// 备注; an empty string clears it.
-    remark: Option<Text<Long>>,
+    text: MaybeUndefined<Text<Long>>,
+    /// 备注; null or an empty string clears it.
+    remark: MaybeUndefined<Text<Long>>,
     /// 序号: moves the duty to this place among its department's.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Result of a duty edit — 编辑结果.
@@ -113,17 +115,18 @@ pub struct CreateWorkItemInput {
     position: Option<i32>,
 }
 
-/// Input of updateWorkItem — 修改具体工作事项: only the fields given change.
+/// Input of updateWorkItem — 修改具体工作事项: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateWorkItemInput {
     /// The work item — 具体工作事项.
     id: ID,
     /// 具体工作事项.
-    text: Option<Text<Long>>,
-    /// 备注; an empty string clears it.
-    remark: Option<Text<Long>>,
+    text: MaybeUndefined<Text<Long>>,
+    /// 备注; null or an empty string clears it.
+    remark: MaybeUndefined<Text<Long>>,
     /// 序号: moves the item to this place within its duty.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Result of a work item edit — 编辑结果.
@@ -150,19 +153,20 @@ pub struct CreateDivisionInput {
     position: Option<i32>,
 }
 
-/// Input of updateDivision — 修改职责分工: only the fields given change.
+/// Input of updateDivision — 修改职责分工: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateDivisionInput {
     /// The division — 职责分工.
     id: ID,
     /// 相关部门.
-    department_id: Option<ID>,
+    department_id: MaybeUndefined<ID>,
     /// 牵头/配合.
-    role: Option<DivisionRole>,
+    role: MaybeUndefined<DivisionRole>,
     /// 职责分工.
-    text: Option<Text<Long>>,
+    text: MaybeUndefined<Text<Long>>,
     /// 序号: moves the division to this place within its matter.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Input of setMatterLead — 指定牵头部门.
@@ -259,12 +263,13 @@ impl EditingMutation {
     ) -> ApiResult<PublicServicePayload> {
         let id = expect_id(&input.id, "PublicService", "id")?;
         let mut texts = Texts::default();
+        let unit_id = texts.kept_unless_given("unitId", input.unit_id);
         let fields = service::ServiceFields {
-            unit_id: optional_id(input.unit_id.as_ref(), "Department", "unitId")?,
-            name: texts.take_opt("name", input.name),
-            content: texts.take_opt("content", input.content),
-            phone: texts.take_opt("phone", input.phone),
-            position: input.position,
+            unit_id: optional_id(unit_id.as_ref(), "Department", "unitId")?,
+            name: texts.take_update("name", input.name),
+            content: texts.take_update("content", input.content),
+            phone: texts.take_update("phone", input.phone),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
@@ -316,9 +321,9 @@ impl EditingMutation {
         let id = expect_id(&input.id, "Duty", "id")?;
         let mut texts = Texts::default();
         let fields = duty::DutyFields {
-            text: texts.take_opt("text", input.text),
-            remark: texts.take_opt("remark", input.remark),
-            position: input.position,
+            text: texts.take_update("text", input.text),
+            remark: texts.take_clearable("remark", input.remark),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
@@ -369,9 +374,9 @@ impl EditingMutation {
         let id = expect_id(&input.id, "WorkItem", "id")?;
         let mut texts = Texts::default();
         let fields = work_item::WorkItemFields {
-            text: texts.take_opt("text", input.text),
-            remark: texts.take_opt("remark", input.remark),
-            position: input.position,
+            text: texts.take_update("text", input.text),
+            remark: texts.take_clearable("remark", input.remark),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
@@ -417,11 +422,12 @@ impl EditingMutation {
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.id, "Division", "id")?;
         let mut texts = Texts::default();
+        let department_id = texts.kept_unless_given("departmentId", input.department_id);
         let fields = division::DivisionFields {
-            department_id: optional_id(input.department_id.as_ref(), "Department", "departmentId")?,
-            role: input.role.map(Into::into),
-            text: texts.take_opt("text", input.text),
-            position: input.position,
+            department_id: optional_id(department_id.as_ref(), "Department", "departmentId")?,
+            role: texts.kept_unless_given("role", input.role).map(Into::into),
+            text: texts.take_update("text", input.text),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
