@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod ids;
 pub mod import;
 #[cfg(test)]
 mod layers;
