@@ -33,6 +33,24 @@ const FORBIDDEN: &[(&str, &[&str], &[&str])] = &[
         &["async_graphql", "axum"],
     ),
     ("graphql", &["http"], &["axum"]),
+    // Leaves: the error vocabulary and global ids, used by every layer.
+    (
+        "error",
+        &["graphql", "http", "domain", "import", "auth", "search"],
+        &["async_graphql", "axum"],
+    ),
+    (
+        "ids",
+        &[
+            "graphql", "http", "domain", "import", "auth", "search", "db",
+        ],
+        &["axum"],
+    ),
+    (
+        "config",
+        &["graphql", "domain", "import", "search"],
+        &["async_graphql", "axum"],
+    ),
 ];
 
 mod tests {
