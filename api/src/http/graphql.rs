@@ -434,17 +434,19 @@ impl Door<'_> {
             return Err(timed_out(name));
         };
         let executed = Executed::of(media, &response);
-        if let Some(slot) = &cache
-            && executed.outcome == Outcome::Ok
+        // Only clean answers are kept (an error may be passing: the database went away), and
+        // none with a field that must be read fresh (`cache_control(no_cache)`: state that
+        // moves without the data version).
+        let keep = executed.outcome == Outcome::Ok
             && executed.status == StatusCode::OK
-        {
+            && response.cache_control.max_age >= 0;
+        if let Some(slot) = cache.as_ref().filter(|_| keep) {
             slot.keep(self.state, &executed.body, media.header(), &name);
         }
         let validator = cache.as_ref().and_then(|slot| slot.validator.as_ref());
-        let clean = executed.outcome == Outcome::Ok;
         let answer = executed.into_answer(media, name);
         Ok(Answer {
-            response: cache::validated(answer.response, validator.filter(|_| clean)),
+            response: cache::validated(answer.response, validator.filter(|_| keep)),
             ..answer
         })
     }
