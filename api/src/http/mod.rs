@@ -11,6 +11,7 @@ mod observe;
 mod order;
 pub mod persisted;
 pub mod ratelimit;
+mod tables;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -197,7 +198,8 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", graphql)
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready));
+        .route("/readyz", get(ready))
+        .merge(tables::routes());
     if state.graphiql {
         router = router
             .route("/", get(|| async { Redirect::temporary("/graphql") }))
