@@ -169,7 +169,7 @@ impl Default for Limits {
             // address, and behind a reverse proxy every anonymous caller shares its address.
             rate_limit_per_minute: 0,
             rate_limit_burst: 0,
-            // The Anhua workbook is 30 KB, a generated county's about 300 KB.
+            // The Anhua workbook is 25 KB; a list of 400 duties with 2,040 work items, 59 KB.
             max_upload_bytes: 8 * 1024 * 1024,
         }
     }

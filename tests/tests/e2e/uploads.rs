@@ -71,6 +71,11 @@ async fn upload(
     (status, response.json().await.expect("a JSON body"))
 }
 
+/// Uploads `tables` as a workbook into the list's draft as the bearer of `token`.
+async fn upload_workbook(app: &TestApp, token: &str, list: &str, tables: &Tables) -> (u16, Value) {
+    upload(app, Some(token), list, XLSX, xlsx::write(tables).unwrap()).await
+}
+
 /// Audit entries and list versions: an upload that is refused changes neither.
 async fn written(app: &TestApp) -> (Value, u64) {
     use qingdan::import::stored::list_version;
@@ -154,14 +159,7 @@ async fn uploads__an_edited_work_item_and_a_new_one_are_exactly_the_diff() {
         &[("具体工作事项", "开展人口监测与统计分析")],
     );
     // When it is uploaded
-    let (status, answer) = upload(
-        &app,
-        Some(&token),
-        &list,
-        XLSX,
-        xlsx::write(&tables).unwrap(),
-    )
-    .await;
+    let (status, answer) = upload_workbook(&app, &token, &list, &tables).await;
     // Then the draft has one work item changed and one added, nothing else
     assert_eq!(status, 200, "{answer:#}");
     assert_eq!(
@@ -209,14 +207,7 @@ async fn uploads__an_edited_work_item_and_a_new_one_are_exactly_the_diff() {
     let unit = app.token("股室", &[Role::Unit], Some(&app.bureau_id().await));
     assert_eq!(download(&app, Some(&unit), &draft_path).await.status(), 403);
     // And uploading the same workbook again changes nothing more
-    let (status, again) = upload(
-        &app,
-        Some(&token),
-        &list,
-        XLSX,
-        xlsx::write(&tables).unwrap(),
-    )
-    .await;
+    let (status, again) = upload_workbook(&app, &token, &list, &tables).await;
     assert_eq!(
         (status, &again["changed"]),
         (200, &json!(false)),
@@ -310,8 +301,7 @@ async fn uploads__each_refusal_is_coded_and_writes_nothing() {
     let mut bad = xlsx::read(&workbook).unwrap();
     set(&mut bad, SERVICES, 9, "联系电话", "7377821688");
     set(&mut bad, SERVICES, 9, "电话号码", "");
-    let (status, answer) =
-        upload(&app, Some(&token), &list, XLSX, xlsx::write(&bad).unwrap()).await;
+    let (status, answer) = upload_workbook(&app, &token, &list, &bad).await;
     assert_eq!(
         (status, code(&answer)),
         (422, "PHONE_INVALID".into()),
@@ -327,14 +317,7 @@ async fn uploads__each_refusal_is_coded_and_writes_nothing() {
     // A department changed on the 部门 sheet: 422 READ_ONLY
     let mut renamed = xlsx::read(&workbook).unwrap();
     set(&mut renamed, "部门", 2, "类别", "乡镇");
-    let (status, answer) = upload(
-        &app,
-        Some(&token),
-        &list,
-        XLSX,
-        xlsx::write(&renamed).unwrap(),
-    )
-    .await;
+    let (status, answer) = upload_workbook(&app, &token, &list, &renamed).await;
     assert_eq!(
         (status, code(&answer)),
         (422, "READ_ONLY".into()),

@@ -69,7 +69,7 @@ impl std::fmt::Display for DraftChanges {
             _ if total == Counts::default() => write!(f, "no change to the list's draft"),
             Some(draft) => write!(
                 f,
-                "draft {draft}: {} rows added, {} changed, {} removed; compare it with listVersionDiff and publish it with publishListVersion",
+                "draft {draft}, rows added {}, changed {}, removed {}; compare it with listVersionDiff and publish it with publishListVersion",
                 total.added, total.changed, total.removed
             ),
             None => write!(f, "no draft"),
