@@ -402,3 +402,58 @@ async fn uploads__as_of_picks_the_version_in_force_and_a_bad_date_is_refused() {
     .await;
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn uploads__legal_bases_numbered_across_divisions_keep_their_numbers() {
+    // Given the draft's second matter citing a basis on 教育局's row, then one more on the
+    // bureau's: numbered 4 and 5 in the matter, listed per division in the workbook
+    let app = TestApp::spawn().await;
+    let token = editor_of(&app, BUREAU).await;
+    let (list, _, _) = list(&app, &token).await;
+    let matters = app
+        .gql(
+            "{ boundaryMatters(first: 10) { nodes { id divisions { id department { name } } } } }",
+            json!({}),
+        )
+        .await;
+    let matter = &matters["boundaryMatters"]["nodes"][1];
+    let division = |name: &str| {
+        matter["divisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["department"]["name"] == name)
+            .unwrap()["id"]
+            .clone()
+    };
+    let create = r#"mutation($input: CreateCitationInput!) {
+        createLegalBasis(input: $input) { legalBasis { seq } userErrors { code } } }"#;
+    for (dept, title) in [("安化县教育局", "义务教育法"), (BUREAU, "人口与计划生育法")]
+    {
+        let input = json!({ "input": { "matterId": matter["id"], "divisionId": division(dept),
+                                       "title": title, "text": format!("《{title}》") } });
+        let body = app.post_as(&token, create, input).await;
+        assert_eq!(
+            body["data"]["createLegalBasis"]["userErrors"],
+            json!([]),
+            "{body:#}"
+        );
+    }
+    let draft = list_draft(&app, &token).await;
+    let before = written(&app).await;
+    // When the draft is downloaded and uploaded unchanged
+    let response = download(
+        &app,
+        Some(&token),
+        &format!("/lists/{list}/export.xlsx?draft=true"),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let workbook = response.bytes().await.unwrap().to_vec();
+    let (status, answer) = upload(&app, Some(&token), &list, XLSX, workbook).await;
+    // Then nothing changed
+    assert_eq!(status, 200, "{answer:#}");
+    assert_eq!(answer["changed"], false, "{answer:#}");
+    assert_eq!(answer["draftId"].as_str(), draft.as_deref());
+    assert_eq!(written(&app).await, before);
+}

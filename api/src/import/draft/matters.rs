@@ -13,7 +13,7 @@ use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use super::pairing::{pair, unpaired};
+use super::pairing::{arrange, pair, unpaired};
 use super::{Change, Sync, parked_seq};
 use crate::domain::editing::resequence;
 use crate::domain::versions::start_lineage;
@@ -414,11 +414,19 @@ async fn sync_citations(
         &old_keys.iter().map(String::as_str).collect::<Vec<_>>(),
         &new_keys.iter().map(String::as_str).collect::<Vec<_>>(),
     );
-    let mut order = Vec::with_capacity(new.len() + uncited.len());
+    // Numbered per matter but listed per division: places between divisions stay.
+    let places: Vec<i32> = old.iter().map(|c| c.seq).collect();
+    let divisions: Vec<i32> = new.iter().map(|(cited, _, _)| *cited).collect();
+    let arranged = arrange(&pairs, &places, &divisions);
+    let mut seq_of = vec![0; new.len()];
+    for (place, j) in arranged.iter().enumerate() {
+        seq_of[*j] = place as i32 + 1;
+    }
+    let mut ids = vec![0; new.len()];
     let mut renumber = false;
     for (j, ((cited, title, text), paired)) in new.iter().zip(&pairs).enumerate() {
-        let seq = j as i32 + 1;
-        let id = match paired.map(|k| old[k]) {
+        let seq = seq_of[j];
+        ids[j] = match paired.map(|k| old[k]) {
             Some(before) => {
                 if before.division != Some(*cited)
                     || before.title != *title
@@ -447,7 +455,6 @@ async fn sync_citations(
                 id
             }
         };
-        order.push(id);
     }
     for k in unpaired(old.len(), &pairs) {
         let gone = old[k];
@@ -458,8 +465,18 @@ async fn sync_citations(
         kind.remove(s, gone.id).await?;
         renumber = true;
     }
-    order.extend(uncited.iter().map(|c| c.id));
     if renumber {
+        // Those cited nowhere follow, in their order; a place they lose is a change too.
+        for (n, c) in uncited.iter().enumerate() {
+            if c.seq != (new.len() + n) as i32 + 1 {
+                s.change(table, Change::Changed, owner, at.to_owned(), || {
+                    format!("renumbering 「{}」", c.text)
+                })
+                .await?;
+            }
+        }
+        let mut order: Vec<i32> = arranged.iter().map(|j| ids[*j]).collect();
+        order.extend(uncited.iter().map(|c| c.id));
         resequence(s.txn, table, &order).await?;
     }
     Ok(())

@@ -93,9 +93,73 @@ pub fn unpaired(old_len: usize, pairs: &[Option<usize>]) -> Vec<usize> {
     (0..old_len).filter(|i| !taken.contains(i)).collect()
 }
 
+/// The order of rows numbered across groups whose order between groups a table cannot show
+/// (a matter's legal bases, numbered per matter, listed per division): `new[j]` is in group
+/// `groups[j]` and was paired with the row `pairs[j]` whose place was `old_places[k]`.
+/// Paired rows keep the places their group held, taken by the group's rows in the file's
+/// order; a new row goes before the next row of its group in the file, or after its group's
+/// last. So an upload that changes nothing keeps every place, and a clerk's order within a
+/// group is kept. Returns the indexes of `new` in their order.
+pub fn arrange(pairs: &[Option<usize>], old_places: &[i32], groups: &[i32]) -> Vec<usize> {
+    let mut members: Vec<(i32, Vec<usize>)> = Vec::new();
+    for (j, group) in groups.iter().enumerate() {
+        match members.iter_mut().find(|(g, _)| g == group) {
+            Some((_, list)) => list.push(j),
+            None => members.push((*group, vec![j])),
+        }
+    }
+    let mut places: Vec<usize> = (0..pairs.len()).filter(|&j| pairs[j].is_some()).collect();
+    places.sort_by_key(|&j| pairs[j].map(|k| old_places[k]));
+    let mut next = vec![0usize; members.len()];
+    let mut order = Vec::with_capacity(pairs.len());
+    for j in places {
+        let g = members
+            .iter()
+            .position(|(g, _)| *g == groups[j])
+            .unwrap_or_default();
+        let list = &members[g].1;
+        while next[g] < list.len() {
+            let k = list[next[g]];
+            next[g] += 1;
+            order.push(k);
+            if pairs[k].is_some() {
+                break;
+            }
+        }
+    }
+    for (g, (_, list)) in members.iter().enumerate() {
+        order.extend(&list[next[g]..]);
+    }
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrange__groups_interleaved_in_the_draft_keep_their_places() {
+        // Given rows of group 1 at places 1 and 3, of group 2 at place 2, uploaded by group
+        let (pairs, places, groups) = ([Some(0), Some(2), Some(1)], [1, 2, 3], [1, 1, 2]);
+        // Then each keeps its place
+        assert_eq!(arrange(&pairs, &places, &groups), [0, 2, 1]);
+    }
+
+    #[test]
+    fn arrange__a_new_row_goes_where_the_file_puts_it_within_its_group() {
+        // Given group 1 (a, new, b) and group 2 (c), a and b at places 1 and 2, c at 3
+        let pairs = [Some(0), None, Some(1), Some(2)];
+        assert_eq!(arrange(&pairs, &[1, 2, 3], &[1, 1, 1, 2]), [0, 1, 2, 3]);
+        // And a group with no paired row goes last
+        let pairs = [Some(0), None];
+        assert_eq!(arrange(&pairs, &[1], &[1, 2]), [0, 1]);
+    }
+
+    #[test]
+    fn arrange__rows_swapped_within_a_group_swap_places() {
+        let pairs = [Some(1), Some(0)];
+        assert_eq!(arrange(&pairs, &[1, 2], &[1, 1]), [0, 1]);
+    }
 
     #[test]
     fn pair__unchanged_rows_pair_in_place() {

@@ -68,6 +68,25 @@ impl<'a> In<'a> {
                 }
             }
         }
+        // A control character (NUL above all, which PostgreSQL refuses in text) is refused
+        // as the API refuses it in any text; tab and line breaks belong in long texts.
+        for (r, row) in sheet.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if let Some(bad) = cell
+                    .chars()
+                    .find(|ch| ch.is_control() && !matches!(ch, '\t' | '\n' | '\r'))
+                {
+                    let header = header_row.get(c).map_or("", String::as_str);
+                    return Err(TableError::new(
+                        "TEXT_INVALID",
+                        name,
+                        Some(r + 1),
+                        Some(Column::new(header, c)),
+                        format!("holds the control character U+{:04X}", bad as u32),
+                    ));
+                }
+            }
+        }
         if let Some(missing) = headers.iter().find(|h| !columns.contains_key(*h)) {
             return Err(TableError::new(
                 "MISSING_HEADER",

@@ -405,7 +405,7 @@ fn xlsx__every_column_sized_the_header_frozen_and_closed_sets_a_drop_down() {
     // And long texts wrap, and phones are text cells in a text-formatted column
     let styles = workbook_part(&bytes, "xl/styles.xml");
     assert!(styles.contains("wrapText=\"1\""));
-    assert!(styles.contains("numFmtId=\"49\""), "{styles}");
+    assert!(styles.contains("formatCode=\"@\""), "{styles}");
     let services = workbook_part(&bytes, "xl/worksheets/sheet7.xml");
     let phone = services.split("<c r=\"E9\"").nth(1).unwrap();
     assert!(
@@ -428,4 +428,16 @@ fn csv__a_phone_is_written_as_a_text_formula_and_read_back_as_the_phone() {
     let read = csv::from_bytes(SERVICES, bare.as_bytes()).unwrap();
     assert_eq!(&read, sheet);
     assert_eq!(&csv::from_bytes(SERVICES, text.as_bytes()).unwrap(), sheet);
+}
+
+#[test]
+fn from_tables__a_control_character_is_refused_at_its_cell() {
+    let mut tables = to_tables(&anhua()).unwrap();
+    *cell(&mut tables, DUTIES, 3, "具体工作事项") = "事项\u{0}".into();
+    let err = from_tables(&tables).unwrap_err();
+    assert_eq!(err.code, "TEXT_INVALID");
+    assert_eq!(
+        err.place(),
+        "sheet 主要职责, row 3, column 具体工作事项 (C)"
+    );
 }
