@@ -199,6 +199,9 @@ pub struct Limits {
     /// `QINGDAN_RATE_LIMIT_BURST`: requests a client may make at once before the per-minute
     /// rate applies (default: one minute's worth).
     pub rate_limit_burst: u32,
+    /// `QINGDAN_MAX_UPLOAD_BYTES`: largest workbook or CSV ZIP uploaded into a list's draft;
+    /// larger ones answer 413 before they are read. What it unpacks to may be 20 times that.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for Limits {
@@ -215,6 +218,8 @@ impl Default for Limits {
             // address, and behind a reverse proxy every anonymous caller shares its address.
             rate_limit_per_minute: 0,
             rate_limit_burst: 0,
+            // The Anhua workbook is 25 KB; a list of 400 duties with 2,040 work items, 59 KB.
+            max_upload_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -255,6 +260,7 @@ impl Limits {
                 default.rate_limit_per_minute,
             )?,
             rate_limit_burst: 0,
+            max_upload_bytes: number(lookup, "QINGDAN_MAX_UPLOAD_BYTES", default.max_upload_bytes)?,
         };
         let limits = Self {
             rate_limit_burst: number(
@@ -268,6 +274,7 @@ impl Limits {
             bail!("QINGDAN_RATE_LIMIT_BURST must be positive when a rate limit is set");
         }
         if limits.max_body_bytes == 0
+            || limits.max_upload_bytes == 0
             || limits.max_depth == 0
             || limits.max_complexity == 0
             || limits.request_timeout_ms == 0

@@ -12,8 +12,8 @@ use qingdan::domain::clock::SystemClock;
 use qingdan::{config::Config, db, graphql, import, prepare_database, telemetry};
 use sea_orm::EntityTrait;
 
-const USAGE: &str = "usage: qingdan [serve | migrate | import FILE.json|FILE.xlsx|CSV-DIR
-               | export [TITLE] [--format json|csv|xlsx] [--out PATH] | schema | healthcheck
+const USAGE: &str = "usage: qingdan [serve | migrate | import FILE.json|FILE.xlsx|FILE.zip|CSV-DIR
+               | export [TITLE] [--format json|csv|xlsx|zip] [--out PATH] | schema | healthcheck
                | token SUBJECT ROLE[,ROLE…] [DEPARTMENT] [HOURS] | generate anhua|county|province]";
 
 #[tokio::main]
@@ -83,6 +83,12 @@ async fn import_list(path: &str) -> anyhow::Result<()> {
                 let bytes = std::fs::read(location).with_context(|| format!("reading {path}"))?;
                 ListSource::Tables(xlsx::read(&bytes).with_context(|| format!("reading {path}"))?)
             }
+            Some("zip") => {
+                let bytes = std::fs::read(location).with_context(|| format!("reading {path}"))?;
+                let tables = import::tables::zip::read(&bytes, MAX_UNPACKED_BYTES)
+                    .with_context(|| format!("reading {path}"))?;
+                ListSource::Tables(tables)
+            }
             Some("csv") => anyhow::bail!(
                 "{path}: a list in CSV is a directory of files, one a sheet; import the directory"
             ),
@@ -95,22 +101,33 @@ async fn import_list(path: &str) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let (db, _) = db::connect(&db::PoolSettings::of(&config)).await?;
     db::migrate(&db).await?;
-    let summary = match source {
-        ListSource::Json(text) => import::import(&db, &text)
-            .await
-            .with_context(|| format!("importing {path}"))?,
-        ListSource::Tables(tables) => import::tables::load_tables(&db, &tables)
+    let clock = SystemClock;
+    let imported = match source {
+        ListSource::Json(text) => {
+            let file = import::parse(&text).with_context(|| format!("importing {path}"))?;
+            import::load_or_revise(&db, &file, &clock)
+                .await
+                .with_context(|| format!("importing {path}"))?
+        }
+        ListSource::Tables(tables) => import::tables::import_tables(&db, &tables, &clock)
             .await
             .with_context(|| format!("importing {path}"))?,
     };
-    let title = entity::responsibility_list::Entity::find_by_id(summary.list_id)
+    let list_id = match &imported {
+        import::Imported::Loaded(summary) => summary.list_id,
+        import::Imported::Revised(changes) => changes.list_id,
+    };
+    let title = entity::responsibility_list::Entity::find_by_id(list_id)
         .one(&db)
         .await?
         .map(|list| list.title)
         .unwrap_or_default();
-    println!("imported {path}: 「{title}」, version 1: {summary}");
+    println!("imported {path}: 「{title}」, {imported}");
     Ok(())
 }
+
+/// The most a ZIP of CSV files may unpack to (a county's list is well under a megabyte).
+const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 
 /// `export [TITLE] [--format json|csv|xlsx] [--out PATH]`: JSON goes to stdout unless `--out`
 /// names a file; a workbook is written to the file `--out` names, CSV into the directory.
@@ -120,7 +137,11 @@ async fn export_list(args: &[&str]) -> anyhow::Result<()> {
     let mut args = args.iter().copied();
     while let Some(arg) = args.next() {
         match arg {
-            "--format" => format = args.next().context("--format needs json, csv or xlsx")?,
+            "--format" => {
+                format = args
+                    .next()
+                    .context("--format needs json, csv, xlsx or zip")?
+            }
             "--out" => out = Some(args.next().context("--out needs a path")?),
             flag if flag.starts_with("--") => anyhow::bail!("unknown option {flag}\n{USAGE}"),
             name if title.is_none() => title = Some(name),
@@ -128,8 +149,8 @@ async fn export_list(args: &[&str]) -> anyhow::Result<()> {
         }
     }
     anyhow::ensure!(
-        matches!(format, "json" | "csv" | "xlsx"),
-        "--format is json, csv or xlsx, not {format:?}"
+        matches!(format, "json" | "csv" | "xlsx" | "zip"),
+        "--format is json, csv, xlsx or zip, not {format:?}"
     );
     let out = match (format, out) {
         ("json", out) => out,
@@ -149,6 +170,10 @@ async fn export_list(args: &[&str]) -> anyhow::Result<()> {
         }
         ("xlsx", Some(out)) => {
             let bytes = xlsx::write(&to_tables(&list)?)?;
+            std::fs::write(out, bytes).with_context(|| format!("writing {out}"))?;
+        }
+        ("zip", Some(out)) => {
+            let bytes = import::tables::zip::write(&to_tables(&list)?)?;
             std::fs::write(out, bytes).with_context(|| format!("writing {out}"))?;
         }
         (_, Some(out)) => csv::write_dir(&to_tables(&list)?, std::path::Path::new(out))?,

@@ -15,6 +15,7 @@ pub mod operation;
 mod order;
 pub mod persisted;
 pub mod ratelimit;
+mod tables;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -164,7 +165,8 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", axum::routing::any(graphql::endpoint))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready));
+        .route("/readyz", get(ready))
+        .merge(tables::routes());
     if state.graphiql {
         router = router
             .route("/", get(|| async { Redirect::temporary("/graphql") }))

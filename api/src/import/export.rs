@@ -15,7 +15,8 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::kinds::{DayCount, DepartmentKind, DivisionRole, SectionKind};
 use crate::domain::versions;
 
-/// Exports the list titled `title`, or the first list loaded when `title` is `None`.
+/// Exports the list titled `title`, or the first list loaded when `title` is `None`: the
+/// version in force today.
 pub async fn export_list(
     db: &impl ConnectionTrait,
     title: Option<&str>,
@@ -38,36 +39,26 @@ pub async fn export_list(
     else {
         return Ok(None);
     };
+    export_version(db, &list, version.id).await.map(Some)
+}
 
+/// Version `version_id` of `list` (published or its draft) in the file format; the
+/// departments are every department known, the regimes the list's own (neither is
+/// versioned).
+pub async fn export_version(
+    db: &impl ConnectionTrait,
+    list: &responsibility_list::Model,
+    version_id: i32,
+) -> Result<ListFile, DbErr> {
     let departments = department::Entity::find()
         .order_by_asc(department::Column::Id)
         .all(db)
         .await?;
     let names: HashMap<i32, String> = departments.iter().map(|d| (d.id, d.name.clone())).collect();
-    let mut aliases: HashMap<i32, Vec<String>> = HashMap::new();
-    for alias in department_alias::Entity::find()
-        .order_by_asc(department_alias::Column::Id)
-        .all(db)
-        .await?
-    {
-        aliases
-            .entry(alias.department_id)
-            .or_default()
-            .push(alias.alias);
-    }
-    let department_rows = departments
-        .iter()
-        .map(|d| DepartmentRow {
-            name: d.name.clone(),
-            kind: DepartmentKind::parse(&d.kind).unwrap_or(DepartmentKind::Department),
-            parent: d.parent_id.and_then(|id| names.get(&id).cloned()),
-            aliases: aliases.remove(&d.id).unwrap_or_default(),
-        })
-        .collect();
-
+    let department_rows = department_rows(db, &departments, &names).await?;
     let mut duties = Vec::new();
     for duty in duty::Entity::find()
-        .filter(duty::Column::VersionId.eq(version.id))
+        .filter(duty::Column::VersionId.eq(version_id))
         .order_by_asc(duty::Column::Seq)
         .all(db)
         .await?
@@ -95,7 +86,7 @@ pub async fn export_list(
 
     let mut boundary_matters = Vec::new();
     for matter in boundary_matter::Entity::find()
-        .filter(boundary_matter::Column::VersionId.eq(version.id))
+        .filter(boundary_matter::Column::VersionId.eq(version_id))
         .order_by_asc(boundary_matter::Column::Seq)
         .all(db)
         .await?
@@ -152,9 +143,72 @@ pub async fn export_list(
         });
     }
 
+    let supervision_regimes = regime_rows(db, list.id).await?;
+
+    let public_services = public_service::Entity::find()
+        .filter(public_service::Column::VersionId.eq(version_id))
+        .order_by_asc(public_service::Column::Seq)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| ServiceRow {
+            seq: s.seq,
+            name: s.name,
+            content: s.content,
+            unit: names[&s.unit_id].clone(),
+            phone: s.phone,
+            published_phone: s.published_phone,
+        })
+        .collect();
+
+    Ok(ListFile {
+        format: FORMAT.to_owned(),
+        title: list.title.clone(),
+        owner: names[&list.owner_department_id].clone(),
+        departments: department_rows,
+        duties,
+        boundary_matters,
+        supervision_regimes,
+        public_services,
+    })
+}
+
+/// Every department with its kind, parent and aliases, in the order they were created.
+pub(crate) async fn department_rows(
+    db: &impl ConnectionTrait,
+    departments: &[department::Model],
+    names: &HashMap<i32, String>,
+) -> Result<Vec<DepartmentRow>, DbErr> {
+    let mut aliases: HashMap<i32, Vec<String>> = HashMap::new();
+    for alias in department_alias::Entity::find()
+        .order_by_asc(department_alias::Column::Id)
+        .all(db)
+        .await?
+    {
+        aliases
+            .entry(alias.department_id)
+            .or_default()
+            .push(alias.alias);
+    }
+    Ok(departments
+        .iter()
+        .map(|d| DepartmentRow {
+            name: d.name.clone(),
+            kind: DepartmentKind::parse(&d.kind).unwrap_or(DepartmentKind::Department),
+            parent: d.parent_id.and_then(|id| names.get(&id).cloned()),
+            aliases: aliases.remove(&d.id).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The supervision regimes of list `list_id`, with their sections and items.
+pub(crate) async fn regime_rows(
+    db: &impl ConnectionTrait,
+    list_id: i32,
+) -> Result<Vec<RegimeRow>, DbErr> {
     let mut supervision_regimes = Vec::new();
     for regime in supervision_regime::Entity::find()
-        .filter(supervision_regime::Column::ListId.eq(list.id))
+        .filter(supervision_regime::Column::ListId.eq(list_id))
         .order_by_asc(supervision_regime::Column::Seq)
         .all(db)
         .await?
@@ -199,33 +253,7 @@ pub async fn export_list(
             sections,
         });
     }
-
-    let public_services = public_service::Entity::find()
-        .filter(public_service::Column::VersionId.eq(version.id))
-        .order_by_asc(public_service::Column::Seq)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| ServiceRow {
-            seq: s.seq,
-            name: s.name,
-            content: s.content,
-            unit: names[&s.unit_id].clone(),
-            phone: s.phone,
-            published_phone: s.published_phone,
-        })
-        .collect();
-
-    Ok(Some(ListFile {
-        format: FORMAT.to_owned(),
-        title: list.title,
-        owner: names[&list.owner_department_id].clone(),
-        departments: department_rows,
-        duties,
-        boundary_matters,
-        supervision_regimes,
-        public_services,
-    }))
+    Ok(supervision_regimes)
 }
 
 /// Rebuilds the nesting of a section's items (already sorted by `seq`).

@@ -1,6 +1,7 @@
 //! Loading list files into the database: parse, validate every row, then write the whole
 //! list in one transaction, so a bad file leaves the database exactly as it was.
 
+pub mod draft;
 mod export;
 pub mod format;
 pub mod generate;
@@ -29,7 +30,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter,
 };
 
-pub use export::export_list;
+pub use export::{export_list, export_version};
 
 use crate::domain::{audit, versions};
 
@@ -112,6 +113,46 @@ pub fn parse(text: &str) -> Result<ListFile, ImportError> {
 pub async fn import(db: &DatabaseConnection, text: &str) -> Result<LoadSummary, LoadError> {
     let file = parse(text)?;
     load(db, &file).await
+}
+
+/// What importing a list file did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    /// A list new to the database, loaded as its version 1.
+    Loaded(LoadSummary),
+    /// A revision of a list already loaded (the same title), loaded into its draft to be
+    /// compared (`listVersionDiff`) and published (`publishListVersion`) with the day it takes
+    /// effect and the reason, which a file does not carry.
+    Revised(draft::DraftChanges),
+}
+
+/// What `qingdan import` tells the person who ran it.
+impl std::fmt::Display for Imported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Loaded(summary) => write!(f, "version 1: {summary}"),
+            Self::Revised(changes) => write!(f, "a revision of a loaded list: {changes}"),
+        }
+    }
+}
+
+/// Loads `file` as a new list, or, when a list of its title is loaded already, into that
+/// list's draft (as the command line's administrator).
+pub async fn load_or_revise(
+    db: &DatabaseConnection,
+    file: &ListFile,
+    clock: &dyn crate::domain::clock::Clock,
+) -> Result<Imported, LoadError> {
+    let existing = responsibility_list::Entity::find()
+        .filter(responsibility_list::Column::Title.eq(&file.title))
+        .one(db)
+        .await?;
+    match existing {
+        Some(list) => draft::into_draft(db, &draft::command_line(), clock, list.id, file)
+            .await
+            .map(Imported::Revised),
+        None => load(db, file).await.map(Imported::Loaded),
+    }
 }
 
 /// Loads the bundled Anhua list when the database holds no list yet. Safe to call on every

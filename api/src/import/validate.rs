@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use super::{ImportError, format::*};
+use crate::domain::editing::mainland_phone;
 use crate::domain::kinds::DivisionRole;
 
 pub fn validate(file: &ListFile) -> Result<(), ImportError> {
@@ -34,7 +35,29 @@ pub fn validate(file: &ListFile) -> Result<(), ImportError> {
         }
     }
 
-    dense("duties", file.duties.iter().map(|d| d.seq))?;
+    // Duties are numbered per department, as the editing rules number them.
+    let mut departments: Vec<&str> = file.duties.iter().map(|d| d.department.as_str()).collect();
+    departments.dedup();
+    for department in departments {
+        let seqs = file
+            .duties
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.department == department);
+        for (n, (i, duty)) in seqs.enumerate() {
+            let expected = n as i32 + 1;
+            if duty.seq != expected {
+                return Err(ImportError::new(
+                    "SEQ_NOT_DENSE",
+                    format!("duties[{i}].seq"),
+                    format!(
+                        "expected {expected} (the duties of {department} are numbered 1, 2, 3…), found {}",
+                        duty.seq
+                    ),
+                ));
+            }
+        }
+    }
     for (i, duty) in file.duties.iter().enumerate() {
         let at = format!("duties[{i}]");
         text(&format!("{at}.text"), &duty.text)?;
@@ -152,24 +175,40 @@ pub fn validate(file: &ListFile) -> Result<(), ImportError> {
         let at = format!("publicServices[{i}]");
         text(&format!("{at}.name"), &service.name)?;
         text(&format!("{at}.content"), &service.content)?;
-        let digits = service.phone.len();
-        if !(7..=12).contains(&digits) || !service.phone.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ImportError::new(
-                "INVALID_PHONE",
-                format!("{at}.phone"),
-                format!(
-                    "{:?} is not a phone number of 7 to 12 digits",
-                    service.phone
-                ),
-            ));
-        }
-        if service.published_phone.trim() != service.phone {
-            return Err(ImportError::new(
-                "INVALID_PHONE",
-                format!("{at}.publishedPhone"),
-                "the published phone must be the phone, as printed",
-            ));
-        }
+        phone(&at, service)?;
+    }
+    Ok(())
+}
+
+/// A phone by the rule the API applies to one typed in (`editing::mainland_phone`): the
+/// published phone is a mainland mobile or fixed line with its area code, and `phone` its
+/// digits.
+fn phone(at: &str, service: &ServiceRow) -> Result<(), ImportError> {
+    let typed = &service.published_phone;
+    let Some(digits) = mainland_phone(typed) else {
+        // A spreadsheet that took 07377821688 for a number shows 7377821688.
+        let hint = if typed.len() >= 9 && typed.starts_with(|c: char| ('2'..='9').contains(&c)) {
+            "; if a spreadsheet dropped the area code's leading 0, format the column as text and type it again"
+        } else {
+            ""
+        };
+        return Err(ImportError::new(
+            "PHONE_INVALID",
+            format!("{at}.publishedPhone"),
+            format!(
+                "「{typed}」 is not a mainland phone number (mobile or area code + number){hint}"
+            ),
+        ));
+    };
+    if service.phone != digits {
+        return Err(ImportError::new(
+            "PHONE_INVALID",
+            format!("{at}.phone"),
+            format!(
+                "{:?} is not the digits of the published phone 「{typed}」 ({digits})",
+                service.phone
+            ),
+        ));
     }
     Ok(())
 }

@@ -112,7 +112,7 @@ async fn import__invalid_row_names_its_field_and_writes_nothing() {
         (
             "bad phone",
             Box::new(|f| f["publicServices"][0]["phone"] = json!("12ab")),
-            "INVALID_PHONE",
+            "PHONE_INVALID",
             "publicServices[0].phone",
         ),
         (
@@ -232,4 +232,75 @@ fn collect_texts(value: &Value, out: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+#[tokio::test]
+async fn import__a_phone_is_checked_by_the_rule_the_api_applies() {
+    // Given a list file whose service 8 is printed without its area code
+    let app = TestApp::spawn_empty().await;
+    let text = anhua_with(|f| {
+        f["publicServices"][7]["publishedPhone"] = json!("7821688");
+        f["publicServices"][7]["phone"] = json!("7821688");
+    });
+    // Then the import refuses it as the API refuses the same phone typed in
+    let err = invalid(import::import(&app.db, &text).await);
+    assert_eq!(
+        (err.code, err.at.as_str()),
+        ("PHONE_INVALID", "publicServices[7].publishedPhone")
+    );
+    assert_eq!(row_counts(&app).await, vec![0; 7]);
+    let app = TestApp::spawn().await;
+    let admin = app.token("管理员", &[qingdan::auth::Role::Admin], None);
+    let service = app
+        .gql("{ publicServices(first: 1) { nodes { id } } }", json!({}))
+        .await;
+    let id = service["publicServices"]["nodes"][0]["id"].clone();
+    let body = app
+        .post_as(
+            &admin,
+            r#"mutation($input: UpdatePublicServiceInput!) {
+                 updatePublicService(input: $input) { userErrors { field code } } }"#,
+            json!({ "input": { "id": id, "phone": "7821688" } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updatePublicService"]["userErrors"][0]["code"],
+        "PHONE_INVALID"
+    );
+}
+
+#[tokio::test]
+async fn import__a_revised_file_of_a_loaded_list_becomes_its_draft() {
+    // Given the Anhua list, and a revision of its file with one work item reworded
+    let app = TestApp::spawn().await;
+    let mut file = import::parse(ANHUA).unwrap();
+    file.duties[4].work_items[3].text.push_str("（修订）");
+    // When it is imported
+    let clock = qingdan::domain::clock::SystemClock;
+    let imported = import::load_or_revise(&app.db, &file, &clock)
+        .await
+        .unwrap();
+    // Then it is the list's draft with that one change, and the published list is as it was
+    let import::Imported::Revised(changes) = &imported else {
+        panic!("expected a revision, got {imported:?}");
+    };
+    let total = changes.total();
+    assert_eq!((total.added, total.changed, total.removed), (0, 1, 0));
+    assert!(
+        imported.to_string().contains("publishListVersion"),
+        "{imported}"
+    );
+    assert_eq!(
+        import::export_list(&app.db, None).await.unwrap().unwrap(),
+        import::parse(ANHUA).unwrap()
+    );
+    // And the same file again changes nothing more
+    let again = import::load_or_revise(&app.db, &file, &clock)
+        .await
+        .unwrap();
+    let import::Imported::Revised(again) = again else {
+        panic!("expected a revision");
+    };
+    assert_eq!(again.total().changed, 0);
+    assert_eq!(again.draft_id, changes.draft_id);
 }

@@ -24,4 +24,5 @@ mod search;
 mod supervision;
 mod tables;
 mod tokens;
+mod uploads;
 mod versions;

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use qingdan::import::format::ListFile;
 use qingdan::import::tables::{
-    self, Column, DUTIES, MATTERS, TableError, TableLoadError, Tables, csv, xlsx,
+    self, Column, DUTIES, MATTERS, SERVICES, TableError, TableLoadError, Tables, csv, xlsx,
 };
-use qingdan::import::{ANHUA, export_list, parse};
+use qingdan::import::{ANHUA, Imported, export_list, parse};
 use qingdan_tests::TestApp;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -165,16 +165,85 @@ async fn tables__a_row_the_validator_refuses_is_reported_at_its_cell() {
 }
 
 #[tokio::test]
-async fn tables__a_list_already_loaded_is_refused_and_left_as_it_was() {
+async fn tables__a_revised_list_with_the_same_title_becomes_its_draft() {
     // Given a server holding the Anhua list
     let app = TestApp::spawn().await;
     let before = export_list(&app.db, None).await.unwrap().unwrap();
-    // When the same list is imported again from a workbook
+    let clock = qingdan::domain::clock::SystemClock;
+    // When the same list is imported again from a workbook, unchanged
     let read = via_xlsx_file(&tables::to_tables(&anhua()).unwrap());
-    let err = refused(tables::load_tables(&app.db, &read).await);
-    // Then it is refused at the title cell and the list is unchanged
-    assert_eq!(err.code, "LIST_ALREADY_LOADED");
-    assert_eq!(err.place(), "sheet 清单, row 2, column 标题 (A)");
+    let imported = tables::import_tables(&app.db, &read, &clock).await.unwrap();
+    // Then nothing changed and no draft was opened
+    let Imported::Revised(changes) = imported else {
+        panic!("expected a revision, got {imported:?}");
+    };
+    assert_eq!((changes.total().added, changes.total().changed), (0, 0));
+    assert_eq!(changes.draft_id, None);
+    // When a revision of it is imported: a service's phone changed, a duty removed
+    let mut revised = tables::to_tables(&anhua()).unwrap();
+    set(&mut revised, SERVICES, 9, "联系电话", "0737-7821699");
+    set(&mut revised, SERVICES, 9, "电话号码", "");
+    let sheet = revised.sheet_mut(DUTIES).unwrap();
+    let last_duty = sheet.rows.len() - 2; // duty 10 has two work items, on the last two rows
+    sheet.rows.truncate(last_duty);
+    let read = via_xlsx_file(&revised);
+    let Imported::Revised(changes) = tables::import_tables(&app.db, &read, &clock).await.unwrap()
+    else {
+        panic!("expected a revision");
+    };
+    // Then it is the list's draft, the published version untouched
+    assert!(changes.draft_id.is_some());
+    assert_eq!(changes.tables["public_service"].changed, 1);
+    assert_eq!(changes.tables["duty"].removed, 1);
+    assert_eq!(changes.tables["work_item"].removed, 2);
     assert_eq!(export_list(&app.db, None).await.unwrap().unwrap(), before);
     assert_eq!(counts(&app).await.0, 1);
+    let draft = qingdan::import::stored::public_service::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.published_phone == "0737-7821699")
+        .expect("the draft's service");
+    assert_eq!(draft.phone, "07377821699");
+}
+
+#[tokio::test]
+async fn tables__closed_codes_read_in_chinese_or_english() {
+    // Given a workbook whose roles and kinds are written as the English codes of older files
+    let app = TestApp::spawn_empty().await;
+    let mut tables = tables::to_tables(&anhua()).unwrap();
+    assert_eq!(cell(&tables, MATTERS, 2, "牵头/配合"), "牵头");
+    assert_eq!(cell(&tables, "部门", 2, "类别"), "部门");
+    assert_eq!(cell(&tables, "监管制度", 2, "计日方式"), "自然日");
+    set(&mut tables, MATTERS, 2, "牵头/配合", "LEAD");
+    set(&mut tables, "部门", 2, "类别", "DEPARTMENT");
+    set(&mut tables, "监管制度", 2, "计日方式", "NATURAL");
+    // When it is imported
+    tables::load_tables(&app.db, &via_xlsx_file(&tables))
+        .await
+        .unwrap();
+    // Then the list is the same as from the Chinese words
+    assert_eq!(export_list(&app.db, None).await.unwrap().unwrap(), anhua());
+}
+
+#[tokio::test]
+async fn tables__a_phone_the_api_refuses_is_refused_at_its_cell() {
+    // Given a workbook whose service 8 lost its area code's 0, as Excel loses it
+    let (app, err) = load_edited(|t| {
+        set(t, SERVICES, 9, "联系电话", "7377821688");
+        set(t, SERVICES, 9, "电话号码", "7377821688");
+    })
+    .await;
+    // Then it is PHONE_INVALID at the cell, the rule the API applies to a phone typed in
+    assert_eq!(err.code, "PHONE_INVALID");
+    assert_eq!(err.place(), "sheet 公共服务, row 9, column 联系电话 (E)");
+    assert!(err.message.contains("leading 0"), "{}", err.message);
+    assert_eq!(counts(&app).await, (0, 0));
+}
+
+fn cell<'a>(tables: &'a Tables, sheet: &str, row: u32, header: &str) -> &'a str {
+    let sheet = tables.sheet(sheet).unwrap();
+    let index = sheet.rows[0].iter().position(|h| h == header).unwrap();
+    &sheet.rows[row as usize - 1][index]
 }

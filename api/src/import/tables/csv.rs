@@ -1,9 +1,14 @@
 //! Tables ⇄ a directory of CSV files, one per sheet, named after it (`主要职责.csv`). UTF-8
 //! with a byte-order mark, which Excel and WPS need to open Chinese text as UTF-8; reading
 //! accepts files with or without it. Fields are quoted where needed, never trimmed.
+//!
+//! A phone is written as the formula `="07377821688"`: a spreadsheet opening the file takes
+//! a bare 07377821688 for a number and drops the 0, but evaluates the formula to the text.
+//! Reading takes the text back out of it (and accepts a bare phone as well).
 
 use std::path::Path;
 
+use super::layout::is_phone_column;
 use super::{Sheet, TableError, Tables};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -22,8 +27,16 @@ pub fn to_bytes(sheet: &Sheet) -> Result<Vec<u8>, TableError> {
     let mut writer = ::csv::WriterBuilder::new()
         .flexible(true)
         .from_writer(BOM.to_vec());
-    for row in &sheet.rows {
-        writer.write_record(row).map_err(failed)?;
+    let phones = phone_columns(sheet);
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let record = row.iter().enumerate().map(|(c, cell)| {
+            if r > 0 && phones.contains(&c) && !cell.is_empty() {
+                format!("=\"{cell}\"")
+            } else {
+                cell.clone()
+            }
+        });
+        writer.write_record(record).map_err(failed)?;
     }
     writer
         .into_inner()
@@ -64,10 +77,38 @@ pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Sheet, TableError> {
             })?;
         rows.push(row);
     }
-    Ok(Sheet {
+    let mut sheet = Sheet {
         name: name.to_owned(),
         rows,
-    })
+    };
+    let phones = phone_columns(&sheet);
+    for row in sheet.rows.iter_mut().skip(1) {
+        for c in &phones {
+            if let Some(cell) = row.get_mut(*c) {
+                *cell = unwrap_text_formula(cell).to_owned();
+            }
+        }
+    }
+    Ok(sheet)
+}
+
+/// The indexes of the sheet's phone columns, by its header row.
+fn phone_columns(sheet: &Sheet) -> Vec<usize> {
+    let headers = sheet.rows.first().map(Vec::as_slice).unwrap_or_default();
+    (0..headers.len())
+        .filter(|&c| is_phone_column(&sheet.name, &headers[c]))
+        .collect()
+}
+
+/// The text of `="…"`, the formula a spreadsheet evaluates to that text; any other cell as is.
+fn unwrap_text_formula(cell: &str) -> &str {
+    match cell
+        .strip_prefix("=\"")
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(inner) if !inner.contains('"') => inner,
+        _ => cell,
+    }
 }
 
 /// Writes one `SHEET.csv` per sheet into `dir`, creating it if needed.

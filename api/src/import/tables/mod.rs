@@ -3,19 +3,26 @@
 //! the layout behind `qingdan import`/`export` of XLSX workbooks and CSV directories.
 //! `data/README.md` documents every sheet and column.
 //!
-//! Conversion is pure (`to_tables`, `from_tables`); `xlsx` and `csv` only move cells in and
-//! out of bytes, and `load_tables` hands the list to [`super::load`], so a bad file is refused
-//! before anything is written and a row the validator rejects is reported at its cell.
+//! Conversion is pure (`to_tables` in `write`, `from_tables` in `read`, both after `layout`);
+//! `xlsx`, `csv` and `zip` only move cells in and out of bytes, and `load_tables` hands the
+//! list to [`super::load`], so a bad file is refused before anything is written and a row
+//! the validator rejects is reported at its cell.
 
-mod convert;
+mod cells;
 pub mod csv;
+mod layout;
+mod read;
+mod write;
 pub mod xlsx;
+pub mod zip;
 
 use std::collections::HashMap;
 
 use sea_orm::DatabaseConnection;
 
-pub use convert::{from_tables, to_tables};
+pub use layout::LAYOUT;
+pub use read::from_tables;
+pub use write::to_tables;
 
 use super::{ImportError, LoadError, LoadSummary};
 
@@ -164,7 +171,14 @@ impl Origins {
             }
             match path.rfind(['.', '[']) {
                 Some(cut) => path = &path[..cut],
-                None => return TableError::new(err.code, "", None, None, err.to_string()),
+                None => {
+                    let message = if err.at.is_empty() {
+                        err.message
+                    } else {
+                        err.to_string()
+                    };
+                    return TableError::new(err.code, "", None, None, message);
+                }
             }
         }
     }
@@ -178,18 +192,53 @@ pub enum TableLoadError {
     Db(#[from] sea_orm::DbErr),
 }
 
+/// Reads a list from tables and loads it as a new list or, when its title is loaded already,
+/// into that list's draft (`super::load_or_revise`). Every error names its sheet, row and
+/// column.
+pub async fn import_tables(
+    db: &DatabaseConnection,
+    tables: &Tables,
+    clock: &dyn crate::domain::clock::Clock,
+) -> Result<super::Imported, TableLoadError> {
+    let (file, origins) = read::read(tables)?;
+    super::load_or_revise(db, &file, clock)
+        .await
+        .map_err(|err| locate(err, &origins))
+}
+
+/// Reads a list from tables and loads it into the draft of list `list_id` on behalf of
+/// `viewer` (`super::draft::into_draft`): an upload. Every error names its sheet, row and
+/// column.
+pub async fn upload_tables(
+    db: &DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    clock: &dyn crate::domain::clock::Clock,
+    list_id: i32,
+    tables: &Tables,
+) -> Result<super::draft::DraftChanges, TableLoadError> {
+    let (file, origins) = read::read(tables)?;
+    super::draft::into_draft(db, viewer, clock, list_id, &file)
+        .await
+        .map_err(|err| locate(err, &origins))
+}
+
+fn locate(err: LoadError, origins: &Origins) -> TableLoadError {
+    match err {
+        LoadError::Invalid(err) => origins.locate(err).into(),
+        LoadError::Db(err) => err.into(),
+    }
+}
+
 /// Reads a list from tables and loads it like a list file: validated, then written in one
 /// transaction, so a refused file writes nothing. Every error names its sheet, row and column.
 pub async fn load_tables(
     db: &DatabaseConnection,
     tables: &Tables,
 ) -> Result<LoadSummary, TableLoadError> {
-    let (file, origins) = convert::read(tables)?;
-    match super::load(db, &file).await {
-        Ok(summary) => Ok(summary),
-        Err(LoadError::Invalid(err)) => Err(origins.locate(err).into()),
-        Err(LoadError::Db(err)) => Err(err.into()),
-    }
+    let (file, origins) = read::read(tables)?;
+    super::load(db, &file)
+        .await
+        .map_err(|err| locate(err, &origins))
 }
 
 #[cfg(test)]

@@ -351,3 +351,93 @@ fn csv__a_file_in_another_encoding_is_refused_at_its_row() {
     // Then the row is named
     assert_eq!((err.code, err.row), ("MALFORMED_FILE", Some(2)));
 }
+
+/// The text of part `name` of a workbook.
+fn workbook_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut text = String::new();
+    archive
+        .by_name(name)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+#[test]
+fn xlsx__every_column_sized_the_header_frozen_and_closed_sets_a_drop_down() {
+    // Given the Anhua list as a workbook
+    let bytes = xlsx::write(&to_tables(&anhua()).unwrap()).unwrap();
+    for (n, (name, headers)) in LAYOUT.iter().enumerate() {
+        let xml = workbook_part(&bytes, &format!("xl/worksheets/sheet{}.xml", n + 1));
+        // Then every column has a width of its own (adjacent alike columns share a <col>)
+        let spans: Vec<(usize, usize)> = xml
+            .split("<col ")
+            .skip(1)
+            .map(|col| {
+                let number = |key: &str| -> usize {
+                    let start = col.find(key).unwrap() + key.len();
+                    col[start..].split('"').next().unwrap().parse().unwrap()
+                };
+                assert!(col.contains("customWidth=\"1\""), "{name}: {col}");
+                (number("min=\""), number("max=\""))
+            })
+            .collect();
+        for c in 1..=headers.len() {
+            assert!(
+                spans.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)),
+                "{name} column {c}"
+            );
+        }
+        // And the header row is frozen
+        assert!(xml.contains("ySplit=\"1\""), "{name}");
+    }
+    // And 牵头/配合 and 有争议 offer their choices, in Chinese
+    let matters = workbook_part(&bytes, "xl/worksheets/sheet4.xml");
+    assert!(
+        matters.contains("<formula1>\"牵头,配合\"</formula1>"),
+        "{matters}"
+    );
+    assert!(matters.contains("<formula1>\"是,否\"</formula1>"));
+    let departments = workbook_part(&bytes, "xl/worksheets/sheet2.xml");
+    assert!(departments.contains("部门,内设机构,党的机关,乡镇,上级机关"));
+    // And long texts wrap, and phones are text cells in a text-formatted column
+    let styles = workbook_part(&bytes, "xl/styles.xml");
+    assert!(styles.contains("wrapText=\"1\""));
+    assert!(styles.contains("formatCode=\"@\""), "{styles}");
+    let services = workbook_part(&bytes, "xl/worksheets/sheet7.xml");
+    let phone = services.split("<c r=\"E9\"").nth(1).unwrap();
+    assert!(
+        phone.split('>').next().unwrap().contains("t=\"s\""),
+        "{phone}"
+    );
+}
+
+#[test]
+fn csv__a_phone_is_written_as_a_text_formula_and_read_back_as_the_phone() {
+    let tables = to_tables(&anhua()).unwrap();
+    let sheet = sheet(&tables, SERVICES);
+    let text = String::from_utf8(csv::to_bytes(sheet).unwrap()).unwrap();
+    assert!(
+        text.contains(r#""=""07377821688""","=""07377821688""""#),
+        "{text}"
+    );
+    // A bare phone (typed into the file by hand) reads as it is
+    let bare = text.replace(r#""=""07377821688""""#, "07377821688");
+    let read = csv::from_bytes(SERVICES, bare.as_bytes()).unwrap();
+    assert_eq!(&read, sheet);
+    assert_eq!(&csv::from_bytes(SERVICES, text.as_bytes()).unwrap(), sheet);
+}
+
+#[test]
+fn from_tables__a_control_character_is_refused_at_its_cell() {
+    let mut tables = to_tables(&anhua()).unwrap();
+    *cell(&mut tables, DUTIES, 3, "具体工作事项") = "事项\u{0}".into();
+    let err = from_tables(&tables).unwrap_err();
+    assert_eq!(err.code, "TEXT_INVALID");
+    assert_eq!(
+        err.place(),
+        "sheet 主要职责, row 3, column 具体工作事项 (C)"
+    );
+}

@@ -4,15 +4,20 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Workbook, XlsxError};
 
-use super::convert::NUMBER_COLUMNS;
+use super::layout;
 use super::{Column, Sheet, TableError, Tables};
 
-/// The workbook's bytes.
+/// The workbook's bytes. Every column gets a width and a format (long texts wrap, phones are
+/// text cells in a text-formatted column), the header row is frozen, and a column that takes
+/// a closed set offers it as a drop-down list.
 pub fn write(tables: &Tables) -> Result<Vec<u8>, TableError> {
     let mut workbook = Workbook::new();
-    let header = Format::new().set_bold();
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
     for sheet in &tables.sheets {
         let failed = |row: Option<usize>, column: Option<Column>, err: XlsxError| {
             TableError::new(
@@ -28,6 +33,26 @@ pub fn write(tables: &Tables) -> Result<Vec<u8>, TableError> {
             .set_name(&sheet.name)
             .map_err(|err| failed(None, None, err))?;
         let headers = sheet.rows.first().cloned().unwrap_or_default();
+        let formats: Vec<Format> = headers
+            .iter()
+            .map(|name| column_format(&sheet.name, name))
+            .collect();
+        for (c, name) in headers.iter().enumerate() {
+            let sheet_failed = |err| failed(None, Some(Column::new(name, c)), err);
+            let col = c as u16;
+            let (width, _) = layout::width(&sheet.name, name);
+            worksheet
+                .set_column_width(col, width)
+                .map_err(sheet_failed)?;
+            worksheet
+                .set_column_format(col, &formats[c])
+                .map_err(sheet_failed)?;
+            if let Some(choices) = layout::choices(&sheet.name, name) {
+                worksheet
+                    .add_data_validation(1, col, LAST_ROW, col, &drop_down(&choices)?)
+                    .map_err(sheet_failed)?;
+            }
+        }
         for (r, row) in sheet.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let header_name = headers.get(c).map_or("", String::as_str);
@@ -42,32 +67,22 @@ pub fn write(tables: &Tables) -> Result<Vec<u8>, TableError> {
                 if cell.is_empty() {
                     continue;
                 }
-                let numeric = NUMBER_COLUMNS
-                    .iter()
-                    .any(|(s, h)| *s == sheet.name && *h == header_name);
+                let format = formats.get(c).cloned().unwrap_or_default();
+                let numeric = layout::is_number_column(&sheet.name, header_name);
                 // Only a number that prints back as the same text is stored as a number.
                 match cell.parse::<i64>() {
                     Ok(n) if numeric && n.to_string() == *cell => {
                         worksheet
-                            .write_number(row_index, col_index, n as f64)
+                            .write_number_with_format(row_index, col_index, n as f64, &format)
                             .map_err(at)?;
                     }
                     _ => {
                         worksheet
-                            .write_string(row_index, col_index, cell)
+                            .write_string_with_format(row_index, col_index, cell, &format)
                             .map_err(at)?;
                     }
                 }
             }
-        }
-        for (c, name) in headers.iter().enumerate() {
-            let numeric = NUMBER_COLUMNS
-                .iter()
-                .any(|(s, h)| *s == sheet.name && h == name);
-            let width = if numeric { 8.0 } else { 30.0 };
-            worksheet
-                .set_column_width(c as u16, width)
-                .map_err(|err| failed(None, None, err))?;
         }
         worksheet
             .set_freeze_panes(1, 0)
@@ -76,6 +91,34 @@ pub fn write(tables: &Tables) -> Result<Vec<u8>, TableError> {
     workbook
         .save_to_buffer()
         .map_err(|err| failed_file(format!("cannot write the workbook: {err}")))
+}
+
+/// The last row a drop-down list covers (0-based): the whole column under the header, so
+/// rows a clerk adds get it too.
+const LAST_ROW: u32 = 1_048_575;
+
+/// How a column's cells look: texts top-aligned, long ones wrapped, phones as text (Excel's
+/// `@` number format), so a phone typed into the column later keeps its leading 0 as well.
+fn column_format(sheet: &str, header: &str) -> Format {
+    let mut format = Format::new().set_align(FormatAlign::Top);
+    if layout::width(sheet, header).1 {
+        format = format.set_text_wrap();
+    }
+    if layout::is_phone_column(sheet, header) {
+        format = format.set_num_format("@");
+    }
+    format
+}
+
+/// A drop-down list of `choices` that refuses anything else typed into the cell.
+fn drop_down(choices: &[&str]) -> Result<DataValidation, TableError> {
+    let list = choices.join("、");
+    let failed = |err: XlsxError| failed_file(format!("cannot write a drop-down list: {err}"));
+    DataValidation::new()
+        .allow_list_strings(choices)
+        .and_then(|v| v.set_error_title("请从下拉列表中选择"))
+        .and_then(|v| v.set_error_message(format!("只能填写：{list}")))
+        .map_err(failed)
 }
 
 /// Every worksheet of the workbook as text cells, from cell A1.
