@@ -88,6 +88,64 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// The outcome of a finding on a checklist item (检查结果).
+    Outcome {
+        /// 合格.
+        Compliant = "COMPLIANT",
+        /// 不合格.
+        Noncompliant = "NONCOMPLIANT",
+        /// 未检查.
+        NotChecked = "NOT_CHECKED",
+    }
+}
+
+vocabulary! {
+    /// The kind of a supervision document (执法监督文书).
+    DocumentKind {
+        /// 《行政执法监督通知书》
+        Notice = "NOTICE",
+        /// 《行政执法监督决定书》
+        Decision = "DECISION",
+    }
+}
+
+vocabulary! {
+    /// The measure a supervision document orders (监督措施).
+    Measure {
+        /// 责令限期改正
+        OrderCorrection = "ORDER_CORRECTION",
+        /// 采取相应补救措施
+        RemedialMeasures = "REMEDIAL_MEASURES",
+        /// 确认违法
+        ConfirmIllegal = "CONFIRM_ILLEGAL",
+        /// 撤销
+        Revoke = "REVOKE",
+    }
+}
+
+vocabulary! {
+    /// The decision on a review request (复查结果).
+    ReviewOutcome {
+        /// 维持
+        Upheld = "UPHELD",
+        /// 变更
+        Amended = "AMENDED",
+        /// 撤销
+        Revoked = "REVOKED",
+    }
+}
+
+vocabulary! {
+    /// The kind of a lexicon entry (词条类别).
+    LexiconKind {
+        /// 简称/别称: an abbreviation or alias (两非, 计生).
+        Alias = "ALIAS",
+        /// 俗称: a citizen's word for an official one (堕胎药 → 终止妊娠药物).
+        Colloquial = "COLLOQUIAL",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +159,10 @@ mod tests {
             assert_eq!(SectionKind::parse(kind.as_str()), Some(*kind));
         }
         assert_eq!(DivisionRole::parse("牵头"), None);
+        for outcome in Outcome::ALL {
+            assert_eq!(Outcome::parse(outcome.as_str()), Some(*outcome));
+        }
+        assert_eq!(LexiconKind::parse("ALIAS"), Some(LexiconKind::Alias));
+        assert_eq!(Measure::parse("REVOKE"), Some(Measure::Revoke));
     }
 }

@@ -6,11 +6,9 @@ use entity::lexicon_entry;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use super::{Failure, RuleCode, audit, clock::Clock};
+use super::kinds::LexiconKind;
+use super::{Failure, audit, clock::Clock};
 use crate::auth::{Role, Viewer};
-
-/// The lexicon kinds: 简称/别称 and 俗称.
-pub const KINDS: &[&str] = &["ALIAS", "COLLOQUIAL"];
 
 /// Adds `term` or replaces what it stands for. Returns the entry.
 pub async fn set_entry(
@@ -19,7 +17,7 @@ pub async fn set_entry(
     clock: &dyn Clock,
     term: &str,
     expansion: &str,
-    kind: &str,
+    kind: LexiconKind,
 ) -> Result<lexicon_entry::Model, Failure> {
     viewer.require_any(&[Role::Admin])?;
     let actor = viewer.subject()?.to_owned();
@@ -27,13 +25,7 @@ pub async fn set_entry(
     checks.require_text("term", term, "the term");
     checks.require_text("expansion", expansion, "the expansion");
     checks.finish()?;
-    if !KINDS.contains(&kind) {
-        return Err(Failure::rule(
-            "kind",
-            RuleCode::Required,
-            format!("kind must be one of {KINDS:?}"),
-        ));
-    }
+    let kind = kind.as_str();
     let before = lexicon_entry::Entity::find()
         .filter(lexicon_entry::Column::Term.eq(term))
         .one(&txn)
@@ -107,9 +99,10 @@ pub async fn remove_entry(
 pub async fn seed(db: &sea_orm::DatabaseConnection, file: &str) -> Result<usize, sea_orm::DbErr> {
     let rows = crate::search::lexicon::parse(file)
         .map_err(|e| sea_orm::DbErr::Custom(format!("lexicon file: {e}")))?;
-    if let Some(bad) = rows.iter().find(|r| !KINDS.contains(&r.kind.as_str())) {
+    if let Some(bad) = rows.iter().find(|r| LexiconKind::parse(&r.kind).is_none()) {
+        let kinds: Vec<&str> = LexiconKind::ALL.iter().map(|k| k.as_str()).collect();
         return Err(sea_orm::DbErr::Custom(format!(
-            "lexicon file: {}: kind must be one of {KINDS:?}",
+            "lexicon file: {}: kind must be one of {kinds:?}",
             bad.term
         )));
     }

@@ -230,6 +230,7 @@ fn evidence(e: search::Evidence) -> LookupEvidence {
 
 /// Lexicon entry kind — 词条类别.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::kinds::LexiconKind")]
 pub enum LexiconKind {
     /// 简称/别称: an abbreviation or alias (两非, 计生).
     Alias,
@@ -253,11 +254,10 @@ impl From<entity::lexicon_entry::Model> for LexiconEntry {
         Self {
             term: m.term,
             expansion: m.expansion,
-            kind: if m.kind == "ALIAS" {
-                LexiconKind::Alias
-            } else {
-                LexiconKind::Colloquial
-            },
+            // Every row is written through the vocabulary; one that is not reads as 俗称.
+            kind: crate::domain::kinds::LexiconKind::parse(&m.kind)
+                .unwrap_or(crate::domain::kinds::LexiconKind::Colloquial)
+                .into(),
         }
     }
 }
@@ -309,10 +309,7 @@ impl LexiconMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: SetLexiconEntryInput,
     ) -> ApiResult<SetLexiconEntryPayload> {
-        let kind = match input.kind {
-            LexiconKind::Alias => "ALIAS",
-            LexiconKind::Colloquial => "COLLOQUIAL",
-        };
+        let kind = input.kind.into();
         let mut texts = Texts::default();
         let term = texts.take("term", input.term);
         let expansion = texts.take("expansion", input.expansion);

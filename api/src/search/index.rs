@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::lexicon::{self, Entry};
 use super::tokenize;
+use crate::domain::kinds::DivisionRole;
 
 /// Which row a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,7 +213,7 @@ pub async fn load(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Index, 
             kind: DocKind::Division,
             row_id: d.id,
             department_id: d.department_id,
-            lead: d.role == "LEAD",
+            lead: DivisionRole::parse(&d.role) == Some(DivisionRole::Lead),
             matter_id: Some(d.matter_id),
             title: matters.get(&d.matter_id).cloned(),
             text: d.text,

@@ -15,8 +15,8 @@ use crate::error::ApiError;
 
 #[derive(Clone, Debug)]
 pub enum Subject {
-    /// A unit (单位).
-    Unit { department_id: i32 },
+    /// A unit (单位); one the input does not name is a REQUIRED rule on `departmentId`.
+    Unit { department_id: Option<i32> },
     /// Named staff (有关责任人员), optionally of a department.
     Staff {
         name: String,
@@ -71,14 +71,23 @@ pub async fn record(
 
     let mut checks = Checks::default();
     let (department_id, staff_name) = match &input.subject {
-        Subject::Unit { department_id } => (Some(*department_id), None),
+        Subject::Unit { department_id } => {
+            if department_id.is_none() {
+                checks.add(
+                    "departmentId",
+                    RuleCode::Required,
+                    "a unit held accountable is named by its departmentId",
+                );
+            }
+            (*department_id, None)
+        }
         Subject::Staff {
             name,
             department_id,
         } => {
             if name.trim().is_empty() {
                 checks.add(
-                    "subject.staffName",
+                    "staffName",
                     RuleCode::SubjectRequired,
                     "name the staff member held accountable",
                 );
@@ -93,7 +102,7 @@ pub async fn record(
             .is_none()
     {
         checks.add(
-            "subject.departmentId",
+            "departmentId",
             RuleCode::DepartmentUnknown,
             "no such department",
         );

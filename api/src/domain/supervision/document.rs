@@ -14,40 +14,9 @@ use super::inspection::Outcome;
 use crate::auth::{Role, Viewer};
 use crate::domain::{Failure, RuleCode, audit, clock::Clock, rules::Checks};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DocumentKind {
-    /// 《行政执法监督通知书》
-    Notice,
-    /// 《行政执法监督决定书》
-    Decision,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Measure {
-    /// 责令限期改正
-    OrderCorrection,
-    /// 采取相应补救措施
-    RemedialMeasures,
-    /// 确认违法
-    ConfirmIllegal,
-    /// 撤销
-    Revoke,
-}
+pub use crate::domain::kinds::{DocumentKind, Measure};
 
 impl DocumentKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Notice => "NOTICE",
-            Self::Decision => "DECISION",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Notice, Self::Decision]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
-
     /// The document the list prescribes for a measure.
     pub fn for_measure(measure: Measure) -> Self {
         match measure {
@@ -57,27 +26,6 @@ impl DocumentKind {
     }
 }
 
-impl Measure {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OrderCorrection => "ORDER_CORRECTION",
-            Self::RemedialMeasures => "REMEDIAL_MEASURES",
-            Self::ConfirmIllegal => "CONFIRM_ILLEGAL",
-            Self::Revoke => "REVOKE",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::OrderCorrection,
-            Self::RemedialMeasures,
-            Self::ConfirmIllegal,
-            Self::Revoke,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == text)
-    }
-}
 
 /// 责令限期改正、采取相应补救措施的，应当制作《行政执法监督通知书》；确认违法或者予以撤销的，应当制作《行政执法监督决定书》。
 const KIND_CLAUSE: &str = "责令限期改正、采取相应补救措施的，应当制作《行政执法监督通知书》，依据职权确认违法或者予以撤销的，应当制作《行政执法监督决定书》。";

@@ -16,31 +16,7 @@ use crate::domain::{
 };
 use crate::error::ApiError;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReviewOutcome {
-    /// 维持
-    Upheld,
-    /// 变更
-    Amended,
-    /// 撤销
-    Revoked,
-}
-
-impl ReviewOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Upheld => "UPHELD",
-            Self::Amended => "AMENDED",
-            Self::Revoked => "REVOKED",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Upheld, Self::Amended, Self::Revoked]
-            .into_iter()
-            .find(|o| o.as_str() == text)
-    }
-}
+pub use crate::domain::kinds::ReviewOutcome;
 
 /// The review limits that apply to a document, and the clause stating them.
 #[derive(Clone, Debug)]

@@ -13,28 +13,7 @@ use super::RegimeContext;
 use crate::auth::{Role, Viewer};
 use crate::domain::{Failure, RuleCode, audit, clock::Clock, idempotency, rules::Checks};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    Compliant,
-    Noncompliant,
-    NotChecked,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Compliant => "COMPLIANT",
-            Self::Noncompliant => "NONCOMPLIANT",
-            Self::NotChecked => "NOT_CHECKED",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Compliant, Self::Noncompliant, Self::NotChecked]
-            .into_iter()
-            .find(|o| o.as_str() == text)
-    }
-}
+pub use crate::domain::kinds::Outcome;
 
 #[derive(Clone, Debug)]
 pub struct InspectorInput {

@@ -306,15 +306,7 @@ impl RecordAccountabilityInput {
             .map(|id| expect_id(id, "Department", "departmentId"))
             .transpose()?;
         let subject = match (self.subject_kind, department_id) {
-            (SubjectKind::Unit, Some(department_id)) => {
-                accountability::Subject::Unit { department_id }
-            }
-            (SubjectKind::Unit, None) => {
-                return Err(crate::error::ApiError::bad_input(
-                    "departmentId",
-                    "a unit is named by its departmentId",
-                ));
-            }
+            (SubjectKind::Unit, department_id) => accountability::Subject::Unit { department_id },
             (SubjectKind::Staff, department_id) => accountability::Subject::Staff {
                 name: texts
                     .take_opt("staffName", self.staff_name)

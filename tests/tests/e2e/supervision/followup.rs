@@ -202,6 +202,60 @@ async fn accountability__fault_situations_against_forms() {
 }
 
 #[tokio::test]
+async fn accountability__a_subject_without_its_department_or_name_is_a_user_error_on_that_field() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let (inspection, _) = s.noticed(&app).await;
+    let ids = app.regime_ids("TERRITORIAL_ENFORCEMENT").await;
+    let record = r#"mutation($input: RecordAccountabilityInput!) {
+      recordAccountability(input: $input) { accountability { id } userErrors { field code } }
+    }"#;
+    let input = |subject: Value| {
+        let mut input = json!({ "inspectionId": inspection,
+            "situationItemIds": [ids.handling["1.9"]], "formItemIds": [ids.handling["2.1"]] });
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(subject.as_object().unwrap().clone());
+        json!({ "input": input })
+    };
+    // A unit held accountable but not named, one that does not exist, a staff member unnamed:
+    // each a user error on the input field at fault, nothing recorded
+    for (subject, field, code) in [
+        (json!({ "subjectKind": "UNIT" }), "departmentId", "REQUIRED"),
+        (
+            json!({ "subjectKind": "UNIT", "departmentId": qingdan::ids::department(999_999) }),
+            "departmentId",
+            "DEPARTMENT_UNKNOWN",
+        ),
+        (
+            json!({ "subjectKind": "STAFF", "staffName": " " }),
+            "staffName",
+            "SUBJECT_REQUIRED",
+        ),
+    ] {
+        let body = app.post_as(&s.supervisor, record, input(subject)).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let payload = &body["data"]["recordAccountability"];
+        assert_eq!(
+            payload["userErrors"],
+            json!([{ "field": [field], "code": code }]),
+            "{body}"
+        );
+        assert!(payload["accountability"].is_null(), "{body}");
+    }
+    // And a unit named by its department is recorded
+    let unit = app.department_id("政策法规股").await;
+    let named = json!({ "subjectKind": "UNIT", "departmentId": unit });
+    let body = app.post_as(&s.supervisor, record, input(named)).await;
+    assert_eq!(
+        body["data"]["recordAccountability"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn stats__count_findings_documents_and_reviews() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
