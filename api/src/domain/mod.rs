@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod clock;
 pub mod consistency;
 pub mod editing;
+pub mod events;
 pub mod idempotency;
 pub mod kinds;
 pub mod lexicon;

@@ -8,6 +8,7 @@ mod consistency;
 mod constraints;
 mod dataloader;
 mod editing;
+mod events;
 mod http;
 mod import;
 mod input;
