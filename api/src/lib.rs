@@ -14,6 +14,7 @@ pub mod data_version;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod import;

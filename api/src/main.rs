@@ -170,6 +170,7 @@ async fn serve() -> anyhow::Result<()> {
         tracing::info!(addr = %config.listen_addr, "listening");
     }
     let versions = qingdan::data_version::Watch::start(&db).await;
+    qingdan::events::start(&db, config.events);
     let state = http::AppState::new(
         db.clone(),
         config.verifier()?,

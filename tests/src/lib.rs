@@ -41,6 +41,8 @@ pub struct Options {
     /// `QINGDAN_GRAPHIQL`, `QINGDAN_INTROSPECTION` and `QINGDAN_METRICS_ADDR` (give port 0
     /// for a free one: `TestApp::metrics_url` says where).
     pub exposure: qingdan::config::Exposure,
+    /// Webhook delivery and retention (`QINGDAN_WEBHOOK_…`, `QINGDAN_EVENT_RETENTION_DAYS`).
+    pub events: qingdan::config::Events,
 }
 
 pub struct TestApp {
@@ -159,6 +161,7 @@ impl TestApp {
                 Arc::new(http::persisted::TrustedDocuments::parse(manifest).expect("a manifest"))
             }),
             exposure: options.exposure,
+            events: options.events,
         };
         let (db, statements) = match options.db_acquire_timeout {
             None => qingdan::prepare_database(&config)
@@ -184,6 +187,7 @@ impl TestApp {
         // `token` signs with the development secret, whatever keys the server checks with.
         let verifier = Verifier::hs256(qingdan::auth::DEV_SECRET.as_bytes()).unwrap();
         let versions = qingdan::data_version::Watch::start(&db).await;
+        qingdan::events::start(&db, config.events);
         let state = http::AppState::new(
             db.clone(),
             config.verifier().unwrap(),

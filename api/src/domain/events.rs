@@ -103,7 +103,11 @@ pub fn visible(viewer: &Viewer, row: &event::Model) -> bool {
         return false;
     };
     let admin = viewer.sub.is_some() && viewer.has(Role::Admin);
-    let concerns_own = || viewer.dept.is_some_and(|dept| departments(row).contains(&dept));
+    let concerns_own = || {
+        viewer
+            .dept
+            .is_some_and(|dept| departments(row).contains(&dept))
+    };
     match kind.audience() {
         Audience::Public => true,
         _ if admin => true,
@@ -194,7 +198,9 @@ pub const DEAD: &str = "DEAD";
 fn wants(hook: &webhook::Model, kind: EventType, departments: &[i32]) -> bool {
     let types: Vec<String> = serde_json::from_value(hook.event_types.clone()).unwrap_or_default();
     types.iter().any(|t| t == kind.as_str())
-        && hook.department_id.is_none_or(|dept| departments.contains(&dept))
+        && hook
+            .department_id
+            .is_none_or(|dept| departments.contains(&dept))
 }
 
 // One constructor per use case, called next to its audit entry.
@@ -204,16 +210,19 @@ pub async fn list_version_published(
     version: &entity::list_version::Model,
 ) -> Result<i32, DbErr> {
     let owner = list_owner(txn, version.list_id).await?;
-    append(txn, NewEvent {
-        kind: EventType::ListVersionPublished,
-        subject: ("ListVersion", version.id),
-        departments: owner.into_iter().collect(),
-        payload: json!({
-            "listId": global_id("ResponsibilityList", version.list_id),
-            "number": version.number, "effectiveFrom": version.effective_from,
-            "reasonKind": version.reason_kind,
-        }),
-    })
+    append(
+        txn,
+        NewEvent {
+            kind: EventType::ListVersionPublished,
+            subject: ("ListVersion", version.id),
+            departments: owner.into_iter().collect(),
+            payload: json!({
+                "listId": global_id("ResponsibilityList", version.list_id),
+                "number": version.number, "effectiveFrom": version.effective_from,
+                "reasonKind": version.reason_kind,
+            }),
+        },
+    )
     .await
 }
 
@@ -222,12 +231,15 @@ pub async fn list_draft_discarded(
     draft: &entity::list_version::Model,
 ) -> Result<i32, DbErr> {
     let owner = list_owner(txn, draft.list_id).await?;
-    append(txn, NewEvent {
-        kind: EventType::ListDraftDiscarded,
-        subject: ("ListVersion", draft.id),
-        departments: owner.into_iter().collect(),
-        payload: json!({ "listId": global_id("ResponsibilityList", draft.list_id) }),
-    })
+    append(
+        txn,
+        NewEvent {
+            kind: EventType::ListDraftDiscarded,
+            subject: ("ListVersion", draft.id),
+            departments: owner.into_iter().collect(),
+            payload: json!({ "listId": global_id("ResponsibilityList", draft.list_id) }),
+        },
+    )
     .await
 }
 
@@ -240,15 +252,18 @@ pub async fn department_reorganised(
     let mut concerned = vec![department.id];
     concerned.extend(department.successor_id);
     concerned.extend(department.parent_id);
-    append(txn, NewEvent {
-        kind: EventType::DepartmentReorganised,
-        subject: ("Department", department.id),
-        departments: concerned,
-        payload: json!({
-            "kind": kind, "effectiveFrom": effective_from, "name": department.name,
-            "successorId": department.successor_id.map(|id| global_id("Department", id)),
-        }),
-    })
+    append(
+        txn,
+        NewEvent {
+            kind: EventType::DepartmentReorganised,
+            subject: ("Department", department.id),
+            departments: concerned,
+            payload: json!({
+                "kind": kind, "effectiveFrom": effective_from, "name": department.name,
+                "successorId": department.successor_id.map(|id| global_id("Department", id)),
+            }),
+        },
+    )
     .await
 }
 
@@ -257,16 +272,19 @@ pub async fn inspection_submitted(
     row: &inspection::Model,
     regime_code: &str,
 ) -> Result<i32, DbErr> {
-    append(txn, NewEvent {
-        kind: EventType::InspectionSubmitted,
-        subject: ("Inspection", row.id),
-        departments: vec![row.target_department_id],
-        payload: json!({
-            "regimeCode": regime_code,
-            "targetDepartmentId": global_id("Department", row.target_department_id),
-            "periodStart": row.period_start, "periodEnd": row.period_end,
-        }),
-    })
+    append(
+        txn,
+        NewEvent {
+            kind: EventType::InspectionSubmitted,
+            subject: ("Inspection", row.id),
+            departments: vec![row.target_department_id],
+            payload: json!({
+                "regimeCode": regime_code,
+                "targetDepartmentId": global_id("Department", row.target_department_id),
+                "periodStart": row.period_start, "periodEnd": row.period_end,
+            }),
+        },
+    )
     .await
 }
 
@@ -275,17 +293,20 @@ pub async fn supervision_document_issued(
     row: &supervision_document::Model,
 ) -> Result<i32, DbErr> {
     let target = inspection_target(txn, row.inspection_id).await?;
-    append(txn, NewEvent {
-        kind: EventType::SupervisionDocumentIssued,
-        subject: ("SupervisionDocument", row.id),
-        departments: target.into_iter().collect(),
-        payload: json!({
-            "inspectionId": global_id("Inspection", row.inspection_id),
-            "kind": row.kind, "measure": row.measure, "issuedOn": row.issued_on,
-            "executionDeadline": row.execution_deadline,
-            "targetDepartmentId": target.map(|id| global_id("Department", id)),
-        }),
-    })
+    append(
+        txn,
+        NewEvent {
+            kind: EventType::SupervisionDocumentIssued,
+            subject: ("SupervisionDocument", row.id),
+            departments: target.into_iter().collect(),
+            payload: json!({
+                "inspectionId": global_id("Inspection", row.inspection_id),
+                "kind": row.kind, "measure": row.measure, "issuedOn": row.issued_on,
+                "executionDeadline": row.execution_deadline,
+                "targetDepartmentId": target.map(|id| global_id("Department", id)),
+            }),
+        },
+    )
     .await
 }
 
@@ -294,15 +315,18 @@ pub async fn rectification_reported(
     row: &entity::rectification::Model,
 ) -> Result<i32, DbErr> {
     let target = document_target(txn, row.document_id).await?;
-    append(txn, NewEvent {
-        kind: EventType::RectificationReported,
-        subject: ("Rectification", row.id),
-        departments: target.into_iter().collect(),
-        payload: json!({
-            "documentId": global_id("SupervisionDocument", row.document_id),
-            "reportedOn": row.reported_on,
-        }),
-    })
+    append(
+        txn,
+        NewEvent {
+            kind: EventType::RectificationReported,
+            subject: ("Rectification", row.id),
+            departments: target.into_iter().collect(),
+            payload: json!({
+                "documentId": global_id("SupervisionDocument", row.document_id),
+                "reportedOn": row.reported_on,
+            }),
+        },
+    )
     .await
 }
 
@@ -347,16 +371,19 @@ pub async fn accountability_recorded(
         .into_iter()
         .collect();
     concerned.extend(row.department_id);
-    append(txn, NewEvent {
-        kind: EventType::AccountabilityRecorded,
-        subject: ("Accountability", row.id),
-        departments: concerned,
-        payload: json!({
-            "inspectionId": global_id("Inspection", row.inspection_id),
-            "subjectKind": row.subject_kind,
-            "departmentId": row.department_id.map(|id| global_id("Department", id)),
-        }),
-    })
+    append(
+        txn,
+        NewEvent {
+            kind: EventType::AccountabilityRecorded,
+            subject: ("Accountability", row.id),
+            departments: concerned,
+            payload: json!({
+                "inspectionId": global_id("Inspection", row.inspection_id),
+                "subjectKind": row.subject_kind,
+                "departmentId": row.department_id.map(|id| global_id("Department", id)),
+            }),
+        },
+    )
     .await
 }
 
@@ -366,12 +393,15 @@ pub async fn lexicon_changed(
     row: &entity::lexicon_entry::Model,
     change: &str,
 ) -> Result<i32, DbErr> {
-    append(txn, NewEvent {
-        kind: EventType::LexiconChanged,
-        subject: ("LexiconEntry", row.id),
-        departments: vec![],
-        payload: json!({ "term": row.term, "change": change }),
-    })
+    append(
+        txn,
+        NewEvent {
+            kind: EventType::LexiconChanged,
+            subject: ("LexiconEntry", row.id),
+            departments: vec![],
+            payload: json!({ "term": row.term, "change": change }),
+        },
+    )
     .await
 }
 

@@ -15,6 +15,7 @@ pub mod misroute;
 pub mod rules;
 pub mod supervision;
 pub mod versions;
+pub mod webhooks;
 
 pub use rules::{Failure, RuleCode, Violation};
 

@@ -61,6 +61,9 @@ pub enum RuleCode {
     TextTooLong,
     DivisionExists,
     DayDuplicate,
+    UrlInvalid,
+    WebhookUnknown,
+    EventUnknown,
 }
 
 impl RuleCode {
@@ -122,6 +125,9 @@ impl RuleCode {
             Self::TextTooLong => "TEXT_TOO_LONG",
             Self::DivisionExists => "DIVISION_EXISTS",
             Self::DayDuplicate => "DAY_DUPLICATE",
+            Self::UrlInvalid => "URL_INVALID",
+            Self::WebhookUnknown => "WEBHOOK_UNKNOWN",
+            Self::EventUnknown => "EVENT_UNKNOWN",
         }
     }
 }

@@ -8,6 +8,7 @@ mod department;
 mod department_editing;
 mod duty;
 mod editing;
+mod events;
 mod kinds;
 pub mod loaders;
 mod misroute;
@@ -21,7 +22,8 @@ mod supervision;
 pub mod text;
 mod versions;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{Context, MergedObject, SDLExportOptions, Schema};
+use events::EventSubscription;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
@@ -45,6 +47,7 @@ pub struct Query(
     misroute::MisrouteQuery,
     consistency::ConsistencyQuery,
     versions::VersionQuery,
+    events::WebhookQuery,
 );
 
 /// Mutation — 变更: supervision results and administrators' reference data.
@@ -58,13 +61,14 @@ pub struct Mutation(
     versions::VersionMutation,
     boundary_editing::BoundaryEditingMutation,
     department_editing::DepartmentEditingMutation,
+    events::WebhookMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EventSubscription>;
 
 /// The schema without data: enough to print the SDL.
-pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EventSubscription> {
+    Schema::build(Query::default(), Mutation::default(), EventSubscription)
         .register_output_type::<node::Node>()
 }
 
@@ -90,6 +94,7 @@ pub fn schema(
         // Fragments spread into themselves are refused by validation; this bounds the rest.
         .limit_recursive_depth(32)
         .limit_directives(4)
+        .extension(events::Announce(crate::events::Hub::of(&db)))
         .data(db)
         .data(clock)
         .data(searcher)

@@ -323,7 +323,9 @@ async fn execute(
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.header());
     http.extensions_mut().insert(outcome);
-    if mutation {
+    // Nor is an answer whose fields must be read fresh (`cache_control(no_cache)`: webhook
+    // delivery state moves without the data version) kept by the response cache.
+    if mutation || response.cache_control.max_age < 0 {
         http.extensions_mut().insert(crate::cache::Mutation);
     }
     http

@@ -11,6 +11,7 @@ mod observe;
 mod order;
 pub mod persisted;
 pub mod ratelimit;
+mod subscriptions;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -192,6 +193,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             observe::middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            subscriptions::middleware,
         ));
     let cors = cors(&state.cors_origins);
     let mut router = Router::new()
