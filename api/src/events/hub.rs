@@ -28,6 +28,8 @@ const POLL: Duration = Duration::from_millis(500);
 const RETRY: Duration = Duration::from_secs(1);
 
 pub struct Hub {
+    /// The pool, without the request statement counting: background reads are no request's.
+    db: DatabaseConnection,
     sender: broadcast::Sender<Arc<event::Model>>,
     /// The id of the last event read (and broadcast).
     last: AtomicI32,
@@ -48,14 +50,24 @@ impl Hub {
         }
         hubs.retain(|_, hub| hub.strong_count() > 0);
         let hub = Arc::new(Self {
+            db: uncounted(db),
             sender: broadcast::channel(BUFFER).0,
             last: AtomicI32::new(-1),
             poked: Arc::new(Notify::new()),
             work: Notify::new(),
         });
         hubs.insert(key, Arc::downgrade(&hub));
-        tokio::spawn(follow(Arc::downgrade(&hub), hub.poked.clone(), db.clone()));
+        tokio::spawn(follow(
+            Arc::downgrade(&hub),
+            hub.poked.clone(),
+            hub.db.clone(),
+        ));
         hub
+    }
+
+    /// The pool, for the background work and subscriptions' reads, uncounted.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// Events read from now on.
@@ -74,6 +86,18 @@ impl Hub {
     /// A write of this process has committed.
     pub fn poke(&self) {
         self.poked.notify_one();
+    }
+}
+
+/// `db`'s pool as a connection whose statements the metrics do not count.
+fn uncounted(db: &DatabaseConnection) -> DatabaseConnection {
+    match db.get_database_backend() {
+        DbBackend::Postgres => sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
+            db.get_postgres_connection_pool().clone(),
+        ),
+        _ => sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(
+            db.get_sqlite_connection_pool().clone(),
+        ),
     }
 }
 

@@ -30,6 +30,7 @@ pub fn start(db: &DatabaseConnection, settings: Events) {
         std::process::id(),
         signature::hex(&signature::random_bytes::<6>())
     );
+    let db = hub.db().clone();
     let worker = Arc::new(worker::Worker {
         db: db.clone(),
         hub,
@@ -40,7 +41,6 @@ pub fn start(db: &DatabaseConnection, settings: Events) {
     for _ in 0..settings.webhook_workers {
         tokio::spawn(worker.clone().run());
     }
-    let db = db.clone();
     tokio::spawn(async move {
         loop {
             match prune(&db, settings.retention).await {

@@ -213,8 +213,8 @@ impl EventSubscription {
             .as_ref()
             .map(|id| expect_id(id, "Event", "after"))
             .transpose()?;
-        let db = db(ctx)?.clone();
-        let hub = Hub::of(&db);
+        let hub = Hub::of(db(ctx)?);
+        let db = hub.db().clone();
         let receiver = hub.subscribe();
         let last = match after {
             Some(after) => after,
