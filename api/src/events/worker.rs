@@ -10,6 +10,7 @@
 //! replica that dies holding one loses it when it expires, and another takes over (the
 //! delivery in flight may then arrive twice: delivery is at least once).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use entity::{event, webhook, webhook_delivery};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Statement, TransactionTrait,
+    QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 
 use super::Hub;
@@ -27,11 +28,22 @@ use crate::config::Events;
 use crate::domain::events::{DEAD, DELIVERED, PENDING};
 
 /// Deliveries made under one claim before the endpoint is put back for others.
-const PER_CLAIM: usize = 100;
+const PER_CLAIM: u64 = 100;
 /// How often an idle worker looks for due work without being woken.
 const IDLE: Duration = Duration::from_secs(1);
 /// Longest stored error message.
 const ERROR_CHARS: usize = 500;
+
+/// An attempt's outcome as `record` writes it: endpoint, delivery, attempts so far, new
+/// status, the answer, and when to try again.
+type Outcome<'a> = (
+    i32,
+    &'a webhook_delivery::Model,
+    i32,
+    &'a str,
+    &'a Result<u16, (Option<u16>, String)>,
+    Option<i64>,
+);
 
 /// What every worker of this replica shares.
 pub(crate) struct Worker {
@@ -125,23 +137,27 @@ impl Worker {
     /// Delivers `hook`'s pending deliveries in order while they succeed (or die), then lets
     /// the endpoint go, with a backoff when one failed.
     async fn serve(&self, hook: &webhook::Model) -> Result<(), DbErr> {
-        for _ in 0..PER_CLAIM {
-            let Some(delivery) = webhook_delivery::Entity::find()
-                .filter(webhook_delivery::Column::WebhookId.eq(hook.id))
-                .filter(webhook_delivery::Column::Status.eq(PENDING))
-                .order_by_asc(webhook_delivery::Column::Id)
-                .one(&self.db)
-                .await?
-            else {
-                break;
+        // The queue's head, with its events, in two statements.
+        let queue = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::WebhookId.eq(hook.id))
+            .filter(webhook_delivery::Column::Status.eq(PENDING))
+            .order_by_asc(webhook_delivery::Column::Id)
+            .limit(PER_CLAIM)
+            .all(&self.db)
+            .await?;
+        let events: HashMap<i32, event::Model> = event::Entity::find()
+            .filter(event::Column::Id.is_in(queue.iter().map(|d| d.event_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        for delivery in &queue {
+            // Pruned meanwhile: the delivery went with it.
+            let Some(row) = events.get(&delivery.event_id) else {
+                continue;
             };
-            let Some(row) = event::Entity::find_by_id(delivery.event_id)
-                .one(&self.db)
-                .await?
-            else {
-                break; // pruned meanwhile: the cascade removes the delivery too
-            };
-            let outcome = self.post(hook, &delivery, &row).await;
+            let outcome = self.post(hook, delivery, row).await;
             let attempts = delivery.attempts + 1;
             let (status, retry_at) = match &outcome {
                 Ok(_) => (DELIVERED, None),
@@ -149,7 +165,7 @@ impl Worker {
                 Err(_) => (PENDING, Some(now_ms() + self.backoff(attempts as u32))),
             };
             if !self
-                .record(hook.id, &delivery, attempts, status, &outcome, retry_at)
+                .record(hook.id, delivery, attempts, status, &outcome, retry_at)
                 .await?
             {
                 return Ok(()); // the lease was lost: another worker has the endpoint now
@@ -233,9 +249,24 @@ impl Worker {
         outcome: &Result<u16, (Option<u16>, String)>,
         retry_at: Option<i64>,
     ) -> Result<bool, DbErr> {
-        let now = Utc::now();
+        let args = (hook, delivery, attempts, status, outcome, retry_at);
+        // Not a `db::Write`: queued behind the process's writers, a delivery would wait for
+        // every write ahead of it; its first statement is a write, so on SQLite the
+        // transaction takes the lock at once or waits in the busy handler.
         let txn = self.db.begin().await?;
-        // First a write, so a SQLite transaction takes the write lock at once.
+        let held = self.write_outcome(&txn, args).await?;
+        if held {
+            txn.commit().await?;
+        }
+        Ok(held)
+    }
+
+    async fn write_outcome(
+        &self,
+        txn: &impl ConnectionTrait,
+        (hook, delivery, attempts, status, outcome, retry_at): Outcome<'_>,
+    ) -> Result<bool, DbErr> {
+        let now = Utc::now();
         // After a failure the endpoint is let go until its backoff ends; else held on.
         let lease_until = match retry_at {
             Some(_) => 0,
@@ -248,7 +279,7 @@ impl Worker {
         if let Some(at) = retry_at {
             hold = hold.col_expr(webhook::Column::NextAttemptAt, Expr::value(at));
         }
-        if hold.exec(&txn).await?.rows_affected != 1 {
+        if hold.exec(txn).await?.rows_affected != 1 {
             return Ok(false);
         }
         let (code, error) = match outcome {
@@ -269,9 +300,8 @@ impl Worker {
                 Expr::value((status == DELIVERED).then_some(now)),
             )
             .filter(webhook_delivery::Column::Id.eq(delivery.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        txn.commit().await?;
         Ok(true)
     }
 

@@ -181,17 +181,18 @@ async fn fixture(url: &str) -> anyhow::Result<Fixture> {
             json!({}),
         )
         .await?;
-    let items = |kind: &str| -> Vec<Value> {
+    let items = |kinds: &[&str]| -> Vec<Value> {
         data["supervisionRegime"]["sections"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|s| s["kind"] == kind)
+            .filter(|s| kinds.iter().any(|kind| s["kind"] == *kind))
             .flat_map(|s| s["items"].as_array().cloned().unwrap_or_default())
             .map(|item| item["id"].clone())
             .collect()
     };
-    let (checklist, methods) = (items("CONTENT"), items("METHOD"));
+    let checklist = items(&["CONTENT"]);
+    let methods = items(&["METHOD", "METHOD_AND_PROCEDURE"]);
     if checklist.is_empty() || methods.is_empty() {
         bail!("the server holds no TERRITORIAL_ENFORCEMENT regime with a checklist and methods");
     }
