@@ -49,6 +49,83 @@ pub struct Config {
     pub trusted_documents: Option<std::sync::Arc<crate::http::persisted::TrustedDocuments>>,
     /// What the server shows besides the API itself.
     pub exposure: Exposure,
+    /// Events to integrations: webhook delivery and retention.
+    pub events: Events,
+}
+
+/// Webhook delivery and event retention. Each is set by the environment variable named in
+/// its comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Events {
+    /// `QINGDAN_WEBHOOK_WORKERS`: endpoints this replica delivers to at once (default 4; 0
+    /// delivers nothing from this replica, the others still do).
+    pub webhook_workers: usize,
+    /// `QINGDAN_WEBHOOK_TIMEOUT_MS`: longest wait for an endpoint's answer (default 10000).
+    pub webhook_timeout: std::time::Duration,
+    /// `QINGDAN_WEBHOOK_MAX_ATTEMPTS`: attempts before a delivery is dead-lettered (default 15).
+    pub webhook_max_attempts: u32,
+    /// `QINGDAN_WEBHOOK_BACKOFF_MS`: the wait after a first failed attempt, doubled after each
+    /// further one, with jitter (default 2000).
+    pub webhook_backoff: std::time::Duration,
+    /// `QINGDAN_WEBHOOK_BACKOFF_MAX_MS`: the longest wait between attempts (default 3600000).
+    pub webhook_backoff_max: std::time::Duration,
+    /// `QINGDAN_EVENT_RETENTION_DAYS`: events, and their deliveries, older than this are
+    /// pruned (default 30).
+    pub retention: std::time::Duration,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Self {
+            webhook_workers: 4,
+            webhook_timeout: std::time::Duration::from_secs(10),
+            webhook_max_attempts: 15,
+            webhook_backoff: std::time::Duration::from_secs(2),
+            webhook_backoff_max: std::time::Duration::from_secs(3600),
+            retention: std::time::Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
+impl Events {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        use std::time::Duration;
+        let default = Self::default();
+        let ms = |key: &str, default: Duration| -> anyhow::Result<Duration> {
+            let value = number(lookup, key, default.as_millis() as u64)?;
+            if value == 0 {
+                bail!("{key} must be positive");
+            }
+            Ok(Duration::from_millis(value))
+        };
+        let events = Self {
+            webhook_workers: number(lookup, "QINGDAN_WEBHOOK_WORKERS", default.webhook_workers)?,
+            webhook_timeout: ms("QINGDAN_WEBHOOK_TIMEOUT_MS", default.webhook_timeout)?,
+            webhook_max_attempts: number(
+                lookup,
+                "QINGDAN_WEBHOOK_MAX_ATTEMPTS",
+                default.webhook_max_attempts,
+            )?,
+            webhook_backoff: ms("QINGDAN_WEBHOOK_BACKOFF_MS", default.webhook_backoff)?,
+            webhook_backoff_max: ms(
+                "QINGDAN_WEBHOOK_BACKOFF_MAX_MS",
+                default.webhook_backoff_max,
+            )?,
+            retention: Duration::from_secs(
+                86_400 * number(lookup, "QINGDAN_EVENT_RETENTION_DAYS", 30u64)?,
+            ),
+        };
+        if events.webhook_max_attempts == 0 {
+            bail!("QINGDAN_WEBHOOK_MAX_ATTEMPTS must be positive");
+        }
+        if events.retention.is_zero() {
+            bail!("QINGDAN_EVENT_RETENTION_DAYS must be positive");
+        }
+        if events.webhook_backoff > events.webhook_backoff_max {
+            bail!("QINGDAN_WEBHOOK_BACKOFF_MS must not exceed QINGDAN_WEBHOOK_BACKOFF_MAX_MS");
+        }
+        Ok(events)
+    }
 }
 
 /// Every setting, with the database URL's password and the token secret left out, so a
@@ -421,6 +498,7 @@ impl Config {
             None => None,
         };
         let exposure = Exposure::from_lookup(&lookup, environment)?;
+        let events = Events::from_lookup(&lookup)?;
         if exposure.metrics_addr == Some(listen_addr) {
             bail!("QINGDAN_METRICS_ADDR must differ from LISTEN_ADDR");
         }
@@ -438,6 +516,7 @@ impl Config {
             db_max_connections,
             trusted_documents,
             exposure,
+            events,
         })
     }
 }
@@ -571,6 +650,29 @@ fn jwt_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events__defaults_and_refusals() {
+        let events = config(&[]).unwrap().events;
+        assert_eq!(events, Events::default());
+        let quick = config(&[
+            ("QINGDAN_WEBHOOK_MAX_ATTEMPTS", "3"),
+            ("QINGDAN_WEBHOOK_BACKOFF_MS", "50"),
+        ])
+        .unwrap()
+        .events;
+        assert_eq!(quick.webhook_max_attempts, 3);
+        assert_eq!(quick.webhook_backoff, std::time::Duration::from_millis(50));
+        for bad in [
+            ("QINGDAN_WEBHOOK_MAX_ATTEMPTS", "0"),
+            ("QINGDAN_WEBHOOK_TIMEOUT_MS", "0"),
+            ("QINGDAN_EVENT_RETENTION_DAYS", "0"),
+            ("QINGDAN_WEBHOOK_BACKOFF_MS", "7200000"),
+            ("QINGDAN_WEBHOOK_WORKERS", "many"),
+        ] {
+            assert!(config(&[bad]).is_err(), "{bad:?}");
+        }
+    }
 
     fn config(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
         let vars: Vec<(String, String)> = vars

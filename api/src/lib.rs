@@ -13,6 +13,7 @@ pub mod data_version;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod ids;
@@ -56,6 +57,8 @@ pub struct App {
 pub async fn app(config: Config, clock: SharedClock) -> anyhow::Result<App> {
     let (db, statements) = prepare_database(&config).await?;
     let versions = data_version::Watch::start(&db).await;
+    // Webhook delivery and event fan-out, in every replica.
+    events::start(&db, config.events);
     let state = http::AppState::new(
         db.clone(),
         config.verifier()?,

@@ -11,6 +11,7 @@ mod m20261129_000005_reorganisation;
 mod m20261129_000006_versions;
 mod m20261130_000007_misroute;
 mod m20261130_000008_idempotency_scope;
+mod m20261204_000014_events;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_versions::Migration),
             Box::new(m20261130_000007_misroute::Migration),
             Box::new(m20261130_000008_idempotency_scope::Migration),
+            Box::new(m20261204_000014_events::Migration),
         ]
     }
 }

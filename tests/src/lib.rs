@@ -41,6 +41,8 @@ pub struct Options {
     /// `QINGDAN_GRAPHIQL`, `QINGDAN_INTROSPECTION` and `QINGDAN_METRICS_ADDR` (give port 0
     /// for a free one: `TestApp::metrics_url` says where).
     pub exposure: qingdan::config::Exposure,
+    /// Webhook delivery and retention (`QINGDAN_WEBHOOK_…`, `QINGDAN_EVENT_RETENTION_DAYS`).
+    pub events: qingdan::config::Events,
 }
 
 pub struct TestApp {
@@ -159,6 +161,7 @@ impl TestApp {
             Arc::new(http::persisted::TrustedDocuments::parse(manifest).expect("a manifest"))
         });
         config.exposure = options.exposure;
+        config.events = options.events;
         let clock = Arc::new(ManualClock::default());
         let app = qingdan::app(config, clock.clone())
             .await

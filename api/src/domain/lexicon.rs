@@ -59,6 +59,7 @@ pub async fn set_entry(
         ),
     };
     audit::record(&txn, clock.now(), entry).await?;
+    crate::domain::events::lexicon_changed(&txn, &saved, "SET").await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -91,6 +92,7 @@ pub async fn remove_entry(
         after: None,
     };
     audit::record(&txn, clock.now(), entry).await?;
+    crate::domain::events::lexicon_changed(&txn, &old, "REMOVED").await?;
     txn.commit().await?;
     Ok(true)
 }

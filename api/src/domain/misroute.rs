@@ -101,6 +101,7 @@ pub async fn report(
         })),
     };
     audit::record(&txn, clock.now(), entry).await?;
+    crate::domain::events::misroute_reported(&txn, &saved).await?;
     txn.commit().await?;
     Ok(saved)
 }

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod clock;
 pub mod consistency;
 pub mod editing;
+pub mod events;
 pub mod idempotency;
 pub mod kinds;
 pub mod lexicon;
@@ -14,6 +15,7 @@ pub mod misroute;
 pub mod rules;
 pub mod supervision;
 pub mod versions;
+pub mod webhooks;
 
 pub use rules::{Failure, RuleCode, Violation};
 

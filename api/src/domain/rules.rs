@@ -124,6 +124,12 @@ macro_rules! with_rule_codes {
                 DivisionExists = "DIVISION_EXISTS",
                 /// 日期重复: the same day twice in one calendar load.
                 DayDuplicate = "DAY_DUPLICATE",
+                /// 地址无效: a webhook URL that is not http(s), or not a URL at all.
+                UrlInvalid = "URL_INVALID",
+                /// 订阅端点不存在: no webhook has this id.
+                WebhookUnknown = "WEBHOOK_UNKNOWN",
+                /// 事件不存在: no event has this id.
+                EventUnknown = "EVENT_UNKNOWN",
             }
         }
     };

@@ -499,6 +499,7 @@ pub async fn publish(
             "reasonKind": p.reason_kind.as_str() })),
     };
     audit::record(&txn, clock.now(), entry).await?;
+    crate::domain::events::list_version_published(&txn, &saved).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -538,6 +539,7 @@ pub async fn discard(
         after: None,
     };
     audit::record(&txn, clock.now(), entry).await?;
+    crate::domain::events::list_draft_discarded(&txn, &draft).await?;
     txn.commit().await?;
     Ok(draft)
 }

@@ -10,6 +10,7 @@ mod department_editing;
 mod duty;
 mod editing;
 mod error;
+mod events;
 mod kinds;
 pub mod loaders;
 mod misroute;
@@ -24,7 +25,8 @@ pub mod text;
 mod user_error;
 mod versions;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{Context, MergedObject, SDLExportOptions, Schema};
+use events::EventSubscription;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
@@ -48,6 +50,7 @@ pub struct Query(
     misroute::MisrouteQuery,
     consistency::ConsistencyQuery,
     versions::VersionQuery,
+    events::WebhookQuery,
 );
 
 /// Mutation — 变更: supervision results and administrators' reference data.
@@ -61,9 +64,10 @@ pub struct Mutation(
     versions::VersionMutation,
     boundary_editing::BoundaryEditingMutation,
     department_editing::DepartmentEditingMutation,
+    events::WebhookMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EventSubscription>;
 
 /// Describes each connection and its edge: async-graphql's generic types carry no
 /// description of their own (or an English one only).
@@ -83,8 +87,8 @@ macro_rules! describe_pages {
 }
 
 /// The schema without data: enough to print the SDL.
-pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EventSubscription> {
+    let builder = Schema::build(Query::default(), Mutation::default(), EventSubscription)
         .register_output_type::<node::Node>();
     describe_pages!(builder,
         audit::AuditEvent => "audit events — 审计记录",
@@ -95,6 +99,8 @@ pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySu
         misroute::Misroute => "misroute reports — 错转报告",
         service::PublicService => "public services — 公共服务事项",
         supervision::types::SupervisionDocument => "supervision documents — 执法监督文书",
+        events::Webhook => "webhooks — 事件推送端点",
+        events::WebhookDelivery => "webhook deliveries — 推送记录",
     )
 }
 
@@ -123,6 +129,7 @@ pub fn schema(
         // these bounds stay as the schema's own safety net.
         .limit_recursive_depth(cost::MAX_NESTING)
         .limit_directives(cost::MAX_DIRECTIVES)
+        .extension(events::Announce(crate::events::Hub::of(&db)))
         .data(db)
         .data(clock)
         .data(searcher)

@@ -95,7 +95,10 @@ pub fn page(headers: &HeaderMap) -> Response {
     <script>
       ReactDOM.createRoot(document.getElementById("graphiql")).render(
         React.createElement(GraphiQL, {{
-          fetcher: GraphiQL.createFetcher({{ url: new URL("/graphql", window.location.origin).toString() }}),
+          fetcher: GraphiQL.createFetcher({{
+            url: new URL("/graphql", window.location.origin).toString(),
+            subscriptionUrl: new URL("/graphql", window.location.origin.replace(/^http/, "ws")).toString(),
+          }}),
           defaultEditorToolsVisibility: true,
         }})
       );

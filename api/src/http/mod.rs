@@ -15,6 +15,7 @@ pub mod operation;
 mod order;
 pub mod persisted;
 pub mod ratelimit;
+mod subscriptions;
 mod tables;
 
 use std::future::{Future, IntoFuture};
@@ -161,9 +162,14 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    // A websocket upgrade (subscriptions) is taken before the front door; everything else
+    // goes through it.
+    let graphql = axum::routing::any(graphql::endpoint).layer(
+        axum::middleware::from_fn_with_state(state.clone(), subscriptions::middleware),
+    );
     let cors = cors(&state.cors_origins);
     let mut router = Router::new()
-        .route("/graphql", axum::routing::any(graphql::endpoint))
+        .route("/graphql", graphql)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .merge(tables::routes());

@@ -9,6 +9,7 @@ mod constraints;
 mod dataloader;
 mod editing;
 mod front_door;
+mod events;
 mod http;
 mod import;
 mod input;

@@ -190,6 +190,8 @@ pub async fn reorganise(
             "reason": r.reason, "name": saved.name, "successorId": saved.successor_id,
         })),
     };
+    let kind = format!("{:?}", r.kind).to_uppercase();
+    crate::domain::events::department_reorganised(&txn, &saved, &kind, r.effective_from).await?;
     commit(txn, clock, edit).await?;
     Ok(saved)
 }

@@ -208,6 +208,7 @@ pub async fn record(
         after,
     )
     .await?;
+    crate::domain::events::accountability_recorded(&txn, &row).await?;
     txn.commit().await?;
     Ok(row)
 }

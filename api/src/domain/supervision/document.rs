@@ -109,6 +109,7 @@ pub async fn issue(
         after,
     )
     .await?;
+    crate::domain::events::supervision_document_issued(&txn, &row).await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -166,6 +166,7 @@ pub async fn report_rectification(
         after,
     )
     .await?;
+    crate::domain::events::rectification_reported(&txn, &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -271,6 +272,7 @@ pub async fn request_review(
         after,
     )
     .await?;
+    crate::domain::events::review_requested(&txn, &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -374,6 +376,7 @@ pub async fn decide_review(
         after: Some(after),
     };
     audit::record(&txn, now, entry).await?;
+    crate::domain::events::review_decided(&txn, &row).await?;
     txn.commit().await?;
     Ok(row)
 }

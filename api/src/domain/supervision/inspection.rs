@@ -148,6 +148,7 @@ pub async fn submit(
         "record": input.record,
     });
     audit::created(&txn, now, &actor, OPERATION, "Inspection", row.id, after).await?;
+    crate::domain::events::inspection_submitted(&txn, &row, &input.regime_code).await?;
     txn.commit().await?;
     tracing::info!(inspection = row.id, regime = %input.regime_code, "inspection submitted");
     Ok(row)
