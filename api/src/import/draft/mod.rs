@@ -11,6 +11,7 @@
 //! versioned and not edited by an upload: their sheets must say what the database says.
 //! Everything happens in one transaction; an upload that changes nothing writes nothing.
 
+mod citations;
 mod duties;
 mod matters;
 mod pairing;
