@@ -122,12 +122,8 @@ pub fn visible(viewer: &Viewer, row: &event::Model) -> bool {
     }
 }
 
-/// The opaque global id clients know a row by: the encoding of `graphql::node::global_id`
-/// (a unit test there checks they agree), here because the domain does not import GraphQL.
-pub fn global_id(type_name: &str, id: i32) -> String {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}"))
-}
+/// The opaque global id clients know a row by: `ids`, the one encoding every layer uses.
+pub use crate::ids::encode as global_id;
 
 /// The channel each replica listens on for new events; the payload is the event's id.
 pub const CHANNEL: &str = "qingdan_events";

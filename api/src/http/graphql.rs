@@ -695,12 +695,20 @@ fn unauthenticated(err: ApiError) -> Response {
         tracing::warn!(error = ?err, "the caller cannot be verified");
         return refuse(StatusCode::SERVICE_UNAVAILABLE, code, &err.message());
     }
-    let reason = match &err {
-        ApiError::InvalidToken { reason } => reason.as_str(),
-        _ => "authentication required",
+    let mut response = refuse(StatusCode::UNAUTHORIZED, code, &err.message());
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, bearer_challenge(&err));
+    response
+}
+
+/// RFC 6750's challenge for a refused token, its reason in `error_description`; the reason
+/// is logged, never the token.
+pub(super) fn bearer_challenge(err: &ApiError) -> HeaderValue {
+    let ApiError::InvalidToken { reason } = err else {
+        return HeaderValue::from_static("Bearer");
     };
     tracing::info!(reason, "bearer token refused");
-    let mut response = refuse(StatusCode::UNAUTHORIZED, code, &err.message());
     // The reasons are fixed texts of ours, but a quote or backslash would end the quoted
     // string early.
     let description: String = reason
@@ -708,12 +716,7 @@ fn unauthenticated(err: ApiError) -> Response {
         .filter(|c| !matches!(c, '"' | '\\'))
         .collect();
     let challenge = format!(r#"Bearer error="invalid_token", error_description="{description}""#);
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
-    }
-    response
+    HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Bearer"))
 }
 
 /// A request refused before execution, as the spec answers request errors: 400 under

@@ -19,7 +19,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, put},
 };
-use base64::Engine;
 use chrono::NaiveDate;
 use entity::{list_version, responsibility_list};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -244,8 +243,8 @@ async fn upload(
         Ok(changes) => {
             let total = changes.total();
             let body = json!({
-                "listId": global_id("ResponsibilityList", list.id),
-                "draftId": changes.draft_id.map(|id| global_id("ListVersion", id)),
+                "listId": crate::ids::encode("ResponsibilityList", list.id),
+                "draftId": changes.draft_id.map(|id| crate::ids::encode("ListVersion", id)),
                 "changed": total.added + total.changed + total.removed > 0,
                 "total": total,
                 "tables": changes.tables,
@@ -319,26 +318,12 @@ async fn find_list(state: &AppState, id: &str) -> Result<responsibility_list::Mo
             &format!("no list has the id {id:?}"),
         )
     };
-    let row = decode_id(id, "ResponsibilityList").ok_or_else(not_found)?;
+    let row = crate::ids::decode_as(id, "ResponsibilityList").ok_or_else(not_found)?;
     responsibility_list::Entity::find_by_id(row)
         .one(&state.db)
         .await
         .map_err(|err| api_error(err.into()))?
         .ok_or_else(not_found)
-}
-
-/// The row id of a global id (`Type:id`, base64url, as GraphQL gives them) of `type_name`.
-fn decode_id(id: &str, type_name: &str) -> Option<i32> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(id)
-        .ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let row = text.strip_prefix(type_name)?.strip_prefix(':')?;
-    row.parse().ok()
-}
-
-fn global_id(type_name: &str, id: i32) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}"))
 }
 
 /// A file name for `filename*` (RFC 5987): every byte outside the unreserved set escaped.
@@ -391,22 +376,10 @@ fn api_error(err: ApiError) -> Response {
     }
     let mut response = refuse(status, code.as_str(), &err.message());
     if status == StatusCode::UNAUTHORIZED {
-        let challenge = match &err {
-            ApiError::InvalidToken { reason } => {
-                let reason: String = reason
-                    .chars()
-                    .filter(|c| !matches!(c, '"' | '\\'))
-                    .collect();
-                tracing::info!(reason, "bearer token refused");
-                format!(r#"Bearer error="invalid_token", error_description="{reason}""#)
-            }
-            _ => "Bearer".to_owned(),
-        };
-        if let Ok(value) = HeaderValue::from_str(&challenge) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, value);
-        }
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            super::graphql::bearer_challenge(&err),
+        );
     }
     response
 }
@@ -414,14 +387,6 @@ fn api_error(err: ApiError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decode_id__reads_graphql_global_ids_of_one_type() {
-        let id = global_id("ResponsibilityList", 7);
-        assert_eq!(decode_id(&id, "ResponsibilityList"), Some(7));
-        assert_eq!(decode_id(&id, "ListVersion"), None);
-        assert_eq!(decode_id("not base64!", "ResponsibilityList"), None);
-    }
 
     #[test]
     fn percent_encode__escapes_chinese_and_spaces() {
