@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::ErrorExtensions;
-
 /// The stable codes of GraphQL errors (Apollo's vocabulary, as DESIGN.md fixes it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -34,8 +32,9 @@ impl ErrorCode {
 }
 
 /// Every failure a resolver can return. Deliberately not `Display`: the only way out to a
-/// client is `From<ApiError> for async_graphql::Error`, which hides internal causes. `Clone`
-/// (hence the `Arc`s) because async-graphql requires it of resolver error types.
+/// client is `message()` and `code()` (over GraphQL, `graphql::error`'s conversion), which
+/// hide internal causes. `Clone` (hence the `Arc`s) because async-graphql requires it of
+/// resolver error types.
 #[derive(Debug, Clone)]
 pub enum ApiError {
     Unauthenticated,
@@ -205,28 +204,6 @@ fn chain_is_connection_failure(err: &anyhow::Error) -> bool {
     })
 }
 
-impl From<ApiError> for async_graphql::Error {
-    fn from(err: ApiError) -> Self {
-        let code = err.code();
-        match code {
-            ErrorCode::Internal => tracing::error!(error = ?err, "internal error"),
-            ErrorCode::Unavailable => tracing::warn!(error = ?err, "unavailable"),
-            _ => {}
-        }
-        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
-            ext.set("code", code.as_str());
-            match &err {
-                ApiError::Conflict | ApiError::Db(_) if code == ErrorCode::Conflict => {
-                    ext.set("retryable", true)
-                }
-                ApiError::BadUserInput { field, .. } => ext.set("field", field.as_str()),
-                ApiError::NotFound { kind, .. } => ext.set("kind", *kind),
-                _ => {}
-            }
-        })
-    }
-}
-
 pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]
@@ -234,10 +211,7 @@ mod tests {
     use super::*;
 
     fn code_of(err: ApiError) -> (String, String) {
-        let err: async_graphql::Error = err.into();
-        let ext = err.extensions.expect("extensions");
-        let code = ext.get("code").expect("code").clone().into_json().unwrap();
-        (err.message, code.as_str().unwrap().to_owned())
+        (err.message(), err.code().as_str().to_owned())
     }
 
     #[test]
@@ -344,11 +318,9 @@ mod tests {
             db("5", false),
             db("517", false),
         ] {
-            let err: async_graphql::Error = ApiError::from(err).into();
-            let ext = err.extensions.clone().unwrap();
-            assert_eq!(ext.get("code").unwrap().to_string(), "\"CONFLICT\"");
-            assert_eq!(ext.get("retryable").unwrap().to_string(), "true");
-            assert!(!err.message.contains("detail"), "{}", err.message);
+            let (message, code) = code_of(ApiError::from(err));
+            assert_eq!(code, "CONFLICT");
+            assert!(!message.contains("detail"), "{message}");
         }
         // Any other database error is still a bug
         let (_, code) = code_of(ApiError::from(db("42601", false)));

@@ -16,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod ids;
 pub mod import;
 pub mod search;
 pub mod telemetry;

@@ -233,7 +233,7 @@ async fn token(
             let id = qingdan::domain::find_department(&db, name)
                 .await?
                 .with_context(|| format!("no department {name:?}"))?;
-            Some(qingdan::graphql::department_global_id(id))
+            Some(qingdan::ids::department(id))
         }
         None => None,
     };

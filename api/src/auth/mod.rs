@@ -285,7 +285,7 @@ impl Verifier {
         let roles = claims::roles(claims::at_path(&claims, &self.rules.roles_claim));
         let dept = claims::department(
             claims::at_path(&claims, &self.rules.department_claim),
-            crate::graphql::decode_department_id,
+            crate::ids::decode_department,
         )
         .map_err(|reason| invalid(&reason))?;
         Ok((sub, roles, dept))

@@ -1,130 +1,136 @@
 //! Rule violations: stable codes, the field at fault, and the clause of the list enforced.
 
+use super::kinds::vocabulary;
 use crate::error::ApiError;
 
-/// The stable code of every rule a write can break. Integrations match on these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RuleCode {
-    Required,
-    RegimeUnknown,
-    DepartmentUnknown,
-    InspectorsBelowMinimum,
-    InspectorDuplicate,
-    RecordRequired,
-    PeriodInvalid,
-    MethodRequired,
-    MethodNotInRegime,
-    FindingRequired,
-    FindingItemNotInChecklist,
-    FindingDuplicate,
-    IdempotencyKeyReused,
-    InspectionUnknown,
-    NoNoncompliance,
-    DocumentContentMissing,
-    MeasureKindMismatch,
-    DeadlineRequired,
-    DateOrder,
-    DateInFuture,
-    DocumentUnknown,
-    DocumentRevoked,
-    AlreadyRectified,
-    ReviewRequestLate,
-    ReviewAlreadyRequested,
-    ReviewNotProvided,
-    ReviewUnknown,
-    ReviewAlreadyDecided,
-    SituationNotInRegime,
-    FormNotInRegime,
-    AccountabilityNotProvided,
-    SubjectRequired,
-    PhoneInvalid,
-    PositionOutOfRange,
-    UnitOutsideList,
-    DutyUnknown,
-    ServiceUnknown,
-    WorkItemUnknown,
-    MatterUnknown,
-    DivisionUnknown,
-    LeadCount,
-    DepartmentDissolved,
-    NameTaken,
-    ListUnknown,
-    NoDraft,
-    NoChanges,
-    EffectiveBeforePrevious,
-    LegalBasisUnknown,
-    CaseUnknown,
-    DepartmentInUse,
-    ParentInvalid,
-    SameDepartment,
-    TextInvalid,
-    TextTooLong,
-    DivisionExists,
-    DayDuplicate,
-}
-
-impl RuleCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Required => "REQUIRED",
-            Self::RegimeUnknown => "REGIME_UNKNOWN",
-            Self::DepartmentUnknown => "DEPARTMENT_UNKNOWN",
-            Self::InspectorsBelowMinimum => "INSPECTORS_BELOW_MINIMUM",
-            Self::InspectorDuplicate => "INSPECTOR_DUPLICATE",
-            Self::RecordRequired => "RECORD_REQUIRED",
-            Self::PeriodInvalid => "PERIOD_INVALID",
-            Self::MethodRequired => "METHOD_REQUIRED",
-            Self::MethodNotInRegime => "METHOD_NOT_IN_REGIME",
-            Self::FindingRequired => "FINDING_REQUIRED",
-            Self::FindingItemNotInChecklist => "FINDING_ITEM_NOT_IN_CHECKLIST",
-            Self::FindingDuplicate => "FINDING_DUPLICATE",
-            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
-            Self::InspectionUnknown => "INSPECTION_UNKNOWN",
-            Self::NoNoncompliance => "NO_NONCOMPLIANCE",
-            Self::DocumentContentMissing => "DOCUMENT_CONTENT_MISSING",
-            Self::MeasureKindMismatch => "MEASURE_KIND_MISMATCH",
-            Self::DeadlineRequired => "DEADLINE_REQUIRED",
-            Self::DateOrder => "DATE_ORDER",
-            Self::DateInFuture => "DATE_IN_FUTURE",
-            Self::DocumentUnknown => "DOCUMENT_UNKNOWN",
-            Self::DocumentRevoked => "DOCUMENT_REVOKED",
-            Self::AlreadyRectified => "ALREADY_RECTIFIED",
-            Self::ReviewRequestLate => "REVIEW_REQUEST_LATE",
-            Self::ReviewAlreadyRequested => "REVIEW_ALREADY_REQUESTED",
-            Self::ReviewNotProvided => "REVIEW_NOT_PROVIDED",
-            Self::ReviewUnknown => "REVIEW_UNKNOWN",
-            Self::ReviewAlreadyDecided => "REVIEW_ALREADY_DECIDED",
-            Self::SituationNotInRegime => "SITUATION_NOT_IN_REGIME",
-            Self::FormNotInRegime => "FORM_NOT_IN_REGIME",
-            Self::AccountabilityNotProvided => "ACCOUNTABILITY_NOT_PROVIDED",
-            Self::SubjectRequired => "SUBJECT_REQUIRED",
-            Self::PhoneInvalid => "PHONE_INVALID",
-            Self::PositionOutOfRange => "POSITION_OUT_OF_RANGE",
-            Self::UnitOutsideList => "UNIT_OUTSIDE_LIST",
-            Self::DutyUnknown => "DUTY_UNKNOWN",
-            Self::ServiceUnknown => "SERVICE_UNKNOWN",
-            Self::WorkItemUnknown => "WORK_ITEM_UNKNOWN",
-            Self::MatterUnknown => "MATTER_UNKNOWN",
-            Self::DivisionUnknown => "DIVISION_UNKNOWN",
-            Self::LeadCount => "LEAD_COUNT",
-            Self::DepartmentDissolved => "DEPARTMENT_DISSOLVED",
-            Self::NameTaken => "NAME_TAKEN",
-            Self::ListUnknown => "LIST_UNKNOWN",
-            Self::NoDraft => "NO_DRAFT",
-            Self::NoChanges => "NO_CHANGES",
-            Self::EffectiveBeforePrevious => "EFFECTIVE_BEFORE_PREVIOUS",
-            Self::LegalBasisUnknown => "LEGAL_BASIS_UNKNOWN",
-            Self::CaseUnknown => "CASE_UNKNOWN",
-            Self::DepartmentInUse => "DEPARTMENT_IN_USE",
-            Self::ParentInvalid => "PARENT_INVALID",
-            Self::SameDepartment => "SAME_DEPARTMENT",
-            Self::TextInvalid => "TEXT_INVALID",
-            Self::TextTooLong => "TEXT_TOO_LONG",
-            Self::DivisionExists => "DIVISION_EXISTS",
-            Self::DayDuplicate => "DAY_DUPLICATE",
+/// The one list of rule codes. `with_rule_codes!(m)` hands it to the macro `m`, so the
+/// domain's `RuleCode` (expanded below by `vocabulary!`) and the GraphQL enum clients switch
+/// on (`graphql::user_error`) are the same vocabulary, never two lists kept in step by hand.
+macro_rules! with_rule_codes {
+    ($then:ident) => {
+        $then! {
+            /// Rule code — 规则代码: the stable code of every rule a write can break.
+            /// Integrations switch on these; new codes may be added, none is renamed.
+            RuleCode {
+                /// 必填: a required field is missing, blank or null.
+                Required = "REQUIRED",
+                /// 监管制度不存在: no supervision regime has this code.
+                RegimeUnknown = "REGIME_UNKNOWN",
+                /// 部门不存在: no department or unit has this id.
+                DepartmentUnknown = "DEPARTMENT_UNKNOWN",
+                /// 检查人员不足: fewer inspectors than the regime requires (两名以上).
+                InspectorsBelowMinimum = "INSPECTORS_BELOW_MINIMUM",
+                /// 检查人员重复: the same inspector (certificate) twice.
+                InspectorDuplicate = "INSPECTOR_DUPLICATE",
+                /// 书面记录缺失: the written record of the inspection is missing.
+                RecordRequired = "RECORD_REQUIRED",
+                /// 检查期间有误: the period ends before it starts, or after today.
+                PeriodInvalid = "PERIOD_INVALID",
+                /// 检查方式缺失: no method of the regime's 方式 section given.
+                MethodRequired = "METHOD_REQUIRED",
+                /// 检查方式不在制度内: a method not in the regime's 方式 section.
+                MethodNotInRegime = "METHOD_NOT_IN_REGIME",
+                /// 检查结果缺失: no finding given.
+                FindingRequired = "FINDING_REQUIRED",
+                /// 检查项不在清单内: a finding on an item outside the regime's 内容 checklist.
+                FindingItemNotInChecklist = "FINDING_ITEM_NOT_IN_CHECKLIST",
+                /// 检查项重复: two findings on the same checklist item.
+                FindingDuplicate = "FINDING_DUPLICATE",
+                /// 幂等键已用: the idempotency key was used for a different request.
+                IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED",
+                /// 检查记录不存在: no inspection has this id.
+                InspectionUnknown = "INSPECTION_UNKNOWN",
+                /// 无不合格项: the inspection found nothing noncompliant to act on.
+                NoNoncompliance = "NO_NONCOMPLIANCE",
+                /// 文书内容缺失: one of the five contents of a supervision document is missing.
+                DocumentContentMissing = "DOCUMENT_CONTENT_MISSING",
+                /// 文书类别与措施不符: a notice for a decision's measure, or the reverse.
+                MeasureKindMismatch = "MEASURE_KIND_MISMATCH",
+                /// 期限缺失: a notice without its execution deadline.
+                DeadlineRequired = "DEADLINE_REQUIRED",
+                /// 日期先后有误: a date before the one it must follow.
+                DateOrder = "DATE_ORDER",
+                /// 日期晚于今日: a date after today.
+                DateInFuture = "DATE_IN_FUTURE",
+                /// 文书不存在: no supervision document has this id.
+                DocumentUnknown = "DOCUMENT_UNKNOWN",
+                /// 文书已撤销: the supervision document was revoked.
+                DocumentRevoked = "DOCUMENT_REVOKED",
+                /// 已整改: the rectification was already reported.
+                AlreadyRectified = "ALREADY_RECTIFIED",
+                /// 复查申请逾期: review requested after the regime's time limit (10 日).
+                ReviewRequestLate = "REVIEW_REQUEST_LATE",
+                /// 已申请复查: review was already requested.
+                ReviewAlreadyRequested = "REVIEW_ALREADY_REQUESTED",
+                /// 无复查程序: the regime provides no review for this document.
+                ReviewNotProvided = "REVIEW_NOT_PROVIDED",
+                /// 复查申请不存在: no review request has this id.
+                ReviewUnknown = "REVIEW_UNKNOWN",
+                /// 已作复查决定: the review was already decided.
+                ReviewAlreadyDecided = "REVIEW_ALREADY_DECIDED",
+                /// 情形不在制度内: a fault situation outside the regime's 处理 section.
+                SituationNotInRegime = "SITUATION_NOT_IN_REGIME",
+                /// 追责方式不在制度内: a form of accountability outside the regime's 处理 section.
+                FormNotInRegime = "FORM_NOT_IN_REGIME",
+                /// 无追责程序: the regime provides no accountability for this inspection.
+                AccountabilityNotProvided = "ACCOUNTABILITY_NOT_PROVIDED",
+                /// 责任对象缺失: the person or department held accountable is missing.
+                SubjectRequired = "SUBJECT_REQUIRED",
+                /// 电话格式有误: not a mainland mobile or fixed line with its area code.
+                PhoneInvalid = "PHONE_INVALID",
+                /// 序号越界: a position outside 1 to one past the last.
+                PositionOutOfRange = "POSITION_OUT_OF_RANGE",
+                /// 单位不属于本清单: a unit outside the list's department.
+                UnitOutsideList = "UNIT_OUTSIDE_LIST",
+                /// 主要职责不存在: no duty has this id (in the draft).
+                DutyUnknown = "DUTY_UNKNOWN",
+                /// 公共服务事项不存在: no public service has this id (in the draft).
+                ServiceUnknown = "SERVICE_UNKNOWN",
+                /// 具体工作事项不存在: no work item has this id (in the draft).
+                WorkItemUnknown = "WORK_ITEM_UNKNOWN",
+                /// 管理事项不存在: no boundary matter has this id (in the draft).
+                MatterUnknown = "MATTER_UNKNOWN",
+                /// 职责分工不存在: no division has this id (in the draft).
+                DivisionUnknown = "DIVISION_UNKNOWN",
+                /// 牵头部门数量有误: a matter not disputed needs exactly one lead.
+                LeadCount = "LEAD_COUNT",
+                /// 部门已撤销: the department was dissolved or merged.
+                DepartmentDissolved = "DEPARTMENT_DISSOLVED",
+                /// 名称已被使用: another department has this name or alias.
+                NameTaken = "NAME_TAKEN",
+                /// 清单不存在: no responsibility list has this id.
+                ListUnknown = "LIST_UNKNOWN",
+                /// 无草稿: the list has no draft to publish or discard.
+                NoDraft = "NO_DRAFT",
+                /// 无变更: the draft changes nothing.
+                NoChanges = "NO_CHANGES",
+                /// 施行日期早于上一版本: effective before the version it follows.
+                EffectiveBeforePrevious = "EFFECTIVE_BEFORE_PREVIOUS",
+                /// 相关依据不存在: no legal basis has this id (in the draft).
+                LegalBasisUnknown = "LEGAL_BASIS_UNKNOWN",
+                /// 案例不存在: no case has this id (in the draft).
+                CaseUnknown = "CASE_UNKNOWN",
+                /// 部门仍被引用: the department still has rows, units or tokens pointing at it.
+                DepartmentInUse = "DEPARTMENT_IN_USE",
+                /// 上级部门有误: the parent is the department itself, one of its units, or a unit.
+                ParentInvalid = "PARENT_INVALID",
+                /// 部门相同: the correct department is the one already given.
+                SameDepartment = "SAME_DEPARTMENT",
+                /// 文本含控制字符: a text holds a control character.
+                TextInvalid = "TEXT_INVALID",
+                /// 文本过长: a text longer than its field allows.
+                TextTooLong = "TEXT_TOO_LONG",
+                /// 职责分工已存在: the department already has a division in the matter.
+                DivisionExists = "DIVISION_EXISTS",
+                /// 日期重复: the same day twice in one calendar load.
+                DayDuplicate = "DAY_DUPLICATE",
+            }
         }
-    }
+    };
 }
+pub(crate) use with_rule_codes;
+
+with_rule_codes!(vocabulary);
 
 /// One broken rule: which input field, which rule, and a message that cites the list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +141,16 @@ pub struct Violation {
 }
 
 impl Violation {
+    /// The field as a path of names and list indexes, e.g. `["inspectors", "1", "name"]` for
+    /// `inspectors[1].name`: what clients get, so they need not parse the dotted form.
+    pub fn path(&self) -> Vec<String> {
+        self.field
+            .split(['.', '['])
+            .filter(|step| !step.is_empty())
+            .map(|step| step.trim_end_matches(']').to_owned())
+            .collect()
+    }
+
     pub fn new(field: impl Into<String>, code: RuleCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
@@ -192,5 +208,31 @@ impl Checks {
         } else {
             Err(Failure::Rules(self.0))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violation__path_splits_names_and_indexes() {
+        let path = |field: &str| Violation::new(field, RuleCode::Required, "").path();
+        assert_eq!(path("inspectors[1].name"), ["inspectors", "1", "name"]);
+        assert_eq!(path("subject.staffName"), ["subject", "staffName"]);
+        assert_eq!(path("methodItemIds[0]"), ["methodItemIds", "0"]);
+        assert_eq!(path("days[12].day"), ["days", "12", "day"]);
+        assert_eq!(path("record"), ["record"]);
+    }
+
+    #[test]
+    fn rule_code__round_trips_its_text() {
+        for code in RuleCode::ALL {
+            assert_eq!(RuleCode::parse(code.as_str()), Some(*code));
+        }
+        assert_eq!(
+            RuleCode::InspectorsBelowMinimum.as_str(),
+            "INSPECTORS_BELOW_MINIMUM"
+        );
     }
 }

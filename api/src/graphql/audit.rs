@@ -1,14 +1,13 @@
 //! The audit trail (ADMIN) and administrators' reference data (the working-day calendar).
 
-use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::audit_event;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::pagination::{Page, PageArgs, paginate};
-use super::scalars::Date;
-use super::supervision::{UserError, settle};
+use super::scalars::{Date, DateTime, Json};
 use super::text::{Code, Name, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::{db, node::global_id, viewer, writer};
 use crate::auth::Role;
 use crate::domain::calendar::{self, CalendarDay};
@@ -22,13 +21,13 @@ pub struct AuditEvent(pub audit_event::Model);
 #[Object]
 impl AuditEvent {
     /// Opaque id — 标识.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global_id("AuditEvent", self.0.id)
     }
 
     /// When — 时间.
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTime {
+        DateTime(self.0.at)
     }
 
     /// Who (token subject) — 操作人.
@@ -52,12 +51,12 @@ impl AuditEvent {
     }
 
     /// The data before the write — 变更前.
-    async fn before(&self) -> Option<Json<serde_json::Value>> {
+    async fn before(&self) -> Option<Json> {
         self.0.before.clone().map(Json)
     }
 
     /// The data after the write — 变更后.
-    async fn after(&self) -> Option<Json<serde_json::Value>> {
+    async fn after(&self) -> Option<Json> {
         self.0.after.clone().map(Json)
     }
 }
@@ -83,11 +82,19 @@ impl AuditQuery {
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
+        #[graphql(
+            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
+        )]
         last: Option<i32>,
-        before: Option<String>,
-        filter: Option<AuditEventFilter>,
+        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
+        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
+            AuditEventFilter,
+        >,
     ) -> ApiResult<Page<AuditEvent>> {
         viewer(ctx)?.require_any(&[Role::Admin])?;
         let filter = filter.unwrap_or_default();
@@ -155,7 +162,7 @@ impl AdminMutation {
     async fn load_calendar(
         &self,
         ctx: &Context<'_>,
-        input: LoadCalendarInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: LoadCalendarInput,
     ) -> ApiResult<LoadCalendarPayload> {
         let mut texts = Texts::default();
         let days = input

@@ -230,11 +230,19 @@ impl BoundaryQuery {
     async fn boundary_matters(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
+        #[graphql(
+            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
+        )]
         last: Option<i32>,
-        before: Option<String>,
-        filter: Option<BoundaryMatterFilter>,
+        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
+        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
+            BoundaryMatterFilter,
+        >,
         #[graphql(
             desc = "Answer as of this day (default today), from the list versions in force then — 查询日期"
         )]

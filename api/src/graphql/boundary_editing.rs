@@ -1,13 +1,13 @@
 //! Editing boundary matters (管理事项) and what they cite — legal bases (相关依据) and cases
 //! (案例): the list owner's EDITOR, or ADMIN. Edits land in the list's draft.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::boundary::{BoundaryMatter, Case, LegalBasis};
 use super::editing::RemoveInput;
 use super::node::expect_id;
-use super::supervision::{UserError, settle};
 use super::text::{Long, Name, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::write;
 use super::{clock, viewer, writer};
 use crate::domain::Failure;
@@ -39,16 +39,18 @@ pub struct CreateBoundaryMatterInput {
     position: Option<i32>,
 }
 
-/// Input of updateBoundaryMatter — 修改管理事项: only the fields given change.
+/// Input of updateBoundaryMatter — 修改管理事项: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateBoundaryMatterInput {
+    /// The matter — 管理事项.
     id: ID,
     /// 管理事项.
-    title: Option<Text<Name>>,
+    title: MaybeUndefined<Text<Name>>,
     /// 争议事项; false requires exactly one LEAD division.
-    disputed: Option<bool>,
+    disputed: MaybeUndefined<bool>,
     /// 序号: moves the matter to this place.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Result of a matter edit — 编辑结果.
@@ -75,20 +77,22 @@ pub struct CreateCitationInput {
     position: Option<i32>,
 }
 
-/// Input of updateLegalBasis / updateCase — 修改相关依据/案例: only the fields given change.
+/// Input of updateLegalBasis / updateCase — 修改相关依据/案例: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateCitationInput {
+    /// The legal basis or case — 相关依据/案例.
     id: ID,
-    /// Cite it on this division's row — 职责分工.
-    division_id: Option<ID>,
+    /// Cite it on this division's row — 职责分工; null cites it on no row, as `uncite` does.
+    division_id: MaybeUndefined<ID>,
     /// Cite it on no row (the consistency report lists it) — 取消引用.
-    uncite: Option<bool>,
-    /// 法规名称 (legal bases only).
-    title: Option<Text<Name>>,
+    uncite: MaybeUndefined<bool>,
+    /// 法规名称 (legal bases only, which may not go without one).
+    title: MaybeUndefined<Text<Name>>,
     /// 内容.
-    text: Option<Text<Long>>,
+    text: MaybeUndefined<Text<Long>>,
     /// 序号: moves it to this place within the matter.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Result of a legal basis edit — 编辑结果.
@@ -144,16 +148,18 @@ async fn update(
 ) -> ApiResult<Result<Citation, Failure>> {
     let mut texts = Texts::default();
     let id = expect_id(&input.id, type_name, "id")?;
-    let division_id = match (&input.division_id, input.uncite) {
-        (Some(id), _) => Some(Some(expect_id(id, "Division", "divisionId")?)),
-        (None, Some(true)) => Some(None),
-        _ => None,
+    let uncite = texts.kept_unless_given("uncite", input.uncite);
+    let division_id = match (input.division_id, uncite) {
+        (MaybeUndefined::Value(id), _) => Some(Some(expect_id(&id, "Division", "divisionId")?)),
+        (MaybeUndefined::Null, _) | (MaybeUndefined::Undefined, Some(true)) => Some(None),
+        (MaybeUndefined::Undefined, _) => None,
     };
     let fields = CitationFields {
         division_id,
-        title: texts.take_opt("title", input.title),
-        text: texts.take_opt("text", input.text),
-        position: input.position,
+        // A case has no title: null empties it; a legal basis's the domain requires.
+        title: texts.take_clearable("title", input.title),
+        text: texts.take_update("text", input.text),
+        position: texts.kept_unless_given("position", input.position),
     };
     let (db, viewer, clock) = writer(ctx)?;
     Ok(texts
@@ -204,7 +210,7 @@ impl BoundaryEditingMutation {
     async fn create_boundary_matter(
         &self,
         ctx: &Context<'_>,
-        input: CreateBoundaryMatterInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateBoundaryMatterInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let list = expect_id(&input.list_id, "ResponsibilityList", "listId")?;
         let mut texts = Texts::default();
@@ -233,14 +239,14 @@ impl BoundaryEditingMutation {
     async fn update_boundary_matter(
         &self,
         ctx: &Context<'_>,
-        input: UpdateBoundaryMatterInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateBoundaryMatterInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let id = expect_id(&input.id, "BoundaryMatter", "id")?;
         let mut texts = Texts::default();
         let fields = matter::MatterFields {
-            title: texts.take_opt("title", input.title),
-            disputed: input.disputed,
-            position: input.position,
+            title: texts.take_update("title", input.title),
+            disputed: texts.kept_unless_given("disputed", input.disputed),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
@@ -253,7 +259,7 @@ impl BoundaryEditingMutation {
     async fn remove_boundary_matter(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<BoundaryMatterPayload> {
         let id = expect_id(&input.id, "BoundaryMatter", "id")?;
         let result =
@@ -265,7 +271,7 @@ impl BoundaryEditingMutation {
     async fn create_legal_basis(
         &self,
         ctx: &Context<'_>,
-        input: CreateCitationInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateCitationInput,
     ) -> ApiResult<LegalBasisPayload> {
         basis_payload(create(ctx, Kind::LegalBasis, input).await?)
     }
@@ -274,7 +280,7 @@ impl BoundaryEditingMutation {
     async fn update_legal_basis(
         &self,
         ctx: &Context<'_>,
-        input: UpdateCitationInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateCitationInput,
     ) -> ApiResult<LegalBasisPayload> {
         basis_payload(update(ctx, Kind::LegalBasis, "LegalBasis", input).await?)
     }
@@ -283,7 +289,7 @@ impl BoundaryEditingMutation {
     async fn remove_legal_basis(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<LegalBasisPayload> {
         let id = expect_id(&input.id, "LegalBasis", "id")?;
         let result = citation::remove(
@@ -301,7 +307,7 @@ impl BoundaryEditingMutation {
     async fn create_case(
         &self,
         ctx: &Context<'_>,
-        input: CreateCitationInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateCitationInput,
     ) -> ApiResult<CasePayload> {
         case_payload(create(ctx, Kind::Case, input).await?)
     }
@@ -310,13 +316,17 @@ impl BoundaryEditingMutation {
     async fn update_case(
         &self,
         ctx: &Context<'_>,
-        input: UpdateCitationInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateCitationInput,
     ) -> ApiResult<CasePayload> {
         case_payload(update(ctx, Kind::Case, "Case", input).await?)
     }
 
     /// Remove a case — 删除案例.
-    async fn remove_case(&self, ctx: &Context<'_>, input: RemoveInput) -> ApiResult<CasePayload> {
+    async fn remove_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
+    ) -> ApiResult<CasePayload> {
         let id = expect_id(&input.id, "Case", "id")?;
         let result = citation::remove(
             write(ctx).await?,

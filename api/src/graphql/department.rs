@@ -79,7 +79,11 @@ impl Department {
 
     /// The department holding its duties on `asOf` (default today) — 现承接部门: itself,
     /// or the successor its reorganisations lead to by then.
-    async fn current(&self, ctx: &Context<'_>, as_of: Option<Date>) -> ApiResult<Department> {
+    async fn current(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day (default today) — 查询日期")] as_of: Option<Date>,
+    ) -> ApiResult<Department> {
         let day = super::day(ctx, as_of)?;
         let departments = reorganisation::with_successors(db(ctx)?, vec![self.0.id]).await?;
         let (holder, _) = reorganisation::holder_on(&departments, self.0.id, day);
@@ -194,11 +198,19 @@ impl DepartmentQuery {
     async fn departments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
+        #[graphql(
+            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
+        )]
         last: Option<i32>,
-        before: Option<String>,
-        filter: Option<DepartmentFilter>,
+        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
+        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
+            DepartmentFilter,
+        >,
         #[graphql(
             desc = "For `filter.responsibleFor`: match the list versions in force on this day (default today) — 查询日期"
         )]
@@ -268,8 +280,8 @@ impl DepartmentQuery {
     async fn department(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        name: Option<Text<Name>>,
+        #[graphql(desc = "Its global id — 全局标识")] id: Option<ID>,
+        #[graphql(desc = "Its name or an alias — 名称或简称")] name: Option<Text<Name>>,
     ) -> ApiResult<Option<Department>> {
         let name = Text::opt_arg(name, "name")?;
         let db = db(ctx)?;

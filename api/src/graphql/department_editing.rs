@@ -1,14 +1,14 @@
 //! Editing departments and units (部门/单位): ADMIN any; a department's EDITOR its own units.
 //! Departments are not versioned (every list shares them); dated changes are reorganisations.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::department::Department;
 use super::editing::RemoveInput;
 use super::kinds::DepartmentKind;
 use super::node::expect_id;
-use super::supervision::{UserError, settle};
 use super::text::{Name, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::write;
 use super::{clock, viewer, writer};
 use crate::domain::Failure;
@@ -28,20 +28,22 @@ pub struct CreateDepartmentInput {
     aliases: Option<Vec<Text<Name>>>,
 }
 
-/// Input of updateDepartment — 修改部门/单位: only the fields given change.
+/// Input of updateDepartment — 修改部门/单位: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateDepartmentInput {
+    /// The department or unit — 部门/单位.
     id: ID,
     /// 名称: a correction; a rename from a date is reorganiseDepartment(RENAME).
-    name: Option<Text<Name>>,
+    name: MaybeUndefined<Text<Name>>,
     /// 类别.
-    kind: Option<DepartmentKind>,
-    /// 上级部门.
-    parent_id: Option<ID>,
+    kind: MaybeUndefined<DepartmentKind>,
+    /// 上级部门; null makes it stand alone, as `detach` does.
+    parent_id: MaybeUndefined<ID>,
     /// Make it stand alone, a unit of no department — 取消上级.
-    detach: Option<bool>,
-    /// 简称: replaces them all.
-    aliases: Option<Vec<Text<Name>>>,
+    detach: MaybeUndefined<bool>,
+    /// 简称: replaces them all; null or an empty list removes them.
+    aliases: MaybeUndefined<Vec<Text<Name>>>,
 }
 
 /// Result of a department edit — 编辑结果.
@@ -70,7 +72,7 @@ impl DepartmentEditingMutation {
     async fn create_department(
         &self,
         ctx: &Context<'_>,
-        input: CreateDepartmentInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateDepartmentInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let parent = match &input.parent_id {
             Some(id) => Some(expect_id(id, "Department", "parentId")?),
@@ -97,20 +99,28 @@ impl DepartmentEditingMutation {
     async fn update_department(
         &self,
         ctx: &Context<'_>,
-        input: UpdateDepartmentInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateDepartmentInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let id = expect_id(&input.id, "Department", "id")?;
-        let parent_id = match (&input.parent_id, input.detach) {
-            (Some(parent), _) => Some(Some(expect_id(parent, "Department", "parentId")?)),
-            (None, Some(true)) => Some(None),
-            _ => None,
-        };
         let mut texts = Texts::default();
+        let detach = texts.kept_unless_given("detach", input.detach);
+        let parent_id = match (input.parent_id, detach) {
+            (MaybeUndefined::Value(parent), _) => {
+                Some(Some(expect_id(&parent, "Department", "parentId")?))
+            }
+            (MaybeUndefined::Null, _) | (MaybeUndefined::Undefined, Some(true)) => Some(None),
+            (MaybeUndefined::Undefined, _) => None,
+        };
+        let aliases = match input.aliases {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(Vec::new()),
+            MaybeUndefined::Value(aliases) => Some(texts.take_all("aliases", aliases)),
+        };
         let fields = DepartmentFields {
-            name: texts.take_opt("name", input.name),
-            kind: input.kind.map(Into::into),
+            name: texts.take_update("name", input.name),
+            kind: texts.kept_unless_given("kind", input.kind).map(Into::into),
             parent_id,
-            aliases: input.aliases.map(|a| texts.take_all("aliases", a)),
+            aliases,
         };
         let (db, viewer, clock) = writer(ctx)?;
         payload(
@@ -126,7 +136,7 @@ impl DepartmentEditingMutation {
     async fn remove_department(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let id = expect_id(&input.id, "Department", "id")?;
         payload(

@@ -1,7 +1,7 @@
 //! List editing (清单维护): EDITOR of the department, or ADMIN. Broken rules come back as
 //! `userErrors` with stable codes; nothing is written then.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::boundary::Division;
 use super::department::Department;
@@ -10,8 +10,8 @@ use super::kinds::DivisionRole;
 use super::node::expect_id;
 use super::scalars::Date;
 use super::service::PublicService;
-use super::supervision::{UserError, settle};
 use super::text::{Code, Long, Name, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::write;
 use super::{clock, viewer, writer};
 use crate::domain::editing::{division, duty, reorganisation, service, work_item};
@@ -32,25 +32,28 @@ pub struct CreatePublicServiceInput {
     position: Option<i32>,
 }
 
-/// Input of updatePublicService — 修改公共服务事项: only the fields given change.
+/// Input of updatePublicService — 修改公共服务事项: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdatePublicServiceInput {
+    /// The service — 公共服务事项.
     id: ID,
     /// 承办机构.
-    unit_id: Option<ID>,
+    unit_id: MaybeUndefined<ID>,
     /// 服务事项.
-    name: Option<Text<Name>>,
+    name: MaybeUndefined<Text<Name>>,
     /// 主要内容.
-    content: Option<Text<Long>>,
+    content: MaybeUndefined<Text<Long>>,
     /// 联系电话.
-    phone: Option<Text<Code>>,
+    phone: MaybeUndefined<Text<Code>>,
     /// 序号: moves the service to this place.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Input of every remove mutation — 删除: the row to remove.
 #[derive(InputObject)]
 pub struct RemoveInput {
+    /// The row's global id — 全局标识.
     pub id: ID,
 }
 
@@ -76,16 +79,18 @@ pub struct CreateDutyInput {
     position: Option<i32>,
 }
 
-/// Input of updateDuty — 修改主要职责: only the fields given change.
+/// Input of updateDuty — 修改主要职责: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateDutyInput {
+    /// The duty — 主要职责.
     id: ID,
     /// 主要职责.
-    text: Option<Text<Long>>,
-    /// 备注; an empty string clears it.
-    remark: Option<Text<Long>>,
+    text: MaybeUndefined<Text<Long>>,
+    /// 备注; null or an empty string clears it.
+    remark: MaybeUndefined<Text<Long>>,
     /// 序号: moves the duty to this place among its department's.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Result of a duty edit — 编辑结果.
@@ -110,16 +115,18 @@ pub struct CreateWorkItemInput {
     position: Option<i32>,
 }
 
-/// Input of updateWorkItem — 修改具体工作事项: only the fields given change.
+/// Input of updateWorkItem — 修改具体工作事项: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateWorkItemInput {
+    /// The work item — 具体工作事项.
     id: ID,
     /// 具体工作事项.
-    text: Option<Text<Long>>,
-    /// 备注; an empty string clears it.
-    remark: Option<Text<Long>>,
+    text: MaybeUndefined<Text<Long>>,
+    /// 备注; null or an empty string clears it.
+    remark: MaybeUndefined<Text<Long>>,
     /// 序号: moves the item to this place within its duty.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Result of a work item edit — 编辑结果.
@@ -146,18 +153,20 @@ pub struct CreateDivisionInput {
     position: Option<i32>,
 }
 
-/// Input of updateDivision — 修改职责分工: only the fields given change.
+/// Input of updateDivision — 修改职责分工: only the fields given change;
+/// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
 pub struct UpdateDivisionInput {
+    /// The division — 职责分工.
     id: ID,
     /// 相关部门.
-    department_id: Option<ID>,
+    department_id: MaybeUndefined<ID>,
     /// 牵头/配合.
-    role: Option<DivisionRole>,
+    role: MaybeUndefined<DivisionRole>,
     /// 职责分工.
-    text: Option<Text<Long>>,
+    text: MaybeUndefined<Text<Long>>,
     /// 序号: moves the division to this place within its matter.
-    position: Option<i32>,
+    position: MaybeUndefined<i32>,
 }
 
 /// Input of setMatterLead — 指定牵头部门.
@@ -191,7 +200,9 @@ pub enum ReorganisationKind {
 /// Input of reorganiseDepartment — 机构调整.
 #[derive(InputObject)]
 pub struct ReorganiseDepartmentInput {
+    /// The department reorganised — 调整部门.
     department_id: ID,
+    /// Rename, merge or dissolve — 调整类别.
     kind: ReorganisationKind,
     /// 生效日期: from this day reads and the lookup route the department to its successor.
     effective_from: Date,
@@ -227,7 +238,7 @@ impl EditingMutation {
     async fn create_public_service(
         &self,
         ctx: &Context<'_>,
-        input: CreatePublicServiceInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreatePublicServiceInput,
     ) -> ApiResult<PublicServicePayload> {
         let mut texts = Texts::default();
         let fields = service::ServiceFields {
@@ -248,16 +259,17 @@ impl EditingMutation {
     async fn update_public_service(
         &self,
         ctx: &Context<'_>,
-        input: UpdatePublicServiceInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdatePublicServiceInput,
     ) -> ApiResult<PublicServicePayload> {
         let id = expect_id(&input.id, "PublicService", "id")?;
         let mut texts = Texts::default();
+        let unit_id = texts.kept_unless_given("unitId", input.unit_id);
         let fields = service::ServiceFields {
-            unit_id: optional_id(input.unit_id.as_ref(), "Department", "unitId")?,
-            name: texts.take_opt("name", input.name),
-            content: texts.take_opt("content", input.content),
-            phone: texts.take_opt("phone", input.phone),
-            position: input.position,
+            unit_id: optional_id(unit_id.as_ref(), "Department", "unitId")?,
+            name: texts.take_update("name", input.name),
+            content: texts.take_update("content", input.content),
+            phone: texts.take_update("phone", input.phone),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
@@ -272,7 +284,7 @@ impl EditingMutation {
     async fn remove_public_service(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<PublicServicePayload> {
         let id = expect_id(&input.id, "PublicService", "id")?;
         let result =
@@ -284,7 +296,7 @@ impl EditingMutation {
     async fn create_duty(
         &self,
         ctx: &Context<'_>,
-        input: CreateDutyInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateDutyInput,
     ) -> ApiResult<DutyPayload> {
         let dept = expect_id(&input.department_id, "Department", "departmentId")?;
         let mut texts = Texts::default();
@@ -304,14 +316,14 @@ impl EditingMutation {
     async fn update_duty(
         &self,
         ctx: &Context<'_>,
-        input: UpdateDutyInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateDutyInput,
     ) -> ApiResult<DutyPayload> {
         let id = expect_id(&input.id, "Duty", "id")?;
         let mut texts = Texts::default();
         let fields = duty::DutyFields {
-            text: texts.take_opt("text", input.text),
-            remark: texts.take_opt("remark", input.remark),
-            position: input.position,
+            text: texts.take_update("text", input.text),
+            remark: texts.take_clearable("remark", input.remark),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
@@ -321,7 +333,11 @@ impl EditingMutation {
     }
 
     /// Remove a main duty with its work items — 删除主要职责.
-    async fn remove_duty(&self, ctx: &Context<'_>, input: RemoveInput) -> ApiResult<DutyPayload> {
+    async fn remove_duty(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
+    ) -> ApiResult<DutyPayload> {
         let id = expect_id(&input.id, "Duty", "id")?;
         let result = duty::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
         duty_payload(result)
@@ -331,7 +347,7 @@ impl EditingMutation {
     async fn create_work_item(
         &self,
         ctx: &Context<'_>,
-        input: CreateWorkItemInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateWorkItemInput,
     ) -> ApiResult<WorkItemPayload> {
         let duty = expect_id(&input.duty_id, "Duty", "dutyId")?;
         let mut texts = Texts::default();
@@ -353,14 +369,14 @@ impl EditingMutation {
     async fn update_work_item(
         &self,
         ctx: &Context<'_>,
-        input: UpdateWorkItemInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateWorkItemInput,
     ) -> ApiResult<WorkItemPayload> {
         let id = expect_id(&input.id, "WorkItem", "id")?;
         let mut texts = Texts::default();
         let fields = work_item::WorkItemFields {
-            text: texts.take_opt("text", input.text),
-            remark: texts.take_opt("remark", input.remark),
-            position: input.position,
+            text: texts.take_update("text", input.text),
+            remark: texts.take_clearable("remark", input.remark),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
@@ -375,7 +391,7 @@ impl EditingMutation {
     async fn create_division(
         &self,
         ctx: &Context<'_>,
-        input: CreateDivisionInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateDivisionInput,
     ) -> ApiResult<DivisionPayload> {
         let matter = expect_id(&input.matter_id, "BoundaryMatter", "matterId")?;
         let mut texts = Texts::default();
@@ -402,15 +418,16 @@ impl EditingMutation {
     async fn update_division(
         &self,
         ctx: &Context<'_>,
-        input: UpdateDivisionInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateDivisionInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.id, "Division", "id")?;
         let mut texts = Texts::default();
+        let department_id = texts.kept_unless_given("departmentId", input.department_id);
         let fields = division::DivisionFields {
-            department_id: optional_id(input.department_id.as_ref(), "Department", "departmentId")?,
-            role: input.role.map(Into::into),
-            text: texts.take_opt("text", input.text),
-            position: input.position,
+            department_id: optional_id(department_id.as_ref(), "Department", "departmentId")?,
+            role: texts.kept_unless_given("role", input.role).map(Into::into),
+            text: texts.take_update("text", input.text),
+            position: texts.kept_unless_given("position", input.position),
         };
         let (db, viewer, clock) = writer(ctx)?;
         let result = texts
@@ -425,7 +442,7 @@ impl EditingMutation {
     async fn remove_division(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.id, "Division", "id")?;
         let result =
@@ -437,7 +454,7 @@ impl EditingMutation {
     async fn set_matter_lead(
         &self,
         ctx: &Context<'_>,
-        input: SetMatterLeadInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: SetMatterLeadInput,
     ) -> ApiResult<DivisionPayload> {
         let id = expect_id(&input.division_id, "Division", "divisionId")?;
         let result =
@@ -449,7 +466,7 @@ impl EditingMutation {
     async fn reorganise_department(
         &self,
         ctx: &Context<'_>,
-        input: ReorganiseDepartmentInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: ReorganiseDepartmentInput,
     ) -> ApiResult<DepartmentPayload> {
         let mut texts = Texts::default();
         let change = reorganisation::Reorganisation {
@@ -478,7 +495,7 @@ impl EditingMutation {
     async fn remove_work_item(
         &self,
         ctx: &Context<'_>,
-        input: RemoveInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<WorkItemPayload> {
         let id = expect_id(&input.id, "WorkItem", "id")?;
         let result =

@@ -1,17 +1,18 @@
 //! Dispatchers' corrections of the lookup (派单异议).
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::misroute;
 use sea_orm::EntityTrait;
+
+use super::scalars::DateTime;
 
 use super::department::Department;
 use super::loaders::DepartmentById;
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, paginate};
 use super::search::{LookupResult, lookup_result, searcher};
-use super::supervision::{UserError, settle};
 use super::text::{Long, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::{db, one, viewer, writer};
 use crate::domain::misroute::{self as reports, READERS, Report};
 use crate::error::ApiResult;
@@ -64,8 +65,8 @@ impl Misroute {
     }
 
     /// When — 报告时间.
-    async fn reported_at(&self) -> DateTime<Utc> {
-        self.0.reported_at
+    async fn reported_at(&self) -> DateTime {
+        DateTime(self.0.reported_at)
     }
 
     /// What the lookup answers for the same text today, with the lexicon and list in force
@@ -158,7 +159,7 @@ impl MisrouteMutation {
     async fn report_misroute(
         &self,
         ctx: &Context<'_>,
-        input: ReportMisrouteInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: ReportMisrouteInput,
     ) -> ApiResult<ReportMisroutePayload> {
         let suggested = input
             .suggested_department_id

@@ -8,6 +8,7 @@ mod department;
 mod department_editing;
 mod duty;
 mod editing;
+mod error;
 mod kinds;
 pub mod loaders;
 mod misroute;
@@ -19,6 +20,7 @@ mod search;
 mod service;
 mod supervision;
 pub mod text;
+mod user_error;
 mod versions;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
@@ -62,10 +64,37 @@ pub struct Mutation(
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
+/// Describes each connection and its edge: async-graphql's generic types carry no
+/// description of their own (or an English one only).
+macro_rules! describe_pages {
+    ($builder:expr, $($node:ty => $what:literal),+ $(,)?) => {
+        $builder
+            $(
+                .override_output_type_description::<pagination::Page<$node>>(concat!(
+                    "A page of ", $what, " (分页): `edges` or `nodes`, `pageInfo` for the next ",
+                    "page, and `totalCount` over all pages."
+                ))
+                .override_output_type_description::<pagination::PageEdge<$node>>(concat!(
+                    "One of a page of ", $what, ", with its cursor (分页游标)."
+                ))
+            )+
+    };
+}
+
 /// The schema without data: enough to print the SDL.
 pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .register_output_type::<node::Node>()
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<node::Node>();
+    describe_pages!(builder,
+        audit::AuditEvent => "audit events — 审计记录",
+        boundary::BoundaryMatter => "boundary matters — 管理事项",
+        department::Department => "departments — 部门",
+        duty::Duty => "main duties — 主要职责",
+        supervision::types::Inspection => "inspections — 监督检查",
+        misroute::Misroute => "misroute reports — 错转报告",
+        service::PublicService => "public services — 公共服务事项",
+        supervision::types::SupervisionDocument => "supervision documents — 执法监督文书",
+    )
 }
 
 /// The schema the server runs. Without `introspection`, `__schema` and `__type` answer
@@ -105,22 +134,12 @@ pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> 
 
 /// The SDL the server serves, sorted so the committed `schema.graphql` diffs cleanly.
 pub fn sdl() -> String {
-    schema_builder()
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
-}
-
-/// The row id in a department's global id, e.g. from a token's `dept` claim.
-pub fn decode_department_id(id: &str) -> Option<i32> {
-    match node::decode(&async_graphql::ID(id.to_owned()))? {
-        (type_name, row) if type_name == "Department" => Some(row),
-        _ => None,
-    }
-}
-
-/// The global id clients see for a department row.
-pub fn department_global_id(id: i32) -> String {
-    node::global_id("Department", id).0
+    schema_builder().finish().sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_enum_items()
+            .include_specified_by(),
+    )
 }
 
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {

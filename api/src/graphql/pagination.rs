@@ -27,6 +27,9 @@ pub struct Counted {
 
 pub type Page<N> = Connection<String, N, Counted>;
 
+/// An edge of a `Page`.
+pub type PageEdge<N> = Edge<String, N, async_graphql::connection::EmptyFields>;
+
 /// The four Relay arguments as a client sent them.
 pub struct PageArgs {
     pub first: Option<i32>,

@@ -212,7 +212,7 @@ impl RegimeQuery {
     async fn supervision_regime(
         &self,
         ctx: &Context<'_>,
-        code: Text<Code>,
+        #[graphql(desc = "The regime's code — 制度代码")] code: Text<Code>,
     ) -> ApiResult<Option<SupervisionRegime>> {
         let code = code.arg("code")?;
         let row = supervision_regime::Entity::find()

@@ -9,8 +9,8 @@ use sea_orm::{EntityTrait, QueryOrder};
 use super::department::Department;
 use super::kinds::DivisionRole;
 use super::scalars::Date;
-use super::supervision::{UserError, settle};
 use super::text::{Name, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::{db, writer};
 use crate::domain::lexicon;
 use crate::error::{ApiError, ApiResult};
@@ -307,7 +307,7 @@ impl LexiconMutation {
     async fn set_lexicon_entry(
         &self,
         ctx: &Context<'_>,
-        input: SetLexiconEntryInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: SetLexiconEntryInput,
     ) -> ApiResult<SetLexiconEntryPayload> {
         let kind = match input.kind {
             LexiconKind::Alias => "ALIAS",
@@ -333,7 +333,7 @@ impl LexiconMutation {
     async fn remove_lexicon_entry(
         &self,
         ctx: &Context<'_>,
-        input: RemoveLexiconEntryInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveLexiconEntryInput,
     ) -> ApiResult<RemoveLexiconEntryPayload> {
         let mut texts = Texts::default();
         let term = texts.take("term", input.term);

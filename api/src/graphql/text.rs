@@ -12,7 +12,9 @@
 use std::borrow::Cow;
 use std::marker::PhantomData;
 
-use async_graphql::{InputType, InputValueError, InputValueResult, Value, registry};
+use async_graphql::{
+    InputType, InputValueError, InputValueResult, MaybeUndefined, Value, registry,
+};
 
 use crate::domain::{Failure, RuleCode, Violation};
 use crate::error::{ApiError, ApiResult};
@@ -219,6 +221,45 @@ impl Texts {
         text.map(|text| self.take(path, text))
     }
 
+    /// A field of an update that no row goes without: left out, it stays as it is (`None`);
+    /// an explicit `null` cannot be stored, and is a REQUIRED user error at `path`.
+    pub fn kept_unless_given<T>(&mut self, path: &str, value: MaybeUndefined<T>) -> Option<T> {
+        match value {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => {
+                let message = format!("{path} may not be null: leave it out to keep it");
+                self.0
+                    .push(Violation::new(path, RuleCode::Required, message));
+                None
+            }
+            MaybeUndefined::Value(value) => Some(value),
+        }
+    }
+
+    /// A text of an update that no row goes without (see `kept_unless_given`).
+    pub fn take_update<K: Kind>(
+        &mut self,
+        path: &str,
+        text: MaybeUndefined<Text<K>>,
+    ) -> Option<String> {
+        let text = self.kept_unless_given(path, text);
+        self.take_opt(path, text)
+    }
+
+    /// A text of an update that may be empty: `null` clears it, as the empty text does in
+    /// the domain; left out, it stays.
+    pub fn take_clearable<K: Kind>(
+        &mut self,
+        path: &str,
+        text: MaybeUndefined<Text<K>>,
+    ) -> Option<String> {
+        match text {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(String::new()),
+            MaybeUndefined::Value(text) => Some(self.take(path, text)),
+        }
+    }
+
     /// A list of texts, each at `path[i]`.
     pub fn take_all<K: Kind>(&mut self, path: &str, texts: Vec<Text<K>>) -> Vec<String> {
         texts
@@ -290,6 +331,21 @@ mod tests {
         assert!(check::<Long>(&"字".repeat(10_000)).is_ok());
     }
 
+    /// (field, code) of every fault collected.
+    fn faults(texts: Texts) -> Vec<(String, &'static str)> {
+        let Err(Failure::Rules(violations)) = texts.finish() else {
+            panic!("faults expected");
+        };
+        violations
+            .into_iter()
+            .map(|v| (v.field, v.code.as_str()))
+            .collect()
+    }
+
+    fn pairs(expected: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+        expected.iter().map(|(f, c)| (f.to_string(), *c)).collect()
+    }
+
     #[test]
     fn texts__collect_every_fault_with_its_path() {
         let mut texts = Texts::default();
@@ -299,18 +355,39 @@ mod tests {
             vec![Text::<Name>::new("ok"), Text::<Name>::new("x".repeat(201))],
         );
         texts.take_opt("remark", Some(Text::<Long>::new("\0")));
-        let Err(Failure::Rules(violations)) = texts.finish() else {
-            panic!("faults expected");
-        };
-        let found: Vec<(&str, &str)> = violations
-            .iter()
-            .map(|v| (v.field.as_str(), v.code.as_str()))
-            .collect();
         assert_eq!(
-            found,
-            [("aliases[1]", "TEXT_TOO_LONG"), ("remark", "TEXT_INVALID")]
+            faults(texts),
+            pairs(&[("aliases[1]", "TEXT_TOO_LONG"), ("remark", "TEXT_INVALID")])
         );
         assert!(Texts::default().finish().is_ok());
+    }
+
+    #[test]
+    fn texts__an_explicit_null_clears_or_is_required() {
+        let mut texts = Texts::default();
+        let null = || MaybeUndefined::<Text<Long>>::Null;
+        assert_eq!(texts.take_clearable("remark", null()), Some(String::new()));
+        assert_eq!(
+            texts.take_clearable::<Long>("remark", MaybeUndefined::Undefined),
+            None
+        );
+        assert_eq!(
+            texts.take_update::<Long>("text", MaybeUndefined::Undefined),
+            None
+        );
+        assert!(texts.finish().is_ok(), "leaving a field out is no fault");
+        let mut texts = Texts::default();
+        assert_eq!(texts.take_update("text", null()), None);
+        assert_eq!(
+            texts.kept_unless_given("position", MaybeUndefined::<i32>::Null),
+            None
+        );
+        let value = MaybeUndefined::Value(Text::<Long>::new("职责"));
+        assert_eq!(texts.take_update("text", value), Some("职责".to_owned()));
+        assert_eq!(
+            faults(texts),
+            pairs(&[("text", "REQUIRED"), ("position", "REQUIRED")])
+        );
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! changed between two of them. Drafts are read by EDITOR and ADMIN only.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::{boundary_matter, duty, list_version, public_service, responsibility_list};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -12,10 +11,10 @@ use super::duty::Duty;
 use super::kinds::ReasonKind;
 use super::loaders::DepartmentById;
 use super::node::{expect_id, global_id};
-use super::scalars::Date;
+use super::scalars::{Date, DateTime, Json};
 use super::service::PublicService;
-use super::supervision::{UserError, settle};
 use super::text::{Long, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::write;
 use super::{clock, db, one, viewer, writer};
 use crate::auth::Role;
@@ -27,9 +26,14 @@ async fn draft_reader(ctx: &Context<'_>) -> ApiResult<versions::DraftReader> {
     Ok(versions::DraftReader::of(db(ctx)?, viewer(ctx)?).await?)
 }
 
+/// Whether the caller reads `version`: published, or a draft it may read.
+pub(crate) async fn readable(ctx: &Context<'_>, version: &list_version::Model) -> ApiResult<bool> {
+    Ok(!versions::is_draft(version) || draft_reader(ctx).await?.reads(version))
+}
+
 /// A version's rows are readable: published, or a draft the caller reads.
 async fn require_readable(ctx: &Context<'_>, version: &list_version::Model) -> ApiResult<()> {
-    if versions::is_draft(version) && !draft_reader(ctx).await?.reads(version) {
+    if !readable(ctx, version).await? {
         viewer(ctx)?.require_any(&[Role::Editor])?;
         return Err(crate::error::ApiError::Forbidden {
             reason: "an editor reads the drafts of their own department's lists only".into(),
@@ -48,13 +52,13 @@ pub enum ListVersionStatus {
 }
 
 /// ResponsibilityList — 责任清单: one department's list, in all its versions.
-pub struct ResponsibilityList(responsibility_list::Model);
+pub struct ResponsibilityList(pub responsibility_list::Model);
 
 /// ResponsibilityList — 责任清单: one department's list, in all its versions.
 #[Object]
 impl ResponsibilityList {
     /// Opaque global id — 全局标识.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global_id("ResponsibilityList", self.0.id)
     }
 
@@ -123,7 +127,7 @@ pub struct ListVersion(pub list_version::Model);
 #[Object]
 impl ListVersion {
     /// Opaque global id — 全局标识.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global_id("ListVersion", self.0.id)
     }
 
@@ -162,8 +166,8 @@ impl ListVersion {
     }
 
     /// 发布时间.
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.published_at
+    async fn published_at(&self) -> Option<DateTime> {
+        self.0.published_at.map(DateTime)
     }
 
     /// The version it was copied from — 上一版本.
@@ -241,9 +245,9 @@ pub struct ListRowChange {
     change: RowChangeKind,
     /// Its columns in the older version (null when added). References to other rows are
     /// their lineage; departments are named — 变更前.
-    before: Option<async_graphql::Json<serde_json::Value>>,
+    before: Option<Json>,
     /// Its columns in the newer version (null when removed) — 变更后.
-    after: Option<async_graphql::Json<serde_json::Value>>,
+    after: Option<Json>,
     /// The columns whose values differ, for a change — 变更字段.
     fields: Vec<String>,
 }
@@ -308,8 +312,8 @@ impl VersionQuery {
                     versions::Change::Removed => RowChangeKind::Removed,
                     versions::Change::Changed => RowChangeKind::Changed,
                 },
-                before: c.before.map(async_graphql::Json),
-                after: c.after.map(async_graphql::Json),
+                before: c.before.map(Json),
+                after: c.after.map(Json),
                 fields: c.fields,
             })
             .collect())
@@ -356,7 +360,7 @@ impl VersionMutation {
     async fn publish_list_version(
         &self,
         ctx: &Context<'_>,
-        input: PublishListVersionInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: PublishListVersionInput,
     ) -> ApiResult<ListVersionPayload> {
         let mut texts = Texts::default();
         let publication = versions::Publication {
@@ -378,7 +382,7 @@ impl VersionMutation {
     async fn discard_list_draft(
         &self,
         ctx: &Context<'_>,
-        input: DiscardListDraftInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: DiscardListDraftInput,
     ) -> ApiResult<ListVersionPayload> {
         let list = expect_id(&input.list_id, "ResponsibilityList", "listId")?;
         let result =

@@ -70,18 +70,34 @@ async fn published_titles(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
+/// A user error's `field`, a path of names and indexes (`["inspectors", "1", "name"]`),
+/// written back in the dotted form the tests name fields in (`inspectors[1].name`).
+pub(crate) fn field(error: &Value) -> String {
+    let path = error["field"]
+        .as_array()
+        .unwrap_or_else(|| panic!("field is not a path: {error}"));
+    let mut dotted = String::new();
+    for step in path {
+        let step = step.as_str().unwrap_or_else(|| panic!("{error}"));
+        if step.bytes().all(|b| b.is_ascii_digit()) {
+            dotted.push_str(&format!("[{step}]"));
+        } else {
+            if !dotted.is_empty() {
+                dotted.push('.');
+            }
+            dotted.push_str(step);
+        }
+    }
+    dotted
+}
+
 /// (field, code) of a mutation payload's user errors.
 pub(crate) fn codes(payload: &Value) -> Vec<(String, String)> {
     payload["userErrors"]
         .as_array()
         .unwrap_or_else(|| panic!("no userErrors: {payload}"))
         .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|e| (field(e), e["code"].as_str().unwrap().to_owned()))
         .collect()
 }
 

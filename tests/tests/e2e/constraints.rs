@@ -61,7 +61,7 @@ async fn divisions__a_department_has_one_division_on_a_matter() {
     assert_eq!(user_codes(&body), ["DIVISION_EXISTS"], "{body}");
     assert_eq!(
         body["data"]["createDivision"]["userErrors"][0]["field"],
-        "departmentId"
+        json!(["departmentId"])
     );
     // Moving a division to a department already on the matter: DIVISION_EXISTS
     let update = r#"mutation($input: UpdateDivisionInput!) { updateDivision(input: $input) {
@@ -70,7 +70,7 @@ async fn divisions__a_department_has_one_division_on_a_matter() {
     let body = app.post_as(&admin, update, json!({ "input": input })).await;
     assert_eq!(user_codes(&body), ["DIVISION_EXISTS"], "{body}");
     // A department that does not exist: DEPARTMENT_UNKNOWN, not a foreign-key failure
-    let unknown = qingdan::graphql::department_global_id(999_999);
+    let unknown = qingdan::ids::department(999_999);
     let input = json!({ "matterId": matter["id"], "departmentId": unknown, "text": "分工" });
     let body = app.post_as(&admin, create, json!({ "input": input })).await;
     assert_eq!(user_codes(&body), ["DEPARTMENT_UNKNOWN"], "{body}");
@@ -139,7 +139,7 @@ async fn supervision__repeated_items_in_one_input_are_rules_not_crashes() {
     assert_eq!(s.inspection_count(&app).await, 0);
     // An unknown department: DEPARTMENT_UNKNOWN
     let mut input = s.inspection();
-    input["targetDepartmentId"] = json!(qingdan::graphql::department_global_id(999_999));
+    input["targetDepartmentId"] = json!(qingdan::ids::department(999_999));
     let payload = s.submit(&app, input).await;
     assert_eq!(crate::supervision::codes(&payload), ["DEPARTMENT_UNKNOWN"]);
 

@@ -153,12 +153,19 @@ async fn editing__bad_input_is_refused_with_every_rule_and_nothing_is_written() 
                 "{body}"
             );
         } else {
-            let got: Vec<(&str, &str)> = errors
+            let got: Vec<(String, &str)> = errors
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+                .map(|e| {
+                    (
+                        crate::boundary_editing::field(e),
+                        e["code"].as_str().unwrap(),
+                    )
+                })
                 .collect();
+            let codes: Vec<(String, &str)> =
+                codes.iter().map(|(f, c)| (f.to_string(), *c)).collect();
             assert_eq!(got, codes, "{body}");
         }
     }
@@ -546,4 +553,176 @@ async fn editing__duties_are_added_moved_and_removed_in_published_order() {
         "{blank}"
     );
     assert_eq!(duties(&app).await, before);
+}
+
+/// The one mutation of `name`, with `input`, answered with `selection` and its user errors.
+async fn update(app: &TestApp, token: &str, name: &str, input: Value, selection: &str) -> Value {
+    let ty = match name {
+        "updateLegalBasis" | "updateCase" => "UpdateCitationInput".to_owned(),
+        _ => format!("{}{}Input", name[..1].to_uppercase(), &name[1..]),
+    };
+    let query = format!(
+        "mutation($input: {ty}!) {{ {name}(input: $input) {{ {selection} userErrors {{ field code }} }} }}"
+    );
+    let body = app.post_as(token, &query, json!({ "input": input })).await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"][name].clone()
+}
+
+#[tokio::test]
+async fn editing__an_explicit_null_clears_an_optional_field_and_is_required_on_the_others() {
+    let app = TestApp::spawn().await;
+    let token = editor(&app, BUREAU).await;
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let data = app
+        .gql(
+            "{ duties(first: 1) { nodes { id workItems { id } } }
+               publicServices(first: 1) { nodes { id name } }
+               boundaryMatters(first: 20) { nodes { id disputed
+                 divisions { id role } legalBases { id title division { id } } } } }",
+            json!({}),
+        )
+        .await;
+    let duty = data["duties"]["nodes"][0]["id"].clone();
+    let item = data["duties"]["nodes"][0]["workItems"][0]["id"].clone();
+    let service = &data["publicServices"]["nodes"][0];
+    let matter = data["boundaryMatters"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| {
+            m["legalBases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|b| !b["division"].is_null())
+        })
+        .expect("a matter citing a legal basis on a division")
+        .clone();
+    let basis = matter["legalBases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| !b["division"].is_null())
+        .unwrap()
+        .clone();
+    let required = |field: &str| json!([{ "field": [field], "code": "REQUIRED" }]);
+
+    // Given a remark, then an explicit null: the remark is cleared (duty and work item alike)
+    for (name, id, selection, row) in [
+        ("updateDuty", &duty, "duty { remark }", "duty"),
+        ("updateWorkItem", &item, "workItem { remark }", "workItem"),
+    ] {
+        let set = update(
+            &app,
+            &token,
+            name,
+            json!({ "id": id, "remark": "备注" }),
+            selection,
+        )
+        .await;
+        assert_eq!(set[row]["remark"], "备注", "{set}");
+        let cleared = update(
+            &app,
+            &token,
+            name,
+            json!({ "id": id, "remark": null }),
+            selection,
+        )
+        .await;
+        assert_eq!(cleared["userErrors"], json!([]), "{cleared}");
+        assert!(cleared[row]["remark"].is_null(), "{cleared}");
+    }
+    // A field no row goes without: REQUIRED on its path, and nothing is stored
+    let cases = [
+        (
+            "updateDuty",
+            json!({ "id": duty, "text": null }),
+            "duty { text }",
+            "text",
+        ),
+        (
+            "updateWorkItem",
+            json!({ "id": item, "position": null }),
+            "workItem { seq }",
+            "position",
+        ),
+        (
+            "updatePublicService",
+            json!({ "id": service["id"], "name": null }),
+            "publicService { name }",
+            "name",
+        ),
+        (
+            "updateDivision",
+            json!({ "id": matter["divisions"][0]["id"], "role": null }),
+            "division { role }",
+            "role",
+        ),
+        (
+            "updateBoundaryMatter",
+            json!({ "id": matter["id"], "disputed": null }),
+            "boundaryMatter { disputed }",
+            "disputed",
+        ),
+        (
+            "updateLegalBasis",
+            json!({ "id": basis["id"], "title": null }),
+            "legalBasis { title }",
+            "title",
+        ),
+    ];
+    for (name, input, selection, field) in cases {
+        let refused = update(&app, &token, name, input, selection).await;
+        assert_eq!(refused["userErrors"], required(field), "{name}: {refused}");
+        let row = refused
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| *k != "userErrors");
+        assert!(row.unwrap().1.is_null(), "{name}: {refused}");
+    }
+    let names = app
+        .gql("{ publicServices(first: 1) { nodes { name } } }", json!({}))
+        .await;
+    assert_eq!(names["publicServices"]["nodes"][0]["name"], service["name"]);
+    // A legal basis's division may be emptied: null cites it on no row
+    let uncited = update(
+        &app,
+        &token,
+        "updateLegalBasis",
+        json!({ "id": basis["id"], "divisionId": null }),
+        "legalBasis { title division { id } }",
+    )
+    .await;
+    assert_eq!(uncited["userErrors"], json!([]), "{uncited}");
+    assert!(uncited["legalBasis"]["division"].is_null(), "{uncited}");
+    assert_eq!(uncited["legalBasis"]["title"], basis["title"]);
+    // A unit's parent and aliases may be emptied; its kind may not
+    let unit = app.department_id("政策法规股").await;
+    let selection = "department { kind aliases parent { name } }";
+    let refused = update(
+        &app,
+        &admin,
+        "updateDepartment",
+        json!({ "id": unit, "kind": null }),
+        selection,
+    )
+    .await;
+    assert_eq!(refused["userErrors"], required("kind"), "{refused}");
+    let detached = update(
+        &app,
+        &admin,
+        "updateDepartment",
+        json!({ "id": unit, "parentId": null, "aliases": null }),
+        selection,
+    )
+    .await;
+    assert_eq!(detached["userErrors"], json!([]), "{detached}");
+    assert!(detached["department"]["parent"].is_null(), "{detached}");
+    assert_eq!(detached["department"]["aliases"], json!([]), "{detached}");
+    assert_eq!(
+        detached["department"]["kind"], "INTERNAL_UNIT",
+        "{detached}"
+    );
 }

@@ -298,3 +298,60 @@ async fn text__mutation_inputs_at_fault_are_user_errors_with_their_path_and_noth
         "a retry with the long key returns the first result"
     );
 }
+
+#[tokio::test]
+async fn date__only_yyyy_mm_dd_is_a_date_and_the_refusal_names_the_field() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let inspections =
+        "query($v: Date) { inspections(first: 5, filter: { from: $v }) { totalCount } }";
+    // Given dates written otherwise than YYYY-MM-DD, in a variable and as a literal
+    for text in [
+        "2016-7-1",
+        "2016-07-1",
+        "16-07-01",
+        "2016-02-30",
+        "2016/07/01",
+    ] {
+        let sent = app.post_as(&admin, inspections, json!({ "v": text })).await;
+        let literal =
+            format!("{{ inspections(first: 5, filter: {{ from: \"{text}\" }}) {{ totalCount }} }}");
+        let inline = app.post_as(&admin, &literal, json!({})).await;
+        // Then each is BAD_USER_INPUT naming the field, and nothing runs
+        for body in [sent, inline] {
+            assert_no_internal(&body);
+            assert!(
+                body["data"].is_null() || body["data"]["inspections"].is_null(),
+                "{body:#}"
+            );
+            let error = &body["errors"][0];
+            assert_eq!(
+                error["extensions"]["code"], "BAD_USER_INPUT",
+                "{text}: {body:#}"
+            );
+            let message = error["message"].as_str().unwrap();
+            assert!(message.contains("\"filter.from\""), "{text}: {message}");
+            assert!(message.contains("Date"), "{text}: {message}");
+        }
+    }
+    // The same in a mutation's input: the field is named by its place in the input
+    let publish = r#"mutation($input: PublishListVersionInput!) {
+        publishListVersion(input: $input) { listVersion { id } userErrors { code } } }"#;
+    let list = app.gql("{ responsibilityLists { id } }", json!({})).await["responsibilityLists"][0]
+        ["id"]
+        .clone();
+    let input = json!({ "listId": list, "effectiveFrom": "2016-7-1", "reason": "勘误",
+                        "reasonKind": "CORRECTION" });
+    let body = app
+        .post_as(&admin, publish, json!({ "input": input }))
+        .await;
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{body:#}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("\"input.effectiveFrom\""), "{body:#}");
+    // And a full date is one
+    let ok = app
+        .post_as(&admin, inspections, json!({ "v": "2016-07-01" }))
+        .await;
+    assert!(ok["errors"].is_null(), "{ok:#}");
+}

@@ -140,12 +140,12 @@ async fn misroute__rules_and_roles() {
         (long.as_str(), "TEXT_TOO_LONG"),
     ] {
         let bad = report(json!({ "text": text, "correctDepartmentId": police })).await;
-        assert_eq!(bad["userErrors"][0]["field"], "text", "{bad}");
+        assert_eq!(bad["userErrors"][0]["field"], json!(["text"]), "{bad}");
         assert_eq!(bad["userErrors"][0]["code"], code, "{bad}");
     }
     // When the department does not exist
     let unknown = report(json!({ "text": "外地租客打架",
-                                 "correctDepartmentId": qingdan::graphql::department_global_id(999_999) }))
+                                 "correctDepartmentId": qingdan::ids::department(999_999) }))
     .await;
     assert_eq!(
         unknown["userErrors"][0]["code"], "DEPARTMENT_UNKNOWN",

@@ -40,27 +40,75 @@ async fn schema__every_type_and_field_carries_a_description() {
             json!({}),
         )
         .await;
-    // Then each of our object types and fields explains itself
+    // Then each of our types (connections and edges too) and fields explains itself
     let mut missing = Vec::new();
     for ty in data["__schema"]["types"].as_array().unwrap() {
         let name = ty["name"].as_str().unwrap();
-        if name.starts_with("__")
-            || ty["kind"] == "SCALAR"
-            || name == "PageInfo"
-            || name.ends_with("Edge")
-        {
+        if name.starts_with("__") || ty["kind"] == "SCALAR" && BUILT_IN_SCALARS.contains(&name) {
             continue;
         }
-        if ty["description"].is_null() && !name.ends_with("Connection") {
+        if undocumented(&ty["description"]) {
             missing.push(name.to_owned());
         }
         for field in ty["fields"].as_array().into_iter().flatten() {
-            if field["description"].is_null() && !name.ends_with("Connection") {
+            if undocumented(&field["description"]) {
                 missing.push(format!("{name}.{}", field["name"].as_str().unwrap()));
             }
         }
     }
     assert!(missing.is_empty(), "undocumented: {missing:?}");
+}
+
+const BUILT_IN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
+
+fn undocumented(description: &serde_json::Value) -> bool {
+    description
+        .as_str()
+        .is_none_or(|text| text.trim().is_empty())
+}
+
+#[tokio::test]
+async fn schema__every_argument_input_field_and_enum_value_carries_a_description() {
+    // Given the running server
+    let app = TestApp::spawn().await;
+    // When a client introspects what it may send
+    let data = app
+        .gql(
+            "{ __schema { types { name
+                 fields { name args { name description } }
+                 inputFields { name description }
+                 enumValues { name description } } } }",
+            json!({}),
+        )
+        .await;
+    // Then every argument, input field and enum value of ours explains itself
+    let (mut missing, mut checked) = (Vec::new(), [0usize; 3]);
+    for ty in data["__schema"]["types"].as_array().unwrap() {
+        let name = ty["name"].as_str().unwrap();
+        if name.starts_with("__") {
+            continue;
+        }
+        for field in ty["fields"].as_array().into_iter().flatten() {
+            for arg in field["args"].as_array().into_iter().flatten() {
+                checked[0] += 1;
+                if undocumented(&arg["description"]) {
+                    missing.push(format!("{name}.{}({})", field["name"], arg["name"]));
+                }
+            }
+        }
+        for (kind, list) in [(1, "inputFields"), (2, "enumValues")] {
+            for value in ty[list].as_array().into_iter().flatten() {
+                checked[kind] += 1;
+                if undocumented(&value["description"]) {
+                    missing.push(format!("{name}.{}", value["name"].as_str().unwrap()));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented: {missing:?}");
+    // (and the walk saw the schema: arguments, input fields and enum values by the hundred)
+    eprintln!("checked {checked:?} (arguments, input fields, enum values)");
+    assert!(checked.iter().all(|&n| n >= 100), "{checked:?}");
 }
 
 #[tokio::test]

@@ -212,7 +212,8 @@ async fn search__lexicon_writes_need_admin_and_a_term() {
     let set = app.post_as(&admin, SET, json!({ "input": blank })).await;
     // Then the payload carries a REQUIRED user error on the term
     assert_eq!(
-        set["data"]["setLexiconEntry"]["userErrors"][0]["field"], "term",
+        set["data"]["setLexiconEntry"]["userErrors"][0]["field"],
+        json!(["term"]),
         "{set}"
     );
     assert_eq!(

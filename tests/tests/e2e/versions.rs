@@ -218,7 +218,11 @@ async fn versions__publication_rules_are_enforced_and_a_refusal_changes_nothing(
     // A blank reason: REQUIRED on reason
     rename_first_service(&app, &token, "新名称").await;
     let saved = publish(&app, &token, input(TODAY, "  ")).await;
-    assert_eq!(saved["userErrors"][0]["field"], "reason", "{saved}");
+    assert_eq!(
+        saved["userErrors"][0]["field"],
+        json!(["reason"]),
+        "{saved}"
+    );
     assert_eq!(code(&saved), "REQUIRED");
     // Another department's editor: FORBIDDEN; anonymous: UNAUTHENTICATED
     let police = editor(&app, "安化县公安局").await;
@@ -247,7 +251,7 @@ async fn versions__publication_rules_are_enforced_and_a_refusal_changes_nothing(
     rename_first_service(&app, &token, "更新的名称").await;
     let saved = publish(&app, &token, input("2026-11-30", "勘误")).await;
     assert_eq!(code(&saved), "EFFECTIVE_BEFORE_PREVIOUS", "{saved}");
-    assert_eq!(saved["userErrors"][0]["field"], "effectiveFrom");
+    assert_eq!(saved["userErrors"][0]["field"], json!(["effectiveFrom"]));
     // But on the same day it may, and then wins that day
     let saved = publish(&app, &token, input("2026-12-01", "勘误")).await;
     assert_eq!(saved["listVersion"]["number"], 3, "{saved}");
@@ -498,4 +502,75 @@ async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
         .post_as(&bureau_editor, DIFF, json!({ "from": v1, "to": draft }))
         .await;
     assert!(body.get("errors").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn node__lists_versions_and_audit_events_resolve_with_their_read_rules() {
+    // Given the bureau's list with a draft open, and an audit event of that edit
+    let app = app().await;
+    let token = editor(&app, BUREAU).await;
+    rename_first_service(&app, &token, "草稿中的名称").await;
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let list = list(&app).await;
+    let published = list["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["status"] == "PUBLISHED")
+        .unwrap()["id"]
+        .clone();
+    let draft = list["draft"]["id"].clone();
+    let events = app
+        .post_as(
+            &admin,
+            "{ auditEvents(first: 1) { nodes { id operation } } }",
+            json!({}),
+        )
+        .await;
+    let event = events["data"]["auditEvents"]["nodes"][0].clone();
+    let query = r#"query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+        ... on ResponsibilityList { title }
+        ... on ListVersion { status }
+        ... on AuditEvent { operation } } }"#;
+    let ids = json!({ "ids": [list["id"], published, draft, event["id"]] });
+    // When an administrator resolves them by id, each is itself
+    let body = app.post_as(&admin, query, ids.clone()).await;
+    let nodes = &body["data"]["nodes"];
+    assert_eq!(nodes[0]["__typename"], "ResponsibilityList", "{body}");
+    assert_eq!(nodes[0]["id"], list["id"]);
+    assert_eq!(nodes[0]["title"], list["title"]);
+    assert_eq!(nodes[1]["status"], "PUBLISHED", "{body}");
+    assert_eq!(nodes[2]["status"], "DRAFT", "{body}");
+    assert_eq!(nodes[3]["operation"], event["operation"], "{body}");
+    // And the list's editor reads the list and its draft; the audit trail is for ADMIN only
+    let body = app.post_as(&token, query, ids.clone()).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    let without_event = json!({ "ids": [list["id"], published, draft] });
+    let body = app.post_as(&token, query, without_event.clone()).await;
+    assert_eq!(body["data"]["nodes"][2]["status"], "DRAFT", "{body}");
+    // And an anonymous reader gets the list and the published version, not the draft
+    let body = app.post(query, without_event).await;
+    let nodes = &body["data"]["nodes"];
+    assert_eq!(nodes[0]["__typename"], "ResponsibilityList", "{body}");
+    assert_eq!(nodes[1]["status"], "PUBLISHED", "{body}");
+    assert!(nodes[2].is_null(), "{body}");
+    // And Node is what they implement, so a client may refetch them by it
+    let data = app
+        .gql(
+            r#"{ __type(name: "Node") { possibleTypes { name } } }"#,
+            json!({}),
+        )
+        .await;
+    let names: Vec<&str> = data["__type"]["possibleTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for name in ["ResponsibilityList", "ListVersion", "AuditEvent"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
 }

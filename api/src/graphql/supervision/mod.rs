@@ -5,48 +5,12 @@ mod mutation;
 mod query;
 pub(crate) mod types;
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::Enum;
 
 pub use mutation::SupervisionMutation;
 pub use query::SupervisionQuery;
 
 use crate::domain::supervision::status;
-use crate::domain::{Failure, Violation};
-use crate::error::ApiError;
-
-/// User error — 规则错误: a rule of the list the input broke. Nothing was stored.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct UserError {
-    /// The input field at fault, e.g. `inspectors` or `findings[2].itemId` — 字段.
-    pub field: String,
-    /// Stable code, e.g. INSPECTORS_BELOW_MINIMUM — 规则代码.
-    pub code: String,
-    /// What is wrong, citing the clause of the list — 说明.
-    pub message: String,
-}
-
-impl From<Violation> for UserError {
-    fn from(violation: Violation) -> Self {
-        Self {
-            field: violation.field,
-            code: violation.code.as_str().to_owned(),
-            message: violation.message,
-        }
-    }
-}
-
-/// Splits a domain result: rule violations become `userErrors`, other failures GraphQL errors.
-pub(crate) fn settle<T>(
-    result: Result<T, Failure>,
-) -> Result<(Option<T>, Vec<UserError>), ApiError> {
-    match result {
-        Ok(value) => Ok((Some(value), Vec::new())),
-        Err(Failure::Rules(violations)) => {
-            Ok((None, violations.into_iter().map(UserError::from).collect()))
-        }
-        Err(Failure::Api(err)) => Err(err),
-    }
-}
 
 /// Case status — 案件状态, derived from what happened and today's date.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,10 +4,10 @@ use async_graphql::{Context, Object, SimpleObject};
 
 use super::inputs::*;
 use super::types::{Accountability, Inspection, Rectification, ReviewRequest, SupervisionDocument};
-use super::{UserError, settle};
 use crate::domain::supervision::{accountability, document, followup, inspection};
 use crate::error::ApiResult;
 use crate::graphql::text::Texts;
+use crate::graphql::user_error::{UserError, settle};
 use crate::graphql::writer;
 
 /// Result of submitInspection — 提交结果.
@@ -73,7 +73,7 @@ impl SupervisionMutation {
     async fn submit_inspection(
         &self,
         ctx: &Context<'_>,
-        input: SubmitInspectionInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: SubmitInspectionInput,
     ) -> ApiResult<SubmitInspectionPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
@@ -92,7 +92,7 @@ impl SupervisionMutation {
     async fn issue_supervision_document(
         &self,
         ctx: &Context<'_>,
-        input: IssueSupervisionDocumentInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: IssueSupervisionDocumentInput,
     ) -> ApiResult<IssueSupervisionDocumentPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
@@ -111,7 +111,7 @@ impl SupervisionMutation {
     async fn report_rectification(
         &self,
         ctx: &Context<'_>,
-        input: ReportRectificationInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: ReportRectificationInput,
     ) -> ApiResult<ReportRectificationPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
@@ -132,7 +132,7 @@ impl SupervisionMutation {
     async fn request_review(
         &self,
         ctx: &Context<'_>,
-        input: RequestReviewInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RequestReviewInput,
     ) -> ApiResult<RequestReviewPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
@@ -153,7 +153,7 @@ impl SupervisionMutation {
     async fn decide_review(
         &self,
         ctx: &Context<'_>,
-        input: DecideReviewInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: DecideReviewInput,
     ) -> ApiResult<DecideReviewPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
@@ -174,7 +174,7 @@ impl SupervisionMutation {
     async fn record_accountability(
         &self,
         ctx: &Context<'_>,
-        input: RecordAccountabilityInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RecordAccountabilityInput,
     ) -> ApiResult<RecordAccountabilityPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;

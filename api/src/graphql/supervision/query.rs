@@ -117,11 +117,19 @@ impl SupervisionQuery {
     async fn inspections(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
+        #[graphql(
+            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
+        )]
         last: Option<i32>,
-        before: Option<String>,
-        filter: Option<InspectionFilter>,
+        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
+        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
+            InspectionFilter,
+        >,
     ) -> ApiResult<Page<Inspection>> {
         let scope = read::read_scope(viewer(ctx)?)?;
         let filter = filter.unwrap_or_default().into_domain()?;
@@ -144,11 +152,19 @@ impl SupervisionQuery {
     async fn supervision_documents(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
+        #[graphql(
+            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
+        )]
         last: Option<i32>,
-        before: Option<String>,
-        filter: Option<SupervisionDocumentFilter>,
+        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
+        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
+            SupervisionDocumentFilter,
+        >,
     ) -> ApiResult<Page<SupervisionDocument>> {
         let scope = read::read_scope(viewer(ctx)?)?;
         let filter = filter.unwrap_or_default();
@@ -195,9 +211,10 @@ impl SupervisionQuery {
     async fn supervision_stats(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The unit assessed; every unit when left out — 被考核单位")]
         department_id: Option<ID>,
-        from: Option<Date>,
-        to: Option<Date>,
+        #[graphql(desc = "First day of the period — 起始日期")] from: Option<Date>,
+        #[graphql(desc = "Last day of the period — 截止日期")] to: Option<Date>,
     ) -> ApiResult<SupervisionStats> {
         let scope = read::read_scope(viewer(ctx)?)?;
         let filter = Filter {

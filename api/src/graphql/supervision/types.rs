@@ -1,7 +1,6 @@
 //! Supervision output types: newtypes over rows, relations through the request's loaders.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 use entity::{
     accountability, finding, inspection, inspector, rectification, review_request,
     supervision_document,
@@ -15,7 +14,7 @@ use crate::graphql::department::Department;
 use crate::graphql::loaders::*;
 use crate::graphql::node::global_id;
 use crate::graphql::regime::{RegimeItem, SupervisionRegime};
-use crate::graphql::scalars::Date;
+use crate::graphql::scalars::{Date, DateTime};
 use crate::graphql::{children, clock, one};
 
 /// Inspection — 监督检查: a supervision result submitted under one regime.
@@ -101,8 +100,8 @@ impl Inspection {
     }
 
     /// When — 提交时间.
-    async fn submitted_at(&self) -> DateTime<Utc> {
-        self.0.submitted_at
+    async fn submitted_at(&self) -> DateTime {
+        DateTime(self.0.submitted_at)
     }
 
     /// Derived status — 案件状态.

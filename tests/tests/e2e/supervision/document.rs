@@ -19,11 +19,11 @@ async fn document__each_missing_content_is_reported_on_its_own() {
         .await;
     let payload = &body["data"]["issueSupervisionDocument"];
     // Then each content is its own userError, and nothing is stored
-    let fields: Vec<&str> = payload["userErrors"]
+    let fields: Vec<String> = payload["userErrors"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["field"].as_str().unwrap())
+        .map(crate::boundary_editing::field)
         .collect();
     assert_eq!(
         fields,

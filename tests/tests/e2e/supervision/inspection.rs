@@ -116,7 +116,10 @@ async fn findings__an_item_of_another_regime_is_refused() {
     // Then the territorial-enforcement inspection cannot point at it
     let payload = s.submit(&app, input).await;
     assert_eq!(codes(&payload), ["FINDING_ITEM_NOT_IN_CHECKLIST"]);
-    assert_eq!(payload["userErrors"][0]["field"], "findings[1].itemId");
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["findings", "1", "itemId"])
+    );
     // And a method is not a checklist item either
     let mut input = s.inspection();
     input["findings"][0]["itemId"] = json!(s.methods[0]);
