@@ -10,7 +10,7 @@ import {
   ListDraftsDocument,
   ResponsibilityLookupDocument,
 } from "./generated/codegen/graphql.ts";
-import type { DivisionRole, LookupOutcome } from "./generated/codegen/graphql.ts";
+import type { DivisionRole, LookupOutcome, UserErrorCode } from "./generated/codegen/graphql.ts";
 
 export async function typed(client: ApolloClient): Promise<void> {
   const bureau = await client.query({ query: BureauDutiesDocument, variables: { name: "县人口计生局" } });
@@ -50,15 +50,22 @@ export async function typed(client: ApolloClient): Promise<void> {
     mutation: CreateDutyDocument,
     variables: { input: { departmentId: "x", text: "组织开展专项检查" } },
   });
-  const codes: string[] | undefined = created.data?.createDuty.userErrors.map((e) => e.code);
+  // A rule code is the schema's enum, so a front end can switch on it exhaustively.
+  const codes: UserErrorCode[] | undefined = created.data?.createDuty.userErrors.map((e) => e.code);
+  const path: string[] | null | undefined = created.data?.createDuty.userErrors[0]?.field;
+  // @ts-expect-error the field is a path, not one string
+  const pathAsText: string | null | undefined = created.data?.createDuty.userErrors[0]?.field;
   // @ts-expect-error a duty needs its text
   await client.mutate({ mutation: CreateDutyDocument, variables: { input: { departmentId: "x" } } });
 
   void [seq, text, seqAsText, role, lead, leadAlways, outcome, score, cursor, cursorAlways];
-  void [effective, effectiveAsNumber, codes];
+  void [effective, effectiveAsNumber, codes, path, pathAsText];
 }
 
 const roles: DivisionRole[] = ["LEAD", "ASSIST"];
 // @ts-expect-error not a role of the schema
 const notARole: DivisionRole = "OWNER";
-void [roles, notARole];
+const code: UserErrorCode = "TEXT_INVALID";
+// @ts-expect-error not a rule code of the schema
+const notACode: UserErrorCode = "TEXT_WRONG";
+void [roles, notARole, code, notACode];

@@ -177,7 +177,10 @@ await check("apollo: an editor's createDuty reports userErrors, adds to the draf
     variables: { input: { departmentId, text: "组织\u0007检查" } },
   });
   assert.equal(refused.data.createDuty.duty, null);
-  assert.deepEqual(refused.data.createDuty.userErrors.map((e) => e.code), ["TEXT_INVALID"]);
+  assert.deepEqual(
+    refused.data.createDuty.userErrors.map((e) => [e.code, e.field]),
+    [["TEXT_INVALID", ["text"]]],
+  );
   assert.ok(refused.data.createDuty.userErrors[0].message.length > 0);
 
   const text = "组织开展全县流动人口计划生育服务管理专项检查";

@@ -23,6 +23,8 @@ const operations = [
   "DutyListPaginationQuery",
   "LookupQuery",
   "CreateDutyMutation",
+  "VersionHistoryQuery",
+  "VersionHistoryVersionRefetchQuery",
 ];
 const fragments = [
   "BureauPage_department",
@@ -31,6 +33,7 @@ const fragments = [
   "MatterList_division",
   "DutyList_duties",
   "Lookup_candidate",
+  "VersionHistory_version",
 ];
 
 await check("relay: the compiler compiles every document against schema.graphql", async () => {
@@ -56,11 +59,17 @@ await check("relay: the persisted documents are keyed by their SHA-256 and valid
   assert.deepEqual(names.sort(), [...operations].sort());
 });
 
-await check("relay: @refetchable on Department refetches through node(id:)", async () => {
+await check("relay: @refetchable on Department and on ListVersion refetches through node(id:)", async () => {
   const documents = Object.values(JSON.parse(readFileSync(manifest, "utf8")));
-  const refetch = documents.find((text) => text.startsWith("query BureauPageDepartmentRefetchQuery"));
-  assert.match(refetch, /node\(id: \$id\)/);
-  assert.match(refetch, /fragment BureauPage_department on Department/);
+  for (const [query, fragment] of [
+    ["BureauPageDepartmentRefetchQuery", "BureauPage_department on Department"],
+    ["VersionHistoryVersionRefetchQuery", "VersionHistory_version on ListVersion"],
+  ]) {
+    const refetch = documents.find((text) => text.startsWith(`query ${query}`));
+    assert.ok(refetch, query);
+    assert.match(refetch, /node\(id: \$id\)/);
+    assert.match(refetch, new RegExp(`fragment ${fragment}`));
+  }
 });
 
 await check("relay: a selection the schema lacks fails the compiler", async () => {

@@ -80,7 +80,23 @@ await check("trusted: Relay's mutation runs by doc_id and reports a rule as a us
     { authorization: `Bearer ${process.env.EDITOR_TOKEN}` },
   );
   assert.equal(data.createDuty.duty, null);
-  assert.deepEqual(data.createDuty.userErrors.map((e) => e.code), ["TEXT_INVALID"]);
+  assert.deepEqual(data.createDuty.userErrors.map((e) => [e.code, e.field]), [["TEXT_INVALID", ["text"]]]);
+});
+
+await check("trusted: Relay's ListVersion fragment is refetched by node(id:), the version as listed", async () => {
+  const data = await relayFetch("VersionHistoryQuery", {});
+  const own = data.responsibilityLists.find((l) => l.owner.name === BUREAU);
+  assert.equal(own.title, list.title);
+  const [first] = own.versions;
+  assert.equal(first.number, 1);
+  assert.equal(first.status, "PUBLISHED");
+  const again = await relayFetch("VersionHistoryVersionRefetchQuery", { id: first.id });
+  assert.equal(again.node.__typename, "ListVersion");
+  assert.equal(again.node.id, first.id);
+  assert.deepEqual(
+    again.node.duties.map((d) => [d.seq, d.text]),
+    list.duties.map((d) => [d.seq, d.text]),
+  );
 });
 
 await check("trusted: Code Generator's documents run by documentId (sha256:…)", async () => {

@@ -10,6 +10,7 @@ export const createDutyMutation = graphql`
       }
       userErrors {
         code
+        field
         message
       }
     }
