@@ -22,7 +22,11 @@ const FORBIDDEN: &[(&str, &[&str], &[&str])] = &[
         &["async_graphql", "axum"],
     ),
     ("import", &["graphql", "http"], &["async_graphql", "axum"]),
-    ("events", &["graphql", "http", "import"], &["async_graphql", "axum"]),
+    (
+        "events",
+        &["graphql", "http", "import"],
+        &["async_graphql", "axum"],
+    ),
     (
         "db",
         &["graphql", "http", "domain", "import"],

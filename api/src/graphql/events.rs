@@ -21,8 +21,8 @@ use tokio::sync::broadcast;
 
 use super::node::{expect_id, global_id};
 use super::pagination::{Page, PageArgs, paginate};
-use super::user_error::{UserError, settle};
 use super::text::{Long, Name, Text, Texts};
+use super::user_error::{UserError, settle};
 use super::{db, viewer};
 use crate::auth::{Role, Viewer};
 use crate::domain::events::{self as outbox, departments};
@@ -567,7 +567,7 @@ impl WebhookMutation {
     async fn create_webhook(
         &self,
         ctx: &Context<'_>,
-        input: CreateWebhookInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateWebhookInput,
     ) -> ApiResult<CreateWebhookPayload> {
         let mut texts = Texts::default();
         let endpoint = Endpoint {
@@ -593,7 +593,7 @@ impl WebhookMutation {
     async fn update_webhook(
         &self,
         ctx: &Context<'_>,
-        input: UpdateWebhookInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateWebhookInput,
     ) -> ApiResult<UpdateWebhookPayload> {
         let id = expect_id(&input.id, "Webhook", "id")?;
         let mut texts = Texts::default();
@@ -626,7 +626,7 @@ impl WebhookMutation {
     async fn remove_webhook(
         &self,
         ctx: &Context<'_>,
-        input: RemoveWebhookInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RemoveWebhookInput,
     ) -> ApiResult<RemoveWebhookPayload> {
         let id = expect_id(&input.id, "Webhook", "id")?;
         let (db, viewer, _) = super::writer(ctx)?;
@@ -645,7 +645,7 @@ impl WebhookMutation {
     async fn redeliver_webhook_event(
         &self,
         ctx: &Context<'_>,
-        input: RedeliverWebhookEventInput,
+        #[graphql(desc = "The fields of the change — 输入")] input: RedeliverWebhookEventInput,
     ) -> ApiResult<RedeliverWebhookEventPayload> {
         let hook = expect_id(&input.webhook_id, "Webhook", "webhookId")?;
         let event = expect_id(&input.event_id, "Event", "eventId")?;
