@@ -12,14 +12,13 @@
 //! the cache (without parsing); otherwise the text is counted, parsed, checked against the
 //! limits and executed, and a clean answer to a read is kept.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::{
     body::{Body, Bytes},
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header, request::Parts},
     response::{IntoResponse, Response},
 };
@@ -31,7 +30,6 @@ use super::metrics::{self, Outcome};
 use super::observe::Observed;
 use super::operation::Operation;
 use super::persisted::DocumentId;
-use super::ratelimit::Client;
 use super::{AppState, limits};
 use crate::auth::Viewer;
 use crate::error::{ApiError, Code, ErrorCode, TransportCode};
@@ -312,35 +310,16 @@ impl Door<'_> {
             })
     }
 
-    /// The per-client rate: a token's subject, else the peer's address.
+    /// The per-client rate (`observe::within_rate`).
     fn within_rate(&self, operation: &str) -> Step<()> {
-        let Some(limiter) = &self.state.rate_limiter else {
-            return Ok(());
-        };
-        let client = match (
-            self.subject,
-            self.parts.extensions.get::<ConnectInfo<SocketAddr>>(),
-        ) {
-            (Some(subject), _) => Client::Subject(subject),
-            (None, Some(ConnectInfo(addr))) => Client::Address(addr.ip()),
-            (None, None) => Client::Unknown,
-        };
-        limiter.take(client, Instant::now()).map_err(|seconds| {
-            let mut response = refuse(
-                StatusCode::TOO_MANY_REQUESTS,
-                TransportCode::RateLimited,
-                &format!("too many requests; retry in {seconds} s"),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            Answer {
+        super::observe::within_rate(self.state, self.subject, &self.parts.extensions).map_err(
+            |response| Answer {
                 response,
                 outcome: Outcome::RateLimited,
                 operation: operation.to_owned(),
                 counted: false,
-            }
-        })
+            },
+        )
     }
 
     /// The verified caller, or the refusal of its token.

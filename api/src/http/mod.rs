@@ -172,7 +172,10 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", graphql)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
-        .merge(tables::routes());
+        .merge(tables::routes().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::middleware,
+        )));
     if state.graphiql {
         router = router
             .route("/", get(|| async { Redirect::temporary("/graphql") }))

@@ -799,3 +799,79 @@ async fn replicas__a_write_through_one_reaches_a_subscriber_on_another_and_each_
         percentile(&webhook_lags, 99.0)
     );
 }
+
+/// The errors the socket answered operation `id` with, once its stream has completed.
+async fn refusal(socket: &mut Socket, id: &str) -> Value {
+    let message = receive(socket, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(message["id"], id, "{message}");
+    let errors = match message["type"].as_str() {
+        Some("error") => message["payload"].clone(),
+        Some("next") => {
+            assert!(message["payload"]["data"].is_null(), "{message}");
+            let complete = receive(socket, Duration::from_secs(5)).await.unwrap();
+            assert_eq!(complete, json!({ "id": id, "type": "complete" }));
+            message["payload"]["errors"].clone()
+        }
+        _ => panic!("not a refusal: {message}"),
+    };
+    assert!(errors.is_array(), "{message}");
+    errors
+}
+
+#[tokio::test]
+async fn subscriptions__a_socket_runs_subscriptions_only_within_the_limits() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let mut socket = connect(&app, Some(&admin)).await.unwrap();
+    // When a query and a mutation are sent over the socket, Then each is refused with a
+    // code, pointing at POST, and nothing is written
+    for (id, document) in [
+        ("q", "{ departments(first: 1) { totalCount } }"),
+        (
+            "m",
+            "mutation { loadCalendar(input: { days: [] }) { loaded } }",
+        ),
+    ] {
+        send(
+            &mut socket,
+            json!({ "id": id, "type": "subscribe", "payload": { "query": document } }),
+        )
+        .await;
+        let errors = refusal(&mut socket, id).await;
+        assert_eq!(
+            errors[0]["extensions"]["code"], "METHOD_NOT_ALLOWED",
+            "{errors}"
+        );
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains("POST"),
+            "{errors}"
+        );
+    }
+    // When a subscription breaks a front-door limit, Then it is refused with LIMIT_EXCEEDED
+    let repeated = format!("subscription {{ events {{ {} }} }}", "id ".repeat(30));
+    send(
+        &mut socket,
+        json!({ "id": "r", "type": "subscribe", "payload": { "query": repeated } }),
+    )
+    .await;
+    let errors = refusal(&mut socket, "r").await;
+    assert_eq!(
+        errors[0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{errors}"
+    );
+    // And a subscription on the same socket still streams
+    subscribe(&mut socket, "s", json!({ "types": ["LEXICON_CHANGED"] })).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let set = r#"mutation($input: SetLexiconEntryInput!) { setLexiconEntry(input: $input) { userErrors { code } } }"#;
+    let input = json!({ "term": "捡到小孩", "expansion": "弃婴", "kind": "COLLOQUIAL" });
+    let done = app.post_as(&admin, set, json!({ "input": input })).await;
+    assert_eq!(
+        done["data"]["setLexiconEntry"]["userErrors"],
+        json!([]),
+        "{done}"
+    );
+    let event = next_event(&mut socket, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(event["type"], "LEXICON_CHANGED", "{event}");
+}

@@ -457,3 +457,32 @@ async fn uploads__legal_bases_numbered_across_divisions_keep_their_numbers() {
     assert_eq!(answer["draftId"].as_str(), draft.as_deref());
     assert_eq!(written(&app).await, before);
 }
+
+#[tokio::test]
+async fn uploads__spreadsheet_requests_are_rate_limited_counted_and_logged() {
+    // Given a limit of one request a minute with a burst of two
+    let app = TestApp::spawn_with_limits(qingdan::config::Limits {
+        rate_limit_per_minute: 1,
+        rate_limit_burst: 2,
+        ..qingdan::config::Limits::default()
+    })
+    .await;
+    let editor = editor_of(&app, "安化县人口和计划生育局").await;
+    let (list, ..) = list(&app, &editor).await;
+    // When the editor downloads twice, Then both are answered; the third is refused
+    download_xlsx(&app, &editor, &list).await;
+    let path = format!("/lists/{list}/export.zip");
+    assert_eq!(download(&app, Some(&editor), &path).await.status(), 429);
+    // And /metrics counts them under their own label
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"qingdan_requests_total{operation="spreadsheet",outcome="ok"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            r#"qingdan_requests_total{operation="spreadsheet",outcome="rate_limited"} 1"#
+        ),
+        "{metrics}"
+    );
+}
