@@ -74,4 +74,6 @@ try {
   console.log(`not ok - the runner: ${error.message}`);
 }
 console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed > 0 ? 1 : 0;
+// Exits now: the servers are children that would keep the runner alive (they are stopped
+// on exit).
+process.exit(failed > 0 ? 1 : 0);
