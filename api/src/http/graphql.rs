@@ -214,6 +214,13 @@ impl Door<'_> {
         let parameters = uri.query().unwrap_or_default();
         let mut request = async_graphql::http::parse_query_string(parameters)
             .map_err(|err| bad_request(&err.to_string()))?;
+        // The spec's name is `operationName`; async-graphql's parser reads `operation_name`.
+        if let Ok(axum::extract::Query(named)) =
+            axum::extract::Query::<OperationName>::try_from_uri(uri)
+            && named.operation_name.is_some()
+        {
+            request.operation_name = named.operation_name;
+        }
         let document_id = if request.query.is_empty() {
             axum::extract::Query::<DocumentId>::try_from_uri(uri)
                 .map(|query| query.0.id)
@@ -734,6 +741,13 @@ struct DocumentParameters {
     query: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     extensions: Option<std::collections::HashMap<String, serde::de::IgnoredAny>>,
+}
+
+/// A GET request's `operationName` parameter.
+#[derive(serde::Deserialize)]
+struct OperationName {
+    #[serde(rename = "operationName", default)]
+    operation_name: Option<String>,
 }
 
 /// True when the body carries a `query`, or a persisted query's hash in its extensions.

@@ -154,7 +154,8 @@ impl Persisted {
         let Some(hash) = hash.or(document_id) else {
             return Ok(());
         };
-        let hash = hash.to_ascii_lowercase();
+        // GraphQL Code Generator names documents `sha256:<hex>`, Apollo and Relay by the hex.
+        let hash = bare_hash(hash).to_ascii_lowercase();
         if request.query.is_empty() {
             let registered = self.registered.lock().unwrap_or_else(|e| e.into_inner());
             let text = registered.by_hash.get(&hash).ok_or(NOT_FOUND)?;
@@ -184,7 +185,17 @@ fn resolve_trusted(
     request: &mut async_graphql::Request,
     id: Option<&str>,
 ) -> Result<(), Refusal> {
-    let listed = id.and_then(|id| trusted.by_id.get(id));
+    // A manifest keys its documents as its tool names them (`sha256:<hex>` or the hex): a
+    // client of the other convention finds them too.
+    let listed = id.and_then(|id| {
+        trusted.by_id.get(id).or_else(|| {
+            let other = match id.strip_prefix(SHA256_PREFIX) {
+                Some(hex) => hex.to_owned(),
+                None => format!("{SHA256_PREFIX}{id}"),
+            };
+            trusted.by_id.get(&other)
+        })
+    });
     match (listed, request.query.is_empty()) {
         (Some(text), true) => {
             request.query = text.to_string();
@@ -215,6 +226,14 @@ fn persisted_query_hash(request: &async_graphql::Request) -> Result<Option<Strin
         (Some(1), Some(hash)) => Ok(Some(hash.to_owned())),
         _ => Err(MALFORMED),
     }
+}
+
+/// The prefix GraphQL Code Generator gives its document ids.
+const SHA256_PREFIX: &str = "sha256:";
+
+/// A document id without its `sha256:` prefix.
+fn bare_hash(id: &str) -> &str {
+    id.strip_prefix(SHA256_PREFIX).unwrap_or(id)
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -265,6 +284,29 @@ mod tests {
         );
         // Plain requests pass untouched
         assert_eq!(persisted.resolve(&mut request(QUERY, None), None), Ok(()));
+        // A registered document is found by GraphQL Code Generator's `sha256:` id too
+        let mut by_id = request("", None);
+        let prefixed = format!("sha256:{hash}");
+        assert_eq!(persisted.resolve(&mut by_id, Some(&prefixed)), Ok(()));
+        assert_eq!(by_id.query, QUERY);
+    }
+
+    #[test]
+    fn trusted__either_id_convention_finds_a_listed_document() {
+        let hash = sha256_hex(QUERY);
+        let manifest = serde_json::json!({ format!("sha256:{hash}"): QUERY }).to_string();
+        let persisted = Persisted::new(Some(Arc::new(TrustedDocuments::parse(&manifest).unwrap())));
+        // Apollo's hash alone, for a manifest keyed `sha256:<hex>`
+        let mut apollo = request("", Some(&hash));
+        assert_eq!(persisted.resolve(&mut apollo, None), Ok(()));
+        assert_eq!(apollo.query, QUERY);
+        // And the other way round
+        let bare = serde_json::json!({ hash.clone(): QUERY }).to_string();
+        let persisted = Persisted::new(Some(Arc::new(TrustedDocuments::parse(&bare).unwrap())));
+        let mut codegen = request("", None);
+        let prefixed = format!("sha256:{hash}");
+        assert_eq!(persisted.resolve(&mut codegen, Some(&prefixed)), Ok(()));
+        assert_eq!(codegen.query, QUERY);
     }
 
     #[test]

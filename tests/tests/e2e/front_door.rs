@@ -230,3 +230,28 @@ async fn traces__are_exported_over_otlp_continuing_the_callers_trace() {
         "no span of the caller's trace was exported"
     );
 }
+
+#[tokio::test]
+async fn front_door__get_runs_the_operation_its_operation_name_parameter_names() {
+    let app = TestApp::spawn().await;
+    let document = "query A { departments(first: 1) { totalCount } } query B { duties(first: 1) { totalCount } }";
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.url))
+        .query(&[("query", document), ("operationName", "B")])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["data"]["duties"]["totalCount"].as_u64().unwrap() > 0,
+        "{body}"
+    );
+    assert!(body["data"].get("departments").is_none(), "{body}");
+    // And the metrics name it
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"qingdan_requests_total{operation="B",outcome="ok"} 1"#),
+        "{metrics}"
+    );
+}
