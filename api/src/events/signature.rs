@@ -35,7 +35,7 @@ pub fn verify(secret: &str, timestamp: i64, body: &[u8], signature: &str) -> boo
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

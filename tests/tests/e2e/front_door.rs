@@ -176,8 +176,10 @@ async fn logs__every_line_of_a_request_carries_its_id_and_the_callers_trace_at_t
 #[tokio::test]
 async fn traces__are_exported_over_otlp_continuing_the_callers_trace() {
     use std::sync::{Arc, Mutex};
+    /// Each export's content type and body.
+    type Exports = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
     // Given an OTLP/HTTP collector that keeps what it is sent
-    let received: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let received: Exports = Arc::default();
     let kept = received.clone();
     let collector = axum::Router::new().route(
         "/v1/traces",
