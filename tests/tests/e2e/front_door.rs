@@ -95,32 +95,22 @@ async fn front_door__depth_and_complexity_are_limits_with_their_code() {
         ..qingdan::config::Limits::default()
     })
     .await;
-    let deep = "{ departments(first: 1) { nodes { duties { workItems { text } } } } }";
-    let body = app.post(deep, json!({})).await;
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
-        "{body}"
-    );
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("deep"),
-        "{body}"
-    );
-    let costly = "{ departments(first: 50) { nodes { name } } }";
-    let body = app.post(costly, json!({})).await;
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
-        "{body}"
-    );
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("costs"),
-        "{body}"
-    );
+    // Each is refused with LIMIT_EXCEEDED and the measure it passed named
+    for (query, measure) in [
+        (
+            "{ departments(first: 1) { nodes { duties { workItems { text } } } } }",
+            "deep",
+        ),
+        ("{ departments(first: 50) { nodes { name } } }", "costs"),
+    ] {
+        let body = app.post(query, json!({})).await;
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], "LIMIT_EXCEEDED", "{body}");
+        assert!(
+            error["message"].as_str().unwrap().contains(measure),
+            "{body}"
+        );
+    }
 }
 
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
