@@ -279,6 +279,10 @@ pub struct Limits {
     /// `QINGDAN_MAX_UPLOAD_BYTES`: largest workbook or CSV ZIP uploaded into a list's draft;
     /// larger ones answer 413 before they are read. What it unpacks to may be 20 times that.
     pub max_upload_bytes: usize,
+    /// `QINGDAN_LIST_MEMORY_MB`: memory for the published list versions a process holds to
+    /// answer list reads without SQL (`domain::published`); the least recently used go first,
+    /// and a day whose versions in force do not fit is read from SQL. 0 holds none.
+    pub list_memory_mb: usize,
 }
 
 impl Default for Limits {
@@ -297,6 +301,8 @@ impl Default for Limits {
             rate_limit_burst: 0,
             // The Anhua workbook is 25 KB; a list of 400 duties with 2,040 work items, 59 KB.
             max_upload_bytes: 8 * 1024 * 1024,
+            // A county's lists take under 1 MB, a province's (200,000 work items) about 90.
+            list_memory_mb: 256,
         }
     }
 }
@@ -338,6 +344,7 @@ impl Limits {
             )?,
             rate_limit_burst: 0,
             max_upload_bytes: number(lookup, "QINGDAN_MAX_UPLOAD_BYTES", default.max_upload_bytes)?,
+            list_memory_mb: number(lookup, "QINGDAN_LIST_MEMORY_MB", default.list_memory_mb)?,
         };
         let limits = Self {
             rate_limit_burst: number(

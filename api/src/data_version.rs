@@ -1,7 +1,10 @@
-//! The data version: how many writes have committed. Every write counts itself through
-//! `audit::record` in its own transaction and, on PostgreSQL, announces the new count on
-//! channel `qingdan_data_version` (delivered when the transaction commits). The response
-//! cache and the lookup index are valid for one data version.
+//! The data version: how many writes have committed, in all (row 1) and per scope (rows 2–6,
+//! `Scope`): published lists, drafts, supervision records, the lexicon and the rest. Every
+//! write counts itself through `audit::record` in its own transaction, in row 1 and in the
+//! scopes it changed, and, on PostgreSQL, announces the new counts on channel
+//! `qingdan_data_version` (delivered when the transaction commits). A reader keys what it
+//! keeps on the scopes it read: a submission does not move the published lists, so the lists
+//! held in memory, the lookup index and cached list answers stay valid across it.
 //!
 //! `Watch` is what this process knows of it. On PostgreSQL it listens on the channel, so a
 //! cache hit costs no SQL: a write made by another process is known when its notification
@@ -12,7 +15,7 @@
 //! listener that has heard nothing for `LIVENESS` (its connection silently stopped delivering)
 //! is not trusted, and a notification it missed is made up by the next heartbeat. Whenever
 //! the listener is not trusted — before it subscribes, after its connection drops, and always
-//! on SQLite — every check reads the version row instead (one indexed read).
+//! on SQLite — every check reads the version rows instead (one indexed read).
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -40,17 +43,117 @@ const HEARTBEAT: Duration = Duration::from_secs(2);
 /// How long a listener that has heard nothing is trusted.
 const LIVENESS: Duration = Duration::from_secs(10);
 
-/// The version row as the database has it now.
-pub async fn read(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    let row = data_version::Entity::find_by_id(1).one(db).await?;
-    Ok(row.map_or(0, |row| row.version))
+/// What a write can change, each counted in a row of its own (row `2 + scope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// The published lists (版本) and the departments they name: what `Published` holds.
+    Lists,
+    /// The lists' drafts (草稿), read by their editors.
+    Drafts,
+    /// Inspections, documents, rectifications, reviews, accountability, the working calendar.
+    Supervision,
+    /// The lookup's lexicon (词库).
+    Lexicon,
+    /// Misroute reports, webhooks: read by few, changed rarely.
+    Other,
 }
 
-/// Sends the version as it is now on the channel (when the surrounding transaction commits).
+impl Scope {
+    pub const ALL: [Scope; 5] = [
+        Scope::Lists,
+        Scope::Drafts,
+        Scope::Supervision,
+        Scope::Lexicon,
+        Scope::Other,
+    ];
+
+    fn slot(self) -> usize {
+        self as usize + 1
+    }
+
+    /// Its row in `data_version`.
+    pub fn row(self) -> i32 {
+        self as i32 + 2
+    }
+
+    /// The scopes a write recorded in the audit log as `entity` changes. An entity not named
+    /// here changes them all, so a new kind of write can only over-invalidate.
+    pub fn written_by(entity: &str) -> &'static [Scope] {
+        match entity {
+            "duty" | "work_item" | "boundary_matter" | "division" | "legal_basis"
+            | "boundary_case" | "public_service" => &[Scope::Drafts],
+            // A publication changes the published lists and closes the draft; a discard only
+            // drops the draft, and counting it as a publication costs one rebuild.
+            "list_version" | "department" => &[Scope::Lists, Scope::Drafts],
+            "Inspection"
+            | "SupervisionDocument"
+            | "Rectification"
+            | "ReviewRequest"
+            | "Accountability"
+            | "CalendarDay" => &[Scope::Supervision],
+            "lexicon_entry" => &[Scope::Lexicon],
+            "misroute" | "webhook" => &[Scope::Other],
+            _ => &Scope::ALL,
+        }
+    }
+}
+
+/// The count of all writes and of each scope's, as of one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Stamp([i64; 6]);
+
+impl Stamp {
+    /// The stamp of these counts by row (1 to 6).
+    pub fn from_counts(counts: [i64; 6]) -> Self {
+        Self(counts)
+    }
+
+    /// Every write counted: what changes whenever anything does.
+    pub fn all(&self) -> i64 {
+        self.0[0]
+    }
+
+    /// The writes that changed `scope`.
+    pub fn of(&self, scope: Scope) -> i64 {
+        self.0[scope.slot()]
+    }
+
+    /// The counts of `scopes` only, as one key: equal while none of them moved.
+    pub fn key(&self, scopes: &[Scope]) -> Vec<i64> {
+        scopes.iter().map(|scope| self.of(*scope)).collect()
+    }
+
+    /// Parses the channel's payload: the counts by row, comma-separated.
+    fn parse(payload: &str) -> Option<Self> {
+        let mut stamp = Self::default();
+        let mut count = 0;
+        for (slot, part) in payload.split(',').enumerate() {
+            *stamp.0.get_mut(slot)? = part.trim().parse().ok()?;
+            count += 1;
+        }
+        (count == stamp.0.len()).then_some(stamp)
+    }
+}
+
+/// The version rows as the database has them now.
+pub async fn read(db: &impl ConnectionTrait) -> Result<Stamp, DbErr> {
+    let mut stamp = Stamp::default();
+    for row in data_version::Entity::find().all(db).await? {
+        if let Some(slot) = usize::try_from(row.id - 1)
+            .ok()
+            .and_then(|i| stamp.0.get_mut(i))
+        {
+            *slot = row.version;
+        }
+    }
+    Ok(stamp)
+}
+
+/// Sends the counts as they are now on the channel (when the surrounding transaction commits).
 const ANNOUNCE: &str = concat!(
     "SELECT pg_notify('",
     channel!(),
-    "', (SELECT version::text FROM data_version WHERE id = 1))"
+    "', (SELECT string_agg(version::text, ',' ORDER BY id) FROM data_version))"
 );
 
 /// Announces the version `txn` has just moved to, to every process, when `txn` commits.
@@ -64,7 +167,8 @@ pub async fn announce(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
 /// What this process knows of the data version.
 #[derive(Debug)]
 pub struct Watch {
-    known: AtomicI64,
+    /// The counts by row, each only ever raised.
+    known: [AtomicI64; 6],
     /// The listener is subscribed.
     subscribed: AtomicBool,
     /// When the listener last heard the channel, in milliseconds since `started`.
@@ -77,7 +181,7 @@ pub struct Watch {
 impl Default for Watch {
     fn default() -> Self {
         Self {
-            known: AtomicI64::new(0),
+            known: Default::default(),
             subscribed: AtomicBool::new(false),
             heard: AtomicU64::new(0),
             started: Instant::now(),
@@ -107,14 +211,26 @@ impl Watch {
     }
 
     /// The data version, without SQL while the listener is trusted.
-    pub async fn current(&self, db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    pub async fn current(&self, db: &impl ConnectionTrait) -> Result<Stamp, DbErr> {
         if self.is_live() && !self.stale.load(Ordering::Acquire) {
-            return Ok(self.known.load(Ordering::Acquire));
+            return Ok(self.known());
         }
         self.stale.store(false, Ordering::Release);
-        let version = read(db).await?;
-        self.known.fetch_max(version, Ordering::AcqRel);
-        Ok(version)
+        let stamp = read(db).await?;
+        self.raise(stamp);
+        Ok(stamp)
+    }
+
+    fn known(&self) -> Stamp {
+        Stamp(std::array::from_fn(|i| {
+            self.known[i].load(Ordering::Acquire)
+        }))
+    }
+
+    fn raise(&self, stamp: Stamp) {
+        for (known, version) in self.known.iter().zip(stamp.0) {
+            known.fetch_max(version, Ordering::AcqRel);
+        }
     }
 
     /// A write through this process has committed.
@@ -132,9 +248,9 @@ impl Watch {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// The listener heard `version` (or subscribed, having read it).
-    fn heard(&self, version: i64) {
-        self.known.fetch_max(version, Ordering::AcqRel);
+    /// The listener heard `stamp` (or subscribed, having read it).
+    fn heard(&self, stamp: Stamp) {
+        self.raise(stamp);
         self.heard.store(self.elapsed_ms(), Ordering::Release);
     }
 }
@@ -169,8 +285,14 @@ async fn follow(
             // `None` or an error: the connection dropped, and notifications with it.
             while let Ok(Some(notification)) = subscribed.try_recv().await {
                 let Some(watch) = watch.upgrade() else { return };
-                if let Ok(version) = notification.payload().parse::<i64>() {
-                    watch.heard(version);
+                match Stamp::parse(notification.payload()) {
+                    Some(stamp) => watch.heard(stamp),
+                    // A replica of an older release announces row 1 alone: the scopes are
+                    // read from the rows before the next answer.
+                    None => {
+                        watch.stale.store(true, Ordering::Release);
+                        watch.heard.store(watch.elapsed_ms(), Ordering::Release);
+                    }
                 }
             }
         }
@@ -196,5 +318,30 @@ async fn heartbeat(watch: Weak<Watch>, pool: PgPool) {
         if let Err(err) = sea_orm::sqlx::query(ANNOUNCE).execute(&pool).await {
             tracing::debug!(%err, "data version heartbeat not sent");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamp__parses_every_row_and_refuses_a_partial_payload() {
+        let stamp = Stamp::parse("9,2,3,4,0,1").unwrap();
+        assert_eq!(stamp.all(), 9);
+        assert_eq!(stamp.of(Scope::Lists), 2);
+        assert_eq!(stamp.of(Scope::Other), 1);
+        assert_eq!(stamp.key(&[Scope::Supervision, Scope::Lexicon]), vec![4, 0]);
+        assert_eq!(Stamp::parse("9"), None);
+        assert_eq!(Stamp::parse("9,2,3,4,0,1,7"), None);
+        assert_eq!(Stamp::parse("9,x,3,4,0,1"), None);
+    }
+
+    #[test]
+    fn scope__a_submission_leaves_the_lists_and_an_unknown_write_moves_all() {
+        assert_eq!(Scope::written_by("Inspection"), &[Scope::Supervision]);
+        assert!(!Scope::written_by("duty").contains(&Scope::Lists));
+        assert!(Scope::written_by("list_version").contains(&Scope::Lists));
+        assert_eq!(Scope::written_by("ResponsibilityList"), &Scope::ALL);
     }
 }

@@ -12,6 +12,7 @@ mod m20261129_000006_versions;
 mod m20261130_000007_misroute;
 mod m20261130_000008_idempotency_scope;
 mod m20261204_000014_events;
+mod m20261205_000015_data_scopes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_misroute::Migration),
             Box::new(m20261130_000008_idempotency_scope::Migration),
             Box::new(m20261204_000014_events::Migration),
+            Box::new(m20261205_000015_data_scopes::Migration),
         ]
     }
 }

@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use entity::{audit_event, data_version};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use crate::data_version::Scope;
 use serde_json::Value;
 
 pub struct Entry<'a> {
@@ -18,17 +20,23 @@ pub struct Entry<'a> {
     pub after: Option<Value>,
 }
 
-/// Appends `entry` and counts the write in the data version (see `cache`), in `txn`.
+/// Appends `entry` and counts the write in the data version, in all and in the scopes its
+/// entity belongs to (`Scope::written_by`), in `txn`: one statement for the counts.
 pub async fn record(
     txn: &impl ConnectionTrait,
     at: DateTime<Utc>,
     entry: Entry<'_>,
 ) -> Result<(), DbErr> {
+    let rows = Scope::written_by(entry.entity)
+        .iter()
+        .map(|scope| scope.row())
+        .chain([1]);
     data_version::Entity::update_many()
         .col_expr(
             data_version::Column::Version,
             Expr::col(data_version::Column::Version).add(1),
         )
+        .filter(data_version::Column::Id.is_in(rows))
         .exec(txn)
         .await?;
     crate::data_version::announce(txn).await?;

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod kinds;
 pub mod lexicon;
 pub mod misroute;
+pub mod published;
 pub mod rules;
 pub mod supervision;
 pub mod versions;

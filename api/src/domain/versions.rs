@@ -173,10 +173,10 @@ pub async fn in_force(db: &impl ConnectionTrait, day: NaiveDate) -> Result<Vec<i
     Ok(sorted(pick_in_force(&published, day)))
 }
 
-/// The list versions in force, by day, as of one data version: what every list read filters
-/// on, read once per data version and day instead of once per request (a province has
-/// thousands of published versions). Any write moves the data version, publications included,
-/// so an entry is never stale.
+/// The list versions in force, by day, as of one count of the published lists' scope
+/// (`data_version::Scope::Lists`): what every list read filters on, read once per count and
+/// day instead of once per request (a province has thousands of published versions). Every
+/// publication moves that count, so an entry is never stale.
 #[derive(Debug)]
 pub struct InForce {
     data: std::sync::Arc<crate::data_version::Watch>,
@@ -204,17 +204,18 @@ impl InForce {
         day: NaiveDate,
     ) -> Result<std::sync::Arc<[i32]>, DbErr> {
         let at = self.data.current(db).await?;
-        self.at(db, at, day).await
+        self.at(db, &at, day).await
     }
 
-    /// The same, for a caller that has just read the data version `at` (on SQLite each read
-    /// is a statement).
+    /// The same, for a caller that has just read the data version `stamp` (on SQLite each
+    /// read is a statement).
     pub async fn at(
         &self,
         db: &impl ConnectionTrait,
-        at: i64,
+        stamp: &crate::data_version::Stamp,
         day: NaiveDate,
     ) -> Result<std::sync::Arc<[i32]>, DbErr> {
+        let at = stamp.of(crate::data_version::Scope::Lists);
         if let Some(ids) = self.cached(at, day) {
             return Ok(ids);
         }

@@ -11,7 +11,7 @@ use super::loaders::{
     LegalBasesOfDivision, LegalBasesOfMatter, MatterById,
 };
 use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, contains, paginate};
+use super::pagination::{Page, PageArgs, contains, paginate, paginate_keyed};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{children, db, one};
@@ -249,11 +249,39 @@ impl BoundaryQuery {
         as_of: Option<Date>,
     ) -> ApiResult<Page<BoundaryMatter>> {
         let filter = filter.unwrap_or_default();
+        let department = filter
+            .department_id
+            .as_ref()
+            .map(|id| expect_id(id, "Department", "filter.departmentId"))
+            .transpose()?;
+        let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let day = super::day(ctx, as_of)?;
+        if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
+            let rows: Vec<boundary_matter::Model> = view
+                .matters()
+                .iter()
+                .filter(|m| {
+                    let divisions = view.divisions(m.id);
+                    department.is_none_or(|dept| divisions.iter().any(|d| d.department_id == dept))
+                        && text_contains.as_deref().is_none_or(|text| {
+                            m.title.contains(text)
+                                || divisions.iter().any(|d| d.text.contains(text))
+                        })
+                })
+                .map(|m| m.as_ref().clone())
+                .collect();
+            return paginate_keyed(rows, args, |row| i64::from(row.id), BoundaryMatter);
+        }
         let versions = super::in_force(ctx, as_of).await?;
         let mut select = boundary_matter::Entity::find()
             .filter(boundary_matter::Column::VersionId.is_in(versions));
-        if let Some(id) = &filter.department_id {
-            let department = expect_id(id, "Department", "filter.departmentId")?;
+        if let Some(department) = department {
             let with_division = Query::select()
                 .column(division::Column::MatterId)
                 .from(division::Entity)
@@ -261,7 +289,6 @@ impl BoundaryQuery {
                 .to_owned();
             select = select.filter(boundary_matter::Column::Id.in_subquery(with_division));
         }
-        let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
         if let Some(text) = text_contains.as_deref() {
             let by_division = Query::select()
                 .column(division::Column::MatterId)
@@ -274,12 +301,6 @@ impl BoundaryQuery {
                     .add(boundary_matter::Column::Id.in_subquery(by_division)),
             );
         }
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         paginate(
             db(ctx)?,
             select,

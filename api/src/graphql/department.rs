@@ -1,5 +1,7 @@
 //! Departments (部门/单位): the bureau, its units, and the departments it shares matters with.
 
+use std::collections::BTreeSet;
+
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{department, department_alias};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
@@ -11,7 +13,7 @@ use super::loaders::{
     AliasesOf, DepartmentById, DivisionsOfDepartment, DutiesOf, ServicesOfUnit, UnitsOf,
 };
 use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, contains, paginate};
+use super::pagination::{Page, PageArgs, contains, paginate, paginate_keyed};
 use super::scalars::Date;
 use super::service::PublicService;
 use super::text::{Name, Text};
@@ -218,6 +220,57 @@ impl DepartmentQuery {
     ) -> ApiResult<Page<Department>> {
         let filter = filter.unwrap_or_default();
         let name_contains = Text::opt_arg(filter.name_contains, "filter.nameContains")?;
+        let kind = filter
+            .kind
+            .map(|kind| kinds::DepartmentKind::from(kind).as_str());
+        let day = super::day(ctx, as_of)?;
+        let responsible = match filter.responsible_for.as_deref() {
+            Some(text) => {
+                let text = super::search::complaint(text, "filter.responsibleFor")?;
+                let found = super::search::searcher(ctx)?
+                    .lookup(day, text, super::search::MAX_CANDIDATES)
+                    .await?;
+                // Who acts, as the lookup answers (reorganised departments already routed),
+                // and the leads who coordinate them.
+                let ids: BTreeSet<i32> = found
+                    .candidates
+                    .iter()
+                    .flat_map(|c| {
+                        std::iter::once(c.department.id).chain(c.coordinator.as_ref().map(|d| d.id))
+                    })
+                    .collect();
+                Some(ids)
+            }
+            None => None,
+        };
+        let parent = filter
+            .parent_id
+            .as_ref()
+            .map(|parent| expect_id(parent, "Department", "filter.parentId"))
+            .transpose()?;
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
+            let catalog = &view.catalog;
+            let rows: Vec<department::Model> = catalog
+                .departments()
+                .iter()
+                .filter(|d| {
+                    name_contains.as_deref().is_none_or(|text| {
+                        d.name.contains(text)
+                            || catalog.aliases(d.id).iter().any(|a| a.alias.contains(text))
+                    }) && kind.is_none_or(|kind| d.kind == kind)
+                        && responsible.as_ref().is_none_or(|ids| ids.contains(&d.id))
+                        && parent.is_none_or(|parent| d.parent_id == Some(parent))
+                })
+                .cloned()
+                .collect();
+            return paginate_keyed(rows, args, |row| i64::from(row.id), Department);
+        }
         let mut select = department::Entity::find();
         if let Some(text) = name_contains.as_deref() {
             let by_alias = Query::select()
@@ -231,40 +284,15 @@ impl DepartmentQuery {
                     .add(department::Column::Id.in_subquery(by_alias)),
             );
         }
-        if let Some(kind) = filter.kind {
-            select = select
-                .filter(department::Column::Kind.eq(kinds::DepartmentKind::from(kind).as_str()));
+        if let Some(kind) = kind {
+            select = select.filter(department::Column::Kind.eq(kind));
         }
-        if let Some(text) = filter.responsible_for.as_deref() {
-            let text = super::search::complaint(text, "filter.responsibleFor")?;
-            let day = super::day(ctx, as_of)?;
-            let found = super::search::searcher(ctx)?
-                .lookup(day, text, super::search::MAX_CANDIDATES)
-                .await?;
-            // Who acts, as the lookup answers (reorganised departments already routed), and
-            // the leads who coordinate them.
-            let ids: Vec<i32> = found
-                .candidates
-                .iter()
-                .flat_map(|c| {
-                    std::iter::once(c.department.id).chain(c.coordinator.as_ref().map(|d| d.id))
-                })
-                .collect();
+        if let Some(ids) = responsible {
             select = select.filter(department::Column::Id.is_in(ids));
         }
-        if let Some(parent) = &filter.parent_id {
-            select = select.filter(department::Column::ParentId.eq(expect_id(
-                parent,
-                "Department",
-                "filter.parentId",
-            )?));
+        if let Some(parent) = parent {
+            select = select.filter(department::Column::ParentId.eq(parent));
         }
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         paginate(
             db(ctx)?,
             select,
@@ -284,6 +312,21 @@ impl DepartmentQuery {
         #[graphql(desc = "Its name or an alias — 名称或简称")] name: Option<Text<Name>>,
     ) -> ApiResult<Option<Department>> {
         let name = Text::opt_arg(name, "name")?;
+        if let (Some(_), Some(_)) | (None, None) = (&id, &name) {
+            return Err(crate::error::ApiError::bad_input(
+                "id",
+                "give exactly one of id and name",
+            ));
+        }
+        let today = super::clock(ctx)?.today();
+        if let Some(view) = super::loader(ctx)?.loader().view(today).await? {
+            let found = match (id, name) {
+                (Some(id), _) => view.catalog.department(expect_id(&id, "Department", "id")?),
+                (_, Some(name)) => view.catalog.named(&name),
+                _ => None,
+            };
+            return Ok(found.cloned().map(Department));
+        }
         let db = db(ctx)?;
         let found = match (id, name) {
             (Some(id), None) => {

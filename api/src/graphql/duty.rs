@@ -7,7 +7,9 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query
 use super::department::Department;
 use super::loaders::{DepartmentById, DutyById, WorkItemsOf};
 use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, contains, grouped_key, grouped_order, paginate_by};
+use super::pagination::{
+    Page, PageArgs, contains, grouped_key, grouped_order, paginate_by, paginate_keyed,
+};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{children, db, one};
@@ -129,16 +131,40 @@ impl DutyQuery {
         as_of: Option<Date>,
     ) -> ApiResult<Page<Duty>> {
         let filter = filter.unwrap_or_default();
+        let department = filter
+            .department_id
+            .as_ref()
+            .map(|id| expect_id(id, "Department", "filter.departmentId"))
+            .transpose()?;
+        let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let row_key = |row: &duty::Model| grouped_key(row.list_id, row.department_id, row.seq);
+        let day = super::day(ctx, as_of)?;
+        if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
+            let rows: Vec<duty::Model> = view
+                .duties()
+                .iter()
+                .filter(|d| {
+                    department.is_none_or(|dept| d.department_id == dept)
+                        && text_contains.as_deref().is_none_or(|text| {
+                            d.text.contains(text)
+                                || view.work_items(d.id).iter().any(|w| w.text.contains(text))
+                        })
+                })
+                .map(|d| d.as_ref().clone())
+                .collect();
+            return paginate_keyed(rows, args, row_key, Duty);
+        }
         let versions = super::in_force(ctx, as_of).await?;
         let mut select = duty::Entity::find().filter(duty::Column::VersionId.is_in(versions));
-        if let Some(id) = &filter.department_id {
-            select = select.filter(duty::Column::DepartmentId.eq(expect_id(
-                id,
-                "Department",
-                "filter.departmentId",
-            )?));
+        if let Some(department) = department {
+            select = select.filter(duty::Column::DepartmentId.eq(department));
         }
-        let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
         if let Some(text) = text_contains.as_deref() {
             let by_item = Query::select()
                 .column(work_item::Column::DutyId)
@@ -151,12 +177,6 @@ impl DutyQuery {
                     .add(duty::Column::Id.in_subquery(by_item)),
             );
         }
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         // Published order (序号 within each department): edits renumber duties, so ids no
         // longer follow it.
         let key = grouped_order(
@@ -164,7 +184,6 @@ impl DutyQuery {
             duty::Column::DepartmentId,
             duty::Column::Seq,
         );
-        let row_key = |row: &duty::Model| grouped_key(row.list_id, row.department_id, row.seq);
         paginate_by(db(ctx)?, select, key, args, row_key, Duty).await
     }
 }

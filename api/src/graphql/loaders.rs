@@ -1,6 +1,8 @@
-//! DataLoaders for every relation of the list, so a nested query costs one SQL statement per
-//! relation and level, whatever the number of parents. One loader per request: nothing is
-//! cached across requests, so a write is visible to the next request.
+//! DataLoaders for every relation of the list. The published lists in force are answered from
+//! memory (`domain::published`), without SQL; drafts, versions not held and supervision
+//! records cost one SQL statement per relation and level, whatever the number of parents. One
+//! loader per request: the views it reads follow the data version, so a write is visible to
+//! the next request.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -17,6 +19,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use chrono::NaiveDate;
 
 use crate::domain::clock::SharedClock;
+use crate::domain::published::{Published, View};
 use crate::domain::supervision::cases::{self, DocumentState, InspectionState};
 use crate::domain::versions;
 
@@ -26,8 +29,18 @@ pub struct ListLoader {
     clock: SharedClock,
     /// The list versions in force, by day, shared by the process…
     in_force: Arc<versions::InForce>,
+    /// …the published versions held in memory (`None`: every read from SQL, as a mutation's
+    /// reads after its own write are)…
+    published: Option<Arc<Published>>,
     /// …and as this request first read them, so one request answers from one set.
-    read: tokio::sync::Mutex<HashMap<NaiveDate, Vec<i32>>>,
+    read: tokio::sync::Mutex<HashMap<NaiveDate, Reading>>,
+}
+
+/// What one request reads for a day: the versions in force and, when held, their view.
+#[derive(Clone)]
+struct Reading {
+    versions: Vec<i32>,
+    view: Option<Arc<View>>,
 }
 
 impl ListLoader {
@@ -35,33 +48,69 @@ impl ListLoader {
         db: DatabaseConnection,
         clock: SharedClock,
         in_force: Arc<versions::InForce>,
+        published: Option<Arc<Published>>,
     ) -> Self {
         Self {
             db,
             clock,
             in_force,
+            published,
             read: Default::default(),
         }
+    }
+
+    async fn reading(&self, day: NaiveDate) -> Result<Reading, DbErr> {
+        let mut read = self.read.lock().await;
+        if let Some(reading) = read.get(&day) {
+            return Ok(reading.clone());
+        }
+        let view = match &self.published {
+            Some(published) => published.view(&self.db, day).await?,
+            None => None,
+        };
+        let versions = match &view {
+            Some(view) => view.versions.to_vec(),
+            None => self.in_force.get(&self.db, day).await?.to_vec(),
+        };
+        let reading = Reading { versions, view };
+        read.insert(day, reading.clone());
+        Ok(reading)
     }
 
     /// The list versions in force on `day` (see `versions::InForce`): read once per data
     /// version and day by the process, and once per request from there.
     pub async fn in_force(&self, day: NaiveDate) -> Result<Vec<i32>, DbErr> {
-        let mut read = self.read.lock().await;
-        if let Some(ids) = read.get(&day) {
-            return Ok(ids.clone());
+        Ok(self.reading(day).await?.versions)
+    }
+
+    /// The published lists in force on `day`, held in memory; `None` when they are read from
+    /// SQL instead.
+    pub async fn view(&self, day: NaiveDate) -> Result<Option<Arc<View>>, DbErr> {
+        Ok(self.reading(day).await?.view)
+    }
+
+    /// A view for rows asked for by id: one this request already reads, else today's. A
+    /// published row is the same in every view that holds it.
+    async fn any_view(&self) -> Result<Option<Arc<View>>, DbErr> {
+        let first = self
+            .read
+            .lock()
+            .await
+            .values()
+            .find_map(|reading| reading.view.clone());
+        match first {
+            Some(view) => Ok(Some(view)),
+            None => self.view(self.clock.today()).await,
         }
-        let ids = self.in_force.get(&self.db, day).await?.to_vec();
-        read.insert(day, ids.clone());
-        Ok(ids)
     }
 }
 
-/// `$key(parent id)` loads the `$entity` rows whose `$column` is that id, in `$order`.
+/// `$key(parent id)` loads the `$entity` rows whose `$column` is that id, in `$order`; with
+/// `memory`, from the view first (`None` for a parent the view does not hold).
 macro_rules! has_many {
     (@key optional $value:expr, |$parent:ident| $body:expr) => {{ if let Some($parent) = $value { $body; } }};
     (@key $value:expr, |$parent:ident| $body:expr) => {{ let $parent = $value; $body; }};
-    ($(#[$doc:meta])* $key:ident => $entity:ident by $column:ident ($field:ident $($opt:ident)?) order $order:ident) => {
+    ($(#[$doc:meta])* $key:ident => $entity:ident by $column:ident ($field:ident $($opt:ident)?) order $order:ident $(, memory |$view:ident, $id:ident| $memory:expr)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i32);
@@ -71,13 +120,29 @@ macro_rules! has_many {
             type Error = Arc<DbErr>;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let mut grouped: HashMap<$key, Self::Value> = HashMap::new();
+                #[allow(unused_mut)]
+                let mut rest: Vec<i32> = keys.iter().map(|key| key.0).collect();
+                $(
+                    if let Some($view) = self.any_view().await? {
+                        rest.retain(|$id| match $memory {
+                            Some(rows) => {
+                                grouped.insert($key(*$id), rows);
+                                false
+                            }
+                            None => true,
+                        });
+                    }
+                )?
+                if rest.is_empty() {
+                    return Ok(grouped);
+                }
                 let rows = $entity::Entity::find()
-                    .filter($entity::Column::$column.is_in(keys.iter().map(|key| key.0)))
+                    .filter($entity::Column::$column.is_in(rest))
                     .order_by_asc($entity::Column::$order)
                     .order_by_asc($entity::Column::Id)
                     .all(&self.db)
                     .await?;
-                let mut grouped: HashMap<$key, Self::Value> = HashMap::new();
                 for row in rows {
                     has_many!(@key $($opt)? row.$field, |parent| grouped.entry($key(parent)).or_default().push(row));
                 }
@@ -88,9 +153,10 @@ macro_rules! has_many {
 }
 
 /// `$key(parent id, day)` loads the `$entity` rows whose `$column` is that id, of the list
-/// versions in force on that day, in `$order`: the list as a reader saw it then.
+/// versions in force on that day, in `$order`: the list as a reader saw it then. From the
+/// day's view when it is held (`$memory`), else from SQL.
 macro_rules! in_force_has_many {
-    ($(#[$doc:meta])* $key:ident => $entity:ident by $column:ident ($field:ident) order $order:ident) => {
+    ($(#[$doc:meta])* $key:ident => $entity:ident by $column:ident ($field:ident) order $order:ident, memory |$view:ident, $id:ident| $memory:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i32, pub NaiveDate);
@@ -103,11 +169,17 @@ macro_rules! in_force_has_many {
                 let mut grouped: HashMap<$key, Self::Value> = HashMap::new();
                 let days: BTreeSet<NaiveDate> = keys.iter().map(|key| key.1).collect();
                 for day in days {
-                    let in_force = self.in_force(day).await?;
+                    let reading = self.reading(day).await?;
                     let parents = keys.iter().filter(|key| key.1 == day).map(|key| key.0);
+                    if let Some($view) = &reading.view {
+                        for $id in parents {
+                            grouped.insert($key($id, day), $memory);
+                        }
+                        continue;
+                    }
                     let rows = $entity::Entity::find()
                         .filter($entity::Column::$column.is_in(parents))
-                        .filter($entity::Column::VersionId.is_in(in_force))
+                        .filter($entity::Column::VersionId.is_in(reading.versions))
                         .order_by_asc($entity::Column::$order)
                         .order_by_asc($entity::Column::Id)
                         .all(&self.db)
@@ -122,9 +194,9 @@ macro_rules! in_force_has_many {
     };
 }
 
-/// `$key(id)` loads one `$entity` row by primary key.
+/// `$key(id)` loads one `$entity` row by primary key; with `memory`, from the view first.
 macro_rules! by_id {
-    ($key:ident => $entity:ident) => {
+    ($key:ident => $entity:ident $(, memory |$view:ident, $id:ident| $memory:expr)?) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i32);
 
@@ -133,35 +205,65 @@ macro_rules! by_id {
             type Error = Arc<DbErr>;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let mut found: HashMap<$key, Self::Value> = HashMap::new();
+                #[allow(unused_mut)]
+                let mut rest: Vec<i32> = keys.iter().map(|key| key.0).collect();
+                $(
+                    if let Some($view) = self.any_view().await? {
+                        rest.retain(|$id| match $memory {
+                            Some(row) => {
+                                found.insert($key(*$id), row.clone());
+                                false
+                            }
+                            None => true,
+                        });
+                    }
+                )?
+                if rest.is_empty() {
+                    return Ok(found);
+                }
                 let rows = $entity::Entity::find()
-                    .filter($entity::Column::Id.is_in(keys.iter().map(|key| key.0)))
+                    .filter($entity::Column::Id.is_in(rest))
                     .all(&self.db)
                     .await?;
-                Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
+                found.extend(rows.into_iter().map(|row| ($key(row.id), row)));
+                Ok(found)
             }
         }
     };
 }
 
-by_id!(DepartmentById => department);
-by_id!(DutyById => duty);
-by_id!(MatterById => boundary_matter);
-by_id!(DivisionById => division);
+by_id!(DepartmentById => department, memory |view, id| view.catalog.department(*id));
+by_id!(DutyById => duty, memory |view, id| view.duty(*id));
+by_id!(MatterById => boundary_matter, memory |view, id| view.matter(*id));
+by_id!(DivisionById => division, memory |view, id| view.division(*id));
 by_id!(RegimeById => supervision_regime);
 by_id!(SectionById => regime_section);
 
-has_many!(AliasesOf => department_alias by DepartmentId (department_id) order Id);
+// The catalog holds every department: what it lacks does not exist.
+has_many!(AliasesOf => department_alias by DepartmentId (department_id) order Id,
+    memory |view, id| Some(view.catalog.aliases(*id).to_vec()));
 has_many!(/// Internal units of a department.
-    UnitsOf => department by ParentId (parent_id optional) order Id);
-in_force_has_many!(DutiesOf => duty by DepartmentId (department_id) order Seq);
-has_many!(WorkItemsOf => work_item by DutyId (duty_id) order Seq);
-in_force_has_many!(DivisionsOfDepartment => division by DepartmentId (department_id) order MatterId);
-has_many!(DivisionsOfMatter => division by MatterId (matter_id) order Seq);
-has_many!(LegalBasesOfMatter => legal_basis by MatterId (matter_id) order Seq);
-has_many!(LegalBasesOfDivision => legal_basis by DivisionId (division_id optional) order Seq);
-has_many!(CasesOfMatter => boundary_case by MatterId (matter_id) order Seq);
-has_many!(CasesOfDivision => boundary_case by DivisionId (division_id optional) order Seq);
-in_force_has_many!(ServicesOfUnit => public_service by UnitId (unit_id) order Seq);
+    UnitsOf => department by ParentId (parent_id optional) order Id,
+    memory |view, id| Some(view.catalog.units(*id).to_vec()));
+in_force_has_many!(DutiesOf => duty by DepartmentId (department_id) order Seq,
+    memory |view, id| view.duties_of(id));
+has_many!(WorkItemsOf => work_item by DutyId (duty_id) order Seq,
+    memory |view, id| view.work_items_of(*id));
+in_force_has_many!(DivisionsOfDepartment => division by DepartmentId (department_id) order MatterId,
+    memory |view, id| view.divisions_of_department(id));
+has_many!(DivisionsOfMatter => division by MatterId (matter_id) order Seq,
+    memory |view, id| view.divisions_of_matter(*id));
+has_many!(LegalBasesOfMatter => legal_basis by MatterId (matter_id) order Seq,
+    memory |view, id| view.legal_bases_of_matter(*id));
+has_many!(LegalBasesOfDivision => legal_basis by DivisionId (division_id optional) order Seq,
+    memory |view, id| view.legal_bases_of_division(*id));
+has_many!(CasesOfMatter => boundary_case by MatterId (matter_id) order Seq,
+    memory |view, id| view.cases_of_matter(*id));
+has_many!(CasesOfDivision => boundary_case by DivisionId (division_id optional) order Seq,
+    memory |view, id| view.cases_of_division(*id));
+in_force_has_many!(ServicesOfUnit => public_service by UnitId (unit_id) order Seq,
+    memory |view, id| view.services_of(id));
 has_many!(SectionsOf => regime_section by RegimeId (regime_id) order Seq);
 has_many!(ItemsOfSection => regime_item by SectionId (section_id) order Seq);
 has_many!(ChildrenOfItem => regime_item by ParentId (parent_id optional) order Seq);

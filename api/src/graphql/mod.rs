@@ -30,6 +30,7 @@ use events::EventSubscription;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
+use crate::data_version::Scope;
 use crate::domain::clock::SharedClock;
 use crate::error::{ApiError, ApiResult};
 use async_graphql::dataloader::DataLoader;
@@ -134,6 +135,25 @@ pub fn schema(
         .data(clock)
         .data(searcher)
         .finish()
+}
+
+/// The data a root query field reads (`data_version::Scope`), for the response cache: an
+/// answer stays valid while these are unchanged. A field not named reads everything — drafts,
+/// the audit trail and `node` may reach any row.
+pub fn scopes_read(root_field: &str) -> &'static [Scope] {
+    use Scope::*;
+    match root_field {
+        "__typename" | "__schema" | "__type" => &[],
+        "department" | "duties" | "boundaryMatters" | "supervisionRegime"
+        | "supervisionRegimes" => &[Lists],
+        // `filter.responsibleFor` and `filter.matching` rank with the lexicon.
+        "departments" | "publicServices" | "responsibilityLookup" => &[Lists, Lexicon],
+        "lexiconEntries" => &[Lexicon],
+        "inspections" | "supervisionDocuments" | "supervisionStats" => &[Lists, Supervision],
+        "misroutes" => &[Lists, Lexicon, Other],
+        "webhooks" | "webhookDeliveries" => &[Lists, Other],
+        _ => &Scope::ALL,
+    }
 }
 
 /// The cost of a connection: its page size times the cost of each node (a missing or

@@ -179,6 +179,21 @@ pub fn paginate_rows<T, N>(
 where
     N: OutputType,
 {
+    paginate_keyed(rows, args, |row| i64::from(row_id(row)), wrap)
+}
+
+/// Pages through rows held in memory and ordered by the unique `row_key`, with the same
+/// cursors and limits as `paginate_by` over the same key: the published lists answer from
+/// memory exactly as they would from SQL.
+pub fn paginate_keyed<T, N>(
+    rows: Vec<T>,
+    args: PageArgs,
+    row_key: impl Fn(&T) -> i64,
+    wrap: impl Fn(T) -> N,
+) -> ApiResult<Page<N>>
+where
+    N: OutputType,
+{
     let (forward, size) = page_request(&args)?;
     let after = args
         .after
@@ -194,8 +209,8 @@ where
     let mut rows: Vec<T> = rows
         .into_iter()
         .filter(|row| {
-            let id = i64::from(row_id(row));
-            after.is_none_or(|a| id > a) && before.is_none_or(|b| id < b)
+            let key = row_key(row);
+            after.is_none_or(|a| key > a) && before.is_none_or(|b| key < b)
         })
         .collect();
     let size = size as usize;
@@ -214,7 +229,7 @@ where
         Connection::with_additional_fields(has_previous, has_next, Counted { total_count });
     connection.edges.extend(
         rows.into_iter()
-            .map(|row| Edge::new(encode_cursor(i64::from(row_id(&row))), wrap(row))),
+            .map(|row| Edge::new(encode_cursor(row_key(&row)), wrap(row))),
     );
     Ok(connection)
 }

@@ -7,7 +7,9 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query
 use super::department::Department;
 use super::loaders::DepartmentById;
 use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, contains, paginate_by, published_key, published_order};
+use super::pagination::{
+    Page, PageArgs, contains, paginate_by, paginate_keyed, published_key, published_order,
+};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{db, one};
@@ -105,11 +107,56 @@ impl ServiceQuery {
         as_of: Option<Date>,
     ) -> ApiResult<Page<PublicService>> {
         let filter = filter.unwrap_or_default();
+        let unit = filter
+            .unit_id
+            .as_ref()
+            .map(|id| expect_id(id, "Department", "filter.unitId"))
+            .transpose()?;
+        let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
+        let day = super::day(ctx, as_of)?;
+        let matching = match filter.matching.as_deref() {
+            Some(text) => {
+                let text = super::search::complaint(text, "filter.matching")?;
+                let ids = super::search::searcher(ctx)?
+                    .matching_rows(day, text, DocKind::Service)
+                    .await?;
+                Some(ids.into_iter().collect::<std::collections::HashSet<i32>>())
+            }
+            None => None,
+        };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let row_key = |row: &public_service::Model| published_key(row.list_id, row.seq);
+        if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
+            let units: Option<Vec<i32>> = unit.map(|unit| {
+                std::iter::once(unit)
+                    .chain(view.catalog.units(unit).iter().map(|u| u.id))
+                    .collect()
+            });
+            let rows: Vec<public_service::Model> = view
+                .services()
+                .iter()
+                .filter(|s| {
+                    units
+                        .as_ref()
+                        .is_none_or(|units| units.contains(&s.unit_id))
+                        && text_contains
+                            .as_deref()
+                            .is_none_or(|text| s.name.contains(text) || s.content.contains(text))
+                        && matching.as_ref().is_none_or(|ids| ids.contains(&s.id))
+                })
+                .map(|s| s.as_ref().clone())
+                .collect();
+            return paginate_keyed(rows, args, row_key, PublicService);
+        }
         let versions = super::in_force(ctx, as_of).await?;
         let mut select = public_service::Entity::find()
-            .filter(public_service::Column::VersionId.is_in(versions.clone()));
-        if let Some(id) = &filter.unit_id {
-            let unit = expect_id(id, "Department", "filter.unitId")?;
+            .filter(public_service::Column::VersionId.is_in(versions));
+        if let Some(unit) = unit {
             let sub_units = Query::select()
                 .column(department::Column::Id)
                 .from(department::Entity)
@@ -121,7 +168,6 @@ impl ServiceQuery {
                     .add(public_service::Column::UnitId.in_subquery(sub_units)),
             );
         }
-        let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
         if let Some(text) = text_contains.as_deref() {
             select = select.filter(
                 Condition::any()
@@ -129,29 +175,11 @@ impl ServiceQuery {
                     .add(contains(public_service::Column::Content, text)),
             );
         }
-        if let Some(text) = filter.matching.as_deref() {
-            let text = super::search::complaint(text, "filter.matching")?;
-            let ids = super::search::searcher(ctx)?
-                .matching_rows(super::day(ctx, as_of)?, text, DocKind::Service)
-                .await?;
+        if let Some(ids) = matching {
             select = select.filter(public_service::Column::Id.is_in(ids));
         }
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         // Published order (序号): edits renumber services, so ids no longer follow it.
         let key = published_order(public_service::Column::ListId, public_service::Column::Seq);
-        paginate_by(
-            db(ctx)?,
-            select,
-            key,
-            args,
-            |row| published_key(row.list_id, row.seq),
-            PublicService,
-        )
-        .await
+        paginate_by(db(ctx)?, select, key, args, row_key, PublicService).await
     }
 }

@@ -1,7 +1,9 @@
 //! A cache of whole responses to reads. The published list changes rarely, and every write
-//! counts itself in the data version (`data_version`): a response is served from the cache
-//! only while that version is unchanged. A mutation's answer is never kept: it is not a read,
-//! and the write it made is yet to reach the version this process knows.
+//! counts itself in the data version of the scopes it changed (`data_version::Scope`): a
+//! response is served from the cache only while the scopes its operation reads are unchanged
+//! (`graphql::scopes_read`), so a supervision submission keeps the list's answers. A
+//! mutation's answer is never kept: it is not a read, and the write it made is yet to reach
+//! the version this process knows.
 //!
 //! An answer depends on the request, the data, today's date (the list versions in force,
 //! derived statuses and deadlines) and, for callers with a token, on what the caller may see
@@ -11,6 +13,7 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
+use crate::data_version::{Scope, Stamp};
 use axum::{
     body::{Body, Bytes},
     http::{HeaderValue, StatusCode, header},
@@ -18,7 +21,9 @@ use axum::{
 };
 
 struct Entry {
-    version: i64,
+    /// The scopes the answer read, and their counts when it was computed.
+    scopes: Arc<[Scope]>,
+    at: Vec<i64>,
     /// The whole request (variant and body), compared on a hit so a hash collision cannot
     /// serve another request's answer.
     request: Vec<u8>,
@@ -46,9 +51,17 @@ impl Cached {
     }
 }
 
-/// Responses by request, for one data version at a time.
+impl Entry {
+    fn valid_at(&self, stamp: &Stamp) -> bool {
+        stamp.key(&self.scopes) == self.at
+    }
+}
+
+/// Responses by request, each valid while the scopes it read are unchanged.
 pub struct ResponseCache {
     entries: Mutex<HashMap<u64, Entry>>,
+    /// The count of all writes when entries were last swept of the invalid ones.
+    swept_at: Mutex<i64>,
     /// One lock per request being answered: after a write, the many callers of a popular read
     /// wait for the first one's answer instead of all computing it at once.
     computing: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
@@ -61,6 +74,7 @@ impl ResponseCache {
     pub fn new(max_bytes: usize) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
+            swept_at: Mutex::new(0),
             computing: Mutex::new(HashMap::new()),
             max_bytes,
             held: Mutex::new(0),
@@ -87,16 +101,23 @@ impl ResponseCache {
     }
 
     /// The cached response to `body` (sent as `variant`, e.g. the negotiated content type),
-    /// if it was computed at data `version`.
-    pub fn get(&self, version: i64, variant: &str, body: &[u8]) -> Option<Cached> {
+    /// if none of the scopes it read has moved since (`stamp` is the data version now).
+    pub fn get(&self, stamp: &Stamp, variant: &str, body: &[u8]) -> Option<Cached> {
         let (hash, request) = Self::key(variant, body);
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = entries.get(&hash)?;
-        (entry.version == version && entry.request == request).then(|| entry.response.clone())
+        (entry.valid_at(stamp) && entry.request == request).then(|| entry.response.clone())
     }
 
-    /// Keeps `response` for `body` at data `version`.
-    pub fn put(&self, version: i64, variant: &str, body: &[u8], response: Cached) {
+    /// Keeps `response` for `body`, computed at data version `stamp` from `scopes`.
+    pub fn put(
+        &self,
+        stamp: &Stamp,
+        scopes: Arc<[Scope]>,
+        variant: &str,
+        body: &[u8],
+        response: Cached,
+    ) {
         let (hash, request) = Self::key(variant, body);
         let size = request.len() + response.body.len();
         if size > self.max_bytes / 4 {
@@ -104,21 +125,27 @@ impl ResponseCache {
         }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        // Entries of older versions are dead weight: drop them all when the version moves or
-        // the bound is reached.
-        if *held + size > self.max_bytes
-            || entries
+        // Entries whose scopes moved are dead weight: swept out once per data version, and
+        // everything goes when the bound is reached.
+        let mut swept_at = self.swept_at.lock().unwrap_or_else(|e| e.into_inner());
+        if *swept_at != stamp.all() {
+            *swept_at = stamp.all();
+            entries.retain(|_, entry| entry.valid_at(stamp));
+            *held = entries
                 .values()
-                .next()
-                .is_some_and(|e| e.version != version)
-        {
+                .map(|e| e.request.len() + e.response.body.len())
+                .sum();
+        }
+        if *held + size > self.max_bytes {
             entries.clear();
             *held = 0;
         }
+        let at = stamp.key(&scopes);
         if let Some(old) = entries.insert(
             hash,
             Entry {
-                version,
+                scopes,
+                at,
                 request,
                 response,
             },
@@ -225,25 +252,42 @@ mod tests {
     }
 
     #[test]
-    fn cache__hits_only_the_same_request_at_the_same_version() {
+    fn cache__hits_only_the_same_request_while_its_scopes_are_unchanged() {
         let cache = ResponseCache::new(1 << 20);
         let body = br#"{"query":"{ departments(first: 1) { nodes { name } } }"}"#;
-        cache.put(7, "json", body, answer("清单".as_bytes().to_vec()));
+        let lists: Arc<[Scope]> = Arc::from([Scope::Lists]);
+        let at = Stamp::from_counts([7, 1, 1, 1, 1, 1]);
+        cache.put(&at, lists, "json", body, answer("清单".as_bytes().to_vec()));
         assert_eq!(
-            cache.get(7, "json", body).map(|c| c.body).as_deref(),
+            cache.get(&at, "json", body).map(|c| c.body).as_deref(),
             Some("清单".as_bytes())
         );
+        let submitted = Stamp::from_counts([8, 1, 1, 2, 1, 1]);
+        assert!(
+            cache.get(&submitted, "json", body).is_some(),
+            "a supervision write leaves a list answer valid"
+        );
+        let published = Stamp::from_counts([9, 2, 2, 2, 1, 1]);
         assert_eq!(
-            cache.get(8, "json", body),
+            cache.get(&published, "json", body),
             None,
-            "a write moved the version"
+            "a publication moved the lists"
         );
         assert_eq!(
-            cache.get(7, "graphql-response", body),
+            cache.get(&at, "graphql-response", body),
             None,
             "another content type"
         );
-        assert_eq!(cache.get(7, "json", b"{}"), None);
+        assert_eq!(cache.get(&at, "json", b"{}"), None);
+        // A put at the new version sweeps the entry it outdated
+        cache.put(
+            &published,
+            Arc::from([Scope::Lists]),
+            "json",
+            b"{}",
+            answer(vec![1]),
+        );
+        assert_eq!(cache.entries.lock().unwrap().len(), 1);
     }
 
     #[tokio::test]
@@ -265,17 +309,27 @@ mod tests {
     #[test]
     fn cache__stays_within_its_bound() {
         let cache = ResponseCache::new(1_000);
+        let at = Stamp::from_counts([1; 6]);
+        let put = |name: &[u8], size| {
+            cache.put(
+                &at,
+                Arc::from(Scope::ALL),
+                "json",
+                name,
+                answer(vec![0; size]),
+            )
+        };
         // Too large for a quarter of the bound: not kept
-        cache.put(1, "json", b"big", answer(vec![0; 300]));
-        assert!(cache.get(1, "json", b"big").is_none());
+        put(b"big", 300);
+        assert!(cache.get(&at, "json", b"big").is_none());
         // Four entries of 246 bytes fit; the fifth starts the cache over
         for name in [b"a", b"b", b"c", b"d"] {
-            cache.put(1, "json", name, answer(vec![0; 240]));
+            put(name, 240);
         }
-        assert!(cache.get(1, "json", b"a").is_some() && cache.get(1, "json", b"d").is_some());
-        cache.put(1, "json", b"e", answer(vec![0; 240]));
-        assert!(cache.get(1, "json", b"a").is_none());
-        assert!(cache.get(1, "json", b"e").is_some());
+        assert!(cache.get(&at, "json", b"a").is_some() && cache.get(&at, "json", b"d").is_some());
+        put(b"e", 240);
+        assert!(cache.get(&at, "json", b"a").is_none());
+        assert!(cache.get(&at, "json", b"e").is_some());
         assert!(*cache.held.lock().unwrap() <= 1_000);
     }
 }

@@ -410,6 +410,7 @@ impl Door<'_> {
             return Ok(slot.served(hit));
         }
         let name = operation.name.clone();
+        let scopes = operation.scopes.clone();
         let timeout = Duration::from_millis(limits.request_timeout_ms);
         let executed =
             tokio::time::timeout(timeout, run(self.state, viewer, request, operation)).await;
@@ -427,7 +428,7 @@ impl Door<'_> {
             && executed.status == StatusCode::OK
             && response.cache_control.max_age >= 0;
         if let Some(slot) = cache.as_ref().filter(|_| keep) {
-            slot.keep(self.state, &executed.body, media.header(), &name);
+            slot.keep(self.state, scopes, &executed.body, media.header(), &name);
         }
         let validator = cache.as_ref().and_then(|slot| slot.validator.as_ref());
         let answer = executed.into_answer(media, name);
@@ -480,15 +481,17 @@ impl Door<'_> {
             self.parts.method,
             media.header().to_str().unwrap_or_default(),
         );
-        let version = self.state.versions.current(&self.state.db).await.ok()?;
+        let stamp = self.state.versions.current(&self.state.db).await.ok()?;
         // A GET answer is named by what decides it, so a client holding it revalidates for
-        // free; an anonymous one is everyone's, so shared caches may keep it.
+        // free; an anonymous one is everyone's, so shared caches may keep it. The tag is
+        // made before the document is parsed, so it follows every write, not only the
+        // scopes the answer read.
         let validator = (self.parts.method != Method::POST).then(|| Validator {
-            etag: cache::etag(version, &variant, &key),
+            etag: cache::etag(stamp.all(), &variant, &key),
             anonymous: viewer.sub.is_none(),
         });
         Some(Slot {
-            version,
+            stamp,
             variant,
             key,
             validator,
@@ -595,7 +598,7 @@ impl Door<'_> {
 
 /// Where one read's answer is kept, at the data version it was asked at.
 struct Slot {
-    version: i64,
+    stamp: crate::data_version::Stamp,
     variant: String,
     key: Vec<u8>,
     validator: Option<Validator>,
@@ -603,7 +606,7 @@ struct Slot {
 
 impl Slot {
     fn get(&self, state: &AppState) -> Option<Cached> {
-        state.cache.get(self.version, &self.variant, &self.key)
+        state.cache.get(&self.stamp, &self.variant, &self.key)
     }
 
     fn computing_lock(&self, state: &AppState) -> Arc<tokio::sync::Mutex<()>> {
@@ -617,9 +620,17 @@ impl Slot {
     }
 
     /// Keeps the clean answer to a read (an error may be passing: the database went away).
-    fn keep(&self, state: &AppState, body: &Bytes, content_type: HeaderValue, operation: &str) {
+    fn keep(
+        &self,
+        state: &AppState,
+        scopes: Arc<[crate::data_version::Scope]>,
+        body: &Bytes,
+        content_type: HeaderValue,
+        operation: &str,
+    ) {
         state.cache.put(
-            self.version,
+            &self.stamp,
+            scopes,
             &self.variant,
             &self.key,
             Cached {
@@ -808,10 +819,14 @@ async fn run(
 ) -> async_graphql::Response {
     // One DataLoader a request, so batching never serves a stale row; its batch loads run as
     // spawned tasks, counted toward this request's SQL statements when they are counted.
+    // A mutation reads what it wrote before this process has heard of the write: its
+    // answer is read from SQL, not from the published lists in memory.
+    let published = (!operation.is_mutation()).then(|| state.published.clone());
     let loader = graphql::loaders::ListLoader::new(
         state.db.clone(),
         state.clock.clone(),
         state.in_force.clone(),
+        published,
     );
     let statements = crate::db::REQUEST_STATEMENTS
         .try_with(std::sync::Arc::clone)

@@ -65,6 +65,8 @@ pub struct AppState {
     pub cors_origins: Arc<[HeaderValue]>,
     /// The list versions in force, shared by every request.
     pub in_force: Arc<crate::domain::versions::InForce>,
+    /// The published list versions held in memory, shared by every request.
+    pub published: Arc<crate::domain::published::Published>,
     /// The responsibility lookup's indexes, shared by every request.
     pub searcher: Arc<crate::search::Searcher>,
     /// Documents clients persisted, or the trusted manifest.
@@ -85,6 +87,11 @@ impl AppState {
     ) -> Self {
         let cache = Arc::new(cache::ResponseCache::new(cache::DEFAULT_MAX_BYTES));
         let in_force = Arc::new(crate::domain::versions::InForce::new(versions.clone()));
+        let published = Arc::new(crate::domain::published::Published::new(
+            versions.clone(),
+            in_force.clone(),
+            limits.list_memory_mb,
+        ));
         let searcher = Arc::new(crate::search::Searcher::new(
             db.clone(),
             versions.clone(),
@@ -99,6 +106,7 @@ impl AppState {
                 true,
             ),
             in_force,
+            published,
             searcher,
             rate_limiter: ratelimit::RateLimiter::new(
                 limits.rate_limit_per_minute,

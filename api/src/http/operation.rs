@@ -2,9 +2,13 @@
 //! rule, execution and the answer's field order all read this one value.
 
 use async_graphql::ServerError;
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 
 use super::metrics;
+use crate::data_version::Scope;
 
 /// A parsed request document and what the front door reads of it.
 pub struct Operation {
@@ -15,6 +19,9 @@ pub struct Operation {
     /// one; `None` when it names none the document has, or names none of several (validation
     /// reports both), unless one of those is a mutation.
     pub kind: Option<OperationType>,
+    /// What its answer reads (`graphql::scopes_read`): a cached answer stays valid while
+    /// these scopes are unchanged. All of them when the operation is not known.
+    pub scopes: Arc<[Scope]>,
 }
 
 impl Operation {
@@ -46,15 +53,61 @@ impl Operation {
             (None, Some((name, _))) if !several => metrics::label(name.map(|name| name.as_str())),
             (None, _) => metrics::label(None),
         };
+        let scopes = match selected {
+            Some((_, operation)) if !(operation_name.is_none() && several) => {
+                let mut fields = BTreeSet::new();
+                root_fields(
+                    &document,
+                    &operation.node.selection_set.node,
+                    &mut fields,
+                    &mut BTreeSet::new(),
+                );
+                let read: BTreeSet<Scope> = fields
+                    .iter()
+                    .flat_map(|field| crate::graphql::scopes_read(field).iter().copied())
+                    .collect();
+                read.into_iter().collect()
+            }
+            _ => Arc::from(Scope::ALL),
+        };
         Ok(Self {
             document,
             name,
             kind,
+            scopes,
         })
     }
 
     pub fn is_mutation(&self) -> bool {
         self.kind == Some(OperationType::Mutation)
+    }
+}
+
+/// The names of the root fields `set` selects, through fragments (each entered once: the
+/// document is not validated yet, so a fragment may spread itself).
+fn root_fields<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    fields: &mut BTreeSet<&'a str>,
+    entered: &mut BTreeSet<&'a str>,
+) {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                fields.insert(field.node.name.node.as_str());
+            }
+            Selection::InlineFragment(inline) => {
+                root_fields(document, &inline.node.selection_set.node, fields, entered);
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                if entered.insert(name)
+                    && let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
+                {
+                    root_fields(document, &fragment.node.selection_set.node, fields, entered);
+                }
+            }
+        }
     }
 }
 
@@ -88,5 +141,25 @@ mod tests {
         // A name that is not a GraphQL name never becomes a label
         let forged = Operation::parse("{ a }", Some("x\"} 1\nfake 2")).unwrap();
         assert_eq!(forged.name, metrics::OTHER);
+    }
+
+    #[test]
+    fn parse__the_scopes_its_root_fields_read() {
+        let scopes = |query: &str| Operation::parse(query, None).unwrap().scopes.to_vec();
+        assert_eq!(
+            scopes("{ duties(first: 1) { nodes { text } } }"),
+            [Scope::Lists]
+        );
+        assert_eq!(
+            scopes("query Q { ...F } fragment F on Query { inspections(first: 1) { totalCount } }"),
+            [Scope::Lists, Scope::Supervision]
+        );
+        assert_eq!(scopes("{ node(id: \"x\") { id } }"), Scope::ALL);
+        assert_eq!(scopes("{ unknownField }"), Scope::ALL);
+        // A fragment spreading itself is refused later, by validation; reading it ends
+        assert_eq!(
+            scopes("{ ...F } fragment F on Query { duties(first: 1) { totalCount } ...F }"),
+            [Scope::Lists]
+        );
     }
 }

@@ -7,8 +7,8 @@
 //! The lexicon (词库) is data in `lexicon_entry`: a query containing a term is expanded with
 //! the list's wording it stands for. Nothing here knows any list's words.
 //!
-//! The index follows the data: every write moves the data version, and the next lookup sees
-//! the index rebuilt for it. A rebuild runs as its own task. A county's index rebuilds in tens
+//! The index follows the data: a write to the published lists or the lexicon moves their
+//! scopes of the data version, and the next lookup sees the index rebuilt for it. A rebuild runs as its own task. A county's index rebuilds in tens
 //! of milliseconds and is waited for, so a write is seen by the next lookup; a province's takes
 //! seconds, and after a short wait callers are answered from the index it replaces until the
 //! new one is ready, so a publication never stalls the hotline.
@@ -27,7 +27,7 @@ use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::watch;
 
-use crate::data_version::Watch;
+use crate::data_version::{Scope, Watch};
 use crate::domain::versions::InForce;
 pub use index::Index;
 pub use rank::{Candidate, Evidence, EvidenceKind, Lookup, Outcome, Role, Thresholds};
@@ -46,6 +46,11 @@ const STALE_AFTER_ROWS: usize = 20_000;
 
 type Built = Result<Arc<Index>, Arc<DbErr>>;
 
+/// What an index is of besides its list versions: the counts of the published lists'
+/// scope (rows and departments) and of the lexicon's. Both only grow, so a later build's is
+/// never smaller.
+type At = (i64, i64);
+
 /// The in-memory indexes of one database, by the list versions they hold, rebuilt when the
 /// data version moves.
 pub struct Searcher {
@@ -58,9 +63,9 @@ pub struct Searcher {
 #[derive(Default)]
 struct State {
     /// Finished indexes by the list versions they hold, with the data version of each.
-    built: HashMap<Vec<i32>, (i64, Arc<Index>)>,
+    built: HashMap<Vec<i32>, (At, Arc<Index>)>,
     /// Builds under way, by list versions and data version.
-    building: HashMap<(Vec<i32>, i64), watch::Receiver<Option<Built>>>,
+    building: HashMap<(Vec<i32>, At), watch::Receiver<Option<Built>>>,
     /// The index last served for a day: what that day's callers get while its successor
     /// builds.
     served: HashMap<NaiveDate, Arc<Index>>,
@@ -83,8 +88,9 @@ impl Searcher {
     /// The index of the list versions in force on `day`, at the current data version (or,
     /// while a slow rebuild runs, the one last served for `day`).
     pub async fn index(&self, day: NaiveDate) -> Result<Arc<Index>, DbErr> {
-        let data = self.data.current(&self.db).await?;
-        let versions = self.in_force.at(&self.db, data, day).await?.to_vec();
+        let stamp = self.data.current(&self.db).await?;
+        let data = (stamp.of(Scope::Lists), stamp.of(Scope::Lexicon));
+        let versions = self.in_force.at(&self.db, &stamp, day).await?.to_vec();
         let mut pending = {
             let mut state = self.state();
             if let Some((at, index)) = state.built.get(&versions)
@@ -123,7 +129,7 @@ impl Searcher {
         &self,
         state: &mut State,
         versions: Vec<i32>,
-        data: i64,
+        data: At,
     ) -> watch::Receiver<Option<Built>> {
         let key = (versions, data);
         if let Some(pending) = state.building.get(&key) {
