@@ -18,6 +18,7 @@ mod misroute;
 mod operations;
 mod pagination;
 mod persisted;
+mod published;
 mod reads;
 mod reorganisation;
 mod schema;

@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use entity::{finding, inspection, review_request, supervision_document, supervision_regime};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
+};
 
 use super::cases::{document_states, inspection_states};
 use super::status::CaseStatus;
@@ -44,14 +47,18 @@ pub struct InspectionFilter {
     pub to: Option<NaiveDate>,
 }
 
-/// The inspections `scope` may see that match `filter`, oldest first.
-pub async fn inspections(
-    db: &DatabaseConnection,
-    scope: Scope,
-    filter: &InspectionFilter,
-    today: NaiveDate,
-) -> Result<Vec<inspection::Model>, DbErr> {
-    let mut select = inspection::Entity::find().order_by_asc(inspection::Column::Id);
+impl InspectionFilter {
+    /// Whether it filters on derived state (status, overdue), which only the rows' cases
+    /// decide: `stored_query` cannot select it.
+    pub fn is_derived(&self) -> bool {
+        self.status.is_some() || self.overdue.is_some()
+    }
+}
+
+/// The inspections `scope` may see that match `filter`'s stored columns (everything but the
+/// derived status), as one query over the indexed columns: what a page reads, keyset-paged.
+pub fn stored_query(scope: Scope, filter: &InspectionFilter) -> Select<inspection::Entity> {
+    let mut select = inspection::Entity::find();
     if let Scope::Department(dept) = scope {
         select = select.filter(inspection::Column::TargetDepartmentId.eq(dept));
     }
@@ -59,14 +66,12 @@ pub async fn inspections(
         select = select.filter(inspection::Column::TargetDepartmentId.eq(dept));
     }
     if let Some(code) = &filter.regime_code {
-        let regimes: Vec<i32> = supervision_regime::Entity::find()
-            .filter(supervision_regime::Column::Code.eq(code.as_str()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        select = select.filter(inspection::Column::RegimeId.is_in(regimes));
+        let regimes = Query::select()
+            .column(supervision_regime::Column::Id)
+            .from(supervision_regime::Entity)
+            .and_where(supervision_regime::Column::Code.eq(code.as_str()))
+            .to_owned();
+        select = select.filter(inspection::Column::RegimeId.in_subquery(regimes));
     }
     if let Some(from) = filter.from {
         select = select.filter(inspection::Column::PeriodEnd.gte(from));
@@ -74,8 +79,21 @@ pub async fn inspections(
     if let Some(to) = filter.to {
         select = select.filter(inspection::Column::PeriodStart.lte(to));
     }
-    let rows = select.all(db).await?;
-    if filter.status.is_none() && filter.overdue.is_none() {
+    select
+}
+
+/// The inspections `scope` may see that match `filter`, oldest first.
+pub async fn inspections(
+    db: &DatabaseConnection,
+    scope: Scope,
+    filter: &InspectionFilter,
+    today: NaiveDate,
+) -> Result<Vec<inspection::Model>, DbErr> {
+    let rows = stored_query(scope, filter)
+        .order_by_asc(inspection::Column::Id)
+        .all(db)
+        .await?;
+    if !filter.is_derived() {
         return Ok(rows);
     }
     // Status is derived, so it is filtered after the rows are read.

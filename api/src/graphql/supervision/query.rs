@@ -1,7 +1,8 @@
 //! Reading supervision results: inspections, documents, and the assessment figures.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use entity::supervision_document;
+use entity::{inspection, supervision_document};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::CaseStatus;
@@ -10,7 +11,7 @@ use crate::domain::supervision::cases::document_states;
 use crate::domain::supervision::read::{self, InspectionFilter as Filter};
 use crate::error::ApiResult;
 use crate::graphql::node::expect_id;
-use crate::graphql::pagination::{Page, PageArgs, paginate_rows};
+use crate::graphql::pagination::{Page, PageArgs, paginate_counting, paginate_rows};
 use crate::graphql::regime::RegimeItem;
 use crate::graphql::scalars::Date;
 use crate::graphql::text::{Code, Text};
@@ -133,18 +134,23 @@ impl SupervisionQuery {
     ) -> ApiResult<Page<Inspection>> {
         let scope = read::read_scope(viewer(ctx)?)?;
         let filter = filter.unwrap_or_default().into_domain()?;
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        if !filter.is_derived() {
+            // A page of stored columns: keyset-paged in SQL, counted only when asked.
+            let counted = ctx.look_ahead().field("totalCount").exists();
+            let select = read::stored_query(scope, &filter);
+            let key = Expr::col(inspection::Column::Id).into();
+            let row_key = |row: &inspection::Model| i64::from(row.id);
+            return paginate_counting(db(ctx)?, select, key, args, row_key, Inspection, counted)
+                .await;
+        }
         let rows = read::inspections(db(ctx)?, scope, &filter, clock(ctx)?.today()).await?;
-        paginate_rows(
-            rows,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            |row| row.id,
-            Inspection,
-        )
+        paginate_rows(rows, args, |row| row.id, Inspection)
     }
 
     /// Supervision documents (SUPERVISOR, ADMIN; a UNIT sees those addressed to it) — 监督文书列表.
