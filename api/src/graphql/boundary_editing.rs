@@ -1,18 +1,18 @@
-//! Editing boundary matters (管理事项) and what they cite — legal bases (相关依据) and cases
-//! (案例): the list owner's EDITOR, or ADMIN. Edits land in the list's draft.
+//! Editing boundary matters (管理事项) and their divisions (职责分工): the list owner's
+//! EDITOR, or ADMIN. Edits land in the list's draft.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use entity::{boundary_matter, division};
 
-use super::boundary::{BoundaryMatter, Case, LegalBasis};
-use super::editing::RemoveInput;
+use super::boundary::{BoundaryMatter, Division};
+use super::editing::{RemoveInput, create, optional_id, remove, update};
+use super::kinds::DivisionRole;
 use super::node::expect_id;
 use super::text::{Long, Name, Text, Texts};
-use super::user_error::{UserError, settle};
-use super::write;
-use super::{clock, viewer, writer};
-use crate::domain::Failure;
-use crate::domain::editing::citation::{self, Citation, CitationFields, Kind};
-use crate::domain::editing::matter;
+use super::user_error::{Payload, payload};
+use super::{clock, viewer, write};
+use crate::domain::editing::division::{DivisionFields, set_lead};
+use crate::domain::editing::matter::{Lead, MatterFields};
 use crate::error::ApiResult;
 
 /// The lead division a new matter comes with — 牵头部门.
@@ -53,152 +53,58 @@ pub struct UpdateBoundaryMatterInput {
     position: MaybeUndefined<i32>,
 }
 
-/// Result of a matter edit — 编辑结果.
-#[derive(SimpleObject)]
-pub struct BoundaryMatterPayload {
-    /// The matter as stored (as it was, for a removal) — 管理事项.
-    boundary_matter: Option<BoundaryMatter>,
-    /// Rules the input broke — 规则错误.
-    user_errors: Vec<UserError>,
+payload! {
+    /// Result of a matter edit — 编辑结果.
+    BoundaryMatterPayload {
+        /// The matter as stored (as it was, for a removal) — 管理事项.
+        boundary_matter: BoundaryMatter(boundary_matter::Model),
+    }
 }
 
-/// Input of createLegalBasis / createCase — 新增相关依据/案例.
+/// Input of createDivision — 新增职责分工.
 #[derive(InputObject)]
-pub struct CreateCitationInput {
-    /// The boundary matter — 管理事项.
+pub struct CreateDivisionInput {
+    /// The boundary matter (管理事项).
     matter_id: ID,
-    /// The division whose row cites it — 职责分工; without one it is cited nowhere.
-    division_id: Option<ID>,
-    /// The instrument's name without 《》 (legal bases only, required there) — 法规名称.
-    title: Option<Text<Name>>,
-    /// The line as it is to be published — 内容.
+    /// 相关部门.
+    department_id: ID,
+    /// 牵头/配合; ASSIST when left out. A matter not marked disputed keeps exactly one LEAD.
+    role: Option<DivisionRole>,
+    /// 职责分工.
     text: Text<Long>,
-    /// 序号: 1-based place within the matter; last when left out.
+    /// 序号: 1-based place among the matter's divisions; last when left out.
     position: Option<i32>,
 }
 
-/// Input of updateLegalBasis / updateCase — 修改相关依据/案例: only the fields given change;
+/// Input of updateDivision — 修改职责分工: only the fields given change;
 /// `null` clears a field that may be empty and is REQUIRED on one that may not.
 #[derive(InputObject)]
-pub struct UpdateCitationInput {
-    /// The legal basis or case — 相关依据/案例.
+pub struct UpdateDivisionInput {
+    /// The division — 职责分工.
     id: ID,
-    /// Cite it on this division's row — 职责分工; null cites it on no row, as `uncite` does.
-    division_id: MaybeUndefined<ID>,
-    /// Cite it on no row (the consistency report lists it) — 取消引用.
-    uncite: MaybeUndefined<bool>,
-    /// 法规名称 (legal bases only, which may not go without one).
-    title: MaybeUndefined<Text<Name>>,
-    /// 内容.
+    /// 相关部门.
+    department_id: MaybeUndefined<ID>,
+    /// 牵头/配合.
+    role: MaybeUndefined<DivisionRole>,
+    /// 职责分工.
     text: MaybeUndefined<Text<Long>>,
-    /// 序号: moves it to this place within the matter.
+    /// 序号: moves the division to this place within its matter.
     position: MaybeUndefined<i32>,
 }
 
-/// Result of a legal basis edit — 编辑结果.
-#[derive(SimpleObject)]
-pub struct LegalBasisPayload {
-    /// The legal basis as stored (as it was, for a removal) — 相关依据.
-    legal_basis: Option<LegalBasis>,
-    /// Rules the input broke — 规则错误.
-    user_errors: Vec<UserError>,
+/// Input of setMatterLead — 指定牵头部门.
+#[derive(InputObject)]
+pub struct SetMatterLeadInput {
+    /// The division that is to lead; the matter's other divisions become ASSIST.
+    division_id: ID,
 }
 
-/// Result of a case edit — 编辑结果.
-#[derive(SimpleObject)]
-pub struct CasePayload {
-    /// The case as stored (as it was, for a removal) — 案例.
-    case: Option<Case>,
-    /// Rules the input broke — 规则错误.
-    user_errors: Vec<UserError>,
-}
-
-/// Adds a legal basis or case: its texts checked, then the domain's rules.
-async fn create(
-    ctx: &Context<'_>,
-    kind: Kind,
-    input: CreateCitationInput,
-) -> ApiResult<Result<Citation, Failure>> {
-    let mut texts = Texts::default();
-    let matter = expect_id(&input.matter_id, "BoundaryMatter", "matterId")?;
-    let division = match &input.division_id {
-        Some(id) => Some(expect_id(id, "Division", "divisionId")?),
-        None => None,
-    };
-    let fields = CitationFields {
-        division_id: Some(division),
-        title: texts.take_opt("title", input.title),
-        text: Some(texts.take("text", input.text)),
-        position: input.position,
-    };
-    let (db, viewer, clock) = writer(ctx)?;
-    Ok(texts
-        .write(db, |write| {
-            citation::create(write, viewer, clock, kind, matter, fields)
-        })
-        .await)
-}
-
-/// Changes a legal basis or case (`type_name` names its ids).
-async fn update(
-    ctx: &Context<'_>,
-    kind: Kind,
-    type_name: &str,
-    input: UpdateCitationInput,
-) -> ApiResult<Result<Citation, Failure>> {
-    let mut texts = Texts::default();
-    let id = expect_id(&input.id, type_name, "id")?;
-    let uncite = texts.kept_unless_given("uncite", input.uncite);
-    let division_id = match (input.division_id, uncite) {
-        (MaybeUndefined::Value(id), _) => Some(Some(expect_id(&id, "Division", "divisionId")?)),
-        (MaybeUndefined::Null, _) | (MaybeUndefined::Undefined, Some(true)) => Some(None),
-        (MaybeUndefined::Undefined, _) => None,
-    };
-    let fields = CitationFields {
-        division_id,
-        // A case has no title: null empties it; a legal basis's the domain requires.
-        title: texts.take_clearable("title", input.title),
-        text: texts.take_update("text", input.text),
-        position: texts.kept_unless_given("position", input.position),
-    };
-    let (db, viewer, clock) = writer(ctx)?;
-    Ok(texts
-        .write(db, |write| {
-            citation::update(write, viewer, clock, kind, id, fields)
-        })
-        .await)
-}
-
-fn basis_payload(result: Result<Citation, Failure>) -> ApiResult<LegalBasisPayload> {
-    let (saved, user_errors) = settle(result)?;
-    Ok(LegalBasisPayload {
-        legal_basis: saved.and_then(|c| match c {
-            Citation::LegalBasis(b) => Some(LegalBasis(b)),
-            Citation::Case(_) => None,
-        }),
-        user_errors,
-    })
-}
-
-fn case_payload(result: Result<Citation, Failure>) -> ApiResult<CasePayload> {
-    let (saved, user_errors) = settle(result)?;
-    Ok(CasePayload {
-        case: saved.and_then(|c| match c {
-            Citation::Case(c) => Some(Case(c)),
-            Citation::LegalBasis(_) => None,
-        }),
-        user_errors,
-    })
-}
-
-fn matter_payload(
-    result: Result<entity::boundary_matter::Model, Failure>,
-) -> ApiResult<BoundaryMatterPayload> {
-    let (saved, user_errors) = settle(result)?;
-    Ok(BoundaryMatterPayload {
-        boundary_matter: saved.map(BoundaryMatter),
-        user_errors,
-    })
+payload! {
+    /// Result of a division edit — 编辑结果.
+    DivisionPayload {
+        /// The division as stored (as it was, for a removal) — 职责分工.
+        division: Division(division::Model),
+    }
 }
 
 #[derive(Default)]
@@ -215,24 +121,19 @@ impl BoundaryEditingMutation {
         let list = expect_id(&input.list_id, "ResponsibilityList", "listId")?;
         let mut texts = Texts::default();
         let lead = match input.lead {
-            Some(lead) => Some(matter::Lead {
+            Some(lead) => Some(Lead {
                 department_id: expect_id(&lead.department_id, "Department", "lead.departmentId")?,
                 text: texts.take("lead.text", lead.text),
             }),
             None => None,
         };
-        let fields = matter::MatterFields {
+        let fields = MatterFields {
             title: Some(texts.take("title", input.title)),
             disputed: input.disputed,
             position: input.position,
+            lead,
         };
-        let (db, viewer, clock) = writer(ctx)?;
-        let result = texts
-            .write(db, |write| {
-                matter::create(write, viewer, clock, list, fields, lead)
-            })
-            .await;
-        matter_payload(result)
+        create::<boundary_matter::Entity, _>(ctx, texts, list, fields).await
     }
 
     /// Change, move or mark disputed a boundary matter — 修改管理事项.
@@ -243,16 +144,13 @@ impl BoundaryEditingMutation {
     ) -> ApiResult<BoundaryMatterPayload> {
         let id = expect_id(&input.id, "BoundaryMatter", "id")?;
         let mut texts = Texts::default();
-        let fields = matter::MatterFields {
+        let fields = MatterFields {
             title: texts.take_update("title", input.title),
             disputed: texts.kept_unless_given("disputed", input.disputed),
             position: texts.kept_unless_given("position", input.position),
+            lead: None,
         };
-        let (db, viewer, clock) = writer(ctx)?;
-        let result = texts
-            .write(db, |write| matter::update(write, viewer, clock, id, fields))
-            .await;
-        matter_payload(result)
+        update::<boundary_matter::Entity, _>(ctx, texts, id, fields).await
     }
 
     /// Remove a boundary matter with its divisions, legal bases and cases — 删除管理事项.
@@ -261,81 +159,65 @@ impl BoundaryEditingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<BoundaryMatterPayload> {
-        let id = expect_id(&input.id, "BoundaryMatter", "id")?;
-        let result =
-            matter::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
-        matter_payload(result)
+        remove::<boundary_matter::Entity, _>(ctx, input).await
     }
 
-    /// Add a legal basis to a matter — 新增相关依据.
-    async fn create_legal_basis(
+    /// Add a department's division to a boundary matter — 新增职责分工.
+    async fn create_division(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The fields of the change — 输入")] input: CreateCitationInput,
-    ) -> ApiResult<LegalBasisPayload> {
-        basis_payload(create(ctx, Kind::LegalBasis, input).await?)
+        #[graphql(desc = "The fields of the change — 输入")] input: CreateDivisionInput,
+    ) -> ApiResult<DivisionPayload> {
+        let matter = expect_id(&input.matter_id, "BoundaryMatter", "matterId")?;
+        let mut texts = Texts::default();
+        let fields = DivisionFields {
+            department_id: Some(expect_id(
+                &input.department_id,
+                "Department",
+                "departmentId",
+            )?),
+            role: input.role.map(Into::into),
+            text: Some(texts.take("text", input.text)),
+            position: input.position,
+        };
+        create::<division::Entity, _>(ctx, texts, matter, fields).await
     }
 
-    /// Change, move or re-cite a legal basis — 修改相关依据.
-    async fn update_legal_basis(
+    /// Change or move a division — 修改职责分工.
+    async fn update_division(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The fields of the change — 输入")] input: UpdateCitationInput,
-    ) -> ApiResult<LegalBasisPayload> {
-        basis_payload(update(ctx, Kind::LegalBasis, "LegalBasis", input).await?)
+        #[graphql(desc = "The fields of the change — 输入")] input: UpdateDivisionInput,
+    ) -> ApiResult<DivisionPayload> {
+        let id = expect_id(&input.id, "Division", "id")?;
+        let mut texts = Texts::default();
+        let department_id = texts.kept_unless_given("departmentId", input.department_id);
+        let fields = DivisionFields {
+            department_id: optional_id(department_id.as_ref(), "Department", "departmentId")?,
+            role: texts.kept_unless_given("role", input.role).map(Into::into),
+            text: texts.take_update("text", input.text),
+            position: texts.kept_unless_given("position", input.position),
+        };
+        update::<division::Entity, _>(ctx, texts, id, fields).await
     }
 
-    /// Remove a legal basis — 删除相关依据.
-    async fn remove_legal_basis(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
-    ) -> ApiResult<LegalBasisPayload> {
-        let id = expect_id(&input.id, "LegalBasis", "id")?;
-        let result = citation::remove(
-            write(ctx).await?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            Kind::LegalBasis,
-            id,
-        )
-        .await;
-        basis_payload(result)
-    }
-
-    /// Add a case to a matter — 新增案例.
-    async fn create_case(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The fields of the change — 输入")] input: CreateCitationInput,
-    ) -> ApiResult<CasePayload> {
-        case_payload(create(ctx, Kind::Case, input).await?)
-    }
-
-    /// Change, move or re-cite a case — 修改案例.
-    async fn update_case(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The fields of the change — 输入")] input: UpdateCitationInput,
-    ) -> ApiResult<CasePayload> {
-        case_payload(update(ctx, Kind::Case, "Case", input).await?)
-    }
-
-    /// Remove a case — 删除案例.
-    async fn remove_case(
+    /// Remove a division — 删除职责分工.
+    async fn remove_division(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
-    ) -> ApiResult<CasePayload> {
-        let id = expect_id(&input.id, "Case", "id")?;
-        let result = citation::remove(
-            write(ctx).await?,
-            viewer(ctx)?,
-            clock(ctx)?.as_ref(),
-            Kind::Case,
-            id,
-        )
-        .await;
-        case_payload(result)
+    ) -> ApiResult<DivisionPayload> {
+        remove::<division::Entity, _>(ctx, input).await
+    }
+
+    /// Make a division its matter's lead, the others assisting, in one step — 指定牵头部门.
+    async fn set_matter_lead(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields of the change — 输入")] input: SetMatterLeadInput,
+    ) -> ApiResult<DivisionPayload> {
+        let id = expect_id(&input.division_id, "Division", "divisionId")?;
+        let result = set_lead(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        DivisionPayload::settle(result)
     }
 }

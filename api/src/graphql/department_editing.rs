@@ -1,18 +1,21 @@
 //! Editing departments and units (部门/单位): ADMIN any; a department's EDITOR its own units.
 //! Departments are not versioned (every list shares them); dated changes are reorganisations.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
+use entity::department;
 
 use super::department::Department;
 use super::editing::RemoveInput;
+use super::editing::{edit, optional_id};
 use super::kinds::DepartmentKind;
 use super::node::expect_id;
-use super::text::{Name, Text, Texts};
-use super::user_error::{UserError, settle};
+use super::scalars::Date;
+use super::text::{Long, Name, Text, Texts};
+use super::user_error::{Payload, payload};
 use super::write;
-use super::{clock, viewer, writer};
-use crate::domain::Failure;
+use super::{clock, viewer};
 use crate::domain::editing::organisation::{self, DepartmentFields};
+use crate::domain::editing::reorganisation;
 use crate::error::ApiResult;
 
 /// Input of createDepartment — 新增部门/单位.
@@ -46,21 +49,51 @@ pub struct UpdateDepartmentInput {
     aliases: MaybeUndefined<Vec<Text<Name>>>,
 }
 
-/// Result of a department edit — 编辑结果.
-#[derive(SimpleObject)]
-pub struct DepartmentEditPayload {
-    /// The department as stored (as it was, for a removal) — 部门.
-    department: Option<Department>,
-    /// Rules the input broke — 规则错误.
-    user_errors: Vec<UserError>,
+payload! {
+    /// Result of a department edit — 编辑结果.
+    DepartmentEditPayload {
+        /// The department as stored (as it was, for a removal) — 部门.
+        department: Department(department::Model),
+    }
 }
 
-fn payload(result: Result<entity::department::Model, Failure>) -> ApiResult<DepartmentEditPayload> {
-    let (saved, user_errors) = settle(result)?;
-    Ok(DepartmentEditPayload {
-        department: saved.map(Department),
-        user_errors,
-    })
+/// Kind of reorganisation — 机构改革类别.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "reorganisation::Kind")]
+pub enum ReorganisationKind {
+    /// 更名: a new name; the old one stays an alias.
+    Rename,
+    /// 合并: merged into a successor that continues.
+    Merge,
+    /// 撤销: dissolved; its duties pass to a successor.
+    Dissolve,
+}
+
+/// Input of reorganiseDepartment — 机构调整.
+#[derive(InputObject)]
+pub struct ReorganiseDepartmentInput {
+    /// The department reorganised — 调整部门.
+    department_id: ID,
+    /// Rename, merge or dissolve — 调整类别.
+    kind: ReorganisationKind,
+    /// 生效日期: from this day reads and the lookup route the department to its successor.
+    effective_from: Date,
+    /// RENAME: the new name — 新名称.
+    new_name: Option<Text<Name>>,
+    /// MERGE, DISSOLVE: the successor — 承接部门…
+    successor_id: Option<ID>,
+    /// …or its name; a department of that name is created when there is none.
+    successor_name: Option<Text<Name>>,
+    /// 调整理由, e.g. the document that decided it.
+    reason: Text<Long>,
+}
+
+payload! {
+    /// Result of reorganiseDepartment — 调整结果.
+    DepartmentPayload {
+        /// The department as it is now — 部门.
+        department: Department(department::Model),
+    }
 }
 
 #[derive(Default)]
@@ -74,10 +107,7 @@ impl DepartmentEditingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: CreateDepartmentInput,
     ) -> ApiResult<DepartmentEditPayload> {
-        let parent = match &input.parent_id {
-            Some(id) => Some(expect_id(id, "Department", "parentId")?),
-            None => None,
-        };
+        let parent = optional_id(input.parent_id.as_ref(), "Department", "parentId")?;
         let mut texts = Texts::default();
         let fields = DepartmentFields {
             name: Some(texts.take("name", input.name)),
@@ -85,14 +115,10 @@ impl DepartmentEditingMutation {
             parent_id: Some(parent),
             aliases: input.aliases.map(|a| texts.take_all("aliases", a)),
         };
-        let (db, viewer, clock) = writer(ctx)?;
-        payload(
-            texts
-                .write(db, |write| {
-                    organisation::create(write, viewer, clock, fields)
-                })
-                .await,
-        )
+        edit(ctx, texts, |write, viewer, clock| {
+            organisation::create(write, viewer, clock, fields)
+        })
+        .await
     }
 
     /// Correct a department's name, kind, parent or aliases — 修改部门/单位.
@@ -122,14 +148,10 @@ impl DepartmentEditingMutation {
             parent_id,
             aliases,
         };
-        let (db, viewer, clock) = writer(ctx)?;
-        payload(
-            texts
-                .write(db, |write| {
-                    organisation::update(write, viewer, clock, id, fields)
-                })
-                .await,
-        )
+        edit(ctx, texts, |write, viewer, clock| {
+            organisation::update(write, viewer, clock, id, fields)
+        })
+        .await
     }
 
     /// Remove a department nothing refers to any more — 删除部门/单位.
@@ -139,8 +161,30 @@ impl DepartmentEditingMutation {
         #[graphql(desc = "The fields of the change — 输入")] input: RemoveInput,
     ) -> ApiResult<DepartmentEditPayload> {
         let id = expect_id(&input.id, "Department", "id")?;
-        payload(
-            organisation::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await,
-        )
+        let result =
+            organisation::remove(write(ctx).await?, viewer(ctx)?, clock(ctx)?.as_ref(), id).await;
+        DepartmentEditPayload::settle(result)
+    }
+
+    /// Rename, merge or dissolve a department from a date (ADMIN) — 机构调整.
+    async fn reorganise_department(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields of the change — 输入")] input: ReorganiseDepartmentInput,
+    ) -> ApiResult<DepartmentPayload> {
+        let mut texts = Texts::default();
+        let change = reorganisation::Reorganisation {
+            department_id: expect_id(&input.department_id, "Department", "departmentId")?,
+            kind: input.kind.into(),
+            effective_from: input.effective_from.0,
+            new_name: texts.take_opt("newName", input.new_name),
+            successor_id: optional_id(input.successor_id.as_ref(), "Department", "successorId")?,
+            successor_name: texts.take_opt("successorName", input.successor_name),
+            reason: texts.take("reason", input.reason),
+        };
+        edit(ctx, texts, |write, viewer, clock| {
+            reorganisation::reorganise(write, viewer, clock, change)
+        })
+        .await
     }
 }

@@ -3,11 +3,13 @@
 mod audit;
 mod boundary;
 mod boundary_editing;
+mod citation_editing;
 mod consistency;
 pub mod cost;
 mod department;
 mod department_editing;
 mod duty;
+mod duty_editing;
 mod editing;
 mod error;
 mod events;
@@ -20,6 +22,7 @@ mod regime;
 mod scalars;
 mod search;
 mod service;
+mod service_editing;
 mod supervision;
 pub mod text;
 mod user_error;
@@ -61,9 +64,11 @@ pub struct Mutation(
     audit::AdminMutation,
     search::LexiconMutation,
     misroute::MisrouteMutation,
-    editing::EditingMutation,
+    duty_editing::DutyEditingMutation,
+    service_editing::ServiceEditingMutation,
     versions::VersionMutation,
     boundary_editing::BoundaryEditingMutation,
+    citation_editing::CitationEditingMutation,
     department_editing::DepartmentEditingMutation,
     events::WebhookMutation,
 );

@@ -65,6 +65,67 @@ pub(crate) fn settle<T>(
     }
 }
 
+/// A mutation's result: the row it wrote (or, for a removal, removed) and the rules the
+/// input broke. Each payload names its row's field for what the row is, so `payload!` writes
+/// the struct and this trait is what resolvers share.
+pub(crate) trait Payload: Sized {
+    /// The domain's row the payload carries.
+    type Row;
+    /// The GraphQL type of the row, which names its global ids.
+    const NODE: &'static str;
+
+    fn of(row: Option<Self::Row>, user_errors: Vec<UserError>) -> Self;
+
+    /// Rule violations become `userErrors`; other failures GraphQL errors.
+    fn settle(result: Result<Self::Row, Failure>) -> Result<Self, ApiError> {
+        let (row, user_errors) = settle(result)?;
+        Ok(Self::of(row, user_errors))
+    }
+}
+
+/// A payload type: `Name { /// doc  field: Node(Row) }`, with `userErrors` described as
+/// usual unless a doc is given for it (`/// doc  user_errors`).
+macro_rules! payload {
+    ($(#[$doc:meta])* $name:ident {
+        $(#[$row_doc:meta])* $field:ident: $node:ident($row:ty) $(,)?
+    }) => {
+        payload!($(#[$doc])* $name {
+            $(#[$row_doc])* $field: $node($row),
+            #[doc = " Rules the input broke — 规则错误."]
+            user_errors
+        });
+    };
+    ($(#[$doc:meta])* $name:ident {
+        $(#[$row_doc:meta])* $field:ident: $node:ident($row:ty),
+        $(#[$errors_doc:meta])+ user_errors $(,)?
+    }) => {
+        $(#[$doc])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            $(#[$row_doc])*
+            $field: Option<$node>,
+            $(#[$errors_doc])+
+            user_errors: Vec<$crate::graphql::user_error::UserError>,
+        }
+
+        impl $crate::graphql::user_error::Payload for $name {
+            type Row = $row;
+            const NODE: &'static str = stringify!($node);
+
+            fn of(
+                row: Option<$row>,
+                user_errors: Vec<$crate::graphql::user_error::UserError>,
+            ) -> Self {
+                Self {
+                    $field: row.map($node),
+                    user_errors,
+                }
+            }
+        }
+    };
+}
+pub(crate) use payload;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,94 +1,17 @@
 //! What a boundary matter cites (引用): its legal bases (相关依据) and cases (案例). Each is
 //! printed on one division's row; one without a division is cited nowhere, which the
-//! consistency report lists. Numbered within the matter.
+//! consistency report lists. Numbered within the matter. A case has no title.
 
 use crate::db::Write;
-use entity::{boundary_case, division, legal_basis};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use entity::{boundary_case, boundary_matter, division, legal_basis};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use super::division::{editable_matter, in_draft_matter};
-use super::{Edit, commit, place, resequence};
+use super::matter::{editable_matter, in_draft_matter};
+use super::versioned::{Operations, Versioned, versioned_names};
 use crate::auth::Viewer;
 use crate::domain::rules::Checks;
-use crate::domain::versions::start_lineage;
 use crate::domain::{Failure, RuleCode, clock::Clock};
-
-/// Which kind of citation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    LegalBasis,
-    Case,
-}
-
-impl Kind {
-    fn table(self) -> &'static str {
-        match self {
-            Self::LegalBasis => "legal_basis",
-            Self::Case => "boundary_case",
-        }
-    }
-
-    /// The audit log's name of an edit of this kind.
-    fn operation(self, verb: Verb) -> &'static str {
-        match (verb, self) {
-            (Verb::Create, Self::LegalBasis) => "createLegalBasis",
-            (Verb::Create, Self::Case) => "createCase",
-            (Verb::Update, Self::LegalBasis) => "updateLegalBasis",
-            (Verb::Update, Self::Case) => "updateCase",
-            (Verb::Remove, Self::LegalBasis) => "removeLegalBasis",
-            (Verb::Remove, Self::Case) => "removeCase",
-        }
-    }
-
-    fn unknown(self) -> (RuleCode, &'static str) {
-        match self {
-            Self::LegalBasis => (RuleCode::LegalBasisUnknown, "legal basis"),
-            Self::Case => (RuleCode::CaseUnknown, "case"),
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Verb {
-    Create,
-    Update,
-    Remove,
-}
-
-/// A legal basis or a case as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Citation {
-    LegalBasis(legal_basis::Model),
-    Case(boundary_case::Model),
-}
-
-impl Citation {
-    fn id(&self) -> i32 {
-        match self {
-            Self::LegalBasis(b) => b.id,
-            Self::Case(c) => c.id,
-        }
-    }
-
-    fn matter_id(&self) -> i32 {
-        match self {
-            Self::LegalBasis(b) => b.matter_id,
-            Self::Case(c) => c.matter_id,
-        }
-    }
-
-    fn snapshot(&self) -> Value {
-        match self {
-            Self::LegalBasis(b) => json!({ "matterId": b.matter_id, "divisionId": b.division_id,
-                "seq": b.seq, "title": b.title, "text": b.text }),
-            Self::Case(c) => json!({ "matterId": c.matter_id, "divisionId": c.division_id,
-                "seq": c.seq, "text": c.text }),
-        }
-    }
-}
 
 /// What an editor sets; `None` leaves a field as it is (on update).
 #[derive(Clone, Debug, Default)]
@@ -103,18 +26,44 @@ pub struct CitationFields {
     pub position: Option<i32>,
 }
 
-fn check(checks: &mut Checks, kind: Kind, f: &CitationFields) {
+/// The rules of a change: a text, and a legal basis's title, may not be blank.
+fn check(f: &CitationFields, titled: bool) -> Result<(), Failure> {
+    let mut checks = Checks::default();
     if let Some(text) = &f.text {
         checks.require_text("text", text, "the text");
     }
-    if let (Kind::LegalBasis, Some(title)) = (kind, &f.title) {
+    if let (true, Some(title)) = (titled, &f.title) {
         checks.require_text("title", title, "the instrument's name");
     }
+    checks.finish()
+}
+
+/// A new one's matter (in the draft) and the division citing it, once the caller is known
+/// to edit the matter and its text (and a legal basis's title) is given.
+async fn new_in(
+    txn: &Write,
+    viewer: &Viewer,
+    clock: &dyn Clock,
+    matter_id: i32,
+    f: &CitationFields,
+    titled: bool,
+) -> Result<(boundary_matter::Model, Option<i32>), Failure> {
+    let matter = editable_matter(txn, viewer, matter_id).await?;
+    let mut checks = Checks::default();
+    checks.require_text("text", f.text.as_deref().unwrap_or(""), "the text");
+    if titled {
+        let title = f.title.as_deref().unwrap_or("");
+        checks.require_text("title", title, "the instrument's name");
+    }
+    checks.finish()?;
+    let matter = in_draft_matter(txn, clock, "matterId", matter.id).await?;
+    let division_id = cited_by(txn, matter.id, f.division_id.flatten()).await?;
+    Ok((matter, division_id))
 }
 
 /// The division, when it is one of the matter's (in the draft).
 async fn cited_by(
-    txn: &impl ConnectionTrait,
+    txn: &Write,
     matter_id: i32,
     division_id: Option<i32>,
 ) -> Result<Option<i32>, Failure> {
@@ -142,253 +91,217 @@ async fn cited_by(
     })
 }
 
-/// Adds a legal basis or case to matter `matter_id` at `position` (default: last).
-pub async fn create(
-    txn: Write,
-    viewer: &Viewer,
-    clock: &dyn Clock,
-    kind: Kind,
+/// The division a change cites it on: `None` when it does not say.
+async fn recited(
+    txn: &Write,
     matter_id: i32,
-    f: CitationFields,
-) -> Result<Citation, Failure> {
-    let actor = viewer.subject()?.to_owned();
-    let matter = editable_matter(&txn, viewer, matter_id).await?;
-    let mut checks = Checks::default();
-    let text = f.text.clone().unwrap_or_default();
-    checks.require_text("text", &text, "the text");
-    if kind == Kind::LegalBasis {
-        checks.require_text(
-            "title",
-            f.title.as_deref().unwrap_or(""),
-            "the instrument's name",
-        );
+    f: &CitationFields,
+) -> Result<Option<Option<i32>>, Failure> {
+    match f.division_id {
+        Some(given) => Ok(Some(cited_by(txn, matter_id, given).await?)),
+        None => Ok(None),
     }
-    checks.finish()?;
-    let matter = in_draft_matter(&txn, clock, "matterId", matter.id).await?;
-    let division_id = cited_by(&txn, matter.id, f.division_id.flatten()).await?;
-    let order = siblings(&txn, kind, matter.id).await?;
-    let seq = order.len() as i32 + 1;
-    let id = match kind {
-        Kind::LegalBasis => {
-            legal_basis::ActiveModel {
-                matter_id: Set(matter.id),
-                division_id: Set(division_id),
-                version_id: Set(matter.version_id),
-                seq: Set(seq),
-                title: Set(f.title.unwrap_or_default()),
-                text: Set(text),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-            .id
-        }
-        Kind::Case => {
-            boundary_case::ActiveModel {
-                matter_id: Set(matter.id),
-                division_id: Set(division_id),
-                version_id: Set(matter.version_id),
-                seq: Set(seq),
-                text: Set(text),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-            .id
-        }
-    };
-    start_lineage(&txn, kind.table(), id).await?;
-    place(&txn, kind.table(), order, id, f.position).await?;
-    let saved = load(&txn, kind, id).await?;
-    commit(
-        txn,
-        clock,
-        Edit::created(
-            &actor,
-            kind.operation(Verb::Create),
-            kind.table(),
-            id,
-            saved.snapshot(),
-        ),
-    )
-    .await?;
-    Ok(saved)
 }
 
-/// Changes the fields given; a new `position` moves it within its matter.
-pub async fn update(
-    txn: Write,
-    viewer: &Viewer,
-    clock: &dyn Clock,
-    kind: Kind,
-    id: i32,
-    f: CitationFields,
-) -> Result<Citation, Failure> {
-    let actor = viewer.subject()?.to_owned();
-    let before = find(&txn, kind, id).await?;
-    editable_matter(&txn, viewer, before.matter_id()).await?;
-    let mut checks = Checks::default();
-    check(&mut checks, kind, &f);
-    checks.finish()?;
-    let before = in_draft(&txn, clock, kind, before.id()).await?;
-    let id = before.id();
-    let division_id = match f.division_id {
-        Some(given) => Some(cited_by(&txn, before.matter_id(), given).await?),
-        None => None,
-    };
-    match &before {
-        Citation::LegalBasis(b) => {
-            let mut row: legal_basis::ActiveModel = b.clone().into();
-            if let Some(division) = division_id {
-                row.division_id = Set(division);
-            }
-            if let Some(title) = f.title {
-                row.title = Set(title);
-            }
-            if let Some(text) = f.text {
-                row.text = Set(text);
-            }
-            row.update(&txn).await?;
-        }
-        Citation::Case(c) => {
-            let mut row: boundary_case::ActiveModel = c.clone().into();
-            if let Some(division) = division_id {
-                row.division_id = Set(division);
-            }
-            if let Some(text) = f.text {
-                row.text = Set(text);
-            }
-            row.update(&txn).await?;
+/// What sets a legal basis apart from a case: its title, and so its columns.
+trait Cited: Versioned<Fields = CitationFields> {
+    /// Whether it has a title, which may then not be blank.
+    const TITLED: bool;
+    const ID: Self::Column;
+    const MATTER_ID: Self::Column;
+    const SEQ: Self::Column;
+    /// What the audit log records of it.
+    fn record(row: &Self::Model) -> Value;
+    /// A new one of `matter` (in the draft), numbered `seq`.
+    fn new(
+        matter: &boundary_matter::Model,
+        division_id: Option<i32>,
+        seq: i32,
+        f: &CitationFields,
+    ) -> Self::ActiveModel;
+    /// `row` with the fields given set (the division already found in the matter).
+    fn changed(
+        row: &Self::Model,
+        division_id: Option<Option<i32>>,
+        f: CitationFields,
+    ) -> Self::ActiveModel;
+}
+
+impl Cited for legal_basis::Entity {
+    const TITLED: bool = true;
+    const ID: legal_basis::Column = legal_basis::Column::Id;
+    const MATTER_ID: legal_basis::Column = legal_basis::Column::MatterId;
+    const SEQ: legal_basis::Column = legal_basis::Column::Seq;
+
+    fn record(b: &legal_basis::Model) -> Value {
+        json!({ "matterId": b.matter_id, "divisionId": b.division_id, "seq": b.seq,
+                "title": b.title, "text": b.text })
+    }
+
+    fn new(
+        matter: &boundary_matter::Model,
+        division_id: Option<i32>,
+        seq: i32,
+        f: &CitationFields,
+    ) -> legal_basis::ActiveModel {
+        legal_basis::ActiveModel {
+            matter_id: Set(matter.id),
+            division_id: Set(division_id),
+            version_id: Set(matter.version_id),
+            seq: Set(seq),
+            title: Set(f.title.clone().unwrap_or_default()),
+            text: Set(f.text.clone().unwrap_or_default()),
+            ..Default::default()
         }
     }
-    if f.position.is_some() {
-        let order = siblings(&txn, kind, before.matter_id()).await?;
-        place(&txn, kind.table(), order, id, f.position).await?;
+
+    fn changed(
+        row: &legal_basis::Model,
+        division_id: Option<Option<i32>>,
+        f: CitationFields,
+    ) -> legal_basis::ActiveModel {
+        let mut row: legal_basis::ActiveModel = row.clone().into();
+        if let Some(division) = division_id {
+            row.division_id = Set(division);
+        }
+        if let Some(title) = f.title {
+            row.title = Set(title);
+        }
+        if let Some(text) = f.text {
+            row.text = Set(text);
+        }
+        row
     }
-    let saved = load(&txn, kind, id).await?;
-    commit(
-        txn,
-        clock,
-        Edit::changed(
-            &actor,
-            kind.operation(Verb::Update),
-            kind.table(),
-            id,
-            before.snapshot(),
-            saved.snapshot(),
-        ),
-    )
-    .await?;
-    Ok(saved)
 }
 
-/// Removes it; those after it in the matter move up one.
-pub async fn remove(
-    txn: Write,
-    viewer: &Viewer,
-    clock: &dyn Clock,
-    kind: Kind,
-    id: i32,
-) -> Result<Citation, Failure> {
-    let actor = viewer.subject()?.to_owned();
-    let before = find(&txn, kind, id).await?;
-    editable_matter(&txn, viewer, before.matter_id()).await?;
-    let before = in_draft(&txn, clock, kind, before.id()).await?;
-    match kind {
-        Kind::LegalBasis => {
-            legal_basis::Entity::delete_by_id(before.id())
-                .exec(&txn)
-                .await?
-        }
-        Kind::Case => {
-            boundary_case::Entity::delete_by_id(before.id())
-                .exec(&txn)
-                .await?
-        }
-    };
-    let order = siblings(&txn, kind, before.matter_id()).await?;
-    resequence(&txn, kind.table(), &order).await?;
-    commit(
-        txn,
-        clock,
-        Edit::removed(
-            &actor,
-            kind.operation(Verb::Remove),
-            kind.table(),
-            before.id(),
-            before.snapshot(),
-        ),
-    )
-    .await?;
-    Ok(before)
-}
+impl Cited for boundary_case::Entity {
+    const TITLED: bool = false;
+    const ID: boundary_case::Column = boundary_case::Column::Id;
+    const MATTER_ID: boundary_case::Column = boundary_case::Column::MatterId;
+    const SEQ: boundary_case::Column = boundary_case::Column::Seq;
 
-async fn find(db: &impl ConnectionTrait, kind: Kind, id: i32) -> Result<Citation, Failure> {
-    let (code, what) = kind.unknown();
-    Ok(match kind {
-        Kind::LegalBasis => {
-            Citation::LegalBasis(super::find::<legal_basis::Entity>(db, id, code, what).await?)
-        }
-        Kind::Case => {
-            Citation::Case(super::find::<boundary_case::Entity>(db, id, code, what).await?)
-        }
-    })
-}
+    fn record(c: &boundary_case::Model) -> Value {
+        json!({ "matterId": c.matter_id, "divisionId": c.division_id, "seq": c.seq,
+                "text": c.text })
+    }
 
-async fn in_draft(
-    txn: &impl ConnectionTrait,
-    clock: &dyn Clock,
-    kind: Kind,
-    id: i32,
-) -> Result<Citation, Failure> {
-    let (code, what) = kind.unknown();
-    Ok(match kind {
-        Kind::LegalBasis => Citation::LegalBasis(
-            super::in_draft::<legal_basis::Entity>(txn, clock, "id", id, code, what).await?,
-        ),
-        Kind::Case => Citation::Case(
-            super::in_draft::<boundary_case::Entity>(txn, clock, "id", id, code, what).await?,
-        ),
-    })
-}
-
-async fn load(txn: &impl ConnectionTrait, kind: Kind, id: i32) -> Result<Citation, Failure> {
-    Ok(match kind {
-        Kind::LegalBasis => {
-            Citation::LegalBasis(super::reload::<legal_basis::Entity>(txn, id).await?)
+    fn new(
+        matter: &boundary_matter::Model,
+        division_id: Option<i32>,
+        seq: i32,
+        f: &CitationFields,
+    ) -> boundary_case::ActiveModel {
+        boundary_case::ActiveModel {
+            matter_id: Set(matter.id),
+            division_id: Set(division_id),
+            version_id: Set(matter.version_id),
+            seq: Set(seq),
+            text: Set(f.text.clone().unwrap_or_default()),
+            ..Default::default()
         }
-        Kind::Case => Citation::Case(super::reload::<boundary_case::Entity>(txn, id).await?),
-    })
+    }
+
+    fn changed(
+        row: &boundary_case::Model,
+        division_id: Option<Option<i32>>,
+        f: CitationFields,
+    ) -> boundary_case::ActiveModel {
+        let mut row: boundary_case::ActiveModel = row.clone().into();
+        if let Some(division) = division_id {
+            row.division_id = Set(division);
+        }
+        if let Some(text) = f.text {
+            row.text = Set(text);
+        }
+        row
+    }
 }
 
 /// The matter's legal bases, or cases, in published order.
-async fn siblings(
-    txn: &impl ConnectionTrait,
-    kind: Kind,
-    matter_id: i32,
-) -> Result<Vec<i32>, Failure> {
-    Ok(match kind {
-        Kind::LegalBasis => {
-            use legal_basis::Column;
-            super::ordered::<legal_basis::Entity>(
-                txn,
-                Column::Id,
-                Column::MatterId,
-                matter_id,
-                Column::Seq,
-            )
-            .await?
-        }
-        Kind::Case => {
-            use boundary_case::Column;
-            super::ordered::<boundary_case::Entity>(
-                txn,
-                Column::Id,
-                Column::MatterId,
-                matter_id,
-                Column::Seq,
-            )
-            .await?
-        }
-    })
+async fn siblings<C: Cited>(txn: &Write, matter_id: i32) -> Result<Vec<i32>, Failure> {
+    super::ordered::<C>(txn, C::ID, C::MATTER_ID, matter_id, C::SEQ).await
 }
+
+/// Writes the `Versioned` impl of a kind from its `Cited` one and its names.
+macro_rules! versioned_citation {
+    ($entity:ident, $unknown:ident, $what:literal, $create:literal, $update:literal,
+     $remove:literal) => {
+        impl Versioned for $entity::Entity {
+            type Fields = CitationFields;
+            /// The boundary matter that cites it.
+            type Parent = i32;
+
+            versioned_names!($unknown, $what, $create, $update, $remove);
+
+            fn snapshot(row: &$entity::Model) -> Value {
+                <Self as Cited>::record(row)
+            }
+
+            async fn require_editor(
+                txn: &Write,
+                viewer: &Viewer,
+                row: &$entity::Model,
+            ) -> Result<(), Failure> {
+                editable_matter(txn, viewer, row.matter_id).await?;
+                Ok(())
+            }
+
+            async fn check(
+                _: &Write,
+                _: &Viewer,
+                _: &$entity::Model,
+                f: &CitationFields,
+            ) -> Result<(), Failure> {
+                check(f, <Self as Cited>::TITLED)
+            }
+
+            async fn set(
+                txn: &Write,
+                before: &$entity::Model,
+                f: CitationFields,
+            ) -> Result<(), Failure> {
+                let division_id = recited(txn, before.matter_id, &f).await?;
+                <Self as Cited>::changed(before, division_id, f)
+                    .update(txn)
+                    .await?;
+                Ok(())
+            }
+
+            async fn prepare(
+                txn: &Write,
+                viewer: &Viewer,
+                clock: &dyn Clock,
+                matter_id: i32,
+                f: &CitationFields,
+            ) -> Result<($entity::ActiveModel, Vec<i32>), Failure> {
+                let titled = <Self as Cited>::TITLED;
+                let (matter, division_id) =
+                    new_in(txn, viewer, clock, matter_id, f, titled).await?;
+                let order = siblings::<Self>(txn, matter.id).await?;
+                let seq = order.len() as i32 + 1;
+                Ok((<Self as Cited>::new(&matter, division_id, seq, f), order))
+            }
+
+            async fn siblings(txn: &Write, row: &$entity::Model) -> Result<Vec<i32>, Failure> {
+                siblings::<Self>(txn, row.matter_id).await
+            }
+        }
+    };
+}
+
+versioned_citation!(
+    legal_basis,
+    LegalBasisUnknown,
+    "legal basis",
+    "createLegalBasis",
+    "updateLegalBasis",
+    "removeLegalBasis"
+);
+versioned_citation!(
+    boundary_case,
+    CaseUnknown,
+    "case",
+    "createCase",
+    "updateCase",
+    "removeCase"
+);

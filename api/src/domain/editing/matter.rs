@@ -6,8 +6,9 @@ use entity::{boundary_matter, division, responsibility_list};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
-use super::division::{check_one_lead, department_name, editable_matter, in_draft_matter};
-use super::{Edit, commit, place, require_editor_of, resequence};
+use super::division::{check_one_lead, department_name};
+use super::versioned::{Operations, Versioned, versioned_names};
+use super::{given_text, require_editor_of};
 use crate::auth::Viewer;
 use crate::domain::kinds::DivisionRole;
 use crate::domain::rules::Checks;
@@ -23,6 +24,8 @@ pub struct MatterFields {
     pub disputed: Option<bool>,
     /// 1-based place among the list's matters.
     pub position: Option<i32>,
+    /// The lead division a new matter comes with (on create only).
+    pub lead: Option<Lead>,
 }
 
 /// The lead division a new matter comes with.
@@ -33,186 +36,175 @@ pub struct Lead {
     pub text: String,
 }
 
-fn snapshot(m: &boundary_matter::Model) -> Value {
-    json!({ "seq": m.seq, "publishedSeq": m.published_seq, "title": m.title, "disputed": m.disputed })
+const WHAT: &str = "the matter (管理事项)";
+
+/// The matter, once the caller is known to edit the list it belongs to (its owner's editor).
+pub(super) async fn editable_matter(
+    txn: &Write,
+    viewer: &Viewer,
+    matter_id: i32,
+) -> Result<boundary_matter::Model, Failure> {
+    let matter = boundary_matter::Entity::locate(txn, matter_id).await?;
+    boundary_matter::Entity::require_editor(txn, viewer, &matter).await?;
+    Ok(matter)
 }
 
-/// Adds a matter to list `list_id` at `position` (default: last), with its `lead` division
-/// unless it is disputed.
-pub async fn create(
-    txn: Write,
-    viewer: &Viewer,
+/// The draft's copy of matter `id`; no copy is refused on input `field`.
+pub(super) async fn in_draft_matter(
+    txn: &impl ConnectionTrait,
     clock: &dyn Clock,
-    list_id: i32,
-    f: MatterFields,
-    lead: Option<Lead>,
+    field: &str,
+    id: i32,
 ) -> Result<boundary_matter::Model, Failure> {
-    let actor = viewer.subject()?.to_owned();
-    let Some(list) = responsibility_list::Entity::find_by_id(list_id)
-        .one(&txn)
-        .await?
-    else {
-        return Err(Failure::rule(
-            "listId",
-            RuleCode::ListUnknown,
-            "no such list",
-        ));
-    };
-    require_editor_of(&txn, viewer, list.owner_department_id).await?;
-    let mut checks = Checks::default();
-    checks.require_text(
-        "title",
-        f.title.as_deref().unwrap_or(""),
-        "the matter (管理事项)",
+    let (code, what) = boundary_matter::Entity::UNKNOWN;
+    super::in_draft::<boundary_matter::Entity>(txn, clock, field, id, code, what).await
+}
+
+impl Versioned for boundary_matter::Entity {
+    type Fields = MatterFields;
+    /// The list it belongs to.
+    type Parent = i32;
+
+    versioned_names!(
+        MatterUnknown,
+        "matter",
+        "createBoundaryMatter",
+        "updateBoundaryMatter",
+        "removeBoundaryMatter"
     );
-    let disputed = f.disputed.unwrap_or(false);
-    match &lead {
-        Some(lead) => {
-            checks.require_text("lead.text", &lead.text, "the lead's division (职责分工)")
+
+    fn snapshot(m: &boundary_matter::Model) -> Value {
+        json!({ "seq": m.seq, "publishedSeq": m.published_seq, "title": m.title,
+                "disputed": m.disputed })
+    }
+
+    /// A matter is named by `matterId` wherever it is edited through.
+    async fn locate(txn: &Write, id: i32) -> Result<boundary_matter::Model, Failure> {
+        boundary_matter::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| Failure::rule("matterId", RuleCode::MatterUnknown, "no such matter"))
+    }
+
+    async fn require_editor(
+        txn: &Write,
+        viewer: &Viewer,
+        row: &boundary_matter::Model,
+    ) -> Result<(), Failure> {
+        let owner = responsibility_list::Entity::find_by_id(row.list_id)
+            .one(txn)
+            .await?
+            .map(|l| l.owner_department_id)
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound("responsibility_list".into()))?;
+        require_editor_of(txn, viewer, owner).await
+    }
+
+    async fn check(
+        _: &Write,
+        _: &Viewer,
+        _: &boundary_matter::Model,
+        f: &MatterFields,
+    ) -> Result<(), Failure> {
+        given_text("title", f.title.as_deref(), WHAT)
+    }
+
+    /// Marking it not disputed requires it to have exactly one lead.
+    async fn set(
+        txn: &Write,
+        before: &boundary_matter::Model,
+        f: MatterFields,
+    ) -> Result<(), Failure> {
+        let mut row: boundary_matter::ActiveModel = before.clone().into();
+        if let Some(title) = f.title {
+            row.title = Set(title);
         }
-        None if !disputed => checks.add(
-            "lead",
-            RuleCode::LeadCount,
-            "a matter not marked disputed needs its LEAD division",
-        ),
-        None => {}
+        if let Some(disputed) = f.disputed {
+            row.disputed = Set(disputed);
+        }
+        let updated = row.update(txn).await?;
+        check_one_lead(txn, &updated).await
     }
-    checks.finish()?;
-    let lead_name = match &lead {
-        Some(lead) => Some(department_name(&txn, lead.department_id).await?),
-        None => None,
-    };
-    let version = draft_of(&txn, list_id, clock).await?;
-    let order = siblings(&txn, version).await?;
-    let seq = order.len() as i32 + 1;
-    let saved = boundary_matter::ActiveModel {
-        list_id: Set(list_id),
-        version_id: Set(version),
-        seq: Set(seq),
-        published_seq: Set(seq.to_string()),
-        title: Set(f.title.unwrap_or_default()),
-        disputed: Set(disputed),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    start_lineage(&txn, "boundary_matter", saved.id).await?;
-    if let (Some(lead), Some(name)) = (lead, lead_name) {
-        let division = division::ActiveModel {
-            matter_id: Set(saved.id),
+
+    async fn prepare(
+        txn: &Write,
+        viewer: &Viewer,
+        clock: &dyn Clock,
+        list_id: i32,
+        f: &MatterFields,
+    ) -> Result<(boundary_matter::ActiveModel, Vec<i32>), Failure> {
+        let Some(list) = responsibility_list::Entity::find_by_id(list_id)
+            .one(txn)
+            .await?
+        else {
+            return Err(Failure::rule(
+                "listId",
+                RuleCode::ListUnknown,
+                "no such list",
+            ));
+        };
+        require_editor_of(txn, viewer, list.owner_department_id).await?;
+        let mut checks = Checks::default();
+        checks.require_text("title", f.title.as_deref().unwrap_or(""), WHAT);
+        let disputed = f.disputed.unwrap_or(false);
+        match &f.lead {
+            Some(lead) => {
+                checks.require_text("lead.text", &lead.text, "the lead's division (职责分工)")
+            }
+            None if !disputed => checks.add(
+                "lead",
+                RuleCode::LeadCount,
+                "a matter not marked disputed needs its LEAD division",
+            ),
+            None => {}
+        }
+        checks.finish()?;
+        let version = draft_of(txn, list_id, clock).await?;
+        let order = siblings(txn, version).await?;
+        let seq = order.len() as i32 + 1;
+        let row = boundary_matter::ActiveModel {
+            list_id: Set(list_id),
             version_id: Set(version),
+            seq: Set(seq),
+            published_seq: Set(seq.to_string()),
+            title: Set(f.title.clone().unwrap_or_default()),
+            disputed: Set(disputed),
+            ..Default::default()
+        };
+        Ok((row, order))
+    }
+
+    /// Its lead division, unless it is disputed.
+    async fn created(
+        txn: &Write,
+        matter: &boundary_matter::Model,
+        f: MatterFields,
+    ) -> Result<(), Failure> {
+        let Some(lead) = f.lead else {
+            return Ok(());
+        };
+        let division = division::ActiveModel {
+            matter_id: Set(matter.id),
+            version_id: Set(matter.version_id),
             department_id: Set(lead.department_id),
             seq: Set(1),
-            published_department_name: Set(name),
+            published_department_name: Set(department_name(txn, lead.department_id).await?),
             role: Set(DivisionRole::Lead.as_str().to_owned()),
             text: Set(lead.text),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
-        start_lineage(&txn, "division", division.id).await?;
+        start_lineage(txn, "division", division.id).await?;
+        Ok(())
     }
-    place(&txn, "boundary_matter", order, saved.id, f.position).await?;
-    let saved = reload(&txn, saved.id).await?;
-    commit(
-        txn,
-        clock,
-        Edit::created(
-            &actor,
-            "createBoundaryMatter",
-            "boundary_matter",
-            saved.id,
-            snapshot(&saved),
-        ),
-    )
-    .await?;
-    Ok(saved)
-}
 
-/// Changes the fields given; a new `position` moves the matter. Marking it not disputed
-/// requires it to have exactly one lead.
-pub async fn update(
-    txn: Write,
-    viewer: &Viewer,
-    clock: &dyn Clock,
-    id: i32,
-    f: MatterFields,
-) -> Result<boundary_matter::Model, Failure> {
-    let actor = viewer.subject()?.to_owned();
-    let before = editable_matter(&txn, viewer, id).await?;
-    let mut checks = Checks::default();
-    if let Some(title) = &f.title {
-        checks.require_text("title", title, "the matter (管理事项)");
+    async fn siblings(txn: &Write, row: &boundary_matter::Model) -> Result<Vec<i32>, Failure> {
+        siblings(txn, row.version_id).await
     }
-    checks.finish()?;
-    let before = in_draft_matter(&txn, clock, "id", before.id).await?;
-    let id = before.id;
-    let mut row: boundary_matter::ActiveModel = before.clone().into();
-    if let Some(title) = f.title {
-        row.title = Set(title);
-    }
-    if let Some(disputed) = f.disputed {
-        row.disputed = Set(disputed);
-    }
-    let updated = row.update(&txn).await?;
-    check_one_lead(&txn, &updated).await?;
-    if f.position.is_some() {
-        let order = siblings(&txn, before.version_id).await?;
-        place(&txn, "boundary_matter", order, id, f.position).await?;
-    }
-    let saved = reload(&txn, id).await?;
-    commit(
-        txn,
-        clock,
-        Edit::changed(
-            &actor,
-            "updateBoundaryMatter",
-            "boundary_matter",
-            id,
-            snapshot(&before),
-            snapshot(&saved),
-        ),
-    )
-    .await?;
-    Ok(saved)
-}
-
-/// Removes a matter with its divisions, legal bases and cases; later matters move up one.
-pub async fn remove(
-    txn: Write,
-    viewer: &Viewer,
-    clock: &dyn Clock,
-    id: i32,
-) -> Result<boundary_matter::Model, Failure> {
-    let actor = viewer.subject()?.to_owned();
-    let before = editable_matter(&txn, viewer, id).await?;
-    let before = in_draft_matter(&txn, clock, "id", before.id).await?;
-    boundary_matter::Entity::delete_by_id(before.id)
-        .exec(&txn)
-        .await?;
-    let order = siblings(&txn, before.version_id).await?;
-    resequence(&txn, "boundary_matter", &order).await?;
-    commit(
-        txn,
-        clock,
-        Edit::removed(
-            &actor,
-            "removeBoundaryMatter",
-            "boundary_matter",
-            before.id,
-            snapshot(&before),
-        ),
-    )
-    .await?;
-    Ok(before)
-}
-
-async fn reload(txn: &impl ConnectionTrait, id: i32) -> Result<boundary_matter::Model, Failure> {
-    super::reload::<boundary_matter::Entity>(txn, id).await
 }
 
 /// The matters of a version of the list, in published order.
-async fn siblings(txn: &impl ConnectionTrait, version: i32) -> Result<Vec<i32>, Failure> {
+async fn siblings(txn: &Write, version: i32) -> Result<Vec<i32>, Failure> {
     use boundary_matter::Column;
     super::ordered::<boundary_matter::Entity>(
         txn,

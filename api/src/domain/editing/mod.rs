@@ -11,7 +11,10 @@ pub mod matter;
 pub mod organisation;
 pub mod reorganisation;
 pub mod service;
+pub mod versioned;
 pub mod work_item;
+
+pub use versioned::{Versioned, create, remove, update};
 
 use entity::{department, responsibility_list};
 use sea_orm::{
@@ -111,6 +114,18 @@ pub fn check_phone(checks: &mut super::rules::Checks, field: &str, typed: &str) 
             String::new()
         }
     }
+}
+
+/// Refuses a missing or blank text (on create).
+pub fn required_text(field: &str, value: Option<&str>, what: &str) -> Result<(), Failure> {
+    let mut checks = super::rules::Checks::default();
+    checks.require_text(field, value.unwrap_or(""), what);
+    checks.finish()
+}
+
+/// Refuses a blank text when one is given (on update; none leaves it as it is).
+pub fn given_text(field: &str, value: Option<&str>, what: &str) -> Result<(), Failure> {
+    value.map_or(Ok(()), |value| required_text(field, Some(value), what))
 }
 
 /// Where `position` (1-based, `None` = at the end) puts a row among `len` others: 1..=len+1.

@@ -1,67 +1,65 @@
 //! The write side: thin resolvers that parse, call the domain, and map the result.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Object};
 
 use super::inputs::*;
 use super::types::{Accountability, Inspection, Rectification, ReviewRequest, SupervisionDocument};
 use crate::domain::supervision::{accountability, document, followup, inspection};
 use crate::error::ApiResult;
+use crate::graphql::editing::edit;
 use crate::graphql::text::Texts;
-use crate::graphql::user_error::{UserError, settle};
-use crate::graphql::writer;
+use crate::graphql::user_error::payload;
 
-/// Result of submitInspection — 提交结果.
-#[derive(SimpleObject)]
-pub struct SubmitInspectionPayload {
-    /// The stored inspection; null when rules were broken — 监督检查.
-    inspection: Option<Inspection>,
-    /// Rules the input broke; empty on success — 规则错误.
-    user_errors: Vec<UserError>,
+payload! {
+    /// Result of submitInspection — 提交结果.
+    SubmitInspectionPayload {
+        /// The stored inspection; null when rules were broken — 监督检查.
+        inspection: Inspection(entity::inspection::Model),
+        /// Rules the input broke; empty on success — 规则错误.
+        user_errors,
+    }
 }
 
-/// Result of issueSupervisionDocument — 制作结果.
-#[derive(SimpleObject)]
-pub struct IssueSupervisionDocumentPayload {
-    /// The issued document — 监督文书.
-    document: Option<SupervisionDocument>,
-    /// Rules the input broke, one per missing content — 规则错误.
-    user_errors: Vec<UserError>,
+payload! {
+    /// Result of issueSupervisionDocument — 制作结果.
+    IssueSupervisionDocumentPayload {
+        /// The issued document — 监督文书.
+        document: SupervisionDocument(entity::supervision_document::Model),
+        /// Rules the input broke, one per missing content — 规则错误.
+        user_errors,
+    }
 }
 
-/// Result of reportRectification — 报告结果.
-#[derive(SimpleObject)]
-pub struct ReportRectificationPayload {
-    /// The stored report — 整改报告.
-    rectification: Option<Rectification>,
-    /// Rules the input broke — 规则错误.
-    user_errors: Vec<UserError>,
+payload! {
+    /// Result of reportRectification — 报告结果.
+    ReportRectificationPayload {
+        /// The stored report — 整改报告.
+        rectification: Rectification(entity::rectification::Model),
+    }
 }
 
-/// Result of requestReview — 申请结果.
-#[derive(SimpleObject)]
-pub struct RequestReviewPayload {
-    /// The stored request — 复查申请.
-    review_request: Option<ReviewRequest>,
-    /// Rules the input broke — 规则错误.
-    user_errors: Vec<UserError>,
+payload! {
+    /// Result of requestReview — 申请结果.
+    RequestReviewPayload {
+        /// The stored request — 复查申请.
+        review_request: ReviewRequest(entity::review_request::Model),
+    }
 }
 
-/// Result of decideReview — 决定结果.
-#[derive(SimpleObject)]
-pub struct DecideReviewPayload {
-    /// The decided request — 复查申请.
-    review_request: Option<ReviewRequest>,
-    /// Rules the input broke — 规则错误.
-    user_errors: Vec<UserError>,
+payload! {
+    /// Result of decideReview — 决定结果.
+    DecideReviewPayload {
+        /// The decided request — 复查申请.
+        review_request: ReviewRequest(entity::review_request::Model),
+    }
 }
 
-/// Result of recordAccountability — 追究结果.
-#[derive(SimpleObject)]
-pub struct RecordAccountabilityPayload {
-    /// The stored record — 过错责任追究.
-    accountability: Option<Accountability>,
-    /// Rules the input broke — 规则错误.
-    user_errors: Vec<UserError>,
+payload! {
+    /// Result of recordAccountability — 追究结果.
+    RecordAccountabilityPayload {
+        /// The stored record — 过错责任追究.
+        accountability: Accountability(entity::accountability::Model),
+    }
 }
 
 #[derive(Default)]
@@ -77,15 +75,10 @@ impl SupervisionMutation {
     ) -> ApiResult<SubmitInspectionPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
-        let (db, viewer, clock) = writer(ctx)?;
-        let result = texts
-            .write(db, |write| inspection::submit(write, viewer, clock, input))
-            .await;
-        let (row, user_errors) = settle(result)?;
-        Ok(SubmitInspectionPayload {
-            inspection: row.map(Inspection),
-            user_errors,
+        edit(ctx, texts, |write, viewer, clock| {
+            inspection::submit(write, viewer, clock, input)
         })
+        .await
     }
 
     /// Issue a notice or decision (SUPERVISOR) — 制作行政执法监督通知书/决定书.
@@ -96,15 +89,10 @@ impl SupervisionMutation {
     ) -> ApiResult<IssueSupervisionDocumentPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
-        let (db, viewer, clock) = writer(ctx)?;
-        let result = texts
-            .write(db, |write| document::issue(write, viewer, clock, input))
-            .await;
-        let (row, user_errors) = settle(result)?;
-        Ok(IssueSupervisionDocumentPayload {
-            document: row.map(SupervisionDocument),
-            user_errors,
+        edit(ctx, texts, |write, viewer, clock| {
+            document::issue(write, viewer, clock, input)
         })
+        .await
     }
 
     /// Report what was corrected (the addressed UNIT) — 书面报告整改情况.
@@ -115,17 +103,10 @@ impl SupervisionMutation {
     ) -> ApiResult<ReportRectificationPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
-        let (db, viewer, clock) = writer(ctx)?;
-        let result = texts
-            .write(db, |write| {
-                followup::report_rectification(write, viewer, clock, input)
-            })
-            .await;
-        let (row, user_errors) = settle(result)?;
-        Ok(ReportRectificationPayload {
-            rectification: row.map(Rectification),
-            user_errors,
+        edit(ctx, texts, |write, viewer, clock| {
+            followup::report_rectification(write, viewer, clock, input)
         })
+        .await
     }
 
     /// Contest a document within 10 days of receipt (the addressed UNIT) — 申请复查.
@@ -136,17 +117,10 @@ impl SupervisionMutation {
     ) -> ApiResult<RequestReviewPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
-        let (db, viewer, clock) = writer(ctx)?;
-        let result = texts
-            .write(db, |write| {
-                followup::request_review(write, viewer, clock, input)
-            })
-            .await;
-        let (row, user_errors) = settle(result)?;
-        Ok(RequestReviewPayload {
-            review_request: row.map(ReviewRequest),
-            user_errors,
+        edit(ctx, texts, |write, viewer, clock| {
+            followup::request_review(write, viewer, clock, input)
         })
+        .await
     }
 
     /// Decide a review (SUPERVISOR); later than 15 days is marked late — 做出复查决定.
@@ -157,17 +131,10 @@ impl SupervisionMutation {
     ) -> ApiResult<DecideReviewPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
-        let (db, viewer, clock) = writer(ctx)?;
-        let result = texts
-            .write(db, |write| {
-                followup::decide_review(write, viewer, clock, input)
-            })
-            .await;
-        let (row, user_errors) = settle(result)?;
-        Ok(DecideReviewPayload {
-            review_request: row.map(ReviewRequest),
-            user_errors,
+        edit(ctx, texts, |write, viewer, clock| {
+            followup::decide_review(write, viewer, clock, input)
         })
+        .await
     }
 
     /// Record fault situations and forms of accountability (SUPERVISOR) — 追究过错责任.
@@ -178,16 +145,9 @@ impl SupervisionMutation {
     ) -> ApiResult<RecordAccountabilityPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
-        let (db, viewer, clock) = writer(ctx)?;
-        let result = texts
-            .write(db, |write| {
-                accountability::record(write, viewer, clock, input)
-            })
-            .await;
-        let (row, user_errors) = settle(result)?;
-        Ok(RecordAccountabilityPayload {
-            accountability: row.map(Accountability),
-            user_errors,
+        edit(ctx, texts, |write, viewer, clock| {
+            accountability::record(write, viewer, clock, input)
         })
+        .await
     }
 }
