@@ -5,7 +5,7 @@ beside pgbench on the same PostgreSQL server.
 
 Usage: python3 bench/bench.py [--scale county|province] [--secs 10] [--concs 16,64]
                               [--modes HOT,COLD,VARIED,LOOKUP-UNIQUE,MIXED,WRITES]
-                              [--cases q1_department,...] [--no-sqlite]
+                              [--cases q1_department,...] [--no-sqlite] [--warmup 2]
 e.g.   python3 bench/bench.py --scale county --secs 3 --concs 16 --no-sqlite \\
                               --modes HOT,COLD,VARIED,MIXED,WRITES --cases q1_department,q7_submit
 
@@ -32,7 +32,8 @@ WRITES runs it whatever --cases says):
                  (pgbench -i -s 1), and a submission-shaped script on another (under the
                  version row's lock: 6 INSERTs, an UPDATE of the version row, a pg_notify).
                  The scratch databases are dropped afterwards.
-Every request body is checked before it is timed, with the placeholders filled in as wrk
+Each mode, case and engine first gets --warmup seconds of untimed load (at the first of
+--concs). Every request body is checked before it is timed, with the placeholders filled in as wrk
 fills them: no GraphQL errors, the same data as the peer (VARIED: for a sample of the
 departments), a stored inspection for a write. While timing, wrk counts only non-2xx, bodies
 with an "errors" member and (writes) bodies with a non-empty userErrors list. The generated
@@ -294,6 +295,20 @@ class Writer(threading.Thread):
                 "write_p50_ms": round(lat[len(lat) // 2], 1), "write_max_ms": round(lat[-1], 1)}
 
 
+def load_env(auth, extra_env):
+    """wrk_post.lua's environment: a fresh BENCH_RUN, so no two runs send the same __N__."""
+    return {**os.environ, "BENCH_AUTH": auth or "", "BENCH_TEXTS": "", "BENCH_IDS": "", "BENCH_BAD": "",
+            "BENCH_EXPECT": "", "BENCH_RUN": f"{time.time_ns():x}", **(extra_env or {})}
+
+
+def warm_up(url, body, conc, secs, auth, extra_env=None):
+    """An untimed wrk run (the peer's JIT, connection pools, Qingdan's caches), counted nowhere."""
+    f = HERE / "results" / "body.json"
+    f.write_text(json.dumps(body, ensure_ascii=False))
+    subprocess.run(["wrk", "-t2", f"-c{conc}", f"-d{secs}s", "--timeout", "10s", "-s", str(HERE / "wrk_post.lua"),
+                    url, "--", str(f)], capture_output=True, env=load_env(auth, extra_env))
+
+
 def run_load(url, body, conc, secs, pid, auth, tags, out, extra_env=None):
     f = HERE / "results" / "body.json"
     f.write_text(json.dumps(body, ensure_ascii=False))
@@ -302,9 +317,7 @@ def run_load(url, body, conc, secs, pid, auth, tags, out, extra_env=None):
         cmd += ["--pid", str(pid)]
     for k, v in tags.items():
         cmd += ["--tag", f"{k}={v}"]
-    env = {**os.environ, "BENCH_AUTH": auth or "", "BENCH_TEXTS": "", "BENCH_IDS": "", "BENCH_BAD": "",
-           "BENCH_EXPECT": "", "BENCH_RUN": f"{time.time_ns():x}", **(extra_env or {})}
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=load_env(auth, extra_env))
     line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "{}"
     try:
         return json.loads(line)
@@ -513,6 +526,7 @@ def main():
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL engines only")
+    ap.add_argument("--warmup", type=int, default=2, help="seconds of untimed load per mode, case and engine (0: none)")
     a = ap.parse_args()
     unknown = set(a.modes.split(",")) - set(MODES)
     if unknown:
@@ -573,7 +587,8 @@ def main():
         for case in cases:
             if case != "q7_submit":
                 mine = post(urls["qingdan"], all_bodies["qingdan"][case]["qingdan"], supervisor if CASES[case].get("auth") else None)
-                (static_dir / case).write_text(json.dumps(mine, ensure_ascii=False))
+                # compact, as Qingdan sends it: the bound serves the same bytes
+                (static_dir / case).write_text(json.dumps(mine, ensure_ascii=False, separators=(",", ":")))
         static = subprocess.Popen([str(BIN / "static-body"), "127.0.0.1:18002", str(static_dir)])
         procs.append(static)
         wait_ready("http://127.0.0.1:18002/healthz")
@@ -614,6 +629,9 @@ def main():
                         if mode == "WRITES":
                             extra["BENCH_BAD"] = WRITE_BAD
                             db = pg if engine == "qingdan" else sqlite
+                        if a.warmup and conc == concs[0]:
+                            warm_up(url, body, conc, a.warmup, auth if engine.startswith("qingdan") else None, extra)
+                        if mode == "WRITES":
                             before = int(psql(db, "select count(*) from inspection"))
                         writer = None
                         if mode == "MIXED" and engine != "bound":
