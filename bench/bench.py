@@ -24,8 +24,8 @@ WRITES runs it whatever --cases says):
   MIXED          HOT, while a thread of this script posts 2 submitInspection writes a second
                  (the q7 body, SUPERVISOR token, a fresh idempotency key each) to the
                  Qingdan server on the same database (for the peer's and the PostgreSQL
-                 Qingdan's runs: the PostgreSQL one); every write invalidates Qingdan's
-                 response cache. Not the bound.
+                 Qingdan's runs: the PostgreSQL one); a submission moves the supervision
+                 scope of the data version only, so list answers stay cached. Not the bound.
   WRITES         submitInspection (q7) through wrk at each --concs, every request with its
                  own idempotency key; then pgbench on the same PostgreSQL server at the same
                  connection counts (-j 2): its built-in tpcb-like on a scratch database

@@ -529,10 +529,15 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
 
     // When the database becomes unreachable
     proxy.cut().await;
-    // Then a read the cache cannot answer fails with UNAVAILABLE (not the request timeout,
-    // not INTERNAL), and says nothing of the cause
+    // Then a read that needs the database (supervision records are read from SQL; the
+    // published lists held in memory need none) fails with UNAVAILABLE (not the request
+    // timeout, not INTERNAL), and says nothing of the cause
     let body = app
-        .post("{ departments(first: 2) { totalCount } }", json!({}))
+        .post_as(
+            &s.supervisor,
+            "{ inspections(first: 2) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
