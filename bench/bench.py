@@ -37,7 +37,8 @@ Each mode, case and engine first gets --warmup seconds of untimed load (at the f
 fills them: no GraphQL errors, the same data as the peer (VARIED: for a sample of the
 departments), a stored inspection for a write. While timing, wrk counts only non-2xx, bodies
 with an "errors" member and (writes) bodies with a non-empty userErrors list. The generated
-data is ANALYZEd before timing, so PostgreSQL plans both engines' queries with statistics.
+data is ANALYZEd before timing, so PostgreSQL plans both engines' queries with statistics,
+and both connect to it without TLS.
 
 Needs: a release build (cargo build --release -p qingdan-api -p qingdan-tests) in
 $QINGDAN_BIN_DIR (default ROOT/target/release), wrk, pgbench, the peer harness installed in
@@ -97,6 +98,10 @@ def wait_ready(url, secs=60):
 
 
 def start_qingdan(database_url, port):
+    # Without TLS to the local PostgreSQL, as the peer connects (sqlx would otherwise
+    # negotiate TLS on 127.0.0.1, which the peer's driver does not).
+    if database_url.startswith("postgres") and "?" not in database_url:
+        database_url += "?sslmode=disable"
     env = {**os.environ, "DATABASE_URL": database_url, "LISTEN_ADDR": f"127.0.0.1:{port}", "RUST_LOG": "warn"}
     p = subprocess.Popen([str(BIN / "qingdan"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ready = wait_ready(f"http://127.0.0.1:{port}/readyz")

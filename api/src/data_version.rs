@@ -156,11 +156,29 @@ const ANNOUNCE: &str = concat!(
     "', (SELECT string_agg(version::text, ',' ORDER BY id) FROM data_version))"
 );
 
-/// Announces the version `txn` has just moved to, to every process, when `txn` commits.
-pub async fn announce(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(ANNOUNCE).await?;
+/// Counts a write that changed `scopes` (row 1 and theirs) in `txn` and, on PostgreSQL,
+/// announces the new counts to every process when `txn` commits: one statement either way.
+pub async fn count_write(txn: &impl ConnectionTrait, scopes: &[Scope]) -> Result<(), DbErr> {
+    let rows = scopes
+        .iter()
+        .map(|scope| scope.row().to_string())
+        .chain(["1".to_owned()])
+        .collect::<Vec<_>>()
+        .join(", ");
+    let bump = format!("UPDATE data_version SET version = version + 1 WHERE id IN ({rows})");
+    if txn.get_database_backend() != DbBackend::Postgres {
+        txn.execute_unprepared(&bump).await?;
+        return Ok(());
     }
+    // The rows as this statement leaves them: the bumped ones from RETURNING (the statement
+    // itself still sees the old values), the rest as they are.
+    txn.execute_unprepared(&format!(
+        "WITH bumped AS ({bump} RETURNING id, version) \
+         SELECT pg_notify('{CHANNEL}', counts) FROM ( \
+           SELECT string_agg(COALESCE(b.version, d.version)::text, ',' ORDER BY d.id) AS counts \
+           FROM data_version d LEFT JOIN bumped b ON b.id = d.id) announced"
+    ))
+    .await?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ mod m20261130_000007_misroute;
 mod m20261130_000008_idempotency_scope;
 mod m20261204_000014_events;
 mod m20261205_000015_data_scopes;
+mod m20261205_000016_inspection_pages;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_idempotency_scope::Migration),
             Box::new(m20261204_000014_events::Migration),
             Box::new(m20261205_000015_data_scopes::Migration),
+            Box::new(m20261205_000016_inspection_pages::Migration),
         ]
     }
 }

@@ -4,9 +4,8 @@
 //! (`data_version`).
 
 use chrono::{DateTime, Utc};
-use entity::{audit_event, data_version};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use entity::audit_event;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 
 use crate::data_version::Scope;
 use serde_json::Value;
@@ -21,25 +20,14 @@ pub struct Entry<'a> {
 }
 
 /// Appends `entry` and counts the write in the data version, in all and in the scopes its
-/// entity belongs to (`Scope::written_by`), in `txn`: one statement for the counts.
+/// entity belongs to (`Scope::written_by`), in `txn`: one statement for the counts and their
+/// announcement.
 pub async fn record(
     txn: &impl ConnectionTrait,
     at: DateTime<Utc>,
     entry: Entry<'_>,
 ) -> Result<(), DbErr> {
-    let rows = Scope::written_by(entry.entity)
-        .iter()
-        .map(|scope| scope.row())
-        .chain([1]);
-    data_version::Entity::update_many()
-        .col_expr(
-            data_version::Column::Version,
-            Expr::col(data_version::Column::Version).add(1),
-        )
-        .filter(data_version::Column::Id.is_in(rows))
-        .exec(txn)
-        .await?;
-    crate::data_version::announce(txn).await?;
+    crate::data_version::count_write(txn, Scope::written_by(entry.entity)).await?;
     audit_event::Entity::insert(audit_event::ActiveModel {
         at: Set(at),
         actor: Set(entry.actor.to_owned()),

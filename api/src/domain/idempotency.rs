@@ -97,43 +97,27 @@ pub async fn find(
     Ok(row.entity_id)
 }
 
-/// Claims `key` inside `txn`. `Err(unique violation)` means another submission holds it.
+/// Claims `key` inside `txn` for the entity it produced (`entity_id`, written in the same
+/// transaction). `Err(unique violation)` means another submission holds it.
 pub async fn claim(
     txn: &impl ConnectionTrait,
     operation: &str,
     key: Key<'_>,
     hash: &str,
     at: DateTime<Utc>,
+    entity_id: i32,
 ) -> Result<(), DbErr> {
     idempotency_key::Entity::insert(idempotency_key::ActiveModel {
         subject: Set(key.subject.to_owned()),
         key: Set(key.key.to_owned()),
         operation: Set(operation.to_owned()),
         request_hash: Set(hash.to_owned()),
-        entity_id: Set(None),
+        entity_id: Set(Some(entity_id)),
         created_at: Set(at),
         ..Default::default()
     })
     .exec(txn)
     .await?;
-    Ok(())
-}
-
-/// Records the entity a claimed key produced.
-pub async fn complete(
-    txn: &impl ConnectionTrait,
-    key: Key<'_>,
-    entity_id: i32,
-) -> Result<(), DbErr> {
-    idempotency_key::Entity::update_many()
-        .col_expr(
-            idempotency_key::Column::EntityId,
-            sea_orm::sea_query::Expr::value(entity_id),
-        )
-        .filter(idempotency_key::Column::Subject.eq(key.subject))
-        .filter(idempotency_key::Column::Key.eq(key.key))
-        .exec(txn)
-        .await?;
     Ok(())
 }
 

@@ -312,6 +312,24 @@ impl View {
     pub fn services(&self) -> &[Arc<public_service::Model>] {
         &self.services
     }
+
+    /// Every division in force, in no order.
+    pub fn all_divisions(&self) -> impl Iterator<Item = &division::Model> {
+        self.division.values().map(|d| d.as_ref())
+    }
+
+    /// Every legal basis in force, in no order.
+    pub fn all_legal_bases(&self) -> impl Iterator<Item = &legal_basis::Model> {
+        self.legal_bases_of_matter
+            .values()
+            .flatten()
+            .map(|b| b.as_ref())
+    }
+
+    /// Every work item in force, in no order.
+    pub fn all_work_items(&self) -> impl Iterator<Item = &work_item::Model> {
+        self.work_items_of.values().flatten().map(|w| w.as_ref())
+    }
 }
 
 fn cloned<M: Clone>(rows: Option<&Vec<Arc<M>>>) -> Vec<M> {

@@ -263,9 +263,10 @@ impl BoundaryQuery {
         };
         let day = super::day(ctx, as_of)?;
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
-            let rows: Vec<boundary_matter::Model> = view
+            let rows: Vec<&boundary_matter::Model> = view
                 .matters()
                 .iter()
+                .map(|m| m.as_ref())
                 .filter(|m| {
                     let divisions = view.divisions(m.id);
                     department.is_none_or(|dept| divisions.iter().any(|d| d.department_id == dept))
@@ -274,9 +275,9 @@ impl BoundaryQuery {
                                 || divisions.iter().any(|d| d.text.contains(text))
                         })
                 })
-                .map(|m| m.as_ref().clone())
                 .collect();
-            return paginate_keyed(rows, args, |row| i64::from(row.id), BoundaryMatter);
+            let key = |row: &&boundary_matter::Model| i64::from(row.id);
+            return paginate_keyed(rows, args, key, |m| BoundaryMatter(m.clone()));
         }
         let versions = super::in_force(ctx, as_of).await?;
         let mut select = boundary_matter::Entity::find()

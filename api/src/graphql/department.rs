@@ -256,7 +256,7 @@ impl DepartmentQuery {
         };
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
             let catalog = &view.catalog;
-            let rows: Vec<department::Model> = catalog
+            let rows: Vec<&department::Model> = catalog
                 .departments()
                 .iter()
                 .filter(|d| {
@@ -267,9 +267,9 @@ impl DepartmentQuery {
                         && responsible.as_ref().is_none_or(|ids| ids.contains(&d.id))
                         && parent.is_none_or(|parent| d.parent_id == Some(parent))
                 })
-                .cloned()
                 .collect();
-            return paginate_keyed(rows, args, |row| i64::from(row.id), Department);
+            let key = |row: &&department::Model| i64::from(row.id);
+            return paginate_keyed(rows, args, key, |d| Department(d.clone()));
         }
         let mut select = department::Entity::find();
         if let Some(text) = name_contains.as_deref() {

@@ -146,9 +146,10 @@ impl DutyQuery {
         let row_key = |row: &duty::Model| grouped_key(row.list_id, row.department_id, row.seq);
         let day = super::day(ctx, as_of)?;
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
-            let rows: Vec<duty::Model> = view
+            let rows: Vec<&duty::Model> = view
                 .duties()
                 .iter()
+                .map(|d| d.as_ref())
                 .filter(|d| {
                     department.is_none_or(|dept| d.department_id == dept)
                         && text_contains.as_deref().is_none_or(|text| {
@@ -156,9 +157,8 @@ impl DutyQuery {
                                 || view.work_items(d.id).iter().any(|w| w.text.contains(text))
                         })
                 })
-                .map(|d| d.as_ref().clone())
                 .collect();
-            return paginate_keyed(rows, args, row_key, Duty);
+            return paginate_keyed(rows, args, |d| row_key(d), |d| Duty(d.clone()));
         }
         let versions = super::in_force(ctx, as_of).await?;
         let mut select = duty::Entity::find().filter(duty::Column::VersionId.is_in(versions));

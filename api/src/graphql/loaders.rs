@@ -32,14 +32,17 @@ pub struct ListLoader {
     /// …the published versions held in memory (`None`: every read from SQL, as a mutation's
     /// reads after its own write are)…
     published: Option<Arc<Published>>,
-    /// …and as this request first read them, so one request answers from one set.
-    read: tokio::sync::Mutex<HashMap<NaiveDate, Reading>>,
+    /// …and as this request first read them, so one request answers from one set (a plain
+    /// lock: every field held in memory looks here)…
+    read: std::sync::Mutex<HashMap<NaiveDate, Reading>>,
+    /// …opened one day at a time.
+    opening: tokio::sync::Mutex<()>,
 }
 
 /// What one request reads for a day: the versions in force and, when held, their view.
 #[derive(Clone)]
 struct Reading {
-    versions: Vec<i32>,
+    versions: Arc<[i32]>,
     view: Option<Arc<View>>,
 }
 
@@ -56,12 +59,20 @@ impl ListLoader {
             in_force,
             published,
             read: Default::default(),
+            opening: Default::default(),
         }
     }
 
+    fn read(&self) -> std::sync::MutexGuard<'_, HashMap<NaiveDate, Reading>> {
+        self.read.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     async fn reading(&self, day: NaiveDate) -> Result<Reading, DbErr> {
-        let mut read = self.read.lock().await;
-        if let Some(reading) = read.get(&day) {
+        if let Some(reading) = self.read().get(&day) {
+            return Ok(reading.clone());
+        }
+        let _opening = self.opening.lock().await;
+        if let Some(reading) = self.read().get(&day) {
             return Ok(reading.clone());
         }
         let view = match &self.published {
@@ -69,18 +80,18 @@ impl ListLoader {
             None => None,
         };
         let versions = match &view {
-            Some(view) => view.versions.to_vec(),
-            None => self.in_force.get(&self.db, day).await?.to_vec(),
+            Some(view) => view.versions.clone(),
+            None => self.in_force.get(&self.db, day).await?,
         };
         let reading = Reading { versions, view };
-        read.insert(day, reading.clone());
+        self.read().insert(day, reading.clone());
         Ok(reading)
     }
 
     /// The list versions in force on `day` (see `versions::InForce`): read once per data
     /// version and day by the process, and once per request from there.
     pub async fn in_force(&self, day: NaiveDate) -> Result<Vec<i32>, DbErr> {
-        Ok(self.reading(day).await?.versions)
+        Ok(self.reading(day).await?.versions.to_vec())
     }
 
     /// The published lists in force on `day`, held in memory; `None` when they are read from
@@ -93,15 +104,36 @@ impl ListLoader {
     /// published row is the same in every view that holds it.
     async fn any_view(&self) -> Result<Option<Arc<View>>, DbErr> {
         let first = self
-            .read
-            .lock()
-            .await
+            .read()
             .values()
             .find_map(|reading| reading.view.clone());
         match first {
             Some(view) => Ok(Some(view)),
             None => self.view(self.clock.today()).await,
         }
+    }
+}
+
+/// A key the published lists held in memory may answer at once: no batch to wait for (a
+/// DataLoader batch waits a millisecond for its siblings) and no SQL. `None` sends the key
+/// to its loader.
+pub trait Held: Sized {
+    type Value;
+    /// The day whose view answers it; `None` for a row asked for by id (any view holds it).
+    fn day(&self) -> Option<NaiveDate> {
+        None
+    }
+    fn held(&self, view: &View) -> Option<Self::Value>;
+}
+
+impl ListLoader {
+    /// What the views held in memory answer for `key`, without SQL.
+    pub async fn held<K: Held>(&self, key: &K) -> Result<Option<K::Value>, DbErr> {
+        let view = match key.day() {
+            Some(day) => self.view(day).await?,
+            None => self.any_view().await?,
+        };
+        Ok(view.and_then(|view| key.held(&view)))
     }
 }
 
@@ -114,6 +146,16 @@ macro_rules! has_many {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i32);
+
+        impl Held for $key {
+            type Value = Vec<$entity::Model>;
+            #[allow(unused_variables)]
+            fn held(&self, view: &View) -> Option<Self::Value> {
+                $( let ($view, $id) = (view, &self.0); return $memory; )?
+                #[allow(unreachable_code)]
+                None
+            }
+        }
 
         impl Loader<$key> for ListLoader {
             type Value = Vec<$entity::Model>;
@@ -161,6 +203,17 @@ macro_rules! in_force_has_many {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i32, pub NaiveDate);
 
+        impl Held for $key {
+            type Value = Vec<$entity::Model>;
+            fn day(&self) -> Option<NaiveDate> {
+                Some(self.1)
+            }
+            fn held(&self, $view: &View) -> Option<Self::Value> {
+                let $id = self.0;
+                Some($memory)
+            }
+        }
+
         impl Loader<$key> for ListLoader {
             type Value = Vec<$entity::Model>;
             type Error = Arc<DbErr>;
@@ -179,7 +232,7 @@ macro_rules! in_force_has_many {
                     }
                     let rows = $entity::Entity::find()
                         .filter($entity::Column::$column.is_in(parents))
-                        .filter($entity::Column::VersionId.is_in(reading.versions))
+                        .filter($entity::Column::VersionId.is_in(reading.versions.iter().copied()))
                         .order_by_asc($entity::Column::$order)
                         .order_by_asc($entity::Column::Id)
                         .all(&self.db)
@@ -199,6 +252,16 @@ macro_rules! by_id {
     ($key:ident => $entity:ident $(, memory |$view:ident, $id:ident| $memory:expr)?) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i32);
+
+        impl Held for $key {
+            type Value = $entity::Model;
+            #[allow(unused_variables)]
+            fn held(&self, view: &View) -> Option<Self::Value> {
+                $( let ($view, $id) = (view, &self.0); return $memory.cloned(); )?
+                #[allow(unreachable_code)]
+                None
+            }
+        }
 
         impl Loader<$key> for ListLoader {
             type Value = $entity::Model;
@@ -284,6 +347,21 @@ has_many!(AccountabilityItemsOf => accountability_item by AccountabilityId (acco
 /// The derived state of an inspection (status, overdue).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct InspectionStateOf(pub i32);
+
+/// Supervision records are read from SQL.
+impl Held for InspectionStateOf {
+    type Value = InspectionState;
+    fn held(&self, _: &View) -> Option<Self::Value> {
+        None
+    }
+}
+
+impl Held for DocumentStateOf {
+    type Value = DocumentState;
+    fn held(&self, _: &View) -> Option<Self::Value> {
+        None
+    }
+}
 
 impl Loader<InspectionStateOf> for ListLoader {
     type Value = InspectionState;

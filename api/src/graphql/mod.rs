@@ -232,26 +232,42 @@ pub(crate) async fn in_force(
     Ok(loader(ctx)?.loader().in_force(day).await?)
 }
 
-/// Loads a has-many relation; a parent without children gets an empty list.
+/// Loads a has-many relation; a parent without children gets an empty list. The published
+/// lists held in memory answer at once; the rest is batched by the request's DataLoader.
 pub(crate) async fn children<K, V>(ctx: &Context<'_>, key: K) -> ApiResult<Vec<V>>
 where
-    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + loaders::Held<Value = Vec<V>> + 'static,
     ListLoader: async_graphql::dataloader::Loader<K, Value = Vec<V>, Error = std::sync::Arc<sea_orm::DbErr>>,
     V: Send + Sync + Clone + 'static,
 {
-    Ok(loader(ctx)?.load_one(key).await?.unwrap_or_default())
+    let loader = loader(ctx)?;
+    if let Some(rows) = loader.loader().held(&key).await? {
+        return Ok(rows);
+    }
+    Ok(loader.load_one(key).await?.unwrap_or_default())
 }
 
 /// Loads a row a foreign key points at; its absence is a broken reference, not a client error.
 pub(crate) async fn one<K, V>(ctx: &Context<'_>, key: K, kind: &'static str) -> ApiResult<V>
 where
-    K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
+    K: Send
+        + Sync
+        + std::hash::Hash
+        + Eq
+        + Clone
+        + std::fmt::Debug
+        + loaders::Held<Value = V>
+        + 'static,
     ListLoader:
         async_graphql::dataloader::Loader<K, Value = V, Error = std::sync::Arc<sea_orm::DbErr>>,
     V: Send + Sync + Clone + 'static,
 {
+    let loader = loader(ctx)?;
+    if let Some(row) = loader.loader().held(&key).await? {
+        return Ok(row);
+    }
     let debug = format!("{key:?}");
-    loader(ctx)?
+    loader
         .load_one(key)
         .await?
         .ok_or(ApiError::NotFound { kind, id: debug })

@@ -2,10 +2,9 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use entity::{
-    accountability, audit_event, boundary_case, boundary_matter, department, division, duty,
-    inspection, legal_basis, list_version, public_service, rectification, regime_item,
-    regime_section, responsibility_list, review_request, supervision_document, supervision_regime,
-    work_item,
+    audit_event, boundary_case, boundary_matter, department, division, duty, legal_basis,
+    list_version, public_service, regime_item, regime_section, responsibility_list,
+    supervision_regime, work_item,
 };
 use sea_orm::EntityTrait;
 
@@ -122,64 +121,27 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
     })
 }
 
-/// A supervision object, if the caller may read the inspection it belongs to.
+/// A supervision object, if the caller may read the inspection it belongs to
+/// (`supervision::read::record` decides).
 async fn supervision_node(ctx: &Context<'_>, type_name: &str, row: i32) -> ApiResult<Option<Node>> {
-    use crate::domain::supervision::read::{Scope, read_scope};
+    use crate::domain::supervision::read::{Record, RecordKind, read_scope, record};
     let scope = read_scope(super::viewer(ctx)?)?;
-    let db = super::db(ctx)?;
-    let (node, inspection_id) = match type_name {
-        "Inspection" => match inspection::Entity::find_by_id(row).one(db).await? {
-            Some(m) => (Node::Inspection(Inspection(m)), row),
-            None => return Ok(None),
-        },
-        "SupervisionDocument" => match supervision_document::Entity::find_by_id(row)
-            .one(db)
-            .await?
-        {
-            Some(m) => {
-                let id = m.inspection_id;
-                (Node::SupervisionDocument(SupervisionDocument(m)), id)
-            }
-            None => return Ok(None),
-        },
-        "Rectification" | "ReviewRequest" => {
-            let (document_id, node) = if type_name == "Rectification" {
-                match rectification::Entity::find_by_id(row).one(db).await? {
-                    Some(m) => (m.document_id, Node::Rectification(Rectification(m))),
-                    None => return Ok(None),
-                }
-            } else {
-                match review_request::Entity::find_by_id(row).one(db).await? {
-                    Some(m) => (m.document_id, Node::ReviewRequest(ReviewRequest(m))),
-                    None => return Ok(None),
-                }
-            };
-            match supervision_document::Entity::find_by_id(document_id)
-                .one(db)
-                .await?
-            {
-                Some(document) => (node, document.inspection_id),
-                None => return Ok(None),
-            }
-        }
-        _ => match accountability::Entity::find_by_id(row).one(db).await? {
-            Some(m) => {
-                let id = m.inspection_id;
-                (Node::Accountability(Accountability(m)), id)
-            }
-            None => return Ok(None),
-        },
+    let kind = match type_name {
+        "Inspection" => RecordKind::Inspection,
+        "SupervisionDocument" => RecordKind::Document,
+        "Rectification" => RecordKind::Rectification,
+        "ReviewRequest" => RecordKind::Review,
+        _ => RecordKind::Accountability,
     };
-    if let Scope::Department(dept) = scope {
-        let target = inspection::Entity::find_by_id(inspection_id)
-            .one(db)
-            .await?
-            .map(|i| i.target_department_id);
-        if target != Some(dept) {
-            return Ok(None);
-        }
-    }
-    Ok(Some(node))
+    Ok(record(super::db(ctx)?, scope, kind, row)
+        .await?
+        .map(|found| match found {
+            Record::Inspection(m) => Node::Inspection(Inspection(m)),
+            Record::Document(m) => Node::SupervisionDocument(SupervisionDocument(m)),
+            Record::Rectification(m) => Node::Rectification(Rectification(m)),
+            Record::Review(m) => Node::ReviewRequest(ReviewRequest(m)),
+            Record::Accountability(m) => Node::Accountability(Accountability(m)),
+        }))
 }
 
 #[derive(Default)]

@@ -137,9 +137,10 @@ impl ServiceQuery {
                     .chain(view.catalog.units(unit).iter().map(|u| u.id))
                     .collect()
             });
-            let rows: Vec<public_service::Model> = view
+            let rows: Vec<&public_service::Model> = view
                 .services()
                 .iter()
+                .map(|s| s.as_ref())
                 .filter(|s| {
                     units
                         .as_ref()
@@ -149,9 +150,8 @@ impl ServiceQuery {
                             .is_none_or(|text| s.name.contains(text) || s.content.contains(text))
                         && matching.as_ref().is_none_or(|ids| ids.contains(&s.id))
                 })
-                .map(|s| s.as_ref().clone())
                 .collect();
-            return paginate_keyed(rows, args, row_key, PublicService);
+            return paginate_keyed(rows, args, |s| row_key(s), |s| PublicService(s.clone()));
         }
         let versions = super::in_force(ctx, as_of).await?;
         let mut select = public_service::Entity::find()

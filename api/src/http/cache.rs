@@ -68,7 +68,14 @@ pub struct ResponseCache {
     /// Bound on the bytes held (requests and responses); past it the cache starts over.
     max_bytes: usize,
     held: Mutex<usize>,
+    /// Requests answered since the cache last filled past half its bound: past that, only a
+    /// request asked before is kept, so a stream of one-off requests (a new variable each, a
+    /// new complaint each) cannot churn out what is asked again and again.
+    seen: Mutex<std::collections::HashSet<u64>>,
 }
+
+/// Requests `seen` remembers before it starts over.
+const SEEN: usize = 100_000;
 
 impl ResponseCache {
     pub fn new(max_bytes: usize) -> Self {
@@ -78,6 +85,7 @@ impl ResponseCache {
             computing: Mutex::new(HashMap::new()),
             max_bytes,
             held: Mutex::new(0),
+            seen: Mutex::default(),
         }
     }
 
@@ -120,6 +128,16 @@ impl ResponseCache {
     ) {
         let (hash, request) = Self::key(variant, body);
         let size = request.len() + response.body.len();
+        let first_time = {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if seen.len() >= SEEN {
+                seen.clear();
+            }
+            seen.insert(hash)
+        };
+        if first_time && *self.held.lock().unwrap_or_else(|e| e.into_inner()) > self.max_bytes / 2 {
+            return;
+        }
         if size > self.max_bytes / 4 {
             return; // one huge answer must not evict everything else
         }
@@ -322,11 +340,25 @@ mod tests {
         // Too large for a quarter of the bound: not kept
         put(b"big", 300);
         assert!(cache.get(&at, "json", b"big").is_none());
-        // Four entries of 246 bytes fit; the fifth starts the cache over
-        for name in [b"a", b"b", b"c", b"d"] {
+        // Four entries of 246 bytes fit; the fifth starts the cache over. Past half the
+        // bound (after the third), a request seen for the first time is not kept, one asked
+        // before is
+        for name in [b"a", b"b", b"c"] {
             put(name, 240);
         }
+        put(b"d", 240);
+        assert!(
+            cache.get(&at, "json", b"d").is_none(),
+            "first seen past half the bound"
+        );
+        put(b"d", 240);
         assert!(cache.get(&at, "json", b"a").is_some() && cache.get(&at, "json", b"d").is_some());
+        put(b"e", 240);
+        assert!(cache.get(&at, "json", b"e").is_none());
+        assert!(
+            cache.get(&at, "json", b"a").is_some(),
+            "what was kept stays"
+        );
         put(b"e", 240);
         assert!(cache.get(&at, "json", b"a").is_none());
         assert!(cache.get(&at, "json", b"e").is_some());

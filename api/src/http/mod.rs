@@ -96,6 +96,7 @@ impl AppState {
             db.clone(),
             versions.clone(),
             in_force.clone(),
+            published.clone(),
         ));
         Self {
             schema: crate::graphql::schema(

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use super::lexicon::{self, Entry};
 use super::tokenize;
 use crate::domain::kinds::DivisionRole;
+use crate::domain::published::View;
 
 /// Which row a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +163,132 @@ impl Index {
     }
 }
 
+/// The rows of the list versions an index holds, however they were read.
+pub struct Rows<'a> {
+    pub matters: Vec<&'a boundary_matter::Model>,
+    pub divisions: Vec<&'a division::Model>,
+    pub legal_bases: Vec<&'a legal_basis::Model>,
+    pub duties: Vec<&'a duty::Model>,
+    pub work_items: Vec<&'a work_item::Model>,
+    pub services: Vec<&'a public_service::Model>,
+}
+
+impl Rows<'_> {
+    /// The searchable documents: divisions (with their matter's title and legal bases),
+    /// duties, work items (as their duty's department's) and services (their unit's), each
+    /// kind in id order, whichever way the rows were read.
+    pub fn docs(mut self) -> Vec<Doc> {
+        self.divisions.sort_by_key(|d| d.id);
+        self.duties.sort_by_key(|d| d.id);
+        self.work_items.sort_by_key(|w| w.id);
+        self.services.sort_by_key(|s| s.id);
+        self.legal_bases.sort_by_key(|b| b.id);
+        let titles: HashMap<i32, &str> = self
+            .matters
+            .iter()
+            .map(|m| (m.id, m.title.as_str()))
+            .collect();
+        let mut bases_by_matter: HashMap<i32, Vec<&legal_basis::Model>> = HashMap::new();
+        for b in &self.legal_bases {
+            bases_by_matter.entry(b.matter_id).or_default().push(b);
+        }
+        let duty_dept: HashMap<i32, i32> = self
+            .duties
+            .iter()
+            .map(|d| (d.id, d.department_id))
+            .collect();
+        let mut docs = Vec::new();
+        for d in &self.divisions {
+            let legal_bases = bases_by_matter
+                .get(&d.matter_id)
+                .map(|bs| {
+                    bs.iter()
+                        .filter(|b| b.division_id.is_none() || b.division_id == Some(d.id))
+                        .map(|b| (b.title.clone(), b.text.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            docs.push(Doc {
+                kind: DocKind::Division,
+                row_id: d.id,
+                department_id: d.department_id,
+                lead: DivisionRole::parse(&d.role) == Some(DivisionRole::Lead),
+                matter_id: Some(d.matter_id),
+                title: titles.get(&d.matter_id).map(|t| (*t).to_owned()),
+                text: d.text.clone(),
+                legal_bases,
+            });
+        }
+        for d in &self.duties {
+            docs.push(Doc {
+                kind: DocKind::Duty,
+                row_id: d.id,
+                department_id: d.department_id,
+                lead: true,
+                matter_id: None,
+                title: None,
+                text: d.text.clone(),
+                legal_bases: Vec::new(),
+            });
+        }
+        for w in &self.work_items {
+            let Some(&dept) = duty_dept.get(&w.duty_id) else {
+                continue;
+            };
+            docs.push(Doc {
+                kind: DocKind::WorkItem,
+                row_id: w.id,
+                department_id: dept,
+                lead: true,
+                matter_id: None,
+                title: None,
+                text: w.text.clone(),
+                legal_bases: Vec::new(),
+            });
+        }
+        for s in &self.services {
+            docs.push(Doc {
+                kind: DocKind::Service,
+                row_id: s.id,
+                department_id: s.unit_id,
+                lead: true,
+                matter_id: None,
+                title: Some(s.name.clone()),
+                text: s.content.clone(),
+                legal_bases: Vec::new(),
+            });
+        }
+        docs
+    }
+}
+
+impl<'a> Rows<'a> {
+    /// The rows a view of the published lists holds.
+    pub fn of(view: &'a View) -> Self {
+        Self {
+            matters: view.matters().iter().map(|m| m.as_ref()).collect(),
+            divisions: view.all_divisions().collect(),
+            legal_bases: view.all_legal_bases().collect(),
+            duties: view.duties().iter().map(|d| d.as_ref()).collect(),
+            work_items: view.all_work_items().collect(),
+            services: view.services().iter().map(|s| s.as_ref()).collect(),
+        }
+    }
+}
+
+/// Builds the index of the published lists a view holds (no SQL but the lexicon's).
+pub async fn of_view(db: &impl ConnectionTrait, view: &View) -> Result<Index, DbErr> {
+    let rows = Rows::of(view);
+    let departments = view
+        .catalog
+        .departments()
+        .iter()
+        .map(|d| (d.id, d.clone()))
+        .collect();
+    let lexicon = lexicon::all(db).await?;
+    Ok(Index::build(rows.docs(), departments, lexicon))
+}
+
 /// Reads list versions `versions` and the lexicon and builds the index.
 pub async fn load(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Index, DbErr> {
     let versions = versions.to_vec();
@@ -171,102 +298,25 @@ pub async fn load(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Index, 
         .into_iter()
         .map(|d| (d.id, d))
         .collect();
-    let matters: HashMap<i32, String> = boundary_matter::Entity::find()
-        .filter(boundary_matter::Column::VersionId.is_in(versions.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m.title))
-        .collect();
-    let mut bases_by_matter: HashMap<i32, Vec<(Option<i32>, String, String)>> = HashMap::new();
-    for b in legal_basis::Entity::find()
-        .filter(legal_basis::Column::VersionId.is_in(versions.clone()))
-        .all(db)
-        .await?
-    {
-        bases_by_matter
-            .entry(b.matter_id)
-            .or_default()
-            .push((b.division_id, b.title, b.text));
-    }
-    let duties = duty::Entity::find()
-        .filter(duty::Column::VersionId.is_in(versions.clone()))
-        .all(db)
-        .await?;
-    let duty_dept: HashMap<i32, i32> = duties.iter().map(|d| (d.id, d.department_id)).collect();
-    let mut docs = Vec::new();
-    for d in division::Entity::find()
-        .filter(division::Column::VersionId.is_in(versions.clone()))
-        .all(db)
-        .await?
-    {
-        let legal_bases = bases_by_matter
-            .get(&d.matter_id)
-            .map(|bs| {
-                bs.iter()
-                    .filter(|(div, _, _)| div.is_none() || *div == Some(d.id))
-                    .map(|(_, t, x)| (t.clone(), x.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        docs.push(Doc {
-            kind: DocKind::Division,
-            row_id: d.id,
-            department_id: d.department_id,
-            lead: DivisionRole::parse(&d.role) == Some(DivisionRole::Lead),
-            matter_id: Some(d.matter_id),
-            title: matters.get(&d.matter_id).cloned(),
-            text: d.text,
-            legal_bases,
-        });
-    }
-    for d in duties {
-        docs.push(Doc {
-            kind: DocKind::Duty,
-            row_id: d.id,
-            department_id: d.department_id,
-            lead: true,
-            matter_id: None,
-            title: None,
-            text: d.text,
-            legal_bases: Vec::new(),
-        });
-    }
-    for w in work_item::Entity::find()
-        .filter(work_item::Column::VersionId.is_in(versions.clone()))
-        .all(db)
-        .await?
-    {
-        let Some(&dept) = duty_dept.get(&w.duty_id) else {
-            continue;
+    macro_rules! rows {
+        ($entity:ident) => {
+            $entity::Entity::find()
+                .filter($entity::Column::VersionId.is_in(versions.clone()))
+                .all(db)
+                .await?
         };
-        docs.push(Doc {
-            kind: DocKind::WorkItem,
-            row_id: w.id,
-            department_id: dept,
-            lead: true,
-            matter_id: None,
-            title: None,
-            text: w.text,
-            legal_bases: Vec::new(),
-        });
     }
-    for s in public_service::Entity::find()
-        .filter(public_service::Column::VersionId.is_in(versions))
-        .all(db)
-        .await?
-    {
-        docs.push(Doc {
-            kind: DocKind::Service,
-            row_id: s.id,
-            department_id: s.unit_id,
-            lead: true,
-            matter_id: None,
-            title: Some(s.name),
-            text: s.content,
-            legal_bases: Vec::new(),
-        });
-    }
+    let (matters, divisions, legal_bases) =
+        (rows!(boundary_matter), rows!(division), rows!(legal_basis));
+    let (duties, work_items, services) = (rows!(duty), rows!(work_item), rows!(public_service));
+    let rows = Rows {
+        matters: matters.iter().collect(),
+        divisions: divisions.iter().collect(),
+        legal_bases: legal_bases.iter().collect(),
+        duties: duties.iter().collect(),
+        work_items: work_items.iter().collect(),
+        services: services.iter().collect(),
+    };
     let lexicon = lexicon::all(db).await?;
-    Ok(Index::build(docs, departments, lexicon))
+    Ok(Index::build(rows.docs(), departments, lexicon))
 }

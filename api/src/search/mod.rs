@@ -28,6 +28,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::watch;
 
 use crate::data_version::{Scope, Watch};
+use crate::domain::published::Published;
 use crate::domain::versions::InForce;
 pub use index::Index;
 pub use rank::{Candidate, Evidence, EvidenceKind, Lookup, Outcome, Role, Thresholds};
@@ -57,6 +58,8 @@ pub struct Searcher {
     db: DatabaseConnection,
     data: Arc<Watch>,
     in_force: Arc<InForce>,
+    /// The published lists in memory: an index is built from their view, without SQL.
+    published: Arc<Published>,
     state: Arc<Mutex<State>>,
 }
 
@@ -72,11 +75,17 @@ struct State {
 }
 
 impl Searcher {
-    pub fn new(db: DatabaseConnection, data: Arc<Watch>, in_force: Arc<InForce>) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        data: Arc<Watch>,
+        in_force: Arc<InForce>,
+        published: Arc<Published>,
+    ) -> Self {
         Self {
             db,
             data,
             in_force,
+            published,
             state: Arc::default(),
         }
     }
@@ -100,7 +109,7 @@ impl Searcher {
                 state.remember(day, &index);
                 return Ok(index);
             }
-            self.start_build(&mut state, versions.clone(), data)
+            self.start_build(&mut state, versions.clone(), data, day)
         };
         // A large index's rebuild is waited for up to the budget, then this day's previous
         // index answers meanwhile; a small one's is always waited for (it is quick, even on
@@ -130,6 +139,7 @@ impl Searcher {
         state: &mut State,
         versions: Vec<i32>,
         data: At,
+        day: NaiveDate,
     ) -> watch::Receiver<Option<Built>> {
         let key = (versions, data);
         if let Some(pending) = state.building.get(&key) {
@@ -139,12 +149,15 @@ impl Searcher {
         state.building.insert(key.clone(), pending.clone());
         let db = self.db.clone();
         let shared = self.state.clone();
+        let published = self.published.clone();
         // Spawned, so a caller that stops waiting (or goes away) never abandons the build.
         tokio::spawn(async move {
-            let built: Built = index::load(&db, &key.0)
-                .await
-                .map(Arc::new)
-                .map_err(Arc::new);
+            // From the day's view when it holds these versions, else from SQL.
+            let built = match published.view(&db, day).await {
+                Ok(Some(view)) if *view.versions == key.0[..] => index::of_view(&db, &view).await,
+                _ => index::load(&db, &key.0).await,
+            };
+            let built: Built = built.map(Arc::new).map_err(Arc::new);
             let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
             state.building.remove(&key);
             if let Ok(index) = &built {

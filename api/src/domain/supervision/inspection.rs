@@ -77,20 +77,6 @@ pub async fn submit(
     check(&txn, &regime, clock.today(), &input).await?;
 
     let now = clock.now();
-    if let Some(key) = key
-        && let Err(err) = idempotency::claim(&txn, OPERATION, key, &hash, now).await
-    {
-        if !idempotency::is_unique_violation(&err) {
-            return Err(err.into());
-        }
-        // Another writer claimed the key first and has committed by now; the failed insert
-        // spoiled this transaction (PostgreSQL), so the answer is read in a fresh one.
-        txn = txn.again().await?;
-        return match idempotency::find(&txn, OPERATION, key, &hash).await? {
-            Some(id) => existing(&txn, id).await,
-            None => Err(Failure::Api(crate::error::ApiError::Conflict)),
-        };
-    }
     let row = inspection::Entity::insert(inspection::ActiveModel {
         regime_id: Set(regime.regime.id),
         target_department_id: Set(input.target_department_id),
@@ -103,6 +89,22 @@ pub async fn submit(
     })
     .exec_with_returning(&txn)
     .await?;
+    // The key is claimed with the inspection it produced, in one statement.
+    if let Some(key) = key
+        && let Err(err) = idempotency::claim(&txn, OPERATION, key, &hash, now, row.id).await
+    {
+        if !idempotency::is_unique_violation(&err) {
+            return Err(err.into());
+        }
+        // Another writer claimed the key first and has committed by now; the failed insert
+        // spoiled this transaction (PostgreSQL), so the answer is read in a fresh one (this
+        // one's inspection goes with it).
+        txn = txn.again().await?;
+        return match idempotency::find(&txn, OPERATION, key, &hash).await? {
+            Some(id) => existing(&txn, id).await,
+            None => Err(Failure::Api(crate::error::ApiError::Conflict)),
+        };
+    }
     inspector::Entity::insert_many(input.inspectors.iter().enumerate().map(|(i, person)| {
         inspector::ActiveModel {
             inspection_id: Set(row.id),
@@ -134,9 +136,6 @@ pub async fn submit(
     }))
     .exec(&txn)
     .await?;
-    if let Some(key) = key {
-        idempotency::complete(&txn, key, row.id).await?;
-    }
     let after = json!({
         "regime": input.regime_code,
         "targetDepartmentId": input.target_department_id,

@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use entity::{finding, inspection, review_request, supervision_document, supervision_regime};
+use entity::{
+    accountability, finding, inspection, rectification, review_request, supervision_document,
+    supervision_regime,
+};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
@@ -34,6 +37,80 @@ pub fn read_scope(viewer: &Viewer) -> Result<Scope, ApiError> {
             reason: "supervision results are for supervisors and the units concerned".into(),
         }),
     }
+}
+
+/// One supervision record, read by id.
+pub enum Record {
+    Inspection(inspection::Model),
+    Document(supervision_document::Model),
+    Rectification(rectification::Model),
+    Review(review_request::Model),
+    Accountability(accountability::Model),
+}
+
+/// Which kind of record an id names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    Inspection,
+    Document,
+    Rectification,
+    Review,
+    Accountability,
+}
+
+/// Record `id` of `kind`, when `scope` may read it: a unit reads only the records of
+/// inspections of its own department, whatever it asks for them by.
+pub async fn record(
+    db: &DatabaseConnection,
+    scope: Scope,
+    kind: RecordKind,
+    id: i32,
+) -> Result<Option<Record>, DbErr> {
+    async fn document_inspection(db: &DatabaseConnection, id: i32) -> Result<Option<i32>, DbErr> {
+        Ok(supervision_document::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|d| d.inspection_id))
+    }
+    let found = match kind {
+        RecordKind::Inspection => inspection::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| (m.id, Record::Inspection(m))),
+        RecordKind::Document => supervision_document::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| (m.inspection_id, Record::Document(m))),
+        RecordKind::Rectification => match rectification::Entity::find_by_id(id).one(db).await? {
+            Some(m) => document_inspection(db, m.document_id)
+                .await?
+                .map(|of| (of, Record::Rectification(m))),
+            None => None,
+        },
+        RecordKind::Review => match review_request::Entity::find_by_id(id).one(db).await? {
+            Some(m) => document_inspection(db, m.document_id)
+                .await?
+                .map(|of| (of, Record::Review(m))),
+            None => None,
+        },
+        RecordKind::Accountability => accountability::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| (m.inspection_id, Record::Accountability(m))),
+    };
+    let Some((of, record)) = found else {
+        return Ok(None);
+    };
+    if let Scope::Department(dept) = scope {
+        let target = inspection::Entity::find_by_id(of)
+            .one(db)
+            .await?
+            .map(|i| i.target_department_id);
+        if target != Some(dept) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(record))
 }
 
 #[derive(Clone, Debug, Default)]
