@@ -196,8 +196,13 @@ const NESTED: &str = "query Units($first: Int) { departments(first: $first) { no
 
 #[tokio::test]
 async fn metrics__requests_by_operation_and_outcome_latency_statements_and_pool() {
-    // Given a server
-    let app = TestApp::spawn().await;
+    // Given a server reading the lists from SQL (from memory, where they are held by
+    // default, they cost no statement to count)
+    let app = TestApp::spawn_with_limits(qingdan::config::Limits {
+        list_memory_mb: 0,
+        ..Default::default()
+    })
+    .await;
     let before = app.statements.get();
     // When a named nested read is made twice (the second served from the cache), a request
     // that fails validation once, and an anonymous read once, one after another
@@ -257,14 +262,15 @@ async fn logs__one_line_per_request_with_id_operation_outcome_and_subject_only()
     let (_capturing, logs) = qingdan::telemetry::capture();
     let app = TestApp::spawn().await;
     let token = app.token("监督员甲", &[Role::Supervisor], None);
-    // When a caller with a token posts a named query with a variable and a request id
+    // When a caller with a token posts a named query with a variable and a request id (a
+    // read of supervision records, which come from SQL)
     let response = app
         .client
         .post(format!("{}/graphql", app.url))
         .bearer_auth(&token)
         .header("x-request-id", "hotline-42")
         .json(&json!({
-            "query": "query Lookup($n: String) { department(name: $n) { id } }",
+            "query": "query Lookup($n: String) { department(name: $n) { id } inspections(first: 1) { totalCount } }",
             "variables": { "n": "秘密变量值" }
         }))
         .send()
