@@ -176,7 +176,7 @@ fn grouped<M, K: Ord>(
         }
     }
     for group in out.values_mut() {
-        group.sort_by(|a, b| order(a).cmp(&order(b)));
+        group.sort_by_key(|row| order(row));
     }
     out
 }

@@ -144,7 +144,7 @@ impl SupervisionQuery {
             // A page of stored columns: keyset-paged in SQL, counted only when asked.
             let counted = ctx.look_ahead().field("totalCount").exists();
             let select = read::stored_query(scope, &filter);
-            let key = Expr::col(inspection::Column::Id).into();
+            let key = Expr::col(inspection::Column::Id);
             let row_key = |row: &inspection::Model| i64::from(row.id);
             return paginate_counting(db(ctx)?, select, key, args, row_key, Inspection, counted)
                 .await;
