@@ -34,6 +34,7 @@ const VIEW_DAYS: usize = 8;
 const LOAD_CHUNK: usize = 500;
 
 /// One published version's rows, in id order.
+#[derive(Default)]
 pub struct Version {
     pub duties: Vec<Arc<duty::Model>>,
     pub work_items: Vec<Arc<work_item::Model>>,
@@ -44,21 +45,6 @@ pub struct Version {
     pub services: Vec<Arc<public_service::Model>>,
     /// What it takes in memory, roughly: the rows and their texts.
     bytes: usize,
-}
-
-impl Version {
-    fn empty() -> Self {
-        Self {
-            duties: Vec::new(),
-            work_items: Vec::new(),
-            matters: Vec::new(),
-            divisions: Vec::new(),
-            legal_bases: Vec::new(),
-            cases: Vec::new(),
-            services: Vec::new(),
-            bytes: 0,
-        }
-    }
 }
 
 /// Every department, with its aliases and units, in id order.
@@ -482,7 +468,7 @@ impl State {
 /// Reads the rows of versions `ids`, one statement a table per chunk of versions.
 async fn load(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<(i32, Version)>, DbErr> {
     let mut versions: HashMap<i32, Version> =
-        ids.iter().map(|id| (*id, Version::empty())).collect();
+        ids.iter().map(|id| (*id, Version::default())).collect();
     for chunk in ids.chunks(LOAD_CHUNK) {
         macro_rules! rows {
             ($entity:ident => $field:ident, |$row:ident| $weight:expr) => {

@@ -545,8 +545,8 @@ pub async fn discard(
     Ok(draft)
 }
 
-/// The list, when the caller may publish it: its owner's EDITOR, or an ADMIN.
-async fn owner_check(
+/// The list, when the caller may publish it (or edit it): its owner's EDITOR, or an ADMIN.
+pub async fn owner_check(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     list_id: i32,

@@ -53,7 +53,11 @@ impl Cached {
 
 impl Entry {
     fn valid_at(&self, stamp: &Stamp) -> bool {
-        stamp.key(&self.scopes) == self.at
+        // Compared in place: every cache hit asks.
+        self.scopes
+            .iter()
+            .zip(&self.at)
+            .all(|(scope, at)| stamp.of(*scope) == *at)
     }
 }
 

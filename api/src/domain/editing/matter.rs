@@ -132,17 +132,7 @@ impl Versioned for boundary_matter::Entity {
         list_id: i32,
         f: &MatterFields,
     ) -> Result<(boundary_matter::ActiveModel, Vec<i32>), Failure> {
-        let Some(list) = responsibility_list::Entity::find_by_id(list_id)
-            .one(txn)
-            .await?
-        else {
-            return Err(Failure::rule(
-                "listId",
-                RuleCode::ListUnknown,
-                "no such list",
-            ));
-        };
-        require_editor_of(txn, viewer, list.owner_department_id).await?;
+        crate::domain::versions::owner_check(txn, viewer, list_id).await?;
         let mut checks = Checks::default();
         checks.require_text("title", f.title.as_deref().unwrap_or(""), WHAT);
         let disputed = f.disputed.unwrap_or(false);
