@@ -170,10 +170,14 @@ pub async fn count_write(txn: &impl ConnectionTrait, scopes: &[Scope]) -> Result
         txn.execute_unprepared(&bump).await?;
         return Ok(());
     }
-    // The rows as this statement leaves them: the bumped ones from RETURNING (the statement
-    // itself still sees the old values), the rest as they are.
+    // Row 1 is locked first (`turn`, which the bump waits for), so writers that count
+    // themselves without holding it from BEGIN (`db::Turn::Alongside`) queue in one order and
+    // never deadlock over the scope rows. The rows as this statement leaves them: the bumped
+    // ones from RETURNING (the statement itself still sees the old values), the rest as they are.
+    let bump = format!("{bump} AND EXISTS (SELECT 1 FROM turn)");
     txn.execute_unprepared(&format!(
-        "WITH bumped AS ({bump} RETURNING id, version) \
+        "WITH turn AS (SELECT id FROM data_version WHERE id = 1 FOR UPDATE), \
+         bumped AS ({bump} RETURNING id, version) \
          SELECT pg_notify('{CHANNEL}', counts) FROM ( \
            SELECT string_agg(COALESCE(b.version, d.version)::text, ',' ORDER BY d.id) AS counts \
            FROM data_version d LEFT JOIN bumped b ON b.id = d.id) announced"

@@ -162,26 +162,67 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, 
         .collect())
 }
 
-/// The one transaction a write use case runs on. Writers take turns: first in this process
-/// (an async lock per pool, waited for without holding a connection, so queued writers never
-/// starve readers of the pool), then in the database, at BEGIN: `BEGIN IMMEDIATE` on SQLite,
-/// the data version's row lock on PostgreSQL (every write moves that row anyway, so taking
-/// it first changes no outcome, only makes concurrent writers queue instead of colliding on
-/// a unique index or SQLite's "database is locked"). A use case gets a `Write` and no pool:
-/// it cannot take a second connection while its transaction holds one.
+/// Whom a write waits for before it begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Turn {
+    /// One writer at a time, from BEGIN: for writes that read rows another writer may change
+    /// (lists, drafts, the lexicon, a case's follow-ups), so they queue instead of colliding
+    /// on a unique index.
+    Exclusive,
+    /// Beside other writers (PostgreSQL) until it counts itself in the data version, at its
+    /// end: for a write that only adds rows of its own, a submission. At most half the pool's
+    /// connections write this way at once, so readers always find one.
+    Alongside,
+}
+
+/// The one transaction a write use case runs on. Exclusive writers take turns: first in this
+/// process (an async lock per pool, waited for without holding a connection, so queued
+/// writers never starve readers of the pool), then in the database, at BEGIN: `BEGIN
+/// IMMEDIATE` on SQLite, the data version's row lock on PostgreSQL (every write moves that
+/// row anyway, so taking it first changes no outcome). Writers alongside take that row lock
+/// only when they count themselves (`data_version::count_write`), so on PostgreSQL they wait
+/// for each other only from there to COMMIT; SQLite has one writer at a time whatever the turn.
+/// A use case gets a `Write` and no pool: it cannot take a second connection while its
+/// transaction holds one.
 ///
-/// Dropped without `commit`, the transaction rolls back; the lock is released after it.
+/// Dropped without `commit`, the transaction rolls back; the turn is handed on after it.
 pub struct Write {
     // Declared first so it is dropped (rolled back) before the turn is handed on.
     txn: DatabaseTransaction,
     db: DatabaseConnection,
-    _turn: tokio::sync::OwnedMutexGuard<()>,
+    turn: Turn,
+    _held: Held,
+}
+
+/// What a writer holds in this process until its transaction ends; dropping it hands the
+/// turn on.
+#[allow(dead_code)] // held, never read
+enum Held {
+    Lock(tokio::sync::OwnedMutexGuard<()>),
+    Permit(tokio::sync::OwnedSemaphorePermit),
 }
 
 impl Write {
+    /// Begins an exclusive write (`Turn::Exclusive`).
     pub async fn begin(db: &DatabaseConnection) -> Result<Self, DbErr> {
-        let turn = writer_lock(db).lock_owned().await;
-        let txn = match db.get_database_backend() {
+        Self::begin_with(db, Turn::Exclusive).await
+    }
+
+    pub async fn begin_with(db: &DatabaseConnection, turn: Turn) -> Result<Self, DbErr> {
+        let backend = db.get_database_backend();
+        let turns = turns(db);
+        let held = match (backend, turn) {
+            (DbBackend::Postgres, Turn::Alongside) => Held::Permit(
+                turns
+                    .alongside
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| DbErr::Custom(e.to_string()))?,
+            ),
+            _ => Held::Lock(turns.exclusive.clone().lock_owned().await),
+        };
+        let txn = match backend {
             DbBackend::Sqlite => {
                 db.begin_with_options(TransactionOptions {
                     sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -191,52 +232,78 @@ impl Write {
             }
             _ => {
                 let txn = db.begin().await?;
-                txn.execute_unprepared("SELECT version FROM data_version WHERE id = 1 FOR UPDATE")
+                if turn == Turn::Exclusive {
+                    txn.execute_unprepared(
+                        "SELECT version FROM data_version WHERE id = 1 FOR UPDATE",
+                    )
                     .await?;
+                }
                 txn
             }
         };
         Ok(Self {
             txn,
             db: db.clone(),
-            _turn: turn,
+            turn,
+            _held: held,
         })
     }
 
     pub async fn commit(self) -> Result<(), DbErr> {
-        let Self { txn, _turn, .. } = self;
+        let Self { txn, _held, .. } = self;
         txn.commit().await
     }
 
-    /// Rolls this transaction back and begins a fresh one on the same turn: how a use case
+    /// Rolls this transaction back and begins a fresh one with the same turn: how a use case
     /// reads what another transaction committed after a statement of its own failed (on
     /// PostgreSQL a failed statement leaves its transaction unusable). One connection still.
     pub async fn again(self) -> Result<Self, DbErr> {
-        let Self { txn, db, _turn } = self;
+        let Self {
+            txn,
+            db,
+            turn,
+            _held,
+        } = self;
         txn.rollback().await?;
-        drop(_turn);
-        Self::begin(&db).await
+        drop(_held);
+        Self::begin_with(&db, turn).await
     }
 }
 
-/// The writers' lock of `db`'s pool, one per pool (keyed by its options, which the pool
+/// The turns of one pool's writers.
+struct Turns {
+    exclusive: Arc<tokio::sync::Mutex<()>>,
+    alongside: Arc<tokio::sync::Semaphore>,
+}
+
+/// The writers' turns of `db`'s pool, one set per pool (keyed by its options, which the pool
 /// holds for its lifetime).
-fn writer_lock(db: &DatabaseConnection) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+fn turns(db: &DatabaseConnection) -> Arc<Turns> {
     use std::collections::HashMap;
     use std::sync::{LazyLock, Mutex};
-    static LOCKS: LazyLock<Mutex<HashMap<usize, Arc<tokio::sync::Mutex<()>>>>> =
-        LazyLock::new(Mutex::default);
-    let key = match db.get_database_backend() {
+    static TURNS: LazyLock<Mutex<HashMap<usize, Arc<Turns>>>> = LazyLock::new(Mutex::default);
+    let (key, size) = match db.get_database_backend() {
         DbBackend::Sqlite => {
-            Arc::as_ptr(&db.get_sqlite_connection_pool().connect_options()) as usize
+            let pool = db.get_sqlite_connection_pool();
+            (Arc::as_ptr(&pool.connect_options()) as usize, 1)
         }
         DbBackend::Postgres => {
-            Arc::as_ptr(&db.get_postgres_connection_pool().connect_options()) as usize
+            let pool = db.get_postgres_connection_pool();
+            let size = pool.options().get_max_connections();
+            (Arc::as_ptr(&pool.connect_options()) as usize, size)
         }
-        _ => 0,
+        _ => (0, 1),
     };
-    let mut locks = LOCKS.lock().unwrap_or_else(|e| e.into_inner());
-    locks.entry(key).or_default().clone()
+    let mut turns = TURNS.lock().unwrap_or_else(|e| e.into_inner());
+    turns
+        .entry(key)
+        .or_insert_with(|| {
+            Arc::new(Turns {
+                exclusive: Default::default(),
+                alongside: Arc::new(tokio::sync::Semaphore::new((size as usize / 2).max(1))),
+            })
+        })
+        .clone()
 }
 
 #[async_trait::async_trait]

@@ -12,7 +12,7 @@ use super::text::Texts;
 use super::user_error::Payload;
 use super::{clock, viewer, write, writer};
 use crate::auth::Viewer;
-use crate::db::Write;
+use crate::db::{Turn, Write};
 use crate::domain::Failure;
 use crate::domain::clock::Clock;
 use crate::domain::editing::{self, Versioned};
@@ -41,10 +41,25 @@ where
     F: FnOnce(Write, &'a Viewer, &'a dyn Clock) -> Fut,
     Fut: Future<Output = Result<P::Row, Failure>>,
 {
+    edit_with(ctx, Turn::Exclusive, texts, use_case).await
+}
+
+/// As `edit`, waiting for other writers as `turn` says.
+pub(crate) async fn edit_with<'a, P, F, Fut>(
+    ctx: &Context<'a>,
+    turn: Turn,
+    texts: Texts,
+    use_case: F,
+) -> ApiResult<P>
+where
+    P: Payload,
+    F: FnOnce(Write, &'a Viewer, &'a dyn Clock) -> Fut,
+    Fut: Future<Output = Result<P::Row, Failure>>,
+{
     let (db, viewer, clock) = writer(ctx)?;
     P::settle(
         texts
-            .write(db, |write| use_case(write, viewer, clock))
+            .write_with(db, turn, |write| use_case(write, viewer, clock))
             .await,
     )
 }

@@ -191,20 +191,6 @@ where
     Ok(connection)
 }
 
-/// Pages through rows already read and filtered in memory (for filters on derived state),
-/// with the same cursors and limits as `paginate`. `rows` must be ordered by id.
-pub fn paginate_rows<T, N>(
-    rows: Vec<T>,
-    args: PageArgs,
-    row_id: impl Fn(&T) -> i32,
-    wrap: impl Fn(T) -> N,
-) -> ApiResult<Page<N>>
-where
-    N: OutputType,
-{
-    paginate_keyed(rows, args, |row| i64::from(row_id(row)), wrap)
-}
-
 /// Pages through rows held in memory and ordered by the unique `row_key`, with the same
 /// cursors and limits as `paginate_by` over the same key: the published lists answer from
 /// memory exactly as they would from SQL.

@@ -281,8 +281,23 @@ impl Texts {
         F: FnOnce(crate::db::Write) -> Fut,
         Fut: std::future::Future<Output = Result<T, Failure>>,
     {
+        self.write_with(db, crate::db::Turn::Exclusive, use_case)
+            .await
+    }
+
+    /// As `write`, waiting for other writers as `turn` says.
+    pub async fn write_with<T, F, Fut>(
+        self,
+        db: &sea_orm::DatabaseConnection,
+        turn: crate::db::Turn,
+        use_case: F,
+    ) -> Result<T, Failure>
+    where
+        F: FnOnce(crate::db::Write) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Failure>>,
+    {
         self.finish()?;
-        use_case(crate::db::Write::begin(db).await?).await
+        use_case(crate::db::Write::begin_with(db, turn).await?).await
     }
 
     /// Nothing to complain about, or the user errors.

@@ -46,6 +46,7 @@ pub async fn review_limits(
             .filter(supervision_regime::Column::ListId.eq(regime.list_id))
             .filter(supervision_regime::Column::ReviewRequestDays.is_not_null())
             .order_by_asc(supervision_regime::Column::Seq)
+            .order_by_asc(supervision_regime::Column::Id)
             .one(db)
             .await?
     };

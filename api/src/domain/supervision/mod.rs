@@ -8,6 +8,7 @@ pub mod followup;
 pub mod inspection;
 pub mod read;
 pub mod status;
+pub mod status_query;
 
 use entity::{regime_item, regime_section, supervision_regime};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};

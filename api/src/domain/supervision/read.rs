@@ -10,11 +10,13 @@ use entity::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Select,
 };
 
-use super::cases::{document_states, inspection_states};
+use super::cases::document_states;
 use super::status::CaseStatus;
+use super::status_query::OpenWindows;
 use crate::auth::{Role, Viewer};
 use crate::error::ApiError;
 
@@ -24,6 +26,16 @@ pub enum Scope {
     All,
     /// A unit reads only what concerns its own department.
     Department(i32),
+}
+
+impl Scope {
+    /// The one department a unit's scope is limited to.
+    fn department(self) -> Option<i32> {
+        match self {
+            Self::All => None,
+            Self::Department(dept) => Some(dept),
+        }
+    }
 }
 
 pub fn read_scope(viewer: &Viewer) -> Result<Scope, ApiError> {
@@ -124,17 +136,14 @@ pub struct InspectionFilter {
     pub to: Option<NaiveDate>,
 }
 
-impl InspectionFilter {
-    /// Whether it filters on derived state (status, overdue), which only the rows' cases
-    /// decide: `stored_query` cannot select it.
-    pub fn is_derived(&self) -> bool {
-        self.status.is_some() || self.overdue.is_some()
-    }
-}
-
-/// The inspections `scope` may see that match `filter`'s stored columns (everything but the
-/// derived status), as one query over the indexed columns: what a page reads, keyset-paged.
-pub fn stored_query(scope: Scope, filter: &InspectionFilter) -> Select<inspection::Entity> {
+/// The inspections `scope` may see that match `filter`, as one query: stored columns through
+/// their indexes, the derived status (as of `today`) computed by the database.
+pub async fn inspection_query(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    filter: &InspectionFilter,
+    today: NaiveDate,
+) -> Result<Select<inspection::Entity>, DbErr> {
     let mut select = inspection::Entity::find();
     if let Scope::Department(dept) = scope {
         select = select.filter(inspection::Column::TargetDepartmentId.eq(dept));
@@ -156,7 +165,16 @@ pub fn stored_query(scope: Scope, filter: &InspectionFilter) -> Select<inspectio
     if let Some(to) = filter.to {
         select = select.filter(inspection::Column::PeriodStart.lte(to));
     }
-    select
+    if filter.status.is_some() || filter.overdue.is_some() {
+        let windows = OpenWindows::load(db, today).await?;
+        if let Some(status) = filter.status {
+            select = select.filter(windows.inspection_is(status));
+        }
+        if let Some(overdue) = filter.overdue {
+            select = select.filter(windows.inspection_overdue(overdue));
+        }
+    }
+    Ok(select)
 }
 
 /// The inspections `scope` may see that match `filter`, oldest first.
@@ -166,24 +184,36 @@ pub async fn inspections(
     filter: &InspectionFilter,
     today: NaiveDate,
 ) -> Result<Vec<inspection::Model>, DbErr> {
-    let rows = stored_query(scope, filter)
+    inspection_query(db, scope, filter, today)
+        .await?
         .order_by_asc(inspection::Column::Id)
         .all(db)
-        .await?;
-    if !filter.is_derived() {
-        return Ok(rows);
+        .await
+}
+
+/// The supervision documents `scope` may see: of the inspections of `target` when given, and
+/// overdue (or not) today when asked.
+pub async fn document_query(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    target: Option<i32>,
+    overdue: Option<bool>,
+    today: NaiveDate,
+) -> Result<Select<supervision_document::Entity>, DbErr> {
+    let mut select = supervision_document::Entity::find();
+    for dept in [target, scope.department()].into_iter().flatten() {
+        let inspections = Query::select()
+            .column(inspection::Column::Id)
+            .from(inspection::Entity)
+            .and_where(inspection::Column::TargetDepartmentId.eq(dept))
+            .to_owned();
+        select = select.filter(supervision_document::Column::InspectionId.in_subquery(inspections));
     }
-    // Status is derived, so it is filtered after the rows are read.
-    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let states = inspection_states(db, &ids, today).await?;
-    Ok(rows
-        .into_iter()
-        .filter(|row| {
-            let state = &states[&row.id];
-            filter.status.is_none_or(|s| s == state.status)
-                && filter.overdue.is_none_or(|o| o == state.overdue)
-        })
-        .collect())
+    if let Some(overdue) = overdue {
+        let windows = OpenWindows::load(db, today).await?;
+        select = select.filter(windows.document_overdue(overdue));
+    }
+    Ok(select)
 }
 
 /// Figures for the annual assessment of one unit (or all) over a period.

@@ -4,38 +4,26 @@ use chrono::NaiveDate;
 
 use super::followup::ReviewOutcome;
 
-/// Where a supervision case stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CaseStatus {
-    /// 已提交: an inspection with noncompliance and no document yet.
-    Submitted,
-    /// 已发文: a document issued, the unit may still request review.
-    DocumentIssued,
-    /// 整改中: past the review window, the deadline not yet passed.
-    Rectifying,
-    /// 已整改: the unit reported its rectification.
-    Rectified,
-    /// 逾期: the deadline passed without a rectification report.
-    Overdue,
-    /// 复查中: a review requested and not yet decided.
-    ReviewRequested,
-    /// 已复查: the review decided (upheld or amended); rectification still due.
-    ReviewDecided,
-    /// 已结案: nothing left to do.
-    Closed,
-}
-
-impl CaseStatus {
-    pub const ALL: [Self; 8] = [
-        Self::Submitted,
-        Self::DocumentIssued,
-        Self::Rectifying,
-        Self::Rectified,
-        Self::Overdue,
-        Self::ReviewRequested,
-        Self::ReviewDecided,
-        Self::Closed,
-    ];
+crate::domain::kinds::vocabulary! {
+    /// Where a supervision case stands; the names are what `status_query` compares in SQL.
+    CaseStatus {
+        /// 已提交: an inspection with noncompliance and no document yet.
+        Submitted = "SUBMITTED",
+        /// 已发文: a document issued, the unit may still request review.
+        DocumentIssued = "DOCUMENT_ISSUED",
+        /// 整改中: past the review window, the deadline not yet passed.
+        Rectifying = "RECTIFYING",
+        /// 已整改: the unit reported its rectification.
+        Rectified = "RECTIFIED",
+        /// 逾期: the deadline passed without a rectification report.
+        Overdue = "OVERDUE",
+        /// 复查中: a review requested and not yet decided.
+        ReviewRequested = "REVIEW_REQUESTED",
+        /// 已复查: the review decided (upheld or amended); rectification still due.
+        ReviewDecided = "REVIEW_DECIDED",
+        /// 已结案: nothing left to do.
+        Closed = "CLOSED",
+    }
 }
 
 /// The facts of one document that decide its status.

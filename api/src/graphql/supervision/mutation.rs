@@ -4,9 +4,10 @@ use async_graphql::{Context, Object};
 
 use super::inputs::*;
 use super::types::{Accountability, Inspection, Rectification, ReviewRequest, SupervisionDocument};
+use crate::db::Turn;
 use crate::domain::supervision::{accountability, document, followup, inspection};
 use crate::error::ApiResult;
-use crate::graphql::editing::edit;
+use crate::graphql::editing::{edit, edit_with};
 use crate::graphql::text::Texts;
 use crate::graphql::user_error::payload;
 
@@ -75,7 +76,8 @@ impl SupervisionMutation {
     ) -> ApiResult<SubmitInspectionPayload> {
         let mut texts = Texts::default();
         let input = input.into_domain(&mut texts)?;
-        edit(ctx, texts, |write, viewer, clock| {
+        // A submission only adds rows of its own: it writes beside other writers.
+        edit_with(ctx, Turn::Alongside, texts, |write, viewer, clock| {
             inspection::submit(write, viewer, clock, input)
         })
         .await

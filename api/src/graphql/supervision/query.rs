@@ -3,15 +3,13 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::{inspection, supervision_document};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::CaseStatus;
 use super::types::{Inspection, SupervisionDocument};
-use crate::domain::supervision::cases::document_states;
 use crate::domain::supervision::read::{self, InspectionFilter as Filter};
 use crate::error::ApiResult;
 use crate::graphql::node::expect_id;
-use crate::graphql::pagination::{Page, PageArgs, paginate_counting, paginate_rows};
+use crate::graphql::pagination::{Page, PageArgs, paginate_counting};
 use crate::graphql::regime::RegimeItem;
 use crate::graphql::scalars::Date;
 use crate::graphql::text::{Code, Text};
@@ -140,17 +138,13 @@ impl SupervisionQuery {
             last,
             before,
         };
-        if !filter.is_derived() {
-            // A page of stored columns: keyset-paged in SQL, counted only when asked.
-            let counted = ctx.look_ahead().field("totalCount").exists();
-            let select = read::stored_query(scope, &filter);
-            let key = Expr::col(inspection::Column::Id);
-            let row_key = |row: &inspection::Model| i64::from(row.id);
-            return paginate_counting(db(ctx)?, select, key, args, row_key, Inspection, counted)
-                .await;
-        }
-        let rows = read::inspections(db(ctx)?, scope, &filter, clock(ctx)?.today()).await?;
-        paginate_rows(rows, args, |row| row.id, Inspection)
+        // Keyset-paged in SQL, counted only when asked.
+        let db = db(ctx)?;
+        let counted = ctx.look_ahead().field("totalCount").exists();
+        let select = read::inspection_query(db, scope, &filter, clock(ctx)?.today()).await?;
+        let key = Expr::col(inspection::Column::Id);
+        let row_key = |row: &inspection::Model| i64::from(row.id);
+        paginate_counting(db, select, key, args, row_key, Inspection, counted).await
     }
 
     /// Supervision documents (SUPERVISOR, ADMIN; a UNIT sees those addressed to it) — 监督文书列表.
@@ -181,36 +175,17 @@ impl SupervisionQuery {
             .transpose()?;
         let db = db(ctx)?;
         let today = clock(ctx)?.today();
-        let visible = read::inspections(
-            db,
-            scope,
-            &Filter {
-                target_department_id: target,
-                ..Default::default()
-            },
-            today,
-        )
-        .await?;
-        let mut rows = supervision_document::Entity::find()
-            .filter(supervision_document::Column::InspectionId.is_in(visible.iter().map(|i| i.id)))
-            .order_by_asc(supervision_document::Column::Id)
-            .all(db)
-            .await?;
-        if let Some(overdue) = filter.overdue {
-            let states = document_states(db, &rows, today).await?;
-            rows.retain(|row| states[&row.id].overdue == overdue);
-        }
-        paginate_rows(
-            rows,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            |row| row.id,
-            SupervisionDocument,
-        )
+        let select = read::document_query(db, scope, target, filter.overdue, today).await?;
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let counted = ctx.look_ahead().field("totalCount").exists();
+        let key = Expr::col(supervision_document::Column::Id);
+        let row_key = |row: &supervision_document::Model| i64::from(row.id);
+        paginate_counting(db, select, key, args, row_key, SupervisionDocument, counted).await
     }
 
     /// Figures for the annual assessment (工作考核) of a unit, or of all, over a period — 工作考核统计.

@@ -4,6 +4,7 @@ mod document;
 mod followup;
 mod inspection;
 mod permissions;
+mod status;
 
 use qingdan::auth::Role;
 use qingdan_tests::TestApp;
