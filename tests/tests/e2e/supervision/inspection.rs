@@ -328,3 +328,59 @@ async fn idempotency__a_writer_outside_the_turn_holding_the_key_wins_and_is_retu
     );
     assert_eq!(s.inspection_count(&app).await, 1);
 }
+
+#[tokio::test]
+async fn submission__writes_beside_other_writers_on_postgresql() {
+    use qingdan::db::{Turn, Write};
+    use std::time::Duration;
+    let app = TestApp::spawn().await;
+    let waits = |turn| {
+        let db = app.db.clone();
+        async move {
+            let first = Write::begin_with(&db, turn).await.unwrap();
+            let second =
+                tokio::time::timeout(Duration::from_millis(500), Write::begin_with(&db, turn))
+                    .await;
+            drop(first);
+            second.is_err()
+        }
+    };
+    // Exclusive writers (lists, drafts, follow-ups) take turns from BEGIN on either database
+    assert!(
+        waits(Turn::Exclusive).await,
+        "a second exclusive writer waits"
+    );
+    // Submissions begin beside each other on PostgreSQL; SQLite has one writer at a time
+    let postgres = qingdan::db::is_postgres(&app.db);
+    assert_eq!(waits(Turn::Alongside).await, !postgres);
+}
+
+#[tokio::test]
+async fn submission__concurrent_ones_all_land_and_count() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let before = s.inspection_count(&app).await;
+    let version = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            use sea_orm::ConnectionTrait;
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT version FROM data_version WHERE id = 1",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "version").unwrap()
+        }
+    };
+    let counted = version(&app).await;
+    let submissions = (0..8).map(|_| s.submit(&app, s.inspection()));
+    for payload in futures_util::future::join_all(submissions).await {
+        assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    }
+    assert_eq!(s.inspection_count(&app).await, before + 8);
+    // Each one counted itself once in the data version
+    assert_eq!(version(&app).await, counted + 8);
+}
