@@ -332,3 +332,23 @@ impl ConnectionTrait for Write {
         self.txn.support_returning()
     }
 }
+
+/// `column` is one of `ids`, as a filter. On PostgreSQL it is one array parameter
+/// (`= ANY($1)`): the statement is the same for any number of ids, so each connection prepares
+/// it once and PostgreSQL reuses a generic plan that walks the index. An `IN` list of n
+/// parameters is a new statement for every n, planned on every call (for a page of 62
+/// inspections' findings: 0.45 ms of planning and a sequential scan, against 0.1 ms). SQLite
+/// has no arrays: a list there.
+pub fn one_of<C: sea_orm::ColumnTrait>(
+    backend: DbBackend,
+    column: C,
+    ids: impl IntoIterator<Item = i32>,
+) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, ExprTrait, extension::postgres::PgFunc};
+    match backend {
+        DbBackend::Postgres => Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(
+            ids.into_iter().collect::<Vec<i32>>(),
+        ))),
+        _ => column.is_in(ids),
+    }
+}

@@ -11,6 +11,7 @@ pub mod events;
 pub mod idempotency;
 pub mod kinds;
 pub mod lexicon;
+pub mod list_reads;
 pub mod misroute;
 pub mod published;
 pub mod rules;

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{boundary_case, boundary_matter, division, legal_basis};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
 
 use super::department::Department;
 use super::kinds::DivisionRole;
@@ -11,11 +10,12 @@ use super::loaders::{
     LegalBasesOfDivision, LegalBasesOfMatter, MatterById,
 };
 use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, contains, paginate, paginate_keyed};
+use super::pagination::{Page, PageArgs, paginate, paginate_keyed};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{children, db, one};
 use crate::domain::kinds;
+use crate::domain::list_reads;
 use crate::error::ApiResult;
 
 /// Boundary matter — 管理事项: a matter several departments share, with each one's division.
@@ -261,47 +261,16 @@ impl BoundaryQuery {
             last,
             before,
         };
+        let filter = list_reads::MatterFilter {
+            department,
+            text_contains: text_contains.map(String::from),
+        };
         let day = super::day(ctx, as_of)?;
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
-            let rows: Vec<&boundary_matter::Model> = view
-                .matters()
-                .iter()
-                .map(|m| m.as_ref())
-                .filter(|m| {
-                    let divisions = view.divisions(m.id);
-                    department.is_none_or(|dept| divisions.iter().any(|d| d.department_id == dept))
-                        && text_contains.as_deref().is_none_or(|text| {
-                            m.title.contains(text)
-                                || divisions.iter().any(|d| d.text.contains(text))
-                        })
-                })
-                .collect();
             let key = |row: &&boundary_matter::Model| i64::from(row.id);
-            return paginate_keyed(rows, args, key, |m| BoundaryMatter(m.clone()));
+            return paginate_keyed(filter.over(&view), args, key, |m| BoundaryMatter(m.clone()));
         }
-        let versions = super::in_force(ctx, as_of).await?;
-        let mut select = boundary_matter::Entity::find()
-            .filter(boundary_matter::Column::VersionId.is_in(versions));
-        if let Some(department) = department {
-            let with_division = Query::select()
-                .column(division::Column::MatterId)
-                .from(division::Entity)
-                .and_where(division::Column::DepartmentId.eq(department))
-                .to_owned();
-            select = select.filter(boundary_matter::Column::Id.in_subquery(with_division));
-        }
-        if let Some(text) = text_contains.as_deref() {
-            let by_division = Query::select()
-                .column(division::Column::MatterId)
-                .from(division::Entity)
-                .and_where(contains(division::Column::Text, text))
-                .to_owned();
-            select = select.filter(
-                Condition::any()
-                    .add(contains(boundary_matter::Column::Title, text))
-                    .add(boundary_matter::Column::Id.in_subquery(by_division)),
-            );
-        }
+        let select = filter.query(super::in_force(ctx, as_of).await?);
         paginate(
             db(ctx)?,
             select,

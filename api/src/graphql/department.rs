@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, InputObject, Object};
-use entity::{department, department_alias};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
+use entity::department;
+use sea_orm::EntityTrait;
 
 use super::boundary::Division;
 use super::duty::Duty;
@@ -13,13 +13,14 @@ use super::loaders::{
     AliasesOf, DepartmentById, DivisionsOfDepartment, DutiesOf, ServicesOfUnit, UnitsOf,
 };
 use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, contains, paginate, paginate_keyed};
+use super::pagination::{Page, PageArgs, paginate, paginate_keyed};
 use super::scalars::Date;
 use super::service::PublicService;
 use super::text::{Name, Text};
 use super::{children, db, one};
 use crate::domain::editing::reorganisation;
 use crate::domain::kinds;
+use crate::domain::list_reads;
 use crate::error::ApiResult;
 
 /// Department — 部门/单位: a county department, an internal unit (股, 站), a township or an
@@ -220,9 +221,7 @@ impl DepartmentQuery {
     ) -> ApiResult<Page<Department>> {
         let filter = filter.unwrap_or_default();
         let name_contains = Text::opt_arg(filter.name_contains, "filter.nameContains")?;
-        let kind = filter
-            .kind
-            .map(|kind| kinds::DepartmentKind::from(kind).as_str());
+        let kind = filter.kind.map(kinds::DepartmentKind::from);
         let day = super::day(ctx, as_of)?;
         let responsible = match filter.responsible_for.as_deref() {
             Some(text) => {
@@ -254,45 +253,17 @@ impl DepartmentQuery {
             last,
             before,
         };
+        let filter = list_reads::DepartmentFilter {
+            name_contains: name_contains.map(String::from),
+            kind,
+            among: responsible,
+            parent,
+        };
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
-            let catalog = &view.catalog;
-            let rows: Vec<&department::Model> = catalog
-                .departments()
-                .iter()
-                .filter(|d| {
-                    name_contains.as_deref().is_none_or(|text| {
-                        d.name.contains(text)
-                            || catalog.aliases(d.id).iter().any(|a| a.alias.contains(text))
-                    }) && kind.is_none_or(|kind| d.kind == kind)
-                        && responsible.as_ref().is_none_or(|ids| ids.contains(&d.id))
-                        && parent.is_none_or(|parent| d.parent_id == Some(parent))
-                })
-                .collect();
             let key = |row: &&department::Model| i64::from(row.id);
-            return paginate_keyed(rows, args, key, |d| Department(d.clone()));
+            return paginate_keyed(filter.over(&view), args, key, |d| Department(d.clone()));
         }
-        let mut select = department::Entity::find();
-        if let Some(text) = name_contains.as_deref() {
-            let by_alias = Query::select()
-                .column(department_alias::Column::DepartmentId)
-                .from(department_alias::Entity)
-                .and_where(contains(department_alias::Column::Alias, text))
-                .to_owned();
-            select = select.filter(
-                Condition::any()
-                    .add(contains(department::Column::Name, text))
-                    .add(department::Column::Id.in_subquery(by_alias)),
-            );
-        }
-        if let Some(kind) = kind {
-            select = select.filter(department::Column::Kind.eq(kind));
-        }
-        if let Some(ids) = responsible {
-            select = select.filter(department::Column::Id.is_in(ids));
-        }
-        if let Some(parent) = parent {
-            select = select.filter(department::Column::ParentId.eq(parent));
-        }
+        let select = filter.query();
         paginate(
             db(ctx)?,
             select,

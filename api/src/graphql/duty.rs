@@ -2,17 +2,15 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{duty, work_item};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
 
 use super::department::Department;
 use super::loaders::{DepartmentById, DutyById, WorkItemsOf};
 use super::node::{expect_id, global_id};
-use super::pagination::{
-    Page, PageArgs, contains, grouped_key, grouped_order, paginate_by, paginate_keyed,
-};
+use super::pagination::{Page, PageArgs, grouped_key, grouped_order, paginate_by, paginate_keyed};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{children, db, one};
+use crate::domain::list_reads;
 use crate::error::ApiResult;
 
 /// Duty — 主要职责: a numbered main duty of a department.
@@ -144,39 +142,16 @@ impl DutyQuery {
             before,
         };
         let row_key = |row: &duty::Model| grouped_key(row.list_id, row.department_id, row.seq);
+        let filter = list_reads::DutyFilter {
+            department,
+            text_contains: text_contains.map(String::from),
+        };
         let day = super::day(ctx, as_of)?;
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
-            let rows: Vec<&duty::Model> = view
-                .duties()
-                .iter()
-                .map(|d| d.as_ref())
-                .filter(|d| {
-                    department.is_none_or(|dept| d.department_id == dept)
-                        && text_contains.as_deref().is_none_or(|text| {
-                            d.text.contains(text)
-                                || view.work_items(d.id).iter().any(|w| w.text.contains(text))
-                        })
-                })
-                .collect();
+            let rows = filter.over(&view);
             return paginate_keyed(rows, args, |d| row_key(d), |d| Duty(d.clone()));
         }
-        let versions = super::in_force(ctx, as_of).await?;
-        let mut select = duty::Entity::find().filter(duty::Column::VersionId.is_in(versions));
-        if let Some(department) = department {
-            select = select.filter(duty::Column::DepartmentId.eq(department));
-        }
-        if let Some(text) = text_contains.as_deref() {
-            let by_item = Query::select()
-                .column(work_item::Column::DutyId)
-                .from(work_item::Entity)
-                .and_where(contains(work_item::Column::Text, text))
-                .to_owned();
-            select = select.filter(
-                Condition::any()
-                    .add(contains(duty::Column::Text, text))
-                    .add(duty::Column::Id.in_subquery(by_item)),
-            );
-        }
+        let select = filter.query(super::in_force(ctx, as_of).await?);
         // Published order (序号 within each department): edits renumber duties, so ids no
         // longer follow it.
         let key = grouped_order(

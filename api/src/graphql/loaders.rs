@@ -14,10 +14,11 @@ use entity::{
     legal_basis, public_service, rectification, regime_item, regime_section, review_request,
     supervision_document, supervision_regime, work_item,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use chrono::NaiveDate;
 
+use crate::db::one_of;
 use crate::domain::clock::SharedClock;
 use crate::domain::published::{Published, View};
 use crate::domain::supervision::cases::{self, DocumentState, InspectionState};
@@ -180,7 +181,7 @@ macro_rules! has_many {
                     return Ok(grouped);
                 }
                 let rows = $entity::Entity::find()
-                    .filter($entity::Column::$column.is_in(rest))
+                    .filter(one_of(self.db.get_database_backend(), $entity::Column::$column, rest))
                     .order_by_asc($entity::Column::$order)
                     .order_by_asc($entity::Column::Id)
                     .all(&self.db)
@@ -231,8 +232,8 @@ macro_rules! in_force_has_many {
                         continue;
                     }
                     let rows = $entity::Entity::find()
-                        .filter($entity::Column::$column.is_in(parents))
-                        .filter($entity::Column::VersionId.is_in(reading.versions.iter().copied()))
+                        .filter(one_of(self.db.get_database_backend(), $entity::Column::$column, parents))
+                        .filter(one_of(self.db.get_database_backend(), $entity::Column::VersionId, reading.versions.iter().copied()))
                         .order_by_asc($entity::Column::$order)
                         .order_by_asc($entity::Column::Id)
                         .all(&self.db)
@@ -286,7 +287,7 @@ macro_rules! by_id {
                     return Ok(found);
                 }
                 let rows = $entity::Entity::find()
-                    .filter($entity::Column::Id.is_in(rest))
+                    .filter(one_of(self.db.get_database_backend(), $entity::Column::Id, rest))
                     .all(&self.db)
                     .await?;
                 found.extend(rows.into_iter().map(|row| ($key(row.id), row)));
@@ -393,7 +394,11 @@ impl Loader<DocumentStateOf> for ListLoader {
         keys: &[DocumentStateOf],
     ) -> Result<HashMap<DocumentStateOf, Self::Value>, Self::Error> {
         let documents = supervision_document::Entity::find()
-            .filter(supervision_document::Column::Id.is_in(keys.iter().map(|key| key.0)))
+            .filter(one_of(
+                self.db.get_database_backend(),
+                supervision_document::Column::Id,
+                keys.iter().map(|key| key.0),
+            ))
             .all(&self.db)
             .await?;
         let states = cases::document_states(&self.db, &documents, self.clock.today()).await?;

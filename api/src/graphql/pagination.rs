@@ -256,24 +256,6 @@ fn page_request(args: &PageArgs) -> ApiResult<(bool, u64)> {
     }
 }
 
-/// A `LIKE` pattern matching `text` anywhere, with the wildcards in `text` taken literally.
-pub fn contains_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-/// `column LIKE '%text%'` with `\` as the escape character, on SQLite and PostgreSQL alike.
-pub fn contains(
-    column: impl sea_orm::sea_query::IntoColumnRef,
-    text: &str,
-) -> sea_orm::sea_query::SimpleExpr {
-    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
-    Expr::col(column).like(LikeExpr::new(contains_pattern(text)).escape('\\'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,11 +271,5 @@ mod tests {
         assert_eq!(page_size("first", 100).unwrap(), 100);
         assert!(page_size("first", 101).is_err());
         assert!(page_size("first", -1).is_err());
-    }
-
-    #[test]
-    fn like_pattern__escapes_wildcards() {
-        assert_eq!(contains_pattern("两非"), "%两非%");
-        assert_eq!(contains_pattern("100%_x"), "%100\\%\\_x%");
     }
 }

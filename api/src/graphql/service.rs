@@ -1,18 +1,18 @@
 //! Public services (公共服务事项) with their responsible unit and phone.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use entity::{department, public_service};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Query};
+use entity::public_service;
 
 use super::department::Department;
 use super::loaders::DepartmentById;
 use super::node::{expect_id, global_id};
 use super::pagination::{
-    Page, PageArgs, contains, paginate_by, paginate_keyed, published_key, published_order,
+    Page, PageArgs, paginate_by, paginate_keyed, published_key, published_order,
 };
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{db, one};
+use crate::domain::list_reads;
 use crate::error::ApiResult;
 use crate::search::index::DocKind;
 
@@ -131,53 +131,16 @@ impl ServiceQuery {
             before,
         };
         let row_key = |row: &public_service::Model| published_key(row.list_id, row.seq);
+        let filter = list_reads::ServiceFilter {
+            unit,
+            text_contains: text_contains.map(String::from),
+            among: matching,
+        };
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
-            let units: Option<Vec<i32>> = unit.map(|unit| {
-                std::iter::once(unit)
-                    .chain(view.catalog.units(unit).iter().map(|u| u.id))
-                    .collect()
-            });
-            let rows: Vec<&public_service::Model> = view
-                .services()
-                .iter()
-                .map(|s| s.as_ref())
-                .filter(|s| {
-                    units
-                        .as_ref()
-                        .is_none_or(|units| units.contains(&s.unit_id))
-                        && text_contains
-                            .as_deref()
-                            .is_none_or(|text| s.name.contains(text) || s.content.contains(text))
-                        && matching.as_ref().is_none_or(|ids| ids.contains(&s.id))
-                })
-                .collect();
+            let rows = filter.over(&view);
             return paginate_keyed(rows, args, |s| row_key(s), |s| PublicService(s.clone()));
         }
-        let versions = super::in_force(ctx, as_of).await?;
-        let mut select = public_service::Entity::find()
-            .filter(public_service::Column::VersionId.is_in(versions));
-        if let Some(unit) = unit {
-            let sub_units = Query::select()
-                .column(department::Column::Id)
-                .from(department::Entity)
-                .and_where(department::Column::ParentId.eq(unit))
-                .to_owned();
-            select = select.filter(
-                Condition::any()
-                    .add(public_service::Column::UnitId.eq(unit))
-                    .add(public_service::Column::UnitId.in_subquery(sub_units)),
-            );
-        }
-        if let Some(text) = text_contains.as_deref() {
-            select = select.filter(
-                Condition::any()
-                    .add(contains(public_service::Column::Name, text))
-                    .add(contains(public_service::Column::Content, text)),
-            );
-        }
-        if let Some(ids) = matching {
-            select = select.filter(public_service::Column::Id.is_in(ids));
-        }
+        let select = filter.query(super::in_force(ctx, as_of).await?);
         // Published order (序号): edits renumber services, so ids no longer follow it.
         let key = published_order(public_service::Column::ListId, public_service::Column::Seq);
         paginate_by(db(ctx)?, select, key, args, row_key, PublicService).await

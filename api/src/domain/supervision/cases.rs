@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use super::followup::{ReviewLimits, ReviewOutcome, review_limits};
 use super::inspection::Outcome;
 use super::status::{CaseStatus, DocumentFacts, inspection_status};
+use crate::db::one_of;
 use crate::domain::calendar::DayRule;
 
 /// What is derived for one document.
@@ -38,16 +39,21 @@ pub async fn document_states(
     documents: &[supervision_document::Model],
     today: NaiveDate,
 ) -> Result<HashMap<i32, DocumentState>, DbErr> {
+    let backend = db.get_database_backend();
     let ids: Vec<i32> = documents.iter().map(|d| d.id).collect();
     let rectified: std::collections::HashSet<i32> = rectification::Entity::find()
-        .filter(rectification::Column::DocumentId.is_in(ids.clone()))
+        .filter(one_of(
+            backend,
+            rectification::Column::DocumentId,
+            ids.clone(),
+        ))
         .all(db)
         .await?
         .into_iter()
         .map(|r| r.document_id)
         .collect();
     let reviews: HashMap<i32, review_request::Model> = review_request::Entity::find()
-        .filter(review_request::Column::DocumentId.is_in(ids))
+        .filter(one_of(backend, review_request::Column::DocumentId, ids))
         .all(db)
         .await?
         .into_iter()
@@ -55,7 +61,7 @@ pub async fn document_states(
         .collect();
     let inspection_ids: Vec<i32> = documents.iter().map(|d| d.inspection_id).collect();
     let regimes: HashMap<i32, i32> = inspection::Entity::find()
-        .filter(inspection::Column::Id.is_in(inspection_ids))
+        .filter(one_of(backend, inspection::Column::Id, inspection_ids))
         .all(db)
         .await?
         .into_iter()
@@ -129,15 +135,24 @@ pub async fn inspection_states(
     inspection_ids: &[i32],
     today: NaiveDate,
 ) -> Result<HashMap<i32, InspectionState>, DbErr> {
+    let backend = db.get_database_backend();
     let documents = supervision_document::Entity::find()
-        .filter(supervision_document::Column::InspectionId.is_in(inspection_ids.iter().copied()))
+        .filter(one_of(
+            backend,
+            supervision_document::Column::InspectionId,
+            inspection_ids.iter().copied(),
+        ))
         .order_by_asc(supervision_document::Column::Id)
         .all(db)
         .await?;
     let document_states = document_states(db, &documents, today).await?;
     let latest: HashMap<i32, i32> = documents.iter().map(|d| (d.inspection_id, d.id)).collect();
     let noncompliant: std::collections::HashSet<i32> = finding::Entity::find()
-        .filter(finding::Column::InspectionId.is_in(inspection_ids.iter().copied()))
+        .filter(one_of(
+            backend,
+            finding::Column::InspectionId,
+            inspection_ids.iter().copied(),
+        ))
         .filter(finding::Column::Outcome.eq(Outcome::Noncompliant.as_str()))
         .all(db)
         .await?
