@@ -241,6 +241,9 @@ where
     V: Send + Sync + Clone + 'static,
 {
     let loader = loader(ctx)?;
+    if let Some(rows) = loader.loader().primed(&key) {
+        return Ok(rows.unwrap_or_default());
+    }
     if let Some(rows) = loader.loader().held(&key).await? {
         return Ok(rows);
     }
@@ -263,12 +266,15 @@ where
     V: Send + Sync + Clone + 'static,
 {
     let loader = loader(ctx)?;
-    if let Some(row) = loader.loader().held(&key).await? {
-        return Ok(row);
-    }
-    let debug = format!("{key:?}");
-    loader
-        .load_one(key)
-        .await?
-        .ok_or(ApiError::NotFound { kind, id: debug })
+    let found = match loader.loader().primed(&key) {
+        Some(primed) => primed,
+        None => match loader.loader().held(&key).await? {
+            Some(row) => Some(row),
+            None => loader.load_one(key.clone()).await?,
+        },
+    };
+    found.ok_or_else(|| ApiError::NotFound {
+        kind,
+        id: format!("{key:?}"),
+    })
 }

@@ -65,3 +65,52 @@ async fn nested_read__statement_count_is_bounded_by_the_query_not_the_data() {
         "{rows} departments with twice the duties: {doubled} statements"
     );
 }
+
+#[tokio::test]
+async fn inspections_page__loads_its_relations_ahead_and_answers_as_each_node_does() {
+    use crate::supervision::setup;
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for _ in 0..3 {
+        s.noticed(&app).await;
+    }
+    let fields = "id status overdue findings { outcome item { id } } inspectors { name } \
+                  methods { id } documents { id kind }";
+    let page_query = format!("{{ inspections(first: 10) {{ nodes {{ {fields} }} }} }}");
+    // Each read carries its own unused variable, so none is answered from the response cache.
+    let read = |few: bool, tag: &'static str| {
+        let query = page_query.replace("first: 10", if few { "first: 1" } else { "first: 10" });
+        let (app, s) = (&app, &s);
+        async move {
+            let before = app.statements.get();
+            let body = app
+                .post_as(&s.supervisor, &query, json!({ "tag": tag }))
+                .await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+            (body, app.statements.get() - before)
+        }
+    };
+    read(false, "warm").await; // what a first read of the process loads once
+    let (one, one_statements) = read(true, "one").await;
+    let (page, statements) = read(false, "page").await;
+    let nodes = page["data"]["inspections"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(nodes.len(), 3);
+    assert_eq!(one["data"]["inspections"]["nodes"][0], nodes[0]);
+    // The relations cost the same statements for one row as for three
+    assert_eq!(
+        statements, one_statements,
+        "{statements} statements for 3 rows"
+    );
+    // Each row as the page answers it is the row as `node` answers it, through the loaders
+    let node =
+        format!("query($id: ID!) {{ node(id: $id) {{ ... on Inspection {{ {fields} }} }} }}");
+    for row in &nodes {
+        let body = app
+            .post_as(&s.supervisor, &node, json!({ "id": row["id"] }))
+            .await;
+        assert_eq!(&body["data"]["node"], row, "{body:#}");
+    }
+}

@@ -8,6 +8,9 @@ use super::CaseStatus;
 use super::types::{Inspection, SupervisionDocument};
 use crate::domain::supervision::read::{self, InspectionFilter as Filter};
 use crate::error::ApiResult;
+use crate::graphql::loaders::{
+    DocumentsOf, FindingsOf, InspectionStateOf, InspectorsOf, MethodsOf,
+};
 use crate::graphql::node::expect_id;
 use crate::graphql::pagination::{Page, PageArgs, paginate_counting};
 use crate::graphql::regime::RegimeItem;
@@ -106,6 +109,44 @@ fn counts(map: std::collections::BTreeMap<String, usize>) -> Vec<Count> {
         .collect()
 }
 
+/// Loads ahead, one statement each, the relations of a page of inspections that the query
+/// selects (`ListLoader::prime`): a page's rows then read them without a DataLoader batch.
+async fn prime_relations(ctx: &Context<'_>, page: &Page<Inspection>) -> ApiResult<()> {
+    let ids: Vec<i32> = page.edges.iter().map(|edge| edge.node.0.id).collect();
+    let look = ctx.look_ahead();
+    let selects = |field: &str| {
+        look.field("nodes").field(field).exists()
+            || look.field("edges").field("node").field(field).exists()
+    };
+    let loader = crate::graphql::loader(ctx)?.loader();
+    if selects("findings") {
+        loader
+            .prime(ids.iter().map(|&id| FindingsOf(id)).collect())
+            .await?;
+    }
+    if selects("inspectors") {
+        loader
+            .prime(ids.iter().map(|&id| InspectorsOf(id)).collect())
+            .await?;
+    }
+    if selects("methods") {
+        loader
+            .prime(ids.iter().map(|&id| MethodsOf(id)).collect())
+            .await?;
+    }
+    if selects("documents") {
+        loader
+            .prime(ids.iter().map(|&id| DocumentsOf(id)).collect())
+            .await?;
+    }
+    if selects("status") || selects("overdue") {
+        loader
+            .prime(ids.iter().map(|&id| InspectionStateOf(id)).collect())
+            .await?;
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct SupervisionQuery;
 
@@ -144,7 +185,9 @@ impl SupervisionQuery {
         let select = read::inspection_query(db, scope, &filter, clock(ctx)?.today()).await?;
         let key = Expr::col(inspection::Column::Id);
         let row_key = |row: &inspection::Model| i64::from(row.id);
-        paginate_counting(db, select, key, args, row_key, Inspection, counted).await
+        let page = paginate_counting(db, select, key, args, row_key, Inspection, counted).await?;
+        prime_relations(ctx, &page).await?;
+        Ok(page)
     }
 
     /// Supervision documents (SUPERVISOR, ADMIN; a UNIT sees those addressed to it) — 监督文书列表.
