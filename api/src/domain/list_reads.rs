@@ -82,9 +82,8 @@ pub struct DutyFilter {
 impl DutyFilter {
     /// The matching duties in force in `view`, in its order.
     pub fn over<'v>(&self, view: &'v View) -> Vec<&'v duty::Model> {
-        view.duties()
-            .iter()
-            .map(|d| d.as_ref())
+        view.duties_to_check(self.text_contains.as_deref())
+            .into_iter()
             .filter(|d| {
                 self.department.is_none_or(|dept| d.department_id == dept)
                     && self.text_contains.as_deref().is_none_or(|text| {
@@ -124,9 +123,8 @@ pub struct MatterFilter {
 impl MatterFilter {
     /// The matching matters in force in `view`, in its order.
     pub fn over<'v>(&self, view: &'v View) -> Vec<&'v boundary_matter::Model> {
-        view.matters()
-            .iter()
-            .map(|m| m.as_ref())
+        view.matters_to_check(self.text_contains.as_deref())
+            .into_iter()
             .filter(|m| {
                 let divisions = view.divisions(m.id);
                 self.department
@@ -180,9 +178,8 @@ impl ServiceFilter {
                 .chain(view.catalog.units(unit).iter().map(|u| u.id))
                 .collect()
         });
-        view.services()
-            .iter()
-            .map(|s| s.as_ref())
+        view.services_to_check(self.text_contains.as_deref())
+            .into_iter()
             .filter(|s| {
                 units
                     .as_ref()

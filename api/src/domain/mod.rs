@@ -16,6 +16,7 @@ pub mod misroute;
 pub mod published;
 pub mod rules;
 pub mod supervision;
+pub mod text_index;
 pub mod versions;
 pub mod webhooks;
 

@@ -15,7 +15,7 @@
 //! view first and the database for what the view does not hold.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::NaiveDate;
 use entity::{
@@ -24,6 +24,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
+use super::text_index::TextIndex;
 use super::versions::InForce;
 use crate::data_version::{Scope, Watch};
 
@@ -147,6 +148,10 @@ pub struct View {
     duties: Vec<Arc<duty::Model>>,
     matters: Vec<Arc<boundary_matter::Model>>,
     services: Vec<Arc<public_service::Model>>,
+    /// Their texts, indexed on the first `textContains` asked of this view.
+    duty_text: OnceLock<TextIndex>,
+    matter_text: OnceLock<TextIndex>,
+    service_text: OnceLock<TextIndex>,
 }
 
 /// Groups `rows` by `key`, each group sorted by `order` (then id, as the SQL reads did).
@@ -204,9 +209,62 @@ impl View {
             duties: listed_duties,
             matters,
             services: listed_services,
+            duty_text: OnceLock::new(),
+            matter_text: OnceLock::new(),
+            service_text: OnceLock::new(),
             catalog,
             versions,
         }
+    }
+
+    /// The duties in force that may contain `text` in their own text or a work item's (all
+    /// of them when `text` is `None` or a single character), in published order: a superset
+    /// the caller checks.
+    pub fn duties_to_check(&self, text: Option<&str>) -> Vec<&duty::Model> {
+        let index = || {
+            self.duty_text.get_or_init(|| {
+                TextIndex::build(self.duties.iter().map(|d| {
+                    std::iter::once(d.text.as_str())
+                        .chain(self.work_items(d.id).iter().map(|w| w.text.as_str()))
+                }))
+            })
+        };
+        narrowed(&self.duties, text.and_then(|text| index().candidates(text)))
+    }
+
+    /// The matters in force that may contain `text` in their title or a division's text, by
+    /// id; as `duties_to_check`.
+    pub fn matters_to_check(&self, text: Option<&str>) -> Vec<&boundary_matter::Model> {
+        let index = || {
+            self.matter_text.get_or_init(|| {
+                TextIndex::build(self.matters.iter().map(|m| {
+                    std::iter::once(m.title.as_str())
+                        .chain(self.divisions(m.id).iter().map(|d| d.text.as_str()))
+                }))
+            })
+        };
+        narrowed(
+            &self.matters,
+            text.and_then(|text| index().candidates(text)),
+        )
+    }
+
+    /// The services in force that may contain `text` in their name or content, in published
+    /// order; as `duties_to_check`.
+    pub fn services_to_check(&self, text: Option<&str>) -> Vec<&public_service::Model> {
+        let index = || {
+            self.service_text.get_or_init(|| {
+                TextIndex::build(
+                    self.services
+                        .iter()
+                        .map(|s| [s.name.as_str(), s.content.as_str()]),
+                )
+            })
+        };
+        narrowed(
+            &self.services,
+            text.and_then(|text| index().candidates(text)),
+        )
     }
 
     pub fn duty(&self, id: i32) -> Option<&duty::Model> {
@@ -315,6 +373,17 @@ impl View {
     /// Every work item in force, in no order.
     pub fn all_work_items(&self) -> impl Iterator<Item = &work_item::Model> {
         self.work_items_of.values().flatten().map(|w| w.as_ref())
+    }
+}
+
+/// `rows` at `positions` (ascending), or all of them.
+fn narrowed<M>(rows: &[Arc<M>], positions: Option<Vec<u32>>) -> Vec<&M> {
+    match positions {
+        Some(positions) => positions
+            .into_iter()
+            .map(|i| rows[i as usize].as_ref())
+            .collect(),
+        None => rows.iter().map(|row| row.as_ref()).collect(),
     }
 }
 
