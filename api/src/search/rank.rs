@@ -124,6 +124,16 @@ struct Tally {
 }
 
 impl Tally {
+    fn new(department: i32, first: u32, routed_from: Option<i32>) -> Self {
+        Self {
+            department,
+            score: f64::MIN,
+            best: first,
+            routed_from,
+            top: Vec::new(),
+        }
+    }
+
     fn credit(&mut self, score: f64, doc: u32, routed_from: Option<i32>) {
         if score > self.score {
             self.score = score;
@@ -150,25 +160,35 @@ pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thre
         candidates: Vec::new(),
     };
     let (terms, scores) = scored(index, text);
-    let mut by_dept: HashMap<i32, Tally> = HashMap::new();
+    // Each row credits its own department: who acts is whose division, duty, work item or
+    // service it is, never the matter's lead on another department's behalf. Rows first meet
+    // in their department's slot (a province scores tens of thousands of rows a complaint);
+    // then each department's best rows go to whoever holds its duties on `day`.
+    let mut by_slot: Vec<Option<Tally>> = Vec::new();
+    by_slot.resize_with(index.slots(), || None);
+    let mut touched = Vec::new();
     for &(doc_no, s) in &scores {
-        // Each row credits its own department: who acts is whose division, duty, work item
-        // or service it is, never the matter's lead on another department's behalf.
-        let (holder, routed_from) = holder_on(
-            &index.departments,
-            index.docs[doc_no as usize].department_id,
-            day,
-        );
-        by_dept
-            .entry(holder)
-            .or_insert(Tally {
-                department: holder,
-                score: f64::MIN,
-                best: doc_no,
-                routed_from,
-                top: Vec::new(),
+        let slot = index.slot(doc_no);
+        by_slot[slot]
+            .get_or_insert_with(|| {
+                touched.push(slot);
+                Tally::new(index.slot_department(slot), doc_no, None)
             })
-            .credit(s, doc_no, routed_from);
+            .credit(s, doc_no, None);
+    }
+    let mut by_dept: HashMap<i32, Tally> = HashMap::new();
+    for slot in touched {
+        let Some(source) = by_slot[slot].take() else {
+            continue;
+        };
+        let (holder, routed_from) = holder_on(&index.departments, source.department, day);
+        let tally = by_dept
+            .entry(holder)
+            .or_insert_with(|| Tally::new(holder, source.best, routed_from));
+        // A department's best rows are the only ones that can be among its holder's best.
+        for (doc_no, s) in source.top {
+            tally.credit(s, doc_no, routed_from);
+        }
     }
     let mut ranked = specific_units_first(index, by_dept.into_values().collect(), th.tie_ratio);
     let Some(top) = ranked.first() else {
