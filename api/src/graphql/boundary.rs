@@ -263,7 +263,7 @@ impl BoundaryQuery {
         };
         let filter = list_reads::MatterFilter {
             department,
-            text_contains: text_contains.map(String::from),
+            text_contains,
         };
         let day = super::day(ctx, as_of)?;
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {

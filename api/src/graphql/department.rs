@@ -254,7 +254,7 @@ impl DepartmentQuery {
             before,
         };
         let filter = list_reads::DepartmentFilter {
-            name_contains: name_contains.map(String::from),
+            name_contains,
             kind,
             among: responsible,
             parent,

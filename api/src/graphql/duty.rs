@@ -144,7 +144,7 @@ impl DutyQuery {
         let row_key = |row: &duty::Model| grouped_key(row.list_id, row.department_id, row.seq);
         let filter = list_reads::DutyFilter {
             department,
-            text_contains: text_contains.map(String::from),
+            text_contains,
         };
         let day = super::day(ctx, as_of)?;
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {

@@ -133,7 +133,7 @@ impl ServiceQuery {
         let row_key = |row: &public_service::Model| published_key(row.list_id, row.seq);
         let filter = list_reads::ServiceFilter {
             unit,
-            text_contains: text_contains.map(String::from),
+            text_contains,
             among: matching,
         };
         if let Some(view) = super::loader(ctx)?.loader().view(day).await? {
