@@ -221,50 +221,27 @@ impl View {
     /// of them when `text` is `None` or a single character), in published order: a superset
     /// the caller checks.
     pub fn duties_to_check(&self, text: Option<&str>) -> Vec<&duty::Model> {
-        let index = || {
-            self.duty_text.get_or_init(|| {
-                TextIndex::build(self.duties.iter().map(|d| {
-                    std::iter::once(d.text.as_str())
-                        .chain(self.work_items(d.id).iter().map(|w| w.text.as_str()))
-                }))
-            })
-        };
-        narrowed(&self.duties, text.and_then(|text| index().candidates(text)))
+        to_check(&self.duties, &self.duty_text, text, |d| {
+            std::iter::once(d.text.as_str())
+                .chain(self.work_items(d.id).iter().map(|w| w.text.as_str()))
+        })
     }
 
     /// The matters in force that may contain `text` in their title or a division's text, by
     /// id; as `duties_to_check`.
     pub fn matters_to_check(&self, text: Option<&str>) -> Vec<&boundary_matter::Model> {
-        let index = || {
-            self.matter_text.get_or_init(|| {
-                TextIndex::build(self.matters.iter().map(|m| {
-                    std::iter::once(m.title.as_str())
-                        .chain(self.divisions(m.id).iter().map(|d| d.text.as_str()))
-                }))
-            })
-        };
-        narrowed(
-            &self.matters,
-            text.and_then(|text| index().candidates(text)),
-        )
+        to_check(&self.matters, &self.matter_text, text, |m| {
+            std::iter::once(m.title.as_str())
+                .chain(self.divisions(m.id).iter().map(|d| d.text.as_str()))
+        })
     }
 
     /// The services in force that may contain `text` in their name or content, in published
     /// order; as `duties_to_check`.
     pub fn services_to_check(&self, text: Option<&str>) -> Vec<&public_service::Model> {
-        let index = || {
-            self.service_text.get_or_init(|| {
-                TextIndex::build(
-                    self.services
-                        .iter()
-                        .map(|s| [s.name.as_str(), s.content.as_str()]),
-                )
-            })
-        };
-        narrowed(
-            &self.services,
-            text.and_then(|text| index().candidates(text)),
-        )
+        to_check(&self.services, &self.service_text, text, |s| {
+            [s.name.as_str(), s.content.as_str()]
+        })
     }
 
     pub fn duty(&self, id: i32) -> Option<&duty::Model> {
@@ -376,8 +353,22 @@ impl View {
     }
 }
 
-/// `rows` at `positions` (ascending), or all of them.
-fn narrowed<M>(rows: &[Arc<M>], positions: Option<Vec<u32>>) -> Vec<&M> {
+/// The `rows` that may contain `text` (all of them without one, or for one too short to
+/// narrow), in their order: those `index` names, built over `texts` of each row on first use.
+fn to_check<'v, M, T>(
+    rows: &'v [Arc<M>],
+    index: &OnceLock<TextIndex>,
+    text: Option<&str>,
+    texts: impl Fn(&'v M) -> T,
+) -> Vec<&'v M>
+where
+    T: IntoIterator<Item = &'v str>,
+{
+    let positions = text.and_then(|text| {
+        index
+            .get_or_init(|| TextIndex::build(rows.iter().map(|row| texts(row))))
+            .candidates(text)
+    });
     match positions {
         Some(positions) => positions
             .into_iter()

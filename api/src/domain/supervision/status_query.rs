@@ -239,20 +239,23 @@ impl OpenWindows {
     /// Inspections whose latest document is (`true`) or is not overdue today: overdue is the
     /// status that an unanswered deadline decides.
     pub fn inspection_overdue(&self, overdue: bool) -> Expr {
-        let status = self.inspection_status();
-        match overdue {
-            true => status.eq(CaseStatus::Overdue.as_str()),
-            false => status.ne(CaseStatus::Overdue.as_str()),
-        }
+        is_overdue(self.inspection_status(), overdue)
     }
 
     /// Documents (of `supervision_document`) that are (`true`) or are not overdue today.
     pub fn document_overdue(&self, overdue: bool) -> Expr {
-        let status = self.document_status(Alias::new("supervision_document"));
-        match overdue {
-            true => status.eq(CaseStatus::Overdue.as_str()),
-            false => status.ne(CaseStatus::Overdue.as_str()),
-        }
+        is_overdue(
+            self.document_status(Alias::new("supervision_document")),
+            overdue,
+        )
+    }
+}
+
+/// `status` is (`true`) or is not OVERDUE.
+fn is_overdue(status: Expr, overdue: bool) -> Expr {
+    match overdue {
+        true => status.eq(CaseStatus::Overdue.as_str()),
+        false => status.ne(CaseStatus::Overdue.as_str()),
     }
 }
 
