@@ -22,6 +22,25 @@ pub mod webhooks;
 
 pub use rules::{Failure, RuleCode, Violation};
 
+/// The record `id` names, or the rule `code` on input `field` that says there is no such
+/// `what`: where every use case acting on an earlier record starts.
+pub async fn named<E>(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i32,
+    field: &str,
+    code: RuleCode,
+    what: &str,
+) -> Result<E::Model, Failure>
+where
+    E: sea_orm::EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    E::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Failure::rule(field, code, format!("no such {what}")))
+}
+
 /// The department named `name`, by official name or alias.
 pub async fn find_department(
     db: &impl sea_orm::ConnectionTrait,

@@ -551,16 +551,9 @@ pub async fn owner_check(
     viewer: &Viewer,
     list_id: i32,
 ) -> Result<responsibility_list::Model, Failure> {
-    let Some(list) = responsibility_list::Entity::find_by_id(list_id)
-        .one(db)
-        .await?
-    else {
-        return Err(Failure::rule(
-            "listId",
-            RuleCode::ListUnknown,
-            "no such list",
-        ));
-    };
+    let (code, what) = (RuleCode::ListUnknown, "list");
+    let list =
+        super::named::<responsibility_list::Entity>(db, list_id, "listId", code, what).await?;
     require_editor_of(db, viewer, list.owner_department_id).await?;
     Ok(list)
 }

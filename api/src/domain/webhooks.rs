@@ -130,10 +130,8 @@ pub async fn create(
 }
 
 async fn find(txn: &Write, id: i32) -> Result<webhook::Model, Failure> {
-    webhook::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| Failure::rule("id", RuleCode::WebhookUnknown, "no such webhook"))
+    crate::domain::named::<webhook::Entity>(txn, id, "id", RuleCode::WebhookUnknown, "webhook")
+        .await
 }
 
 /// Changes the fields given.

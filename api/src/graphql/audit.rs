@@ -1,10 +1,11 @@
 //! The audit trail (ADMIN) and administrators' reference data (the working-day calendar).
 
+use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::audit_event;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::pagination::{Page, PageArgs, paginate};
+use super::pagination::paginate;
 use super::scalars::{Date, DateTime, Json};
 use super::text::{Code, Name, Text, Texts};
 use super::user_error::{UserError, settle};
@@ -72,32 +73,10 @@ pub struct AuditEventFilter {
     operation: Option<Text<Code>>,
 }
 
-#[derive(Default)]
-pub struct AuditQuery;
-
-#[Object]
-impl AuditQuery {
+connection_query! {
     /// The append-only audit log, oldest first (ADMIN) — 审计日志.
-    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
-    async fn audit_events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
-        #[graphql(
-            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
-        )]
-        last: Option<i32>,
-        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
-        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
-            AuditEventFilter,
-        >,
-    ) -> ApiResult<Page<AuditEvent>> {
+    AuditQuery::audit_events(ctx, args, filter: AuditEventFilter) -> AuditEvent {
         viewer(ctx)?.require_any(&[Role::Admin])?;
-        let filter = filter.unwrap_or_default();
         let mut select = audit_event::Entity::find();
         if let Some(entity) = Text::opt_arg(filter.entity, "filter.entity")? {
             select = select.filter(audit_event::Column::Entity.eq(entity));
@@ -108,12 +87,6 @@ impl AuditQuery {
         if let Some(operation) = Text::opt_arg(filter.operation, "filter.operation")? {
             select = select.filter(audit_event::Column::Operation.eq(operation));
         }
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         paginate(
             db(ctx)?,
             select,

@@ -1,5 +1,6 @@
 //! Boundary matters (管理事项) shared by departments: divisions, legal bases and cases.
 
+use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{boundary_case, boundary_matter, division, legal_basis};
 
@@ -9,8 +10,8 @@ use super::loaders::{
     CasesOfDivision, CasesOfMatter, DepartmentById, DivisionById, DivisionsOfMatter,
     LegalBasesOfDivision, LegalBasesOfMatter, MatterById,
 };
-use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, paginate, paginate_keyed};
+use super::node::{global_id, optional_id};
+use super::pagination::{paginate, paginate_keyed};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{children, db, one};
@@ -216,51 +217,23 @@ pub struct BoundaryMatterFilter {
     text_contains: Option<Text<Long>>,
 }
 
-#[derive(Default)]
-pub struct BoundaryQuery;
-
-#[Object]
-impl BoundaryQuery {
+connection_query! {
     /// Boundary matters with other departments — 与相关部门的职责边界.
-    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one parameter a GraphQL argument"
     )]
-    async fn boundary_matters(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
-        #[graphql(
-            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
-        )]
-        last: Option<i32>,
-        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
-        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
-            BoundaryMatterFilter,
-        >,
+    BoundaryQuery::boundary_matters(
+        ctx,
+        args,
+        filter: BoundaryMatterFilter,
         #[graphql(
             desc = "Answer as of this day (default today), from the list versions in force then — 查询日期"
         )]
         as_of: Option<Date>,
-    ) -> ApiResult<Page<BoundaryMatter>> {
-        let filter = filter.unwrap_or_default();
-        let department = filter
-            .department_id
-            .as_ref()
-            .map(|id| expect_id(id, "Department", "filter.departmentId"))
-            .transpose()?;
+    ) -> BoundaryMatter {
+        let department = optional_id(filter.department_id.as_ref(), "Department", "filter.departmentId")?;
         let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         let filter = list_reads::MatterFilter {
             department,
             text_contains,

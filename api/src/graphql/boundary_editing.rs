@@ -5,9 +5,10 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::{boundary_matter, division};
 
 use super::boundary::{BoundaryMatter, Division};
-use super::editing::{RemoveInput, create, optional_id, remove, update};
+use super::editing::{RemoveInput, create, remove, update};
 use super::kinds::DivisionRole;
 use super::node::expect_id;
+use super::node::optional_id;
 use super::text::{Long, Name, Text, Texts};
 use super::user_error::{Payload, payload};
 use super::{clock, viewer, write};

@@ -5,8 +5,9 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::{boundary_case, legal_basis};
 
 use super::boundary::{Case, LegalBasis};
-use super::editing::{RemoveInput, create, optional_id, remove, update};
+use super::editing::{RemoveInput, create, remove, update};
 use super::node::expect_id;
+use super::node::optional_id;
 use super::text::{Long, Name, Text, Texts};
 use super::user_error::{Payload, payload};
 use crate::domain::editing::Versioned;

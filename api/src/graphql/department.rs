@@ -1,5 +1,6 @@
 //! Departments (部门/单位): the bureau, its units, and the departments it shares matters with.
 
+use crate::graphql::pagination::connection_query;
 use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, InputObject, Object};
@@ -12,8 +13,8 @@ use super::kinds::DepartmentKind;
 use super::loaders::{
     AliasesOf, DepartmentById, DivisionsOfDepartment, DutiesOf, ServicesOfUnit, UnitsOf,
 };
-use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, paginate, paginate_keyed};
+use super::node::{expect_id, global_id, optional_id};
+use super::pagination::{paginate, paginate_keyed};
 use super::scalars::Date;
 use super::service::PublicService;
 use super::text::{Name, Text};
@@ -187,39 +188,21 @@ pub struct DepartmentFilter {
     responsible_for: Option<String>,
 }
 
-#[derive(Default)]
-pub struct DepartmentQuery;
-
-#[Object]
-impl DepartmentQuery {
+connection_query! {
     /// Departments and units — 部门列表, in published order.
-    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one parameter a GraphQL argument"
     )]
-    async fn departments(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
-        #[graphql(
-            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
-        )]
-        last: Option<i32>,
-        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
-        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
-            DepartmentFilter,
-        >,
+    DepartmentQuery::departments(
+        ctx,
+        args,
+        filter: DepartmentFilter,
         #[graphql(
             desc = "For `filter.responsibleFor`: match the list versions in force on this day (default today) — 查询日期"
         )]
         as_of: Option<Date>,
-    ) -> ApiResult<Page<Department>> {
-        let filter = filter.unwrap_or_default();
+    ) -> Department {
         let name_contains = Text::opt_arg(filter.name_contains, "filter.nameContains")?;
         let kind = filter.kind.map(kinds::DepartmentKind::from);
         let day = super::day(ctx, as_of)?;
@@ -242,17 +225,7 @@ impl DepartmentQuery {
             }
             None => None,
         };
-        let parent = filter
-            .parent_id
-            .as_ref()
-            .map(|parent| expect_id(parent, "Department", "filter.parentId"))
-            .transpose()?;
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let parent = optional_id(filter.parent_id.as_ref(), "Department", "filter.parentId")?;
         let filter = list_reads::DepartmentFilter {
             name_contains,
             kind,

@@ -6,9 +6,10 @@ use entity::department;
 
 use super::department::Department;
 use super::editing::RemoveInput;
-use super::editing::{edit, optional_id};
+use super::editing::edit;
 use super::kinds::DepartmentKind;
 use super::node::expect_id;
+use super::node::optional_id;
 use super::scalars::Date;
 use super::text::{Long, Name, Text, Texts};
 use super::user_error::{Payload, payload};

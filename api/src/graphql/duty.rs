@@ -1,12 +1,13 @@
 //! Duties (主要职责) and their work items (具体工作事项).
 
+use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{duty, work_item};
 
 use super::department::Department;
 use super::loaders::{DepartmentById, DutyById, WorkItemsOf};
-use super::node::{expect_id, global_id};
-use super::pagination::{Page, PageArgs, grouped_key, grouped_order, paginate_by, paginate_keyed};
+use super::node::{global_id, optional_id};
+use super::pagination::{grouped_key, grouped_order, paginate_by, paginate_keyed};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{children, db, one};
@@ -96,51 +97,23 @@ pub struct DutyFilter {
     text_contains: Option<Text<Long>>,
 }
 
-#[derive(Default)]
-pub struct DutyQuery;
-
-#[Object]
-impl DutyQuery {
+connection_query! {
     /// Main duties — 主要职责列表, in published order.
-    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one parameter a GraphQL argument"
     )]
-    async fn duties(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
-        #[graphql(
-            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
-        )]
-        last: Option<i32>,
-        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
-        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
-            DutyFilter,
-        >,
+    DutyQuery::duties(
+        ctx,
+        args,
+        filter: DutyFilter,
         #[graphql(
             desc = "Answer as of this day (default today), from the list versions in force then — 查询日期"
         )]
         as_of: Option<Date>,
-    ) -> ApiResult<Page<Duty>> {
-        let filter = filter.unwrap_or_default();
-        let department = filter
-            .department_id
-            .as_ref()
-            .map(|id| expect_id(id, "Department", "filter.departmentId"))
-            .transpose()?;
+    ) -> Duty {
+        let department = optional_id(filter.department_id.as_ref(), "Department", "filter.departmentId")?;
         let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         let row_key = |row: &duty::Model| grouped_key(row.list_id, row.department_id, row.seq);
         let filter = list_reads::DutyFilter {
             department,

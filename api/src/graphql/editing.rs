@@ -25,10 +25,6 @@ pub struct RemoveInput {
     pub id: ID,
 }
 
-pub(super) fn optional_id(id: Option<&ID>, type_name: &str, field: &str) -> ApiResult<Option<i32>> {
-    id.map(|id| expect_id(id, type_name, field)).transpose()
-}
-
 /// Runs a write use case once `texts` pass, on its transaction, as the caller, and answers
 /// with its payload: the body every create and update resolver shares.
 pub(crate) async fn edit<'a, P, F, Fut>(

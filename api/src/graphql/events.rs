@@ -19,7 +19,7 @@ use futures_util::stream::BoxStream;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::sync::broadcast;
 
-use super::node::{expect_id, global_id};
+use super::node::{expect_id, global_id, optional_id};
 use super::pagination::{Page, PageArgs, paginate};
 use super::text::{Long, Name, Text, Texts};
 use super::user_error::{UserError, settle};
@@ -205,14 +205,8 @@ impl EventSubscription {
         )]
         after: Option<ID>,
     ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<Event>>> {
-        let department = department_id
-            .as_ref()
-            .map(|id| expect_id(id, "Department", "departmentId"))
-            .transpose()?;
-        let after = after
-            .as_ref()
-            .map(|id| expect_id(id, "Event", "after"))
-            .transpose()?;
+        let department = optional_id(department_id.as_ref(), "Department", "departmentId")?;
+        let after = optional_id(after.as_ref(), "Event", "after")?;
         let hub = Hub::of(db(ctx)?);
         let db = hub.db().clone();
         let receiver = hub.subscribe();

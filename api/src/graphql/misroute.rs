@@ -8,7 +8,7 @@ use super::scalars::DateTime;
 
 use super::department::Department;
 use super::loaders::DepartmentById;
-use super::node::{expect_id, global_id};
+use super::node::{expect_id, global_id, optional_id};
 use super::pagination::{Page, PageArgs, paginate};
 use super::search::{LookupResult, lookup_result, searcher};
 use super::text::{Long, Text, Texts};
@@ -161,11 +161,11 @@ impl MisrouteMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: ReportMisrouteInput,
     ) -> ApiResult<ReportMisroutePayload> {
-        let suggested = input
-            .suggested_department_id
-            .as_ref()
-            .map(|id| expect_id(id, "Department", "suggestedDepartmentId"))
-            .transpose()?;
+        let suggested = optional_id(
+            input.suggested_department_id.as_ref(),
+            "Department",
+            "suggestedDepartmentId",
+        )?;
         let correct = expect_id(
             &input.correct_department_id,
             "Department",

@@ -48,6 +48,8 @@ pub struct Query(
     service::ServiceQuery,
     regime::RegimeQuery,
     supervision::SupervisionQuery,
+    supervision::InspectionQuery,
+    supervision::SupervisionDocumentQuery,
     audit::AuditQuery,
     node::NodeQuery,
     search::SearchQuery,

@@ -33,6 +33,11 @@ pub fn expect_id(id: &ID, type_name: &str, field: &str) -> ApiResult<i32> {
     })
 }
 
+/// As `expect_id`, for an id that may be left out.
+pub fn optional_id(id: Option<&ID>, type_name: &str, field: &str) -> ApiResult<Option<i32>> {
+    id.map(|id| expect_id(id, type_name, field)).transpose()
+}
+
 /// Node — 节点: any object with a global id.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque global id — 全局标识."))]

@@ -38,6 +38,62 @@ pub struct PageArgs {
     pub before: Option<String>,
 }
 
+/// Declares `$query`, a query type with one Relay connection field, so that every list
+/// states its cursor arguments, their descriptions and the page's cost in one place: the
+/// field takes `first`, `after`, `last`, `before`, a `filter` and the further arguments
+/// written after it. The body sees the cursor arguments as one `PageArgs` (`$args`) and the
+/// filter as given, or its default (`$filter`). Further fields of the type follow the body.
+macro_rules! connection_query {
+    (
+        $(#[$field_meta:meta])*
+        $query:ident::$field:ident(
+            $ctx:ident,
+            $args:ident,
+            $filter:ident: $filter_type:ty
+            $(, $(#[$arg_meta:meta])* $arg:ident: $arg_type:ty)* $(,)?
+        ) -> $node:ty $body:block
+        $($fields:tt)*
+    ) => {
+        #[derive(Default)]
+        pub struct $query;
+
+        #[async_graphql::Object]
+        impl $query {
+            $(#[$field_meta])*
+            #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+            async fn $field(
+                &self,
+                $ctx: &async_graphql::Context<'_>,
+                #[graphql(
+                    desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
+                )]
+                first: Option<i32>,
+                #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
+                #[graphql(
+                    desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
+                )]
+                last: Option<i32>,
+                #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
+                #[graphql(desc = "Only what matches every condition given — 筛选条件")]
+                filter: Option<$filter_type>,
+                $($(#[$arg_meta])* $arg: $arg_type,)*
+            ) -> $crate::error::ApiResult<$crate::graphql::pagination::Page<$node>> {
+                let $args = $crate::graphql::pagination::PageArgs {
+                    first,
+                    after,
+                    last,
+                    before,
+                };
+                let $filter = filter.unwrap_or_default();
+                $body
+            }
+
+            $($fields)*
+        }
+    };
+}
+pub(crate) use connection_query;
+
 fn encode_cursor(key: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("cursor:{key}"))
 }

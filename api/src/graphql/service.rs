@@ -1,14 +1,13 @@
 //! Public services (公共服务事项) with their responsible unit and phone.
 
+use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::public_service;
 
 use super::department::Department;
 use super::loaders::DepartmentById;
-use super::node::{expect_id, global_id};
-use super::pagination::{
-    Page, PageArgs, paginate_by, paginate_keyed, published_key, published_order,
-};
+use super::node::{global_id, optional_id};
+use super::pagination::{paginate_by, paginate_keyed, published_key, published_order};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{db, one};
@@ -74,44 +73,22 @@ pub struct PublicServiceFilter {
     matching: Option<String>,
 }
 
-#[derive(Default)]
-pub struct ServiceQuery;
-
-#[Object]
-impl ServiceQuery {
+connection_query! {
     /// Public services — 公共服务事项, in published order.
-    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one parameter a GraphQL argument"
     )]
-    async fn public_services(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
-        #[graphql(
-            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
-        )]
-        last: Option<i32>,
-        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
-        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
-            PublicServiceFilter,
-        >,
+    ServiceQuery::public_services(
+        ctx,
+        args,
+        filter: PublicServiceFilter,
         #[graphql(
             desc = "Answer as of this day (default today), from the list versions in force then — 查询日期"
         )]
         as_of: Option<Date>,
-    ) -> ApiResult<Page<PublicService>> {
-        let filter = filter.unwrap_or_default();
-        let unit = filter
-            .unit_id
-            .as_ref()
-            .map(|id| expect_id(id, "Department", "filter.unitId"))
-            .transpose()?;
+    ) -> PublicService {
+        let unit = optional_id(filter.unit_id.as_ref(), "Department", "filter.unitId")?;
         let text_contains = Text::opt_arg(filter.text_contains, "filter.textContains")?;
         let day = super::day(ctx, as_of)?;
         let matching = match filter.matching.as_deref() {
@@ -123,12 +100,6 @@ impl ServiceQuery {
                 Some(ids.into_iter().collect::<std::collections::HashSet<i32>>())
             }
             None => None,
-        };
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
         };
         let row_key = |row: &public_service::Model| published_key(row.list_id, row.seq);
         let filter = list_reads::ServiceFilter {

@@ -4,8 +4,9 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::public_service;
 
-use super::editing::{RemoveInput, create, optional_id, remove, update};
+use super::editing::{RemoveInput, create, remove, update};
 use super::node::expect_id;
+use super::node::optional_id;
 use super::service::PublicService;
 use super::text::{Code, Long, Name, Text, Texts};
 use super::user_error::payload;

@@ -16,7 +16,8 @@ use async_graphql::{
     InputType, InputValueError, InputValueResult, MaybeUndefined, Value, registry,
 };
 
-use crate::domain::{Failure, RuleCode, Violation};
+use crate::domain::rules::Checks;
+use crate::domain::{Failure, RuleCode};
 use crate::error::{ApiError, ApiResult};
 
 /// What a kind of text may hold.
@@ -201,7 +202,7 @@ impl<K: Kind> InputType for Text<K> {
 /// The texts of one mutation input, taken field by field; every fault is kept, so the caller
 /// hears about all of them at once.
 #[derive(Default)]
-pub struct Texts(Vec<Violation>);
+pub struct Texts(Checks);
 
 impl Texts {
     /// The value of the input field at `path` (e.g. `inspectors[1].name`); a fault becomes a
@@ -211,7 +212,7 @@ impl Texts {
             Ok(()) => text.value,
             Err(fault) => {
                 let message = format!("{path} {}", fault.describe::<K>());
-                self.0.push(Violation::new(path, fault.code(), message));
+                self.0.add(path, fault.code(), message);
                 String::new()
             }
         }
@@ -228,8 +229,7 @@ impl Texts {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => {
                 let message = format!("{path} may not be null: leave it out to keep it");
-                self.0
-                    .push(Violation::new(path, RuleCode::Required, message));
+                self.0.add(path, RuleCode::Required, message);
                 None
             }
             MaybeUndefined::Value(value) => Some(value),
@@ -302,11 +302,7 @@ impl Texts {
 
     /// Nothing to complain about, or the user errors.
     pub fn finish(self) -> Result<(), Failure> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Failure::Rules(self.0))
-        }
+        self.0.finish()
     }
 }
 

@@ -61,17 +61,9 @@ pub(super) async fn check_one_lead(
 }
 
 pub(super) async fn department_name(db: &impl ConnectionTrait, id: i32) -> Result<String, Failure> {
-    department::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(|d| d.name)
-        .ok_or_else(|| {
-            Failure::rule(
-                "departmentId",
-                RuleCode::DepartmentUnknown,
-                "no such department",
-            )
-        })
+    let (code, what) = (RuleCode::DepartmentUnknown, "department");
+    let found = crate::domain::named::<department::Entity>(db, id, "departmentId", code, what);
+    Ok(found.await?.name)
 }
 
 /// DIVISION_EXISTS when department `department_id` already has a division (other than

@@ -80,10 +80,8 @@ impl Versioned for boundary_matter::Entity {
 
     /// A matter is named by `matterId` wherever it is edited through.
     async fn locate(txn: &Write, id: i32) -> Result<boundary_matter::Model, Failure> {
-        boundary_matter::Entity::find_by_id(id)
-            .one(txn)
-            .await?
-            .ok_or_else(|| Failure::rule("matterId", RuleCode::MatterUnknown, "no such matter"))
+        let (code, what) = (RuleCode::MatterUnknown, "matter");
+        crate::domain::named::<boundary_matter::Entity>(txn, id, "matterId", code, what).await
     }
 
     async fn require_editor(

@@ -54,13 +54,8 @@ pub async fn require_editor_of(
 /// The list a department's rows belong to: its own list, or that of the department it is a
 /// unit of. `field` names the input at fault when there is none.
 pub async fn list_of(db: &impl ConnectionTrait, dept: i32, field: &str) -> Result<i32, Failure> {
-    let Some(found) = department::Entity::find_by_id(dept).one(db).await? else {
-        return Err(Failure::rule(
-            field,
-            RuleCode::DepartmentUnknown,
-            "no such department",
-        ));
-    };
+    let (code, what) = (RuleCode::DepartmentUnknown, "department");
+    let found = crate::domain::named::<department::Entity>(db, dept, field, code, what).await?;
     let owners: Vec<i32> = [Some(found.id), found.parent_id]
         .into_iter()
         .flatten()
@@ -155,23 +150,6 @@ pub async fn place(
     order.insert(at, id);
     resequence(txn, table, &order).await?;
     Ok(())
-}
-
-/// Row `id` of `E`, or the rule `code` ("no such `what`") on the input's `id`.
-pub async fn find<E>(
-    db: &impl ConnectionTrait,
-    id: i32,
-    code: RuleCode,
-    what: &str,
-) -> Result<E::Model, Failure>
-where
-    E: EntityTrait,
-    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
-{
-    E::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Failure::rule("id", code, format!("no such {what}")))
 }
 
 /// Row `id` of `E` as the transaction sees it now (after a renumbering).

@@ -18,7 +18,7 @@ use super::{Edit, commit};
 use crate::auth::{Role, Viewer};
 use crate::domain::kinds::DepartmentKind;
 use crate::domain::rules::Checks;
-use crate::domain::{Failure, RuleCode, clock::Clock, find_department};
+use crate::domain::{Failure, RuleCode, clock::Clock, find_department, named};
 use crate::error::ApiError;
 
 /// What an editor sets; `None` leaves a field as it is (on update).
@@ -220,7 +220,7 @@ pub async fn update(
 ) -> Result<department::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
     let before =
-        super::find::<department::Entity>(&txn, id, RuleCode::DepartmentUnknown, "department")
+        named::<department::Entity>(&txn, id, "id", RuleCode::DepartmentUnknown, "department")
             .await?;
     require_scope(viewer, before.parent_id)?;
     if let Some(parent) = f.parent_id {
@@ -270,7 +270,7 @@ pub async fn remove(
 ) -> Result<department::Model, Failure> {
     let actor = viewer.subject()?.to_owned();
     let before =
-        super::find::<department::Entity>(&txn, id, RuleCode::DepartmentUnknown, "department")
+        named::<department::Entity>(&txn, id, "id", RuleCode::DepartmentUnknown, "department")
             .await?;
     require_scope(viewer, before.parent_id)?;
     let before_snapshot = snapshot(&txn, &before).await?;

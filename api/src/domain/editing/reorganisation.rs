@@ -122,16 +122,15 @@ pub async fn reorganise(
     let mut checks = Checks::default();
     checks.require_text("reason", &r.reason, "the reason (调整理由)");
     checks.finish()?;
-    let Some(before) = department::Entity::find_by_id(r.department_id)
-        .one(&txn)
-        .await?
-    else {
-        return Err(Failure::rule(
-            "departmentId",
-            RuleCode::DepartmentUnknown,
-            "no such department",
-        ));
-    };
+    let (code, what) = (RuleCode::DepartmentUnknown, "department");
+    let before = crate::domain::named::<department::Entity>(
+        &txn,
+        r.department_id,
+        "departmentId",
+        code,
+        what,
+    )
+    .await?;
     if before.dissolved_on.is_some() {
         return Err(Failure::rule(
             "departmentId",

@@ -52,7 +52,7 @@ pub trait Versioned:
     /// Row `id` as given (perhaps a published row); an unknown id is refused on `id`.
     fn locate(txn: &Write, id: i32) -> impl Future<Output = Result<Self::Model, Failure>> + Send {
         let (code, what) = Self::UNKNOWN;
-        super::find::<Self>(txn, id, code, what)
+        crate::domain::named::<Self>(txn, id, "id", code, what)
     }
 
     /// Refuses the caller unless they edit `row`'s department (or the list it belongs to).

@@ -2,7 +2,7 @@
 
 use crate::db::Write;
 use entity::{duty, work_item};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use serde_json::{Value, json};
 
 use super::require_editor_of;
@@ -105,10 +105,7 @@ impl Versioned for work_item::Entity {
 }
 
 async fn find_duty(db: &impl ConnectionTrait, id: i32) -> Result<duty::Model, Failure> {
-    duty::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Failure::rule("dutyId", RuleCode::DutyUnknown, "no such duty"))
+    crate::domain::named::<duty::Entity>(db, id, "dutyId", RuleCode::DutyUnknown, "duty").await
 }
 
 /// The duty's work items in published order.

@@ -41,16 +41,14 @@ pub async fn record(
 ) -> Result<accountability::Model, Failure> {
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
-    let Some(inspection) = inspection::Entity::find_by_id(input.inspection_id)
-        .one(&txn)
-        .await?
-    else {
-        return Err(Failure::rule(
-            "inspectionId",
-            RuleCode::InspectionUnknown,
-            "no such inspection",
-        ));
-    };
+    let inspection = crate::domain::named::<inspection::Entity>(
+        &txn,
+        input.inspection_id,
+        "inspectionId",
+        RuleCode::InspectionUnknown,
+        "inspection",
+    )
+    .await?;
     let regime = RegimeContext::by_id(&txn, inspection.regime_id)
         .await?
         .ok_or_else(|| {

@@ -59,16 +59,14 @@ pub async fn issue(
 ) -> Result<supervision_document::Model, Failure> {
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
-    let Some(inspection) = inspection::Entity::find_by_id(input.inspection_id)
-        .one(&txn)
-        .await?
-    else {
-        return Err(Failure::rule(
-            "inspectionId",
-            RuleCode::InspectionUnknown,
-            "no such inspection",
-        ));
-    };
+    let inspection = crate::domain::named::<inspection::Entity>(
+        &txn,
+        input.inspection_id,
+        "inspectionId",
+        RuleCode::InspectionUnknown,
+        "inspection",
+    )
+    .await?;
     let (issued_on, received_on) = check(&txn, &inspection, clock.today(), &input).await?;
 
     let now = clock.now();

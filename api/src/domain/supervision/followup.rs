@@ -67,16 +67,14 @@ async fn addressed(
     document_id: i32,
 ) -> Result<(supervision_document::Model, inspection::Model), Failure> {
     viewer.require_any(&[Role::Unit])?;
-    let Some(document) = supervision_document::Entity::find_by_id(document_id)
-        .one(db)
-        .await?
-    else {
-        return Err(Failure::rule(
-            "documentId",
-            RuleCode::DocumentUnknown,
-            "no such document",
-        ));
-    };
+    let document = crate::domain::named::<supervision_document::Entity>(
+        db,
+        document_id,
+        "documentId",
+        RuleCode::DocumentUnknown,
+        "document",
+    )
+    .await?;
     let inspection = inspection::Entity::find_by_id(document.inspection_id)
         .one(db)
         .await?
@@ -296,16 +294,14 @@ pub async fn decide_review(
 ) -> Result<review_request::Model, Failure> {
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
-    let Some(review) = review_request::Entity::find_by_id(input.review_id)
-        .one(&txn)
-        .await?
-    else {
-        return Err(Failure::rule(
-            "reviewId",
-            RuleCode::ReviewUnknown,
-            "no such review request",
-        ));
-    };
+    let review = crate::domain::named::<review_request::Entity>(
+        &txn,
+        input.review_id,
+        "reviewId",
+        RuleCode::ReviewUnknown,
+        "review request",
+    )
+    .await?;
     let mut checks = Checks::default();
     checks.require_text("decision", &input.decision, "the review decision");
     if review.outcome.is_some() {

@@ -4,7 +4,7 @@ use async_graphql::{Enum, ID, InputObject};
 
 use crate::domain::supervision::{accountability, document, followup, inspection};
 use crate::error::ApiResult;
-use crate::graphql::node::expect_id;
+use crate::graphql::node::{expect_id, optional_id};
 use crate::graphql::scalars::Date;
 use crate::graphql::text::{Code, Long, Name, Text, Texts};
 
@@ -300,11 +300,7 @@ impl DecideReviewInput {
 
 impl RecordAccountabilityInput {
     pub fn into_domain(self, texts: &mut Texts) -> ApiResult<accountability::AccountabilityInput> {
-        let department_id = self
-            .department_id
-            .as_ref()
-            .map(|id| expect_id(id, "Department", "departmentId"))
-            .transpose()?;
+        let department_id = optional_id(self.department_id.as_ref(), "Department", "departmentId")?;
         let subject = match (self.subject_kind, department_id) {
             (SubjectKind::Unit, department_id) => accountability::Subject::Unit { department_id },
             (SubjectKind::Staff, department_id) => accountability::Subject::Staff {

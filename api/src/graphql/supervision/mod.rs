@@ -8,7 +8,7 @@ pub(crate) mod types;
 use async_graphql::Enum;
 
 pub use mutation::SupervisionMutation;
-pub use query::SupervisionQuery;
+pub use query::{InspectionQuery, SupervisionDocumentQuery, SupervisionQuery};
 
 use crate::domain::supervision::status;
 

@@ -1,5 +1,6 @@
 //! Reading supervision results: inspections, documents, and the assessment figures.
 
+use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::{inspection, supervision_document};
 use sea_orm::sea_query::Expr;
@@ -11,8 +12,8 @@ use crate::error::ApiResult;
 use crate::graphql::loaders::{
     DocumentsOf, FindingsOf, InspectionStateOf, InspectorsOf, MethodsOf,
 };
-use crate::graphql::node::expect_id;
-use crate::graphql::pagination::{Page, PageArgs, paginate_counting};
+use crate::graphql::node::optional_id;
+use crate::graphql::pagination::{Page, paginate_counting};
 use crate::graphql::regime::RegimeItem;
 use crate::graphql::scalars::Date;
 use crate::graphql::text::{Code, Text};
@@ -38,11 +39,11 @@ pub struct InspectionFilter {
 impl InspectionFilter {
     fn into_domain(self) -> ApiResult<Filter> {
         Ok(Filter {
-            target_department_id: self
-                .target_department_id
-                .as_ref()
-                .map(|id| expect_id(id, "Department", "filter.targetDepartmentId"))
-                .transpose()?,
+            target_department_id: optional_id(
+                self.target_department_id.as_ref(),
+                "Department",
+                "filter.targetDepartmentId",
+            )?,
             regime_code: Text::opt_arg(self.regime_code, "filter.regimeCode")?,
             status: self.status.map(Into::into),
             overdue: self.overdue,
@@ -147,38 +148,11 @@ async fn prime_relations(ctx: &Context<'_>, page: &Page<Inspection>) -> ApiResul
     Ok(())
 }
 
-#[derive(Default)]
-pub struct SupervisionQuery;
-
-#[Object]
-impl SupervisionQuery {
+connection_query! {
     /// Inspections (SUPERVISOR, ADMIN; a UNIT sees its own) — 监督检查列表.
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
-    async fn inspections(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
-        #[graphql(
-            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
-        )]
-        last: Option<i32>,
-        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
-        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
-            InspectionFilter,
-        >,
-    ) -> ApiResult<Page<Inspection>> {
+    InspectionQuery::inspections(ctx, args, filter: InspectionFilter) -> Inspection {
         let scope = read::read_scope(viewer(ctx)?)?;
-        let filter = filter.unwrap_or_default().into_domain()?;
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
+        let filter = filter.into_domain()?;
         // Keyset-paged in SQL, counted only when asked.
         let db = db(ctx)?;
         let counted = ctx.look_ahead().field("totalCount").exists();
@@ -189,48 +163,36 @@ impl SupervisionQuery {
         prime_relations(ctx, &page).await?;
         Ok(page)
     }
+}
 
+connection_query! {
     /// Supervision documents (SUPERVISOR, ADMIN; a UNIT sees those addressed to it) — 监督文书列表.
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
-    async fn supervision_documents(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "At most this many from the start, or after `after` (up to 100) — 前若干条"
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Start after this cursor — 起始游标")] after: Option<String>,
-        #[graphql(
-            desc = "At most this many from the end, or before `before` (up to 100) — 后若干条"
-        )]
-        last: Option<i32>,
-        #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
-        #[graphql(desc = "Only what matches every condition given — 筛选条件")] filter: Option<
-            SupervisionDocumentFilter,
-        >,
-    ) -> ApiResult<Page<SupervisionDocument>> {
+    SupervisionDocumentQuery::supervision_documents(
+        ctx,
+        args,
+        filter: SupervisionDocumentFilter,
+    ) -> SupervisionDocument {
         let scope = read::read_scope(viewer(ctx)?)?;
-        let filter = filter.unwrap_or_default();
-        let target = filter
-            .target_department_id
-            .as_ref()
-            .map(|id| expect_id(id, "Department", "filter.targetDepartmentId"))
-            .transpose()?;
+        let target = optional_id(
+            filter.target_department_id.as_ref(),
+            "Department",
+            "filter.targetDepartmentId",
+        )?;
         let db = db(ctx)?;
         let today = clock(ctx)?.today();
         let select = read::document_query(db, scope, target, filter.overdue, today).await?;
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         let counted = ctx.look_ahead().field("totalCount").exists();
         let key = Expr::col(supervision_document::Column::Id);
         let row_key = |row: &supervision_document::Model| i64::from(row.id);
         paginate_counting(db, select, key, args, row_key, SupervisionDocument, counted).await
     }
+}
 
+#[derive(Default)]
+pub struct SupervisionQuery;
+
+#[Object]
+impl SupervisionQuery {
     /// Figures for the annual assessment (工作考核) of a unit, or of all, over a period — 工作考核统计.
     async fn supervision_stats(
         &self,
@@ -242,10 +204,11 @@ impl SupervisionQuery {
     ) -> ApiResult<SupervisionStats> {
         let scope = read::read_scope(viewer(ctx)?)?;
         let filter = Filter {
-            target_department_id: department_id
-                .as_ref()
-                .map(|id| expect_id(id, "Department", "departmentId"))
-                .transpose()?,
+            target_department_id: optional_id(
+                department_id.as_ref(),
+                "Department",
+                "departmentId",
+            )?,
             from: from.map(|d| d.0),
             to: to.map(|d| d.0),
             ..Default::default()
