@@ -1,6 +1,7 @@
 //! Events to integrations (事件推送): the `events` subscription, webhook endpoints and their
 //! deliveries (ADMIN).
 
+use crate::graphql::pagination::connection_query;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -398,28 +399,10 @@ impl WebhookDelivery {
     }
 }
 
-#[derive(Default)]
-pub struct WebhookQuery;
-
-#[Object]
-impl WebhookQuery {
+connection_query! {
     /// Registered endpoints, oldest first (ADMIN) — 推送端点.
-    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
-    async fn webhooks(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (1–100) — 前N条")] first: Option<i32>,
-        #[graphql(desc = "Cursor to start after — 起始游标")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (1–100) — 后N条")] last: Option<i32>,
-        #[graphql(desc = "Cursor to end before — 截止游标")] before: Option<String>,
-    ) -> ApiResult<Page<Webhook>> {
+    WebhookQuery::webhooks(ctx, args) -> Webhook {
         viewer(ctx)?.require_any(&[Role::Admin])?;
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         let select = webhook::Entity::find();
         paginate(
             db(ctx)?,
@@ -431,7 +414,13 @@ impl WebhookQuery {
         )
         .await
     }
+}
 
+#[derive(Default)]
+pub struct WebhookDeliveryQuery;
+
+#[Object]
+impl WebhookDeliveryQuery {
     /// An endpoint's deliveries, oldest first (ADMIN); read fresh, never from the
     /// response cache — 推送记录.
     #[graphql(

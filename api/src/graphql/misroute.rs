@@ -1,5 +1,6 @@
 //! Dispatchers' corrections of the lookup (派单异议).
 
+use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::misroute;
 use sea_orm::EntityTrait;
@@ -9,7 +10,7 @@ use super::scalars::DateTime;
 use super::department::Department;
 use super::loaders::DepartmentById;
 use super::node::{expect_id, global_id, optional_id};
-use super::pagination::{Page, PageArgs, paginate};
+use super::pagination::paginate;
 use super::search::{LookupResult, lookup_result, searcher};
 use super::text::{Long, Text, Texts};
 use super::user_error::{UserError, settle};
@@ -93,29 +94,11 @@ pub(crate) async fn find(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Misrout
         .map(Misroute))
 }
 
-#[derive(Default)]
-pub struct MisrouteQuery;
-
-#[Object]
-impl MisrouteQuery {
+connection_query! {
     /// Dispatchers' corrections, oldest first (DISPATCHER, ADMIN), each with what the lookup
     /// answers today: the lexicon administrators' work list — 派单异议.
-    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
-    async fn misroutes(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start (1–100) — 前N条")] first: Option<i32>,
-        #[graphql(desc = "Cursor to start after — 起始游标")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (1–100) — 后N条")] last: Option<i32>,
-        #[graphql(desc = "Cursor to end before — 截止游标")] before: Option<String>,
-    ) -> ApiResult<Page<Misroute>> {
+    MisrouteQuery::misroutes(ctx, args) -> Misroute {
         viewer(ctx)?.require_any(READERS)?;
-        let args = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
         paginate(
             db(ctx)?,
             misroute::Entity::find(),

@@ -57,6 +57,7 @@ pub struct Query(
     consistency::ConsistencyQuery,
     versions::VersionQuery,
     events::WebhookQuery,
+    events::WebhookDeliveryQuery,
 );
 
 /// Mutation — 变更: supervision results and administrators' reference data.

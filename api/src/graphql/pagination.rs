@@ -40,17 +40,18 @@ pub struct PageArgs {
 
 /// Declares `$query`, a query type with one Relay connection field, so that every list
 /// states its cursor arguments, their descriptions and the page's cost in one place: the
-/// field takes `first`, `after`, `last`, `before`, a `filter` and the further arguments
-/// written after it. The body sees the cursor arguments as one `PageArgs` (`$args`) and the
-/// filter as given, or its default (`$filter`). Further fields of the type follow the body.
+/// field takes `first`, `after`, `last`, `before` and, where the list is filtered, a `filter`
+/// and the further arguments written after it. The body sees the cursor arguments as one
+/// `PageArgs` (`$args`) and the filter as given, or its default (`$filter`). Further fields
+/// of the type follow the body.
 macro_rules! connection_query {
     (
         $(#[$field_meta:meta])*
         $query:ident::$field:ident(
             $ctx:ident,
-            $args:ident,
-            $filter:ident: $filter_type:ty
-            $(, $(#[$arg_meta:meta])* $arg:ident: $arg_type:ty)* $(,)?
+            $args:ident
+            $(, $filter:ident: $filter_type:ty $(, $(#[$arg_meta:meta])* $arg:ident: $arg_type:ty)*)?
+            $(,)?
         ) -> $node:ty $body:block
         $($fields:tt)*
     ) => {
@@ -74,9 +75,11 @@ macro_rules! connection_query {
                 )]
                 last: Option<i32>,
                 #[graphql(desc = "End before this cursor — 结束游标")] before: Option<String>,
-                #[graphql(desc = "Only what matches every condition given — 筛选条件")]
-                filter: Option<$filter_type>,
-                $($(#[$arg_meta])* $arg: $arg_type,)*
+                $(
+                    #[graphql(desc = "Only what matches every condition given — 筛选条件")]
+                    filter: Option<$filter_type>,
+                    $($(#[$arg_meta])* $arg: $arg_type,)*
+                )?
             ) -> $crate::error::ApiResult<$crate::graphql::pagination::Page<$node>> {
                 let $args = $crate::graphql::pagination::PageArgs {
                     first,
@@ -84,7 +87,7 @@ macro_rules! connection_query {
                     last,
                     before,
                 };
-                let $filter = filter.unwrap_or_default();
+                $(let $filter = filter.unwrap_or_default();)?
                 $body
             }
 

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::db::Write;
-use entity::{accountability, accountability_item, department, inspection};
+use entity::{accountability, accountability_item, department};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;
 
@@ -41,14 +41,7 @@ pub async fn record(
 ) -> Result<accountability::Model, Failure> {
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
-    let inspection = crate::domain::named::<inspection::Entity>(
-        &txn,
-        input.inspection_id,
-        "inspectionId",
-        RuleCode::InspectionUnknown,
-        "inspection",
-    )
-    .await?;
+    let inspection = super::inspection_named(&txn, input.inspection_id).await?;
     let regime = RegimeContext::by_id(&txn, inspection.regime_id)
         .await?
         .ok_or_else(|| {

@@ -59,14 +59,7 @@ pub async fn issue(
 ) -> Result<supervision_document::Model, Failure> {
     viewer.require_any(&[Role::Supervisor])?;
     let actor = viewer.subject()?.to_owned();
-    let inspection = crate::domain::named::<inspection::Entity>(
-        &txn,
-        input.inspection_id,
-        "inspectionId",
-        RuleCode::InspectionUnknown,
-        "inspection",
-    )
-    .await?;
+    let inspection = super::inspection_named(&txn, input.inspection_id).await?;
     let (issued_on, received_on) = check(&txn, &inspection, clock.today(), &input).await?;
 
     let now = clock.now();

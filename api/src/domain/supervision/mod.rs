@@ -19,6 +19,15 @@ use super::kinds::SectionKind;
 /// names no minimum is held to it too.
 pub const DEFAULT_MIN_INSPECTORS: i32 = 2;
 
+/// The inspection `inspectionId` names: what documents and accountability records attach to.
+async fn inspection_named(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<entity::inspection::Model, super::Failure> {
+    let (code, what) = (super::RuleCode::InspectionUnknown, "inspection");
+    super::named::<entity::inspection::Entity>(db, id, "inspectionId", code, what).await
+}
+
 /// A regime with its sections and items: what checks on a submission refer to.
 pub struct RegimeContext {
     pub regime: supervision_regime::Model,
