@@ -1,5 +1,6 @@
 //! The in-memory BM25 index over the list's rows.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use entity::{boundary_matter, department, division, duty, legal_basis, public_service, work_item};
@@ -43,17 +44,25 @@ pub struct Index {
     pub matters: HashMap<i32, Vec<(i32, bool)>>,
     /// Lexicon entries, longest terms first (as `lexicon::expand` applies them).
     pub lexicon: Vec<Entry>,
-    /// Term → (document, term frequency). `f32` and trimmed to size: a province's index holds
-    /// millions of postings, and they are most of its memory.
+    /// Term → (document, BM25's term-frequency factor for the document: its frequency
+    /// saturated by `K1` and normalised by the document's length with `B`). Computed once
+    /// here, so scoring a posting is one multiply-add with no look-up of the document's length.
+    /// `f32` and trimmed to size: a province's index holds millions of postings, and they are
+    /// most of its memory.
     postings: HashMap<String, Vec<(u32, f32)>>,
-    lengths: Vec<f64>,
-    avg_len: f64,
     /// Each document's department as a dense slot (`slot_departments` maps it back): what
     /// the ranking reads for every scored row, so it stays 4 bytes a row and needs no hash.
     /// Reading it from `docs` (a row's whole text beside it) made a province's lookup wait on
     /// memory for most of its time.
     doc_slots: Vec<u32>,
     slot_departments: Vec<i32>,
+}
+
+thread_local! {
+    /// Each thread's score sums, one slot per document and all zero between complaints: a
+    /// province's index holds hundreds of thousands of documents, and a fresh buffer for every
+    /// complaint (allocated, zeroed, its pages faulted in) cost as much as the scoring.
+    static SUMS: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
 }
 
 const K1: f64 = 1.2;
@@ -101,23 +110,25 @@ impl Index {
                     .push((doc.department_id, doc.lead));
             }
         }
-        for list in postings.values_mut() {
-            list.shrink_to_fit();
-        }
-        postings.shrink_to_fit();
         let avg_len = if lengths.is_empty() {
             1.0
         } else {
             lengths.iter().sum::<f64>() / lengths.len() as f64
         };
+        for list in postings.values_mut() {
+            for (doc, tf) in list.iter_mut() {
+                let (f, length) = (f64::from(*tf), lengths[*doc as usize]);
+                *tf = (f * (K1 + 1.0) / (f + K1 * (1.0 - B + B * length / avg_len))) as f32;
+            }
+            list.shrink_to_fit();
+        }
+        postings.shrink_to_fit();
         Self {
             docs,
             departments,
             matters,
             lexicon: lexicon::longest_first(lexicon),
             postings,
-            lengths,
-            avg_len,
             doc_slots,
             slot_departments,
         }
@@ -147,29 +158,31 @@ impl Index {
             let e = weights.entry(term.as_str()).or_default();
             *e = e.max(*w);
         }
-        let mut sums = vec![0.0_f64; self.docs.len()];
-        let mut touched: Vec<u32> = Vec::new();
-        for (term, qw) in weights {
-            let Some(list) = self.postings.get(term) else {
-                continue;
-            };
-            let df = list.len() as f64;
-            let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
-            for &(doc, tf) in list {
-                let tf = f64::from(tf);
-                let dl = self.lengths[doc as usize];
-                let s = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / self.avg_len));
-                let slot = &mut sums[doc as usize];
-                if *slot == 0.0 {
-                    touched.push(doc);
-                }
-                *slot += qw * s;
+        SUMS.with_borrow_mut(|sums| {
+            if sums.len() < self.docs.len() {
+                sums.resize(self.docs.len(), 0.0);
             }
-        }
-        touched
-            .into_iter()
-            .map(|doc| (doc, sums[doc as usize]))
-            .collect()
+            let mut touched: Vec<u32> = Vec::new();
+            for (term, qw) in weights {
+                let Some(list) = self.postings.get(term) else {
+                    continue;
+                };
+                let df = list.len() as f64;
+                let weight = qw * ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
+                for &(doc, tf_factor) in list {
+                    let slot = &mut sums[doc as usize];
+                    if *slot == 0.0 {
+                        touched.push(doc);
+                    }
+                    *slot += weight * f64::from(tf_factor);
+                }
+            }
+            // Taking each sum leaves the buffer all zero for the next complaint.
+            touched
+                .into_iter()
+                .map(|doc| (doc, std::mem::take(&mut sums[doc as usize])))
+                .collect()
+        })
     }
 
     /// Whether `doc` holds one of `query_terms`' whole words that at most `RARE` rows hold: a
