@@ -43,7 +43,9 @@ pub struct PageArgs {
 /// field takes `first`, `after`, `last`, `before` and, where the list is filtered, a `filter`
 /// and the further arguments written after it. The body sees the cursor arguments as one
 /// `PageArgs` (`$args`) and the filter as given, or its default (`$filter`). Further fields
-/// of the type follow the body.
+/// of the type may follow the body, but not one with a `complexity` string: async-graphql
+/// resolves that string's names where it was written, apart from the arguments declared
+/// here, so such a field takes a type of its own (as `webhookDeliveries` does).
 macro_rules! connection_query {
     (
         $(#[$field_meta:meta])*

@@ -100,17 +100,15 @@ pub(super) async fn sync(s: &mut Sync<'_>, file: &ListFile) -> Result<(), LoadEr
         for k in unpaired(old.len(), &pairs) {
             let gone = old[k];
             for item in items.remove(&gone.id).unwrap_or_default() {
-                s.change("work_item", Change::Removed, dept, "duties".into(), || {
+                s.remove::<work_item::Entity>(dept, "duties".into(), item.id, || {
                     format!("removing the work item 「{}」", item.text)
                 })
                 .await?;
-                work_item::Entity::delete_by_id(item.id).exec(s.txn).await?;
             }
-            s.change("duty", Change::Removed, dept, "duties".into(), || {
+            s.remove::<duty::Entity>(dept, "duties".into(), gone.id, || {
                 format!("removing the duty 「{}」", gone.text)
             })
             .await?;
-            duty::Entity::delete_by_id(gone.id).exec(s.txn).await?;
             renumber = true;
         }
         if renumber {
@@ -178,11 +176,10 @@ async fn sync_items(
     }
     for k in unpaired(old.len(), &pairs) {
         let gone = &old[k];
-        s.change("work_item", Change::Removed, dept, at.to_owned(), || {
+        s.remove::<work_item::Entity>(dept, at.to_owned(), gone.id, || {
             format!("removing the work item 「{}」", gone.text)
         })
         .await?;
-        work_item::Entity::delete_by_id(gone.id).exec(s.txn).await?;
         renumber = true;
     }
     if renumber {

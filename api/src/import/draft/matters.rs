@@ -102,17 +102,10 @@ pub(super) async fn sync(s: &mut Sync<'_>, file: &ListFile) -> Result<(), LoadEr
                 kind.remove(s, left.id).await?;
             }
         }
-        s.change(
-            "boundary_matter",
-            Change::Removed,
-            owner,
-            "boundaryMatters".into(),
-            || format!("removing the matter 「{}」", gone.title),
-        )
+        s.remove::<boundary_matter::Entity>(owner, "boundaryMatters".into(), gone.id, || {
+            format!("removing the matter 「{}」", gone.title)
+        })
         .await?;
-        boundary_matter::Entity::delete_by_id(gone.id)
-            .exec(s.txn)
-            .await?;
         renumber = true;
     }
     if renumber {
@@ -235,11 +228,10 @@ async fn sync_rows(
         .map(|(d, _)| d)
         .collect();
     for d in gone {
-        s.change("division", Change::Removed, owner, at.to_owned(), || {
+        s.remove::<division::Entity>(owner, at.to_owned(), d.id, || {
             format!("removing the division 「{}」", d.text)
         })
         .await?;
-        division::Entity::delete_by_id(d.id).exec(s.txn).await?;
         renumber = true;
     }
     if renumber {

@@ -20,7 +20,7 @@ mod services;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use entity::{department, department_alias, list_version, responsibility_list};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PrimaryKeyTrait};
 use serde::Serialize;
 
 use super::format::ListFile;
@@ -351,6 +351,24 @@ impl Sync<'_> {
             Change::Changed => counts.changed += 1,
             Change::Removed => counts.removed += 1,
         }
+        Ok(())
+    }
+
+    /// Counts the removal of row `id` of `E` (as `change` does) and deletes it.
+    async fn remove<E>(
+        &mut self,
+        dept: i32,
+        at: String,
+        id: i32,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), LoadError>
+    where
+        E: EntityTrait,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+    {
+        let table = E::default().table_name();
+        self.change(table, Change::Removed, dept, at, what).await?;
+        E::delete_by_id(id).exec(self.txn).await?;
         Ok(())
     }
 

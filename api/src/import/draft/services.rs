@@ -86,17 +86,10 @@ pub(super) async fn sync(s: &mut Sync<'_>, file: &ListFile) -> Result<(), LoadEr
     }
     for k in unpaired(old.len(), &pairs) {
         let gone = &old[k];
-        s.change(
-            TABLE,
-            Change::Removed,
-            gone.unit_id,
-            "publicServices".into(),
-            || format!("removing the service 「{}」", gone.name),
-        )
+        s.remove::<public_service::Entity>(gone.unit_id, "publicServices".into(), gone.id, || {
+            format!("removing the service 「{}」", gone.name)
+        })
         .await?;
-        public_service::Entity::delete_by_id(gone.id)
-            .exec(s.txn)
-            .await?;
         renumber = true;
     }
     if renumber {
