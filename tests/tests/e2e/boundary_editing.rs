@@ -2,7 +2,7 @@
 //! audited, in the draft until published.
 
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_no_user_errors};
 use serde_json::{Value, json};
 
 const BUREAU: &str = "安化县人口和计划生育局";
@@ -47,7 +47,7 @@ async fn list_id(app: &TestApp) -> Value {
 
 /// The matters of the bureau's draft, as its editor sees them.
 async fn draft_matters(app: &TestApp, token: &str) -> Vec<Value> {
-    let body = app.post_as(token, DRAFT_MATTERS, json!({})).await;
+    let body = app.query_as(token, DRAFT_MATTERS).await;
     body["data"]["responsibilityLists"][0]["draft"]["boundaryMatters"]
         .as_array()
         .unwrap_or_else(|| panic!("no draft: {body}"))
@@ -128,7 +128,7 @@ async fn matters__created_with_their_lead_changed_moved_and_removed() {
         "lead": { "departmentId": bureau, "text": "负责" } }))
     .await;
     assert_eq!(codes(&refused), [pair("title", "REQUIRED")]);
-    let body = app.post_as(&token, DRAFT_MATTERS, json!({})).await;
+    let body = app.query_as(&token, DRAFT_MATTERS).await;
     assert!(
         body["data"]["responsibilityLists"][0]["draft"].is_null(),
         "{body}"
@@ -136,10 +136,9 @@ async fn matters__created_with_their_lead_changed_moved_and_removed() {
     // Another department's editor: FORBIDDEN
     let police = editor(&app, POLICE).await;
     let input = json!({ "input": { "listId": list, "title": "新事项", "lead": { "departmentId": bureau, "text": "负责" } } });
-    let body = app.post_as(&police, CREATE_MATTER, input).await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police, CREATE_MATTER, input).await,
+        "FORBIDDEN"
     );
 
     // When the bureau's editor adds a matter first, with its lead
@@ -198,11 +197,7 @@ async fn matters__created_with_their_lead_changed_moved_and_removed() {
             json!({ "input": { "id": disputed["boundaryMatter"]["id"] } }),
         )
         .await;
-    assert_eq!(
-        body["data"]["removeBoundaryMatter"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "removeBoundaryMatter");
     // Then, once published, readers see the published matters then the new one, numbered densely
     app.publish_drafts().await;
     let mut expected = before.clone();
@@ -297,11 +292,7 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
             "divisionId": police_division, "text": "某诊所非法鉴定胎儿性别案" } }),
         )
         .await;
-    assert_eq!(
-        body["data"]["createCase"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "createCase");
     // And removes 公安局's division
     let body = app
         .post_as(
@@ -310,11 +301,7 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
             json!({ "input": { "id": police_division } }),
         )
         .await;
-    assert_eq!(
-        body["data"]["removeDivision"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "removeDivision");
 
     // Then its legal bases stay with the matter, cited nowhere, and the report lists each
     let draft = draft_matters(&app, &token).await;
@@ -339,7 +326,7 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
             .iter()
             .any(|c| c["text"] == "某诊所非法鉴定胎儿性别案" && c["division"].is_null())
     );
-    let report = app.post_as(&token, ISSUES, json!({})).await;
+    let report = app.query_as(&token, ISSUES).await;
     let flagged: Vec<Value> = report["data"]["listIssues"]
         .as_array()
         .unwrap()
@@ -371,13 +358,9 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
         let body = app
             .post_as(&token, REMOVE_BASIS, json!({ "input": { "id": id } }))
             .await;
-        assert_eq!(
-            body["data"]["removeLegalBasis"]["userErrors"],
-            json!([]),
-            "{body}"
-        );
+        assert_no_user_errors(&body, "removeLegalBasis");
     }
-    let report = app.post_as(&token, ISSUES, json!({})).await;
+    let report = app.query_as(&token, ISSUES).await;
     assert!(
         !report["data"]["listIssues"]
             .as_array()
@@ -408,10 +391,10 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
         .clone();
     let update = json!({ "input": { "id": case, "divisionId": bureau_division, "text": "某诊所非法鉴定胎儿性别案（已结案）" } });
     let police = editor(&app, POLICE).await;
-    let body = app.post_as(&police, UPDATE_CASE, update.clone()).await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police, UPDATE_CASE, update.clone())
+            .await,
+        "FORBIDDEN"
     );
     let body = app.post_as(&token, UPDATE_CASE, update).await;
     let updated = &body["data"]["updateCase"]["case"];
@@ -423,11 +406,7 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
     let body = app
         .post_as(&token, REMOVE_CASE, json!({ "input": { "id": case } }))
         .await;
-    assert_eq!(
-        body["data"]["removeCase"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "removeCase");
     let body = app
         .post_as(&token, REMOVE_CASE, json!({ "input": { "id": case } }))
         .await;
@@ -512,11 +491,7 @@ async fn departments__an_admin_creates_corrects_and_removes_and_names_stay_uniqu
     );
     for id in [&unit["id"], &created["id"]] {
         let body = run(REMOVE_DEPARTMENT, json!({ "id": id })).await;
-        assert_eq!(
-            body["data"]["removeDepartment"]["userErrors"],
-            json!([]),
-            "{body}"
-        );
+        assert_no_user_errors(&body, "removeDepartment");
     }
     // The bureau, which the list cites, cannot be removed, and is left as it was
     let bureau = app.department_id(BUREAU).await;
@@ -544,41 +519,34 @@ async fn departments__an_editor_changes_only_the_units_of_their_own_department()
         .post_as(&token, CREATE_DEPARTMENT,
             json!({ "input": { "name": "信息统计股", "kind": "INTERNAL_UNIT", "parentId": bureau } }))
         .await;
-    assert_eq!(
-        body["data"]["createDepartment"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "createDepartment");
     // But not a department of its own, nor a unit of 公安局, nor 公安局 itself
     for input in [
         json!({ "name": "独立单位", "kind": "DEPARTMENT" }),
         json!({ "name": "治安股", "kind": "INTERNAL_UNIT", "parentId": police }),
     ] {
-        let body = app
-            .post_as(&token, CREATE_DEPARTMENT, json!({ "input": input }))
-            .await;
         assert_eq!(
-            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-            "{body}"
+            app.gql_error_code_as(&token, CREATE_DEPARTMENT, json!({ "input": input }))
+                .await,
+            "FORBIDDEN"
         );
     }
-    let body = app
-        .post_as(
+    assert_eq!(
+        app.gql_error_code_as(
             &token,
             UPDATE_DEPARTMENT,
-            json!({ "input": { "id": police, "name": "改名" } }),
+            json!({ "input": { "id": police, "name": "改名" } })
         )
-        .await;
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        .await,
+        "FORBIDDEN"
     );
     // Anonymous: UNAUTHENTICATED
-    let body = app
-        .post(
+    assert_eq!(
+        app.gql_error_code(
             CREATE_DEPARTMENT,
-            json!({ "input": { "name": "匿名单位", "kind": "DEPARTMENT" } }),
+            json!({ "input": { "name": "匿名单位", "kind": "DEPARTMENT" } })
         )
-        .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+        .await,
+        "UNAUTHENTICATED"
+    );
 }

@@ -2,7 +2,7 @@
 //! audited, sequence numbers dense.
 
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_no_user_errors};
 use serde_json::{Value, json};
 
 const BUREAU: &str = "安化县人口和计划生育局";
@@ -106,11 +106,7 @@ async fn editing__an_editor_adds_a_service_at_a_place_and_numbers_stay_dense() {
     // And the audit log has the write, with who made it
     let admin = app.token("管理员", &[Role::Admin], None);
     let audit = app
-        .post_as(
-            &admin,
-            r#"{ auditEvents(first: 10, filter: {operation: "createPublicService"}) { nodes { actor } } }"#,
-            json!({}),
-        )
+        .query_as(&admin, r#"{ auditEvents(first: 10, filter: {operation: "createPublicService"}) { nodes { actor } } }"#)
         .await;
     assert_eq!(
         audit["data"]["auditEvents"]["nodes"],
@@ -187,10 +183,10 @@ async fn editing__only_editors_of_the_department_or_admins_may_edit() {
         editor(&app, "安化县公安局").await,
         app.token("督查", &[Role::Supervisor], None),
     ] {
-        let body = app.post_as(&token, CREATE_ITEM, input.clone()).await;
         assert_eq!(
-            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-            "{body}"
+            app.gql_error_code_as(&token, CREATE_ITEM, input.clone())
+                .await,
+            "FORBIDDEN"
         );
     }
     // The department's editor and an admin: allowed
@@ -199,11 +195,7 @@ async fn editing__only_editors_of_the_department_or_admins_may_edit() {
         app.token("管理员", &[Role::Admin], None),
     ] {
         let body = app.post_as(&token, CREATE_ITEM, input.clone()).await;
-        assert_eq!(
-            body["data"]["createWorkItem"]["userErrors"],
-            json!([]),
-            "{body}"
-        );
+        assert_no_user_errors(&body, "createWorkItem");
     }
     let (_, items) = first_duty(&app).await;
     assert_eq!(items.iter().filter(|(_, t)| t == "新增事项").count(), 2);
@@ -273,10 +265,7 @@ async fn editing__a_removed_service_leaves_dense_numbers_and_an_edit_is_searchab
     let app = TestApp::spawn().await;
     let token = editor(&app, BUREAU).await;
     let before = services(&app).await;
-    let id = app
-        .gql("{ publicServices(first: 1) { nodes { id } } }", json!({}))
-        .await["publicServices"]["nodes"][0]["id"]
-        .clone();
+    let id = app.first_node_id("publicServices").await;
     let removed = app
         .post_as(&token, REMOVE_SERVICE, json!({ "input": { "id": id } }))
         .await;
@@ -296,10 +285,7 @@ async fn editing__a_removed_service_leaves_dense_numbers_and_an_edit_is_searchab
         app.gql(lookup, json!({ "t": "蝴蝶兰培育" })).await["responsibilityLookup"]["outcome"],
         "NO_MATCH"
     );
-    let second = app
-        .gql("{ publicServices(first: 1) { nodes { id } } }", json!({}))
-        .await["publicServices"]["nodes"][0]["id"]
-        .clone();
+    let second = app.first_node_id("publicServices").await;
     let renamed = app
         .post_as(
             &token,
@@ -307,11 +293,7 @@ async fn editing__a_removed_service_leaves_dense_numbers_and_an_edit_is_searchab
             json!({ "input": { "id": second, "name": "蝴蝶兰培育咨询" } }),
         )
         .await;
-    assert_eq!(
-        renamed["data"]["updatePublicService"]["userErrors"],
-        json!([]),
-        "{renamed}"
-    );
+    assert_no_user_errors(&renamed, "updatePublicService");
     // Then the next lookup finds it once the draft is published
     app.publish_drafts().await;
     let found: Value = app.gql(lookup, json!({ "t": "蝴蝶兰培育" })).await;
@@ -440,26 +422,20 @@ async fn editing__a_matter_s_divisions_are_edited_by_the_list_s_owner() {
         .clone();
     let input = json!({ "input": { "id": police, "text": "改写" } });
     // An editor of 公安局 may not rewrite its division in the bureau's list
-    let body = app
-        .post_as(
+    assert_eq!(
+        app.gql_error_code_as(
             &editor(&app, "安化县公安局").await,
             UPDATE_DIVISION,
-            input.clone(),
+            input.clone()
         )
-        .await;
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        .await,
+        "FORBIDDEN"
     );
     // The bureau's editor may
     let body = app
         .post_as(&editor(&app, BUREAU).await, UPDATE_DIVISION, input)
         .await;
-    assert_eq!(
-        body["data"]["updateDivision"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "updateDivision");
 }
 
 const CREATE_DUTY: &str = r#"mutation($input: CreateDutyInput!) {

@@ -1,6 +1,6 @@
 //! Events to integrations: the outbox is written with the write or not at all.
 
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_no_user_errors};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
@@ -401,11 +401,7 @@ async fn webhooks__dead_letter_after_the_bound_then_redelivered() {
     let body = app
         .post_as(&admin, redeliver, json!({ "input": input }))
         .await;
-    assert_eq!(
-        body["data"]["redeliverWebhookEvent"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "redeliverWebhookEvent");
     assert_eq!(
         body["data"]["redeliverWebhookEvent"]["delivery"]["status"],
         "PENDING"
@@ -448,12 +444,10 @@ async fn webhooks__management_is_for_administrators_and_checks_its_input() {
     let admin = app.token("管理员", &[Role::Admin], None);
     let supervisor = app.token("监督员", &[Role::Supervisor], None);
     let good = json!({ "url": "https://cases.example.gov.cn/hook", "eventTypes": ["INSPECTION_SUBMITTED"] });
-    let body = app
-        .post_as(&supervisor, CREATE_WEBHOOK, json!({ "input": good }))
-        .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&supervisor, CREATE_WEBHOOK, json!({ "input": good }))
+            .await,
+        "FORBIDDEN"
     );
     for (url, types, code) in [
         (
@@ -497,10 +491,9 @@ async fn webhooks__management_is_for_administrators_and_checks_its_input() {
     );
     assert_eq!(updated["description"], "12345 平台");
     let list = app
-        .post_as(
+        .query_as(
             &admin,
             "{ webhooks(first: 10) { totalCount nodes { id url } } }",
-            json!({}),
         )
         .await;
     assert_eq!(list["data"]["webhooks"]["totalCount"], 1, "{list}");
@@ -516,7 +509,7 @@ async fn webhooks__management_is_for_administrators_and_checks_its_input() {
         codes(&body["data"]["removeWebhook"]),
         vec!["WEBHOOK_UNKNOWN"]
     );
-    let audit = app.post_as(&admin, r#"{ auditEvents(first: 100, filter: { entity: "webhook" }) { nodes { operation after } } }"#, json!({})).await;
+    let audit = app.query_as(&admin, r#"{ auditEvents(first: 100, filter: { entity: "webhook" }) { nodes { operation after } } }"#).await;
     let operations: Vec<&str> = audit["data"]["auditEvents"]["nodes"]
         .as_array()
         .unwrap()
@@ -713,8 +706,7 @@ async fn subscriptions__events_arrive_in_order_and_resume_after_the_last_id() {
 async fn subscriptions__each_caller_hears_what_it_may_read() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
-    let other = app.department_id("安化县公安局").await;
-    let other_unit = app.token("公安局", &[Role::Unit], Some(&other));
+    let other_unit = app.unit_token("公安局", "安化县公安局").await;
     let mut anonymous = connect(&app, None).await.unwrap();
     let mut own_unit = connect(&app, Some(&s.unit)).await.unwrap();
     let mut stranger = connect(&app, Some(&other_unit)).await.unwrap();
@@ -865,11 +857,7 @@ async fn subscriptions__a_socket_runs_subscriptions_only_within_the_limits() {
     let set = r#"mutation($input: SetLexiconEntryInput!) { setLexiconEntry(input: $input) { userErrors { code } } }"#;
     let input = json!({ "term": "捡到小孩", "expansion": "弃婴", "kind": "COLLOQUIAL" });
     let done = app.post_as(&admin, set, json!({ "input": input })).await;
-    assert_eq!(
-        done["data"]["setLexiconEntry"]["userErrors"],
-        json!([]),
-        "{done}"
-    );
+    assert_no_user_errors(&done, "setLexiconEntry");
     let event = next_event(&mut socket, Duration::from_secs(10))
         .await
         .unwrap();

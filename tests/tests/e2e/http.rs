@@ -1,6 +1,6 @@
 //! GraphQL over HTTP: media types, status codes and methods, as the spec asks.
 
-use qingdan_tests::{Options, TestApp};
+use qingdan_tests::{Options, TestApp, assert_refused_with};
 use serde_json::{Value, json};
 
 const QUERY: &str = "{ departments(first: 1) { totalCount } }";
@@ -12,8 +12,7 @@ async fn post(
     body: String,
 ) -> reqwest::Response {
     let mut request = app
-        .client
-        .post(format!("{}/graphql", app.url))
+        .graphql_request()
         .header("content-type", content_type)
         .body(body);
     if let Some(accept) = accept {
@@ -147,8 +146,7 @@ async fn http__response_maps_keep_the_order_of_the_selection_set() {
     }
     // And over GET
     let body = app
-        .client
-        .get(format!("{}/graphql", app.url))
+        .graphql_get()
         .query(&[("query", "{ zz: __typename aa: __typename }")])
         .send()
         .await
@@ -174,8 +172,7 @@ async fn exposure__graphiql_introspection_and_metrics_can_be_withdrawn_from_the_
     .await;
     // Then a browser gets no GraphiQL page, and its assets are not found
     let page = app
-        .client
-        .get(format!("{}/graphql", app.url))
+        .graphql_get()
         .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
         .send()
         .await
@@ -244,12 +241,7 @@ async fn http__only_json_bodies_are_executed() {
         json!({ "query": QUERY }).to_string(),
     )
     .await;
-    assert_eq!(response.status(), 415);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"],
-        "UNSUPPORTED_MEDIA_TYPE"
-    );
+    assert_refused_with(response, 415, "UNSUPPORTED_MEDIA_TYPE").await;
     let response = post(&app, "application/json", None, "{not json".to_owned()).await;
     assert_eq!(response.status(), 400);
 }
@@ -257,10 +249,8 @@ async fn http__only_json_bodies_are_executed() {
 #[tokio::test]
 async fn http__get_runs_queries_and_refuses_mutations() {
     let app = TestApp::spawn().await;
-    let url = format!("{}/graphql", app.url);
     let response = app
-        .client
-        .get(&url)
+        .graphql_get()
         .query(&[("query", QUERY)])
         .send()
         .await
@@ -270,8 +260,7 @@ async fn http__get_runs_queries_and_refuses_mutations() {
     assert!(body["data"]["departments"]["totalCount"].as_u64().unwrap() > 0);
     let mutation = "mutation { loadCalendar(input: { days: [] }) { loaded } }";
     let response = app
-        .client
-        .get(&url)
+        .graphql_get()
         .query(&[("query", mutation)])
         .send()
         .await
@@ -280,8 +269,7 @@ async fn http__get_runs_queries_and_refuses_mutations() {
     assert_eq!(response.headers()["allow"], "POST");
     // A browser gets GraphiQL
     let page = app
-        .client
-        .get(&url)
+        .graphql_get()
         .header("accept", "text/html")
         .send()
         .await
@@ -294,8 +282,7 @@ async fn graphiql__every_asset_is_served_by_the_server_itself() {
     // Given a browser opening the explorer on an intranet without internet
     let app = TestApp::spawn().await;
     let page = app
-        .client
-        .get(format!("{}/graphql", app.url))
+        .graphql_get()
         .header("accept", "text/html")
         .send()
         .await
@@ -357,8 +344,7 @@ async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
 }
 
 async fn post_from(app: &TestApp, origin: &str) -> reqwest::Response {
-    app.client
-        .post(format!("{}/graphql", app.url))
+    app.graphql_request()
         .header("origin", origin)
         .json(&json!({ "query": QUERY }))
         .send()

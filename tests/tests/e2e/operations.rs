@@ -65,34 +65,20 @@ async fn security_headers__on_every_response() {
     let app = TestApp::spawn().await;
     // Given answers of every kind: data, a refusal, health, a redirect, an unknown path.
     let responses = [
-        app.client
-            .post(format!("{}/graphql", app.url))
+        app.graphql_request()
             .json(&json!({ "query": "{ __typename }" }))
             .send()
             .await
             .unwrap(),
-        app.client
-            .post(format!("{}/graphql", app.url))
+        app.graphql_request()
             .header("content-type", "text/plain")
             .body("{}")
             .send()
             .await
             .unwrap(),
-        app.client
-            .get(format!("{}/healthz", app.url))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .get(format!("{}/readyz", app.url))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .get(format!("{}/nowhere", app.url))
-            .send()
-            .await
-            .unwrap(),
+        app.get("/healthz").await,
+        app.get("/readyz").await,
+        app.get("/nowhere").await,
     ];
     // Then each carries the security headers and a content policy that allows nothing.
     for response in &responses {
@@ -119,19 +105,9 @@ async fn security_headers__on_every_response() {
 async fn health__alive_and_ready_on_a_migrated_database() {
     // Given a server on a migrated database, When probed, Then both probes answer 200.
     let app = TestApp::spawn().await;
-    let healthz = app
-        .client
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let healthz = app.get("/healthz").await;
     assert_eq!(healthz.status(), 200);
-    let readyz = app
-        .client
-        .get(format!("{}/readyz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let readyz = app.get("/readyz").await;
     assert_eq!(readyz.status(), 200);
 }
 
@@ -264,9 +240,7 @@ async fn logs__one_line_per_request_with_id_operation_outcome_and_subject_only()
     let token = app.token("监督员甲", &[Role::Supervisor], None);
     // When a caller with a token posts a named query with a variable and a request id (a
     // read of supervision records, which come from SQL)
-    let response = app
-        .client
-        .post(format!("{}/graphql", app.url))
+    let response = app.graphql_request()
         .bearer_auth(&token)
         .header("x-request-id", "hotline-42")
         .json(&json!({
@@ -298,8 +272,7 @@ async fn logs__one_line_per_request_with_id_operation_outcome_and_subject_only()
     assert!(!text.contains(&token), "the token was logged");
     assert!(!text.contains("秘密变量值"), "a variable was logged");
     // When an anonymous caller is refused, Then its line has an outcome and no subject
-    app.client
-        .post(format!("{}/graphql", app.url))
+    app.graphql_request()
         .header("x-request-id", "anon-1")
         .header("content-type", "text/plain")
         .body("{}")
@@ -447,8 +420,7 @@ async fn shutdown__the_deadline_cancels_a_blocked_write_which_never_commits() {
         tokio::spawn(async move {
             let update = r#"mutation($input: UpdatePublicServiceInput!) { updatePublicService(input: $input) {
                 publicService { name } userErrors { code } } }"#;
-            app.client
-                .post(format!("{}/graphql", app.url))
+            app.graphql_request()
                 .bearer_auth(admin)
                 .json(&json!({ "query": update, "variables": { "input": { "id": id, "name": "关机后不应出现" } } }))
                 .send()
@@ -539,11 +511,7 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
     // published lists held in memory need none) fails with UNAVAILABLE (not the request
     // timeout, not INTERNAL), and says nothing of the cause
     let body = app
-        .post_as(
-            &s.supervisor,
-            "{ inspections(first: 2) { totalCount } }",
-            json!({}),
-        )
+        .query_as(&s.supervisor, "{ inspections(first: 2) { totalCount } }")
         .await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
@@ -574,11 +542,7 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(deaf, "still trusting a dropped listener");
-    let body = app.post(read, json!({})).await;
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
-        "{body}"
-    );
+    assert_eq!(app.gql_error_code(read, json!({})).await, "UNAVAILABLE");
     // And /readyz answers 503, naming the database
     let readyz = app.get("/readyz").await;
     assert_eq!(readyz.status(), 503);

@@ -1,7 +1,7 @@
 //! Responsibility lookup (责任查询): ranked departments with role, evidence and an explicit outcome.
 
 use qingdan::auth::Role;
-use qingdan_tests::{TestApp, eval};
+use qingdan_tests::{TestApp, assert_no_user_errors, eval};
 use serde_json::{Value, json};
 
 const LOOKUP: &str = r#"query($text: String!) { responsibilityLookup(text: $text, first: 5) {
@@ -188,11 +188,7 @@ async fn search__a_lexicon_entry_added_by_an_admin_is_searchable_on_another_serv
     let admin = b.token("管理员", &[Role::Admin], None);
     let input = json!({ "term": word, "expansion": "流动人口婚育证明", "kind": "COLLOQUIAL" });
     let set = b.post_as(&admin, SET, json!({ "input": input })).await;
-    assert_eq!(
-        set["data"]["setLexiconEntry"]["userErrors"],
-        json!([]),
-        "{set}"
-    );
+    assert_no_user_errors(&set, "setLexiconEntry");
     // Then server A's lookup finds the bureau, without a restart: on SQLite at its next
     // request (it reads the version row), on PostgreSQL as soon as the write's notification
     // arrives (as `cache__a_write_on_another_server_is_seen_without_a_restart` waits for it)

@@ -2,7 +2,7 @@
 //! date and a reason, and every list query answers as of a day.
 
 use qingdan::auth::Role;
-use qingdan_tests::{PUBLISH, TestApp};
+use qingdan_tests::{PUBLISH, TestApp, assert_no_user_errors};
 use serde_json::{Value, json};
 
 const BUREAU: &str = "安化县人口和计划生育局";
@@ -41,7 +41,7 @@ async fn editor(app: &TestApp, dept: &str) -> String {
 /// The bureau's list as its editor sees it.
 async fn list(app: &TestApp) -> Value {
     let token = editor(app, BUREAU).await;
-    let body = app.post_as(&token, LISTS, json!({})).await;
+    let body = app.query_as(&token, LISTS).await;
     body["data"]["responsibilityLists"][0].clone()
 }
 
@@ -64,11 +64,7 @@ async fn rename_first_service(app: &TestApp, token: &str, name: &str) -> Value {
             json!({ "input": { "id": id, "name": name } }),
         )
         .await;
-    assert_eq!(
-        body["data"]["updatePublicService"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "updatePublicService");
     body["data"]["updatePublicService"]["publicService"].clone()
 }
 
@@ -226,19 +222,15 @@ async fn versions__publication_rules_are_enforced_and_a_refusal_changes_nothing(
     assert_eq!(code(&saved), "REQUIRED");
     // Another department's editor: FORBIDDEN; anonymous: UNAUTHENTICATED
     let police = editor(&app, "安化县公安局").await;
-    let body = app
-        .post_as(&police, PUBLISH, json!({ "input": input(TODAY, "勘误") }))
-        .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police, PUBLISH, json!({ "input": input(TODAY, "勘误") }))
+            .await,
+        "FORBIDDEN"
     );
-    let body = app
-        .post(PUBLISH, json!({ "input": input(TODAY, "勘误") }))
-        .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
-        "{body}"
+        app.gql_error_code(PUBLISH, json!({ "input": input(TODAY, "勘误") }))
+            .await,
+        "UNAUTHENTICATED"
     );
     // Then nothing was published by the refusals
     assert_eq!(list(&app).await["versions"].as_array().unwrap().len(), 2);
@@ -281,11 +273,7 @@ async fn versions__the_diff_names_each_row_added_removed_and_changed() {
             json!({ "input": { "dutyId": duties[0]["id"], "text": "新增的工作事项" } }),
         )
         .await;
-    assert_eq!(
-        body["data"]["createWorkItem"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "createWorkItem");
     let last = duties.last().unwrap();
     let body = app
         .post_as(
@@ -294,11 +282,7 @@ async fn versions__the_diff_names_each_row_added_removed_and_changed() {
             json!({ "input": { "id": last["id"] } }),
         )
         .await;
-    assert_eq!(
-        body["data"]["removeDuty"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "removeDuty");
     let removed_items = last["workItems"].as_array().unwrap().len();
 
     // When the draft is compared with version 1
@@ -344,8 +328,11 @@ async fn versions__the_diff_names_each_row_added_removed_and_changed() {
         "nothing else differs: {changes:#?}"
     );
     // And readers may not compare with a draft
-    let body = app.post(DIFF, json!({ "from": v1, "to": draft })).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        app.gql_error_code(DIFF, json!({ "from": v1, "to": draft }))
+            .await,
+        "UNAUTHENTICATED"
+    );
 }
 
 #[tokio::test]
@@ -357,22 +344,16 @@ async fn versions__a_discarded_draft_leaves_the_list_as_published() {
     let list_id = list(&app).await["id"].clone();
     // Another department's editor may not discard it
     let police = editor(&app, "安化县公安局").await;
-    let body = app
-        .post_as(&police, DISCARD, json!({ "input": { "listId": list_id } }))
-        .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police, DISCARD, json!({ "input": { "listId": list_id } }))
+            .await,
+        "FORBIDDEN"
     );
     // When the editor discards the draft
     let body = app
         .post_as(&token, DISCARD, json!({ "input": { "listId": list_id } }))
         .await;
-    assert_eq!(
-        body["data"]["discardListDraft"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "discardListDraft");
     // Then no draft is left, the list is as published, and a second discard has nothing to drop
     let after = list(&app).await;
     assert!(after["draft"].is_null(), "{after}");
@@ -465,12 +446,12 @@ async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
     for token in [&bureau_editor, &unit_editor, &admin] {
         let body = app.post_as(token, node, json!({ "id": copy_id })).await;
         assert_eq!(body["data"]["node"]["name"], "草稿中的名称", "{body}");
-        let body = app.post_as(token, LISTS, json!({})).await;
+        let body = app.query_as(token, LISTS).await;
         assert!(
             !body["data"]["responsibilityLists"][0]["draft"].is_null(),
             "{body}"
         );
-        let body = app.post_as(token, versions, json!({})).await;
+        let body = app.query_as(token, versions).await;
         assert!(body.to_string().contains("DRAFT"), "{body}");
     }
     // And an editor of another department reads none of it
@@ -478,27 +459,25 @@ async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
         let token = &police_editor;
         let body = app.post_as(token, node, json!({ "id": copy_id })).await;
         assert!(body["data"]["node"].is_null(), "{body}");
-        let body = app.post_as(token, LISTS, json!({})).await;
+        let body = app.query_as(token, LISTS).await;
         assert!(
             body["data"]["responsibilityLists"][0]["draft"].is_null(),
             "{body}"
         );
-        let body = app.post_as(token, versions, json!({})).await;
+        let body = app.query_as(token, versions).await;
         assert!(!body.to_string().contains("DRAFT"), "{body}");
         assert!(!body.to_string().contains("草稿中的名称"), "{body}");
     }
     // And comparing with the draft is forbidden to them
-    let all = app.post_as(&admin, versions, json!({})).await;
+    let all = app.query_as(&admin, versions).await;
     let (draft, v1) = (
         all["data"]["listVersions"][0]["id"].clone(),
         all["data"]["listVersions"][1]["id"].clone(),
     );
-    let body = app
-        .post_as(&police_editor, DIFF, json!({ "from": v1, "to": draft }))
-        .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police_editor, DIFF, json!({ "from": v1, "to": draft }))
+            .await,
+        "FORBIDDEN"
     );
     let body = app
         .post_as(&bureau_editor, DIFF, json!({ "from": v1, "to": draft }))
@@ -523,10 +502,9 @@ async fn node__lists_versions_and_audit_events_resolve_with_their_read_rules() {
         .clone();
     let draft = list["draft"]["id"].clone();
     let events = app
-        .post_as(
+        .query_as(
             &admin,
             "{ auditEvents(first: 1) { nodes { id operation } } }",
-            json!({}),
         )
         .await;
     let event = events["data"]["auditEvents"]["nodes"][0].clone();
@@ -545,10 +523,9 @@ async fn node__lists_versions_and_audit_events_resolve_with_their_read_rules() {
     assert_eq!(nodes[2]["status"], "DRAFT", "{body}");
     assert_eq!(nodes[3]["operation"], event["operation"], "{body}");
     // And the list's editor reads the list and its draft; the audit trail is for ADMIN only
-    let body = app.post_as(&token, query, ids.clone()).await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&token, query, ids.clone()).await,
+        "FORBIDDEN"
     );
     let without_event = json!({ "ids": [list["id"], published, draft] });
     let body = app.post_as(&token, query, without_event.clone()).await;

@@ -2,13 +2,12 @@ use qingdan::auth::Role;
 use qingdan_tests::TestApp;
 use serde_json::json;
 
-use super::{codes, setup};
+use super::{codes, setup, spawn_with_setup};
 
 #[tokio::test]
 async fn submit_inspection__stores_inspectors_findings_and_methods() {
     // Given a supervisor and the territorial-enforcement checklist
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     // When they submit an inspection with two inspectors
     let payload = s.submit(&app, s.inspection()).await;
     // Then it is stored whole, and awaits a document
@@ -30,8 +29,7 @@ async fn submit_inspection__stores_inspectors_findings_and_methods() {
 
 #[tokio::test]
 async fn inspectors__one_inspector_is_refused() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     // Given a submission with a single inspector (应当委派两名以上工作人员进行)
     let mut input = s.inspection();
     input["inspectors"] = json!([{ "name": "张三", "certificateNo": "湘执43092001" }]);
@@ -51,8 +49,7 @@ async fn inspectors__one_inspector_is_refused() {
 
 #[tokio::test]
 async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let one = json!([{ "name": "张三", "certificateNo": "湘执43092001" }]);
     // Under the entrusted-licensing regime, whose procedure states the minimum: its clause
     let ids = app.regime_ids("ENTRUSTED_LICENSING").await;
@@ -87,8 +84,7 @@ async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it(
 
 #[tokio::test]
 async fn inspectors__the_same_person_twice_is_not_two() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["inspectors"][1]["certificateNo"] = json!("湘执43092001");
     assert_eq!(codes(&s.submit(&app, input).await), ["INSPECTOR_DUPLICATE"]);
@@ -97,8 +93,7 @@ async fn inspectors__the_same_person_twice_is_not_two() {
 
 #[tokio::test]
 async fn record__missing_written_record_is_refused() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["record"] = json!("  ");
     assert_eq!(codes(&s.submit(&app, input).await), ["RECORD_REQUIRED"]);
@@ -107,8 +102,7 @@ async fn record__missing_written_record_is_refused() {
 
 #[tokio::test]
 async fn findings__an_item_of_another_regime_is_refused() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     // Given a checklist item of the entrusted-licensing regime
     let other = app.regime_ids("ENTRUSTED_LICENSING").await;
     let mut input = s.inspection();
@@ -134,8 +128,7 @@ async fn findings__an_item_of_another_regime_is_refused() {
 
 #[tokio::test]
 async fn submit_inspection__every_broken_rule_is_reported_at_once() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["inspectors"] = json!([]);
     input["record"] = json!("");
@@ -159,8 +152,7 @@ async fn submit_inspection__every_broken_rule_is_reported_at_once() {
 
 #[tokio::test]
 async fn idempotency__a_retry_returns_the_first_result() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["idempotencyKey"] = json!("hotline-12345-0001");
     let first = s.submit(&app, input.clone()).await;
@@ -178,8 +170,7 @@ async fn idempotency__a_retry_returns_the_first_result() {
 
 #[tokio::test]
 async fn idempotency__a_key_is_the_callers_own() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["idempotencyKey"] = json!("12345-0001");
     // Given a supervisor's submission with a key
@@ -228,9 +219,7 @@ async fn race(
             let body = json!({ "query": format!("{} # {i}", super::SUBMIT), "variables": { "input": input(i) } });
             let id = format!("{tag}-{i}");
             tokio::spawn(async move {
-                let response = app
-                    .client
-                    .post(format!("{}/graphql", app.url))
+                let response = app.graphql_request()
                     .bearer_auth(&s.supervisor)
                     .header("x-request-id", id)
                     .json(&body)
@@ -295,8 +284,7 @@ async fn idempotency__fifty_racing_retries_store_one_and_fifty_keys_store_fifty(
 )]
 async fn idempotency__a_writer_outside_the_turn_holding_the_key_wins_and_is_returned() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let first = s.submit(&app, s.inspection()).await;
     assert!(first["inspection"]["id"].is_string());
     // Given another writer (one not taking turns, as an older replica during an upgrade)
@@ -357,8 +345,7 @@ async fn submission__writes_beside_other_writers_on_postgresql() {
 
 #[tokio::test]
 async fn submission__concurrent_ones_all_land_and_count() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let before = s.inspection_count(&app).await;
     let version = |app: &TestApp| {
         let db = app.db.clone();
