@@ -434,6 +434,16 @@ impl TestApp {
     }
 }
 
+/// The first row `sql` returns, read straight from the database; there must be one.
+pub async fn query_row(db: &DatabaseConnection, sql: impl Into<String>) -> sea_orm::QueryResult {
+    use sea_orm::ConnectionTrait;
+    let statement = sea_orm::Statement::from_string(db.get_database_backend(), sql);
+    db.query_one_raw(statement)
+        .await
+        .expect("the query runs")
+        .expect("a row")
+}
+
 /// The `extensions.code` of a response body's first error, which must have one.
 fn first_error_code(body: &Value) -> String {
     let code = &body["errors"][0]["extensions"]["code"];
@@ -444,6 +454,21 @@ fn first_error_code(body: &Value) -> String {
 /// Asserts that the mutation `field` in a response body reported no userErrors.
 pub fn assert_no_user_errors(body: &Value, field: &str) {
     assert_eq!(body["data"][field]["userErrors"], json!([]), "{body}");
+}
+
+/// The message of a mutation payload's first userError.
+pub fn first_user_error_message(payload: &Value) -> &str {
+    payload["userErrors"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no userError message in {payload}"))
+}
+
+/// Asserts that the first of a response's `errors` carries `code` and a message that
+/// mentions `mentioned`.
+pub fn assert_first_error(errors: &Value, code: &str, mentioned: &str) {
+    assert_eq!(errors[0]["extensions"]["code"], code, "{errors}");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(mentioned), "{errors}");
 }
 
 /// Asserts a refused request's HTTP status and its first error's code; returns the body.

@@ -2,7 +2,7 @@
 //! audited, in the draft until published.
 
 use qingdan::auth::Role;
-use qingdan_tests::{TestApp, assert_no_user_errors};
+use qingdan_tests::{TestApp, assert_no_user_errors, first_user_error_message};
 use serde_json::{Value, json};
 
 const BUREAU: &str = "安化县人口和计划生育局";
@@ -190,14 +190,13 @@ async fn matters__created_with_their_lead_changed_moved_and_removed() {
         before.len() as i64 + 2,
         "{body}"
     );
-    let body = app
-        .post_as(
-            &token,
-            REMOVE_MATTER,
-            json!({ "input": { "id": disputed["boundaryMatter"]["id"] } }),
-        )
-        .await;
-    assert_no_user_errors(&body, "removeBoundaryMatter");
+    app.mutate_as(
+        &token,
+        REMOVE_MATTER,
+        "removeBoundaryMatter",
+        json!({ "id": disputed["boundaryMatter"]["id"] }),
+    )
+    .await;
     // Then, once published, readers see the published matters then the new one, numbered densely
     app.publish_drafts().await;
     let mut expected = before.clone();
@@ -284,24 +283,22 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
     second["input"]["text"] = json!("《中华人民共和国人口与计划生育法》第三十九条");
     let body = app.post_as(&token, CREATE_BASIS, second).await;
     let second = body["data"]["createLegalBasis"]["legalBasis"]["id"].clone();
-    let body = app
-        .post_as(
-            &token,
-            CREATE_CASE,
-            json!({ "input": { "matterId": two_nons["id"],
-            "divisionId": police_division, "text": "某诊所非法鉴定胎儿性别案" } }),
-        )
-        .await;
-    assert_no_user_errors(&body, "createCase");
+    app.mutate_as(
+        &token,
+        CREATE_CASE,
+        "createCase",
+        json!({ "matterId": two_nons["id"],
+            "divisionId": police_division, "text": "某诊所非法鉴定胎儿性别案" }),
+    )
+    .await;
     // And removes 公安局's division
-    let body = app
-        .post_as(
-            &token,
-            REMOVE_DIVISION,
-            json!({ "input": { "id": police_division } }),
-        )
-        .await;
-    assert_no_user_errors(&body, "removeDivision");
+    app.mutate_as(
+        &token,
+        REMOVE_DIVISION,
+        "removeDivision",
+        json!({ "id": police_division }),
+    )
+    .await;
 
     // Then its legal bases stay with the matter, cited nowhere, and the report lists each
     let draft = draft_matters(&app, &token).await;
@@ -355,10 +352,13 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
     assert_eq!(moved["seq"], 1, "{body}");
     assert_eq!(moved["division"]["id"], bureau_division);
     for id in &uncited[1..] {
-        let body = app
-            .post_as(&token, REMOVE_BASIS, json!({ "input": { "id": id } }))
-            .await;
-        assert_no_user_errors(&body, "removeLegalBasis");
+        app.mutate_as(
+            &token,
+            REMOVE_BASIS,
+            "removeLegalBasis",
+            json!({ "id": id }),
+        )
+        .await;
     }
     let report = app.query_as(&token, ISSUES).await;
     assert!(
@@ -403,10 +403,8 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
         "{body}"
     );
     assert_eq!(updated["division"]["id"], bureau_division);
-    let body = app
-        .post_as(&token, REMOVE_CASE, json!({ "input": { "id": case } }))
+    app.mutate_as(&token, REMOVE_CASE, "removeCase", json!({ "id": case }))
         .await;
-    assert_no_user_errors(&body, "removeCase");
     let body = app
         .post_as(&token, REMOVE_CASE, json!({ "input": { "id": case } }))
         .await;
@@ -499,10 +497,7 @@ async fn departments__an_admin_creates_corrects_and_removes_and_names_stay_uniqu
     let refused = &body["data"]["removeDepartment"];
     assert_eq!(codes(refused), [pair("id", "DEPARTMENT_IN_USE")]);
     assert!(
-        refused["userErrors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("duties"),
+        first_user_error_message(refused).contains("duties"),
         "{body}"
     );
     assert_eq!(app.department_id("县人口计生局").await, bureau);
@@ -515,11 +510,13 @@ async fn departments__an_editor_changes_only_the_units_of_their_own_department()
     let bureau = app.department_id(BUREAU).await;
     let police = app.department_id(POLICE).await;
     // The bureau's editor adds a unit of the bureau
-    let body = app
-        .post_as(&token, CREATE_DEPARTMENT,
-            json!({ "input": { "name": "信息统计股", "kind": "INTERNAL_UNIT", "parentId": bureau } }))
-        .await;
-    assert_no_user_errors(&body, "createDepartment");
+    app.mutate_as(
+        &token,
+        CREATE_DEPARTMENT,
+        "createDepartment",
+        json!({ "name": "信息统计股", "kind": "INTERNAL_UNIT", "parentId": bureau }),
+    )
+    .await;
     // But not a department of its own, nor a unit of 公安局, nor 公安局 itself
     for input in [
         json!({ "name": "独立单位", "kind": "DEPARTMENT" }),

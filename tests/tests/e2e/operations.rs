@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use qingdan::auth::Role;
-use qingdan_tests::{Options, TestApp};
+use qingdan_tests::{Options, TestApp, query_row};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -148,15 +148,7 @@ async fn readyz__unready_while_a_migration_is_unapplied() {
 }
 
 async fn sql_text(app: &TestApp, sql: &str) -> String {
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            sql,
-        ))
-        .await
-        .unwrap()
-        .expect("a row");
+    let row = query_row(&app.db, sql).await;
     row.try_get_by_index::<String>(0).unwrap()
 }
 
@@ -314,14 +306,19 @@ async fn half_sent_request(app: &TestApp) -> (tokio::net::TcpStream, Vec<u8>) {
     (stream, rest.to_vec())
 }
 
+/// A server that lets requests in flight run for `grace` once told to shut down.
+async fn spawn_with_shutdown_grace(grace: Duration) -> TestApp {
+    TestApp::spawn_with(Options {
+        shutdown_grace: Some(grace),
+        ..Options::default()
+    })
+    .await
+}
+
 #[tokio::test]
 async fn shutdown__stops_accepting_and_finishes_requests_in_flight() {
     // Given a request in flight (half its body sent) and a long grace period
-    let app = TestApp::spawn_with(Options {
-        shutdown_grace: Some(Duration::from_secs(600)),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with_shutdown_grace(Duration::from_secs(600)).await;
     let (mut stream, rest) = half_sent_request(&app).await;
     until_in_flight(&app, 1).await;
     // When the server is told to shut down
@@ -353,11 +350,7 @@ async fn shutdown__stops_accepting_and_finishes_requests_in_flight() {
 #[tokio::test]
 async fn shutdown__gives_up_on_requests_still_running_at_the_deadline() {
     // Given a short grace period and a request whose body never finishes
-    let app = TestApp::spawn_with(Options {
-        shutdown_grace: Some(Duration::from_millis(200)),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with_shutdown_grace(Duration::from_millis(200)).await;
     let (_stream, _rest) = half_sent_request(&app).await;
     until_in_flight(&app, 1).await;
     // When the server is told to shut down, Then it stops anyway once the grace is over
@@ -398,13 +391,7 @@ async fn hold_the_write_lock(
 async fn shutdown__the_deadline_cancels_a_blocked_write_which_never_commits() {
     // Given a one-second deadline and a write blocked behind another writer's lock
     let grace = Duration::from_secs(1);
-    let app = std::sync::Arc::new(
-        TestApp::spawn_with(Options {
-            shutdown_grace: Some(grace),
-            ..Options::default()
-        })
-        .await,
-    );
+    let app = std::sync::Arc::new(spawn_with_shutdown_grace(grace).await);
     let admin = app.token("管理员", &[Role::Admin], None);
     let service = app
         .gql(
@@ -468,14 +455,7 @@ async fn shutdown__the_deadline_cancels_a_blocked_write_which_never_commits() {
 /// Entries of the audit log, read on a connection of its own.
 async fn audit_count(url: &str) -> i64 {
     let db = sea_orm::Database::connect(url).await.unwrap();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) FROM audit_event",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
+    let row = query_row(&db, "SELECT COUNT(*) FROM audit_event").await;
     row.try_get_by_index::<i64>(0).unwrap()
 }
 

@@ -2,7 +2,7 @@
 //! date and a reason, and every list query answers as of a day.
 
 use qingdan::auth::Role;
-use qingdan_tests::{PUBLISH, TestApp, assert_no_user_errors};
+use qingdan_tests::{PUBLISH, TestApp, query_row};
 use serde_json::{Value, json};
 
 const BUREAU: &str = "安化县人口和计划生育局";
@@ -58,14 +58,23 @@ async fn service_names(app: &TestApp, as_of: Option<&str>) -> Vec<String> {
 async fn rename_first_service(app: &TestApp, token: &str, name: &str) -> Value {
     let id = app.gql(SERVICES, json!({})).await["publicServices"]["nodes"][0]["id"].clone();
     let body = app
-        .post_as(
+        .mutate_as(
             token,
             UPDATE_SERVICE,
-            json!({ "input": { "id": id, "name": name } }),
+            "updatePublicService",
+            json!({ "id": id, "name": name }),
         )
         .await;
-    assert_no_user_errors(&body, "updatePublicService");
-    body["data"]["updatePublicService"]["publicService"].clone()
+    body["publicService"].clone()
+}
+
+/// Has the bureau's editor rename the first service to `name`, in a draft; returns the
+/// editor's token and the service names as published before.
+async fn bureau_draft_renaming_first_service(app: &TestApp, name: &str) -> (String, Vec<String>) {
+    let token = editor(app, BUREAU).await;
+    let published = service_names(app, None).await;
+    rename_first_service(app, &token, name).await;
+    (token, published)
 }
 
 async fn publish(app: &TestApp, token: &str, input: Value) -> Value {
@@ -84,10 +93,8 @@ async fn lookup(app: &TestApp, text: &str, as_of: Option<&str>) -> String {
 #[tokio::test]
 async fn versions__an_edit_is_a_draft_until_published_and_in_force_from_its_day() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
-    let published = service_names(&app, None).await;
     // Given the bureau's editor renames the first service
-    rename_first_service(&app, &token, "蝴蝶兰培育咨询").await;
+    let (token, published) = bureau_draft_renaming_first_service(&app, "蝴蝶兰培育咨询").await;
 
     // Then readers still see the published list, and the lookup does not know the new word
     assert_eq!(service_names(&app, None).await, published);
@@ -266,23 +273,21 @@ async fn versions__the_diff_names_each_row_added_removed_and_changed() {
         )
         .await;
     let duties = duties["duties"]["nodes"].as_array().unwrap().clone();
-    let body = app
-        .post_as(
-            &token,
-            CREATE_ITEM,
-            json!({ "input": { "dutyId": duties[0]["id"], "text": "新增的工作事项" } }),
-        )
-        .await;
-    assert_no_user_errors(&body, "createWorkItem");
+    app.mutate_as(
+        &token,
+        CREATE_ITEM,
+        "createWorkItem",
+        json!({ "dutyId": duties[0]["id"], "text": "新增的工作事项" }),
+    )
+    .await;
     let last = duties.last().unwrap();
-    let body = app
-        .post_as(
-            &token,
-            REMOVE_DUTY,
-            json!({ "input": { "id": last["id"] } }),
-        )
-        .await;
-    assert_no_user_errors(&body, "removeDuty");
+    app.mutate_as(
+        &token,
+        REMOVE_DUTY,
+        "removeDuty",
+        json!({ "id": last["id"] }),
+    )
+    .await;
     let removed_items = last["workItems"].as_array().unwrap().len();
 
     // When the draft is compared with version 1
@@ -338,9 +343,7 @@ async fn versions__the_diff_names_each_row_added_removed_and_changed() {
 #[tokio::test]
 async fn versions__a_discarded_draft_leaves_the_list_as_published() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
-    let published = service_names(&app, None).await;
-    rename_first_service(&app, &token, "不再需要的修改").await;
+    let (token, published) = bureau_draft_renaming_first_service(&app, "不再需要的修改").await;
     let list_id = list(&app).await["id"].clone();
     // Another department's editor may not discard it
     let police = editor(&app, "安化县公安局").await;
@@ -350,10 +353,13 @@ async fn versions__a_discarded_draft_leaves_the_list_as_published() {
         "FORBIDDEN"
     );
     // When the editor discards the draft
-    let body = app
-        .post_as(&token, DISCARD, json!({ "input": { "listId": list_id } }))
-        .await;
-    assert_no_user_errors(&body, "discardListDraft");
+    app.mutate_as(
+        &token,
+        DISCARD,
+        "discardListDraft",
+        json!({ "listId": list_id }),
+    )
+    .await;
     // Then no draft is left, the list is as published, and a second discard has nothing to drop
     let after = list(&app).await;
     assert!(after["draft"].is_null(), "{after}");
@@ -414,14 +420,7 @@ async fn versions__lists_loaded_before_versions_become_their_version_1() {
         .unwrap();
     assert_eq!(in_force.len(), 1);
     for table in ["duty", "work_item", "public_service"] {
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                format!("SELECT version_id, lineage, id FROM {table}"),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
+        let row = query_row(&db, format!("SELECT version_id, lineage, id FROM {table}")).await;
         let version: i32 = row.try_get("", "version_id").unwrap();
         let lineage: i32 = row.try_get("", "lineage").unwrap();
         let id: i32 = row.try_get("", "id").unwrap();

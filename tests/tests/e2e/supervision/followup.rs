@@ -1,4 +1,4 @@
-use qingdan_tests::{TestApp, assert_no_user_errors};
+use qingdan_tests::{TestApp, assert_no_user_errors, first_user_error_message};
 use serde_json::{Value, json};
 
 use super::{Setup, codes, spawn_with_setup};
@@ -15,8 +15,14 @@ const RECTIFY: &str = r#"mutation($input: ReportRectificationInput!) {
   reportRectification(input: $input) { rectification { id content } userErrors { field code message } }
 }"#;
 
-fn review(document: &str, day: &str) -> Value {
-    json!({ "input": { "documentId": document, "requestedOn": day, "reasons": "认定事实有误，申请复查" } })
+/// The unit requests a review of `document`, as of `day`; returns the requestReview payload.
+async fn request_review(app: &TestApp, s: &Setup, document: &str, day: &str) -> Value {
+    let input =
+        json!({ "documentId": document, "requestedOn": day, "reasons": "认定事实有误，申请复查" });
+    let body = app
+        .post_as(&s.unit, REQUEST, json!({ "input": input }))
+        .await;
+    body["data"]["requestReview"].clone()
 }
 
 /// A noticed inspection whose review the unit requested on 25 July, seen on 30 August.
@@ -32,10 +38,7 @@ async fn review_requested_on_25_july() -> ReviewRequested {
     let (app, s) = spawn_with_setup().await;
     let (inspection, document) = s.noticed(&app).await;
     app.clock.set_date("2016-08-30".parse().unwrap());
-    let body = app
-        .post_as(&s.unit, REQUEST, review(&document, "2016-07-25"))
-        .await;
-    let review_id = body["data"]["requestReview"]["reviewRequest"]["id"]
+    let review_id = request_review(&app, &s, &document, "2016-07-25").await["reviewRequest"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -64,35 +67,21 @@ async fn review_request__eleventh_day_is_rejected() {
     let (_, document) = s.noticed(&app).await;
     app.clock.set_date("2016-08-05".parse().unwrap());
     // When the unit contests it on the 11th day
-    let body = app
-        .post_as(&s.unit, REQUEST, review(&document, "2016-07-31"))
-        .await;
+    let payload = request_review(&app, &s, &document, "2016-07-31").await;
     // Then it is refused, citing the clause
-    let payload = &body["data"]["requestReview"];
-    assert_eq!(codes(payload), ["REVIEW_REQUEST_LATE"]);
+    assert_eq!(codes(&payload), ["REVIEW_REQUEST_LATE"]);
     assert!(
-        payload["userErrors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("10 日内"),
+        first_user_error_message(&payload).contains("10 日内"),
         "{payload}"
     );
     assert!(payload["reviewRequest"].is_null());
     // But on the 10th day it is accepted, with the decision due 15 days later
-    let body = app
-        .post_as(&s.unit, REQUEST, review(&document, "2016-07-30"))
-        .await;
-    let payload = &body["data"]["requestReview"];
-    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    let payload = request_review(&app, &s, &document, "2016-07-30").await;
+    assert_eq!(payload["userErrors"], json!([]), "{payload}");
     assert_eq!(payload["reviewRequest"]["decisionDueOn"], "2016-08-14");
     // And a second request on the same document is refused
-    let body = app
-        .post_as(&s.unit, REQUEST, review(&document, "2016-07-30"))
-        .await;
-    assert_eq!(
-        codes(&body["data"]["requestReview"]),
-        ["REVIEW_ALREADY_REQUESTED"]
-    );
+    let payload = request_review(&app, &s, &document, "2016-07-30").await;
+    assert_eq!(codes(&payload), ["REVIEW_ALREADY_REQUESTED"]);
 }
 
 #[tokio::test]
@@ -272,8 +261,7 @@ async fn stats__count_findings_documents_and_reviews() {
     let (_, document) = s.noticed(&app).await;
     s.submit(&app, s.inspection()).await;
     app.clock.set_date("2016-09-05".parse().unwrap());
-    app.post_as(&s.unit, REQUEST, review(&document, "2016-07-22"))
-        .await;
+    request_review(&app, &s, &document, "2016-07-22").await;
     let body = app
         .post_as(
             &s.supervisor,

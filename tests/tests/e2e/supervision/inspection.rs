@@ -1,5 +1,5 @@
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, first_user_error_message, query_row};
 use serde_json::json;
 
 use super::{codes, setup, spawn_with_setup};
@@ -37,12 +37,7 @@ async fn inspectors__one_inspector_is_refused() {
     let payload = s.submit(&app, input).await;
     // Then it is refused with the rule's code and clause, and nothing is stored
     assert_eq!(codes(&payload), ["INSPECTORS_BELOW_MINIMUM"]);
-    assert!(
-        payload["userErrors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("两名以上")
-    );
+    assert!(first_user_error_message(&payload).contains("两名以上"));
     assert!(payload["inspection"].is_null());
     assert_eq!(s.inspection_count(&app).await, 0);
 }
@@ -60,7 +55,7 @@ async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it(
     input["findings"] = json!([{ "itemId": ids.checklist[0], "outcome": "COMPLIANT" }]);
     let payload = s.submit(&app, input).await;
     assert_eq!(codes(&payload), ["INSPECTORS_BELOW_MINIMUM"]);
-    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+    let message = first_user_error_message(&payload);
     assert!(
         message
             .ends_with("「委托机关对受委托单位进行调查和检查时，应当委派两名以上工作人员进行。」"),
@@ -71,7 +66,7 @@ async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it(
     let mut input = s.inspection();
     input["inspectors"] = one;
     let payload = s.submit(&app, input).await;
-    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+    let message = first_user_error_message(&payload);
     assert!(
         message.contains("stated in （一）对行政审批事项受委托机关的监督"),
         "{message}"
@@ -350,15 +345,7 @@ async fn submission__concurrent_ones_all_land_and_count() {
     let version = |app: &TestApp| {
         let db = app.db.clone();
         async move {
-            use sea_orm::ConnectionTrait;
-            let row = db
-                .query_one_raw(sea_orm::Statement::from_string(
-                    db.get_database_backend(),
-                    "SELECT version FROM data_version WHERE id = 1",
-                ))
-                .await
-                .unwrap()
-                .unwrap();
+            let row = query_row(&db, "SELECT version FROM data_version WHERE id = 1").await;
             row.try_get::<i64>("", "version").unwrap()
         }
     };
