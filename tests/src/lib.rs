@@ -270,6 +270,12 @@ impl TestApp {
         self.token(sub, &[Role::Unit], Some(&dept))
     }
 
+    /// A token for an editor (编辑甲) of the department named `department`.
+    pub async fn editor_token(&self, department: &str) -> String {
+        let dept = self.department_id(department).await;
+        self.token("编辑甲", &[Role::Editor], Some(&dept))
+    }
+
     /// POSTs as the bearer of `token` and returns the response as sent, status and headers
     /// included.
     pub async fn send_as(&self, token: &str, query: &str, variables: Value) -> reqwest::Response {

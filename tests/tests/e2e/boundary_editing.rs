@@ -35,11 +35,6 @@ const DRAFT_MATTERS: &str = "{ responsibilityLists { id draft { boundaryMatters 
     divisions { id role department { name } } legalBases { id seq text division { id } } \
     cases { id text division { id } } } } } }";
 
-async fn editor(app: &TestApp, dept: &str) -> String {
-    let id = app.department_id(dept).await;
-    app.token("编辑甲", &[Role::Editor], Some(&id))
-}
-
 async fn list_id(app: &TestApp) -> Value {
     let data = app.gql("{ responsibilityLists { id } }", json!({})).await;
     data["responsibilityLists"][0]["id"].clone()
@@ -108,7 +103,7 @@ pub(crate) fn pair(field: &str, code: &str) -> (String, String) {
 #[tokio::test]
 async fn matters__created_with_their_lead_changed_moved_and_removed() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let list = list_id(&app).await;
     let before = published_titles(&app).await;
     let bureau = app.department_id(BUREAU).await;
@@ -134,7 +129,7 @@ async fn matters__created_with_their_lead_changed_moved_and_removed() {
         "{body}"
     );
     // Another department's editor: FORBIDDEN
-    let police = editor(&app, POLICE).await;
+    let police = app.editor_token(POLICE).await;
     let input = json!({ "input": { "listId": list, "title": "新事项", "lead": { "departmentId": bureau, "text": "负责" } } });
     assert_eq!(
         app.gql_error_code_as(&police, CREATE_MATTER, input).await,
@@ -220,7 +215,7 @@ async fn matters__created_with_their_lead_changed_moved_and_removed() {
 #[tokio::test]
 async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_until_re_cited() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let matters = app
         .gql("{ boundaryMatters(first: 10) { nodes { id title divisions { id department { name } } legalBases { id } } } }", json!({}))
         .await;
@@ -390,7 +385,7 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
         .unwrap()["id"]
         .clone();
     let update = json!({ "input": { "id": case, "divisionId": bureau_division, "text": "某诊所非法鉴定胎儿性别案（已结案）" } });
-    let police = editor(&app, POLICE).await;
+    let police = app.editor_token(POLICE).await;
     assert_eq!(
         app.gql_error_code_as(&police, UPDATE_CASE, update.clone())
             .await,
@@ -506,7 +501,7 @@ async fn departments__an_admin_creates_corrects_and_removes_and_names_stay_uniqu
 #[tokio::test]
 async fn departments__an_editor_changes_only_the_units_of_their_own_department() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let bureau = app.department_id(BUREAU).await;
     let police = app.department_id(POLICE).await;
     // The bureau's editor adds a unit of the bureau

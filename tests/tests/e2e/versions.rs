@@ -33,14 +33,9 @@ async fn app() -> TestApp {
     app
 }
 
-async fn editor(app: &TestApp, dept: &str) -> String {
-    let id = app.department_id(dept).await;
-    app.token("编辑甲", &[Role::Editor], Some(&id))
-}
-
 /// The bureau's list as its editor sees it.
 async fn list(app: &TestApp) -> Value {
-    let token = editor(app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let body = app.query_as(&token, LISTS).await;
     body["data"]["responsibilityLists"][0].clone()
 }
@@ -71,7 +66,7 @@ async fn rename_first_service(app: &TestApp, token: &str, name: &str) -> Value {
 /// Has the bureau's editor rename the first service to `name`, in a draft; returns the
 /// editor's token and the service names as published before.
 async fn bureau_draft_renaming_first_service(app: &TestApp, name: &str) -> (String, Vec<String>) {
-    let token = editor(app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let published = service_names(app, None).await;
     rename_first_service(app, &token, name).await;
     (token, published)
@@ -173,7 +168,7 @@ async fn versions__an_edit_is_a_draft_until_published_and_in_force_from_its_day(
 #[tokio::test]
 async fn versions__a_published_row_is_never_changed_by_an_edit() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let original = app.gql(SERVICES, json!({})).await["publicServices"]["nodes"][0].clone();
     // When the editor updates the published service, twice, by its published id
     let first = rename_first_service(&app, &token, "第一次修改").await;
@@ -196,7 +191,7 @@ async fn versions__a_published_row_is_never_changed_by_an_edit() {
 #[tokio::test]
 async fn versions__publication_rules_are_enforced_and_a_refusal_changes_nothing() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let list_id = list(&app).await["id"].clone();
     let input = |from: &str, reason: &str| json!({ "listId": list_id, "effectiveFrom": from, "reason": reason, "reasonKind": "CORRECTION" });
     let code = |saved: &Value| {
@@ -228,7 +223,7 @@ async fn versions__publication_rules_are_enforced_and_a_refusal_changes_nothing(
     );
     assert_eq!(code(&saved), "REQUIRED");
     // Another department's editor: FORBIDDEN; anonymous: UNAUTHENTICATED
-    let police = editor(&app, "安化县公安局").await;
+    let police = app.editor_token("安化县公安局").await;
     assert_eq!(
         app.gql_error_code_as(&police, PUBLISH, json!({ "input": input(TODAY, "勘误") }))
             .await,
@@ -263,7 +258,7 @@ async fn versions__publication_rules_are_enforced_and_a_refusal_changes_nothing(
 #[tokio::test]
 async fn versions__the_diff_names_each_row_added_removed_and_changed() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     // Given a draft with a service renamed, a work item added and the last duty removed
     rename_first_service(&app, &token, "蝴蝶兰培育咨询").await;
     let duties = app
@@ -346,7 +341,7 @@ async fn versions__a_discarded_draft_leaves_the_list_as_published() {
     let (token, published) = bureau_draft_renaming_first_service(&app, "不再需要的修改").await;
     let list_id = list(&app).await["id"].clone();
     // Another department's editor may not discard it
-    let police = editor(&app, "安化县公安局").await;
+    let police = app.editor_token("安化县公安局").await;
     assert_eq!(
         app.gql_error_code_as(&police, DISCARD, json!({ "input": { "listId": list_id } }))
             .await,
@@ -432,11 +427,11 @@ async fn versions__lists_loaded_before_versions_become_their_version_1() {
 async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
     let app = app().await;
     // Given a draft of the bureau's list, with a renamed service
-    let bureau_editor = editor(&app, BUREAU).await;
+    let bureau_editor = app.editor_token(BUREAU).await;
     let copy = rename_first_service(&app, &bureau_editor, "草稿中的名称").await;
     let copy_id = copy["id"].clone();
-    let police_editor = editor(&app, "安化县公安局").await;
-    let unit_editor = editor(&app, "政策法规股").await;
+    let police_editor = app.editor_token("安化县公安局").await;
+    let unit_editor = app.editor_token("政策法规股").await;
     let admin = app.token("管理员", &[Role::Admin], None);
     let node = r#"query($id: ID!) { node(id: $id) { ... on PublicService { name } } }"#;
     let versions = "{ listVersions { id status } }";
@@ -488,7 +483,7 @@ async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
 async fn node__lists_versions_and_audit_events_resolve_with_their_read_rules() {
     // Given the bureau's list with a draft open, and an audit event of that edit
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     rename_first_service(&app, &token, "草稿中的名称").await;
     let admin = app.token("管理员", &[Role::Admin], None);
     let list = list(&app).await;
