@@ -626,6 +626,21 @@ async fn subscribe(socket: &mut Socket, id: &str, variables: Value) {
     .await;
 }
 
+/// Subscribes, then waits until the subscription is live: once the server has read its
+/// arguments, which takes it a moment.
+async fn subscribe_live(socket: &mut Socket, id: &str, variables: Value) {
+    subscribe(socket, id, variables).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// A socket of the bearer of `token`, subscribed (as "1") to submitted inspections and live.
+async fn subscribed_to_submissions(app: &TestApp, token: &str) -> Socket {
+    let mut socket = connect(app, Some(token)).await.unwrap();
+    let types = json!({ "types": ["INSPECTION_SUBMITTED"] });
+    subscribe_live(&mut socket, "1", types).await;
+    socket
+}
+
 /// The next event of subscription `id`.
 async fn next_event(socket: &mut Socket, within: Duration) -> Result<Value, String> {
     let message = receive(socket, within).await?;
@@ -647,15 +662,7 @@ fn lag_ms(event: &Value) -> f64 {
 async fn subscriptions__events_arrive_in_order_and_resume_after_the_last_id() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
-    let mut socket = connect(&app, Some(&s.supervisor)).await.unwrap();
-    subscribe(
-        &mut socket,
-        "1",
-        json!({ "types": ["INSPECTION_SUBMITTED"] }),
-    )
-    .await;
-    // The subscription is live once the server has read its arguments; give it a moment
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut socket = subscribed_to_submissions(&app, &s.supervisor).await;
     submit_inspections(&app, &s, 3).await;
     let mut seen = Vec::new();
     let mut lags = Vec::new();
@@ -746,14 +753,7 @@ async fn replicas__a_write_through_one_reaches_a_subscriber_on_another_and_each_
     let s = setup(&a).await;
     let receiver = Receiver::start(200).await;
     create_webhook(&a, &receiver.url, &["INSPECTION_SUBMITTED"]).await;
-    let mut socket = connect(&b, Some(&s.supervisor)).await.unwrap();
-    subscribe(
-        &mut socket,
-        "1",
-        json!({ "types": ["INSPECTION_SUBMITTED"] }),
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut socket = subscribed_to_submissions(&b, &s.supervisor).await;
 
     let n = 40;
     let mut lags = Vec::new();
@@ -841,8 +841,7 @@ async fn subscriptions__a_socket_runs_subscriptions_only_within_the_limits() {
         "{errors}"
     );
     // And a subscription on the same socket still streams
-    subscribe(&mut socket, "s", json!({ "types": ["LEXICON_CHANGED"] })).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribe_live(&mut socket, "s", json!({ "types": ["LEXICON_CHANGED"] })).await;
     let set = r#"mutation($input: SetLexiconEntryInput!) { setLexiconEntry(input: $input) { userErrors { code } } }"#;
     let input = json!({ "term": "捡到小孩", "expansion": "弃婴", "kind": "COLLOQUIAL" });
     app.mutate_as(&admin, set, "setLexiconEntry", input).await;
