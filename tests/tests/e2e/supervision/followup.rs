@@ -174,14 +174,13 @@ async fn rectification__reported_by_the_addressed_unit_closes_the_case() {
 async fn accountability__fault_situations_against_forms() {
     let (app, s) = spawn_with_setup().await;
     let (inspection, _) = s.noticed(&app).await;
-    let ids = app.regime_ids("TERRITORIAL_ENFORCEMENT").await;
     let record = r#"mutation($input: RecordAccountabilityInput!) {
       recordAccountability(input: $input) { accountability { staffName situations { label } forms { label } } userErrors { field code } }
     }"#;
     // Situation 9 (无法定依据…实施行政处罚的) with forms 1 and 2 combined
     let input = json!({
         "inspectionId": inspection, "subjectKind": "STAFF", "staffName": "某执法人员",
-        "situationItemIds": [ids.handling["1.9"]], "formItemIds": [ids.handling["2.1"], ids.handling["2.2"]]
+        "situationItemIds": [s.handling["1.9"]], "formItemIds": [s.handling["2.1"], s.handling["2.2"]]
     });
     let body = app
         .post_as(&s.supervisor, record, json!({ "input": input }))
@@ -195,7 +194,7 @@ async fn accountability__fault_situations_against_forms() {
     // A checklist item is not a fault situation, and a situation is not a form
     let input = json!({
         "inspectionId": inspection, "subjectKind": "STAFF", "staffName": "某执法人员",
-        "situationItemIds": [s.checklist[0]], "formItemIds": [ids.handling["1.1"]]
+        "situationItemIds": [s.checklist[0]], "formItemIds": [s.handling["1.1"]]
     });
     let body = app
         .post_as(&s.supervisor, record, json!({ "input": input }))
@@ -210,13 +209,12 @@ async fn accountability__fault_situations_against_forms() {
 async fn accountability__a_subject_without_its_department_or_name_is_a_user_error_on_that_field() {
     let (app, s) = spawn_with_setup().await;
     let (inspection, _) = s.noticed(&app).await;
-    let ids = app.regime_ids("TERRITORIAL_ENFORCEMENT").await;
     let record = r#"mutation($input: RecordAccountabilityInput!) {
       recordAccountability(input: $input) { accountability { id } userErrors { field code } }
     }"#;
     let input = |subject: Value| {
         let mut input = json!({ "inspectionId": inspection,
-            "situationItemIds": [ids.handling["1.9"]], "formItemIds": [ids.handling["2.1"]] });
+            "situationItemIds": [s.handling["1.9"]], "formItemIds": [s.handling["2.1"]] });
         input
             .as_object_mut()
             .unwrap()

@@ -31,6 +31,8 @@ pub struct Setup {
     pub unit: String,
     pub checklist: Vec<String>,
     pub methods: Vec<String>,
+    /// The regime's handling items (fault situations, forms of accountability) by path.
+    pub handling: std::collections::BTreeMap<String, String>,
 }
 
 pub async fn setup(app: &TestApp) -> Setup {
@@ -44,6 +46,7 @@ pub async fn setup(app: &TestApp) -> Setup {
         target,
         checklist: ids.checklist,
         methods: ids.methods,
+        handling: ids.handling,
     }
 }
 
