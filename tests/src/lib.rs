@@ -232,11 +232,20 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// A POST to `/graphql`, for requests that need their own headers or body.
+    pub fn graphql_request(&self) -> reqwest::RequestBuilder {
+        self.client.post(format!("{}/graphql", self.url))
+    }
+
+    /// A GET of `/graphql`: a query in its URL, or GraphiQL's page for a browser.
+    pub fn graphql_get(&self) -> reqwest::RequestBuilder {
+        self.client.get(format!("{}/graphql", self.url))
+    }
+
     /// POSTs a GraphQL request and returns the whole response body.
     pub async fn post(&self, query: &str, variables: Value) -> Value {
         let response = self
-            .client
-            .post(format!("{}/graphql", self.url))
+            .graphql_request()
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
@@ -255,17 +264,48 @@ impl TestApp {
         self.verifier.sign(&claims).unwrap()
     }
 
-    /// POSTs as the bearer of `token`.
-    pub async fn post_as(&self, token: &str, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(format!("{}/graphql", self.url))
+    /// A token for `sub` with the UNIT role, acting for the department named `department`.
+    pub async fn unit_token(&self, sub: &str, department: &str) -> String {
+        let dept = self.department_id(department).await;
+        self.token(sub, &[Role::Unit], Some(&dept))
+    }
+
+    /// A token for an editor (编辑甲) of the department named `department`.
+    pub async fn editor_token(&self, department: &str) -> String {
+        let dept = self.department_id(department).await;
+        self.token("编辑甲", &[Role::Editor], Some(&dept))
+    }
+
+    /// POSTs as the bearer of `token` and returns the response as sent, status and headers
+    /// included.
+    pub async fn send_as(&self, token: &str, query: &str, variables: Value) -> reqwest::Response {
+        self.graphql_request()
             .bearer_auth(token)
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
-            .expect("request sent");
+            .expect("request sent")
+    }
+
+    /// POSTs as the bearer of `token`.
+    pub async fn post_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let response = self.send_as(token, query, variables).await;
         response.json().await.expect("JSON response")
+    }
+
+    /// POSTs a request without variables as the bearer of `token`.
+    pub async fn query_as(&self, token: &str, query: &str) -> Value {
+        self.post_as(token, query, json!({})).await
+    }
+
+    /// Runs the mutation `field` with `input` as the bearer of `token`, asserts that it
+    /// reported no userErrors, and returns its payload.
+    pub async fn mutate_as(&self, token: &str, mutation: &str, field: &str, input: Value) -> Value {
+        let body = self
+            .post_as(token, mutation, json!({ "input": input }))
+            .await;
+        assert_no_user_errors(&body, field);
+        body["data"][field].clone()
     }
 
     /// Runs a query that must succeed and returns its `data`.
@@ -277,10 +317,20 @@ impl TestApp {
 
     /// Runs a query that must fail and returns the `extensions.code` of its first error.
     pub async fn gql_error_code(&self, query: &str, variables: Value) -> String {
-        let body = self.post(query, variables).await;
-        let code = &body["errors"][0]["extensions"]["code"];
-        assert!(code.is_string(), "expected a coded error: {body:#}");
-        code.as_str().unwrap().to_owned()
+        first_error_code(&self.post(query, variables).await)
+    }
+
+    /// Runs a request that must fail as the bearer of `token` and returns the
+    /// `extensions.code` of its first error.
+    pub async fn gql_error_code_as(&self, token: &str, query: &str, variables: Value) -> String {
+        first_error_code(&self.post_as(token, query, variables).await)
+    }
+
+    /// The global id of the first node of a top-level connection (`duties`, …).
+    pub async fn first_node_id(&self, connection: &str) -> Value {
+        let query = format!("{{ {connection}(first: 1) {{ nodes {{ id }} }} }}");
+        let data = self.gql(&query, json!({})).await;
+        data[connection]["nodes"][0]["id"].clone()
     }
 
     /// The bureau's global id, looked up the way clients do.
@@ -372,11 +422,7 @@ impl TestApp {
     pub async fn publish_drafts(&self) {
         let admin = self.token("发布员", &[Role::Admin], None);
         let lists = self
-            .post_as(
-                &admin,
-                "{ responsibilityLists { id draft { id } } }",
-                json!({}),
-            )
+            .query_as(&admin, "{ responsibilityLists { id draft { id } } }")
             .await;
         let today = qingdan::domain::clock::Clock::today(self.clock.as_ref()).to_string();
         for list in lists["data"]["responsibilityLists"]
@@ -388,13 +434,64 @@ impl TestApp {
             }
             let input = json!({ "listId": list["id"], "effectiveFrom": today,
                                 "reason": "勘误", "reasonKind": "CORRECTION" });
-            let published = self
-                .post_as(&admin, PUBLISH, json!({ "input": input }))
+            self.mutate_as(&admin, PUBLISH, "publishListVersion", input)
                 .await;
-            let errors = &published["data"]["publishListVersion"]["userErrors"];
-            assert_eq!(errors, &json!([]), "{published}");
         }
     }
+}
+
+/// The first row `sql` returns, read straight from the database; there must be one.
+pub async fn query_row(db: &DatabaseConnection, sql: impl Into<String>) -> sea_orm::QueryResult {
+    use sea_orm::ConnectionTrait;
+    let statement = sea_orm::Statement::from_string(db.get_database_backend(), sql);
+    db.query_one_raw(statement)
+        .await
+        .expect("the query runs")
+        .expect("a row")
+}
+
+/// The `extensions.code` of a response body's first error, which must have one.
+fn first_error_code(body: &Value) -> String {
+    let code = &body["errors"][0]["extensions"]["code"];
+    assert!(code.is_string(), "expected a coded error: {body:#}");
+    code.as_str().unwrap().to_owned()
+}
+
+/// Asserts that the mutation `field` in a response body reported no userErrors.
+pub fn assert_no_user_errors(body: &Value, field: &str) {
+    assert_eq!(body["data"][field]["userErrors"], json!([]), "{body}");
+}
+
+/// The message of a mutation payload's first userError.
+pub fn first_user_error_message(payload: &Value) -> &str {
+    payload["userErrors"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no userError message in {payload}"))
+}
+
+/// Asserts that the first of a response's `errors` carries `code` and a message that
+/// mentions `mentioned`.
+pub fn assert_first_error(errors: &Value, code: &str, mentioned: &str) {
+    assert_eq!(errors[0]["extensions"]["code"], code, "{errors}");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(mentioned), "{errors}");
+}
+
+/// Asserts a refused request's HTTP status and its first error's code; returns the body.
+pub async fn assert_refused_with(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.expect("JSON response");
+    assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+    body
+}
+
+/// A response header as text, empty when absent.
+pub fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 /// Publishes a list's draft — what an editor runs once the draft is ready.

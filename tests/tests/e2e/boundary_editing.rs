@@ -2,7 +2,7 @@
 //! audited, in the draft until published.
 
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_no_user_errors, first_user_error_message};
 use serde_json::{Value, json};
 
 const BUREAU: &str = "安化县人口和计划生育局";
@@ -35,11 +35,6 @@ const DRAFT_MATTERS: &str = "{ responsibilityLists { id draft { boundaryMatters 
     divisions { id role department { name } } legalBases { id seq text division { id } } \
     cases { id text division { id } } } } } }";
 
-async fn editor(app: &TestApp, dept: &str) -> String {
-    let id = app.department_id(dept).await;
-    app.token("编辑甲", &[Role::Editor], Some(&id))
-}
-
 async fn list_id(app: &TestApp) -> Value {
     let data = app.gql("{ responsibilityLists { id } }", json!({})).await;
     data["responsibilityLists"][0]["id"].clone()
@@ -47,7 +42,7 @@ async fn list_id(app: &TestApp) -> Value {
 
 /// The matters of the bureau's draft, as its editor sees them.
 async fn draft_matters(app: &TestApp, token: &str) -> Vec<Value> {
-    let body = app.post_as(token, DRAFT_MATTERS, json!({})).await;
+    let body = app.query_as(token, DRAFT_MATTERS).await;
     body["data"]["responsibilityLists"][0]["draft"]["boundaryMatters"]
         .as_array()
         .unwrap_or_else(|| panic!("no draft: {body}"))
@@ -108,7 +103,7 @@ pub(crate) fn pair(field: &str, code: &str) -> (String, String) {
 #[tokio::test]
 async fn matters__created_with_their_lead_changed_moved_and_removed() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let list = list_id(&app).await;
     let before = published_titles(&app).await;
     let bureau = app.department_id(BUREAU).await;
@@ -128,18 +123,17 @@ async fn matters__created_with_their_lead_changed_moved_and_removed() {
         "lead": { "departmentId": bureau, "text": "负责" } }))
     .await;
     assert_eq!(codes(&refused), [pair("title", "REQUIRED")]);
-    let body = app.post_as(&token, DRAFT_MATTERS, json!({})).await;
+    let body = app.query_as(&token, DRAFT_MATTERS).await;
     assert!(
         body["data"]["responsibilityLists"][0]["draft"].is_null(),
         "{body}"
     );
     // Another department's editor: FORBIDDEN
-    let police = editor(&app, POLICE).await;
+    let police = app.editor_token(POLICE).await;
     let input = json!({ "input": { "listId": list, "title": "新事项", "lead": { "departmentId": bureau, "text": "负责" } } });
-    let body = app.post_as(&police, CREATE_MATTER, input).await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police, CREATE_MATTER, input).await,
+        "FORBIDDEN"
     );
 
     // When the bureau's editor adds a matter first, with its lead
@@ -191,18 +185,13 @@ async fn matters__created_with_their_lead_changed_moved_and_removed() {
         before.len() as i64 + 2,
         "{body}"
     );
-    let body = app
-        .post_as(
-            &token,
-            REMOVE_MATTER,
-            json!({ "input": { "id": disputed["boundaryMatter"]["id"] } }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["removeBoundaryMatter"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    app.mutate_as(
+        &token,
+        REMOVE_MATTER,
+        "removeBoundaryMatter",
+        json!({ "id": disputed["boundaryMatter"]["id"] }),
+    )
+    .await;
     // Then, once published, readers see the published matters then the new one, numbered densely
     app.publish_drafts().await;
     let mut expected = before.clone();
@@ -226,7 +215,7 @@ async fn matters__created_with_their_lead_changed_moved_and_removed() {
 #[tokio::test]
 async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_until_re_cited() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let matters = app
         .gql("{ boundaryMatters(first: 10) { nodes { id title divisions { id department { name } } legalBases { id } } } }", json!({}))
         .await;
@@ -289,32 +278,22 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
     second["input"]["text"] = json!("《中华人民共和国人口与计划生育法》第三十九条");
     let body = app.post_as(&token, CREATE_BASIS, second).await;
     let second = body["data"]["createLegalBasis"]["legalBasis"]["id"].clone();
-    let body = app
-        .post_as(
-            &token,
-            CREATE_CASE,
-            json!({ "input": { "matterId": two_nons["id"],
-            "divisionId": police_division, "text": "某诊所非法鉴定胎儿性别案" } }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["createCase"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    app.mutate_as(
+        &token,
+        CREATE_CASE,
+        "createCase",
+        json!({ "matterId": two_nons["id"],
+            "divisionId": police_division, "text": "某诊所非法鉴定胎儿性别案" }),
+    )
+    .await;
     // And removes 公安局's division
-    let body = app
-        .post_as(
-            &token,
-            REMOVE_DIVISION,
-            json!({ "input": { "id": police_division } }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["removeDivision"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    app.mutate_as(
+        &token,
+        REMOVE_DIVISION,
+        "removeDivision",
+        json!({ "id": police_division }),
+    )
+    .await;
 
     // Then its legal bases stay with the matter, cited nowhere, and the report lists each
     let draft = draft_matters(&app, &token).await;
@@ -339,7 +318,7 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
             .iter()
             .any(|c| c["text"] == "某诊所非法鉴定胎儿性别案" && c["division"].is_null())
     );
-    let report = app.post_as(&token, ISSUES, json!({})).await;
+    let report = app.query_as(&token, ISSUES).await;
     let flagged: Vec<Value> = report["data"]["listIssues"]
         .as_array()
         .unwrap()
@@ -368,16 +347,15 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
     assert_eq!(moved["seq"], 1, "{body}");
     assert_eq!(moved["division"]["id"], bureau_division);
     for id in &uncited[1..] {
-        let body = app
-            .post_as(&token, REMOVE_BASIS, json!({ "input": { "id": id } }))
-            .await;
-        assert_eq!(
-            body["data"]["removeLegalBasis"]["userErrors"],
-            json!([]),
-            "{body}"
-        );
+        app.mutate_as(
+            &token,
+            REMOVE_BASIS,
+            "removeLegalBasis",
+            json!({ "id": id }),
+        )
+        .await;
     }
-    let report = app.post_as(&token, ISSUES, json!({})).await;
+    let report = app.query_as(&token, ISSUES).await;
     assert!(
         !report["data"]["listIssues"]
             .as_array()
@@ -407,11 +385,11 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
         .unwrap()["id"]
         .clone();
     let update = json!({ "input": { "id": case, "divisionId": bureau_division, "text": "某诊所非法鉴定胎儿性别案（已结案）" } });
-    let police = editor(&app, POLICE).await;
-    let body = app.post_as(&police, UPDATE_CASE, update.clone()).await;
+    let police = app.editor_token(POLICE).await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police, UPDATE_CASE, update.clone())
+            .await,
+        "FORBIDDEN"
     );
     let body = app.post_as(&token, UPDATE_CASE, update).await;
     let updated = &body["data"]["updateCase"]["case"];
@@ -420,14 +398,8 @@ async fn citations__a_removed_division_leaves_its_legal_bases_cited_nowhere_unti
         "{body}"
     );
     assert_eq!(updated["division"]["id"], bureau_division);
-    let body = app
-        .post_as(&token, REMOVE_CASE, json!({ "input": { "id": case } }))
+    app.mutate_as(&token, REMOVE_CASE, "removeCase", json!({ "id": case }))
         .await;
-    assert_eq!(
-        body["data"]["removeCase"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
     let body = app
         .post_as(&token, REMOVE_CASE, json!({ "input": { "id": case } }))
         .await;
@@ -512,11 +484,7 @@ async fn departments__an_admin_creates_corrects_and_removes_and_names_stay_uniqu
     );
     for id in [&unit["id"], &created["id"]] {
         let body = run(REMOVE_DEPARTMENT, json!({ "id": id })).await;
-        assert_eq!(
-            body["data"]["removeDepartment"]["userErrors"],
-            json!([]),
-            "{body}"
-        );
+        assert_no_user_errors(&body, "removeDepartment");
     }
     // The bureau, which the list cites, cannot be removed, and is left as it was
     let bureau = app.department_id(BUREAU).await;
@@ -524,10 +492,7 @@ async fn departments__an_admin_creates_corrects_and_removes_and_names_stay_uniqu
     let refused = &body["data"]["removeDepartment"];
     assert_eq!(codes(refused), [pair("id", "DEPARTMENT_IN_USE")]);
     assert!(
-        refused["userErrors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("duties"),
+        first_user_error_message(refused).contains("duties"),
         "{body}"
     );
     assert_eq!(app.department_id("县人口计生局").await, bureau);
@@ -536,49 +501,44 @@ async fn departments__an_admin_creates_corrects_and_removes_and_names_stay_uniqu
 #[tokio::test]
 async fn departments__an_editor_changes_only_the_units_of_their_own_department() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let bureau = app.department_id(BUREAU).await;
     let police = app.department_id(POLICE).await;
     // The bureau's editor adds a unit of the bureau
-    let body = app
-        .post_as(&token, CREATE_DEPARTMENT,
-            json!({ "input": { "name": "信息统计股", "kind": "INTERNAL_UNIT", "parentId": bureau } }))
-        .await;
-    assert_eq!(
-        body["data"]["createDepartment"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    app.mutate_as(
+        &token,
+        CREATE_DEPARTMENT,
+        "createDepartment",
+        json!({ "name": "信息统计股", "kind": "INTERNAL_UNIT", "parentId": bureau }),
+    )
+    .await;
     // But not a department of its own, nor a unit of 公安局, nor 公安局 itself
     for input in [
         json!({ "name": "独立单位", "kind": "DEPARTMENT" }),
         json!({ "name": "治安股", "kind": "INTERNAL_UNIT", "parentId": police }),
     ] {
-        let body = app
-            .post_as(&token, CREATE_DEPARTMENT, json!({ "input": input }))
-            .await;
         assert_eq!(
-            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-            "{body}"
+            app.gql_error_code_as(&token, CREATE_DEPARTMENT, json!({ "input": input }))
+                .await,
+            "FORBIDDEN"
         );
     }
-    let body = app
-        .post_as(
+    assert_eq!(
+        app.gql_error_code_as(
             &token,
             UPDATE_DEPARTMENT,
-            json!({ "input": { "id": police, "name": "改名" } }),
+            json!({ "input": { "id": police, "name": "改名" } })
         )
-        .await;
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        .await,
+        "FORBIDDEN"
     );
     // Anonymous: UNAUTHENTICATED
-    let body = app
-        .post(
+    assert_eq!(
+        app.gql_error_code(
             CREATE_DEPARTMENT,
-            json!({ "input": { "name": "匿名单位", "kind": "DEPARTMENT" } }),
+            json!({ "input": { "name": "匿名单位", "kind": "DEPARTMENT" } })
         )
-        .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+        .await,
+        "UNAUTHENTICATED"
+    );
 }

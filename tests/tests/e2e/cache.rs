@@ -1,6 +1,6 @@
 //! Reads are answered from a cache that every write invalidates, on every server.
 
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_no_user_errors};
 use serde_json::json;
 
 const COUNT: &str = r#"{ departments(first: 100, filter: { nameContains: "卫生局" }) { totalCount nodes { name } } }"#;
@@ -33,11 +33,7 @@ async fn cache__a_write_through_this_server_is_seen_by_its_next_request() {
       createDepartment(input: $input) { userErrors { code } } }"#;
     let input = json!({ "input": { "name": "安化县卫生局卫生监督所", "kind": "INTERNAL_UNIT" } });
     let created = app.post_as(&admin, create, input).await;
-    assert_eq!(
-        created["data"]["createDepartment"]["userErrors"],
-        json!([]),
-        "{created}"
-    );
+    assert_no_user_errors(&created, "createDepartment");
     // Then the very next read includes it
     let after = app.gql(COUNT, json!({})).await;
     assert_eq!(after["departments"]["totalCount"], 2, "{after}");
@@ -95,21 +91,14 @@ async fn cache__what_a_caller_may_see_is_part_of_the_key() {
     let submit = "mutation($input: SubmitInspectionInput!) { submitInspection(input: $input) { inspection { id } } }";
     app.post_as(&supervisor, submit, input).await;
     let query = "{ inspections(first: 10) { totalCount nodes { status } } }";
-    let seen = app.post_as(&supervisor, query, json!({})).await;
+    let seen = app.query_as(&supervisor, query).await;
     assert_eq!(seen["data"]["inspections"]["totalCount"], 1);
-    // Then another unit asking the same gets its own (empty) answer, not the cached one
-    let other = app.department_id("宣传站").await;
-    let unit = app.token("宣传站", &[Role::Unit], Some(&other));
-    let theirs = app.post_as(&unit, query, json!({})).await;
-    assert_eq!(theirs["data"]["inspections"]["totalCount"], 0);
-    // And anonymous callers are still refused
-    assert_eq!(
-        app.gql_error_code(query, json!({})).await,
-        "UNAUTHENTICATED"
-    );
+    // Then another unit asking the same gets its own (empty) answer, not the cached one, and
+    // anonymous callers are still refused
+    crate::supervision::assert_hidden_from_other_units_and_anonymous(&app, query).await;
     // And a new day re-derives statuses instead of serving yesterday's
     let before = app.statements.get();
-    app.post_as(&supervisor, query, json!({})).await;
+    app.query_as(&supervisor, query).await;
     assert_eq!(
         app.statements.get() - before,
         app.cached_read_statements(),
@@ -117,7 +106,7 @@ async fn cache__what_a_caller_may_see_is_part_of_the_key() {
     );
     app.clock.set_date("2016-07-21".parse().unwrap());
     let before = app.statements.get();
-    app.post_as(&supervisor, query, json!({})).await;
+    app.query_as(&supervisor, query).await;
     assert!(
         app.statements.get() - before > 1,
         "computed again on a new day"

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, header};
 use serde_json::json;
 
 /// Every department with its duties, work items and services: a large answer.
@@ -36,11 +36,7 @@ async fn fetch(app: &TestApp, path: &str, encoding: Option<&str>) -> (u16, Strin
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
-    let encoding = response
-        .headers()
-        .get("content-encoding")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let encoding = header(&response, "content-encoding");
     (status, encoding, response.bytes().await.unwrap().to_vec())
 }
 
@@ -91,14 +87,6 @@ async fn compression__large_answers_and_graphiql_assets_when_accepted() {
     assert_eq!((status, encoding.as_str()), (200, ""));
 }
 
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
 async fn get(
     app: &TestApp,
     path: &str,
@@ -109,9 +97,18 @@ async fn get(
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    if let Some(etag) = etag {
-        request = request.header("if-none-match", etag);
-    }
+    send_revalidating(request, etag).await
+}
+
+/// Sends `request`, revalidating `etag` (`If-None-Match`) when given.
+async fn send_revalidating(
+    request: reqwest::RequestBuilder,
+    etag: Option<&str>,
+) -> reqwest::Response {
+    let request = match etag {
+        Some(etag) => request.header("if-none-match", etag),
+        None => request,
+    };
     request.send().await.unwrap()
 }
 
@@ -145,30 +142,17 @@ async fn etag__get_answers_revalidate_until_the_data_or_the_day_changes() {
     assert_eq!(header(&as_admin, "cache-control"), "private, no-cache");
     // POST answers carry no validator
     let post = app
-        .client
-        .post(format!("{}/graphql", app.url))
+        .graphql_request()
         .json(&json!({ "query": "{ duties(first: 2) { totalCount } }" }))
         .send()
         .await
         .unwrap();
     assert_eq!(header(&post, "etag"), "");
     // A write moves the data version: the copy is stale
-    let duty = app
-        .gql("{ duties(first: 1) { nodes { id } } }", json!({}))
-        .await["duties"]["nodes"][0]["id"]
-        .clone();
-    let created = app
-        .post_as(
-            &admin,
-            "mutation($input: CreateWorkItemInput!) { createWorkItem(input: $input) { userErrors { code } } }",
-            json!({ "input": { "dutyId": duty, "text": "新增事项" } }),
-        )
-        .await;
-    assert_eq!(
-        created["data"]["createWorkItem"]["userErrors"],
-        json!([]),
-        "{created}"
-    );
+    let duty = app.first_node_id("duties").await;
+    let create = "mutation($input: CreateWorkItemInput!) { createWorkItem(input: $input) { userErrors { code } } }";
+    let input = json!({ "dutyId": duty, "text": "新增事项" });
+    app.mutate_as(&admin, create, "createWorkItem", input).await;
     let after_write = get(&app, &path, None, Some(&etag)).await;
     assert_eq!(after_write.status(), 200);
     let etag = header(&after_write, "etag");
@@ -185,14 +169,7 @@ async fn etag__get_answers_revalidate_until_the_data_or_the_day_changes() {
 
 /// GraphiQL's page, as a browser asks for it, revalidating `etag` when given.
 async fn graphiql_page(app: &TestApp, etag: Option<&str>) -> reqwest::Response {
-    let mut request = app
-        .client
-        .get(format!("{}/graphql", app.url))
-        .header("accept", "text/html");
-    if let Some(etag) = etag {
-        request = request.header("if-none-match", etag);
-    }
-    request.send().await.unwrap()
+    send_revalidating(app.graphql_get().header("accept", "text/html"), etag).await
 }
 
 #[tokio::test]

@@ -202,12 +202,10 @@ async fn publication__racing_publications_of_one_list_publish_it_once() {
     let app = std::sync::Arc::new(TestApp::spawn().await);
     let admin = app.token("管理员", &[Role::Admin], None);
     // Given a draft with a change
-    let services = app
-        .gql("{ publicServices(first: 1) { nodes { id } } }", json!({}))
-        .await;
+    let service = app.first_node_id("publicServices").await;
     let update = r#"mutation($input: UpdatePublicServiceInput!) { updatePublicService(input: $input) {
         publicService { id } userErrors { code } } }"#;
-    let input = json!({ "id": services["publicServices"]["nodes"][0]["id"], "name": "计划生育药具免费发放" });
+    let input = json!({ "id": service, "name": "计划生育药具免费发放" });
     let body = app.post_as(&admin, update, json!({ "input": input })).await;
     assert_eq!(user_codes(&body), Vec::<String>::new(), "{body}");
     let list = app.gql("{ responsibilityLists { id } }", json!({})).await["responsibilityLists"][0]
@@ -244,11 +242,7 @@ async fn publication__racing_publications_of_one_list_publish_it_once() {
     // And the list has exactly one new version
     assert_eq!(published, 1);
     let versions = app
-        .post_as(
-            &admin,
-            "{ responsibilityLists { versions { number } } }",
-            json!({}),
-        )
+        .query_as(&admin, "{ responsibilityLists { versions { number } } }")
         .await;
     assert_eq!(
         versions["data"]["responsibilityLists"][0]["versions"]

@@ -2,7 +2,7 @@
 //! audited, sequence numbers dense.
 
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_no_user_errors};
 use serde_json::{Value, json};
 
 const BUREAU: &str = "安化县人口和计划生育局";
@@ -21,56 +21,44 @@ const UPDATE_ITEM: &str = r#"mutation($input: UpdateWorkItemInput!) {
 const REMOVE_ITEM: &str = r#"mutation($input: RemoveInput!) {
   removeWorkItem(input: $input) { workItem { text } userErrors { field code } } }"#;
 
-async fn editor(app: &TestApp, dept: &str) -> String {
-    let id = app.department_id(dept).await;
-    app.token("编辑甲", &[Role::Editor], Some(&id))
-}
-
 /// (seq, name) of every service, in published order, as readers see them once the drafts
 /// are published.
 async fn services(app: &TestApp) -> Vec<(i64, String)> {
-    app.publish_drafts().await;
-    let data = app
-        .gql(
-            "{ publicServices(first: 100) { nodes { seq name } } }",
-            json!({}),
-        )
-        .await;
-    data["publicServices"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            (
-                n["seq"].as_i64().unwrap(),
-                n["name"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
+    let data = read_published(app, "{ publicServices(first: 100) { nodes { seq name } } }").await;
+    seq_and(&data["publicServices"]["nodes"], "name")
 }
 
 /// The first duty's id and (seq, text) of its work items, once the drafts are published.
 async fn first_duty(app: &TestApp) -> (String, Vec<(i64, String)>) {
-    app.publish_drafts().await;
-    let data = app
-        .gql(
-            "{ duties(first: 1) { nodes { id workItems { seq text } } } }",
-            json!({}),
-        )
-        .await;
+    let data = read_published(
+        app,
+        "{ duties(first: 1) { nodes { id workItems { seq text } } } }",
+    )
+    .await;
     let duty = &data["duties"]["nodes"][0];
-    let items = duty["workItems"]
+    let items = seq_and(&duty["workItems"], "text");
+    (duty["id"].as_str().unwrap().to_owned(), items)
+}
+
+/// `query`'s data as readers see it once the drafts are published.
+async fn read_published(app: &TestApp, query: &str) -> Value {
+    app.publish_drafts().await;
+    app.gql(query, json!({})).await
+}
+
+/// (seq, `field`) of each of `nodes`, in their order.
+fn seq_and(nodes: &Value, field: &str) -> Vec<(i64, String)> {
+    nodes
         .as_array()
         .unwrap()
         .iter()
         .map(|n| {
             (
                 n["seq"].as_i64().unwrap(),
-                n["text"].as_str().unwrap().to_owned(),
+                n[field].as_str().unwrap().to_owned(),
             )
         })
-        .collect();
-    (duty["id"].as_str().unwrap().to_owned(), items)
+        .collect()
 }
 
 fn dense<T>(rows: &[(i64, T)]) -> bool {
@@ -82,7 +70,7 @@ fn dense<T>(rows: &[(i64, T)]) -> bool {
 #[tokio::test]
 async fn editing__an_editor_adds_a_service_at_a_place_and_numbers_stay_dense() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let before = services(&app).await;
     let unit = app.department_id("药具站").await;
     // When the bureau's editor adds a service of its 药具站 as the second one
@@ -106,11 +94,7 @@ async fn editing__an_editor_adds_a_service_at_a_place_and_numbers_stay_dense() {
     // And the audit log has the write, with who made it
     let admin = app.token("管理员", &[Role::Admin], None);
     let audit = app
-        .post_as(
-            &admin,
-            r#"{ auditEvents(first: 10, filter: {operation: "createPublicService"}) { nodes { actor } } }"#,
-            json!({}),
-        )
+        .query_as(&admin, r#"{ auditEvents(first: 10, filter: {operation: "createPublicService"}) { nodes { actor } } }"#)
         .await;
     assert_eq!(
         audit["data"]["auditEvents"]["nodes"],
@@ -122,7 +106,7 @@ async fn editing__an_editor_adds_a_service_at_a_place_and_numbers_stay_dense() {
 #[tokio::test]
 async fn editing__bad_input_is_refused_with_every_rule_and_nothing_is_written() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let before = services(&app).await;
     let unit = app.department_id("药具站").await;
     for (input, codes) in [
@@ -184,26 +168,22 @@ async fn editing__only_editors_of_the_department_or_admins_may_edit() {
     );
     // An editor of another department, a supervisor: FORBIDDEN
     for token in [
-        editor(&app, "安化县公安局").await,
+        app.editor_token("安化县公安局").await,
         app.token("督查", &[Role::Supervisor], None),
     ] {
-        let body = app.post_as(&token, CREATE_ITEM, input.clone()).await;
         assert_eq!(
-            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-            "{body}"
+            app.gql_error_code_as(&token, CREATE_ITEM, input.clone())
+                .await,
+            "FORBIDDEN"
         );
     }
     // The department's editor and an admin: allowed
     for token in [
-        editor(&app, BUREAU).await,
+        app.editor_token(BUREAU).await,
         app.token("管理员", &[Role::Admin], None),
     ] {
         let body = app.post_as(&token, CREATE_ITEM, input.clone()).await;
-        assert_eq!(
-            body["data"]["createWorkItem"]["userErrors"],
-            json!([]),
-            "{body}"
-        );
+        assert_no_user_errors(&body, "createWorkItem");
     }
     let (_, items) = first_duty(&app).await;
     assert_eq!(items.iter().filter(|(_, t)| t == "新增事项").count(), 2);
@@ -212,7 +192,7 @@ async fn editing__only_editors_of_the_department_or_admins_may_edit() {
 #[tokio::test]
 async fn editing__moving_and_removing_work_items_keeps_numbers_dense() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let (duty, original) = first_duty(&app).await;
     // Given a new work item put first
     let body = app
@@ -271,12 +251,9 @@ async fn editing__moving_and_removing_work_items_keeps_numbers_dense() {
 #[tokio::test]
 async fn editing__a_removed_service_leaves_dense_numbers_and_an_edit_is_searchable_at_once() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let before = services(&app).await;
-    let id = app
-        .gql("{ publicServices(first: 1) { nodes { id } } }", json!({}))
-        .await["publicServices"]["nodes"][0]["id"]
-        .clone();
+    let id = app.first_node_id("publicServices").await;
     let removed = app
         .post_as(&token, REMOVE_SERVICE, json!({ "input": { "id": id } }))
         .await;
@@ -296,22 +273,14 @@ async fn editing__a_removed_service_leaves_dense_numbers_and_an_edit_is_searchab
         app.gql(lookup, json!({ "t": "蝴蝶兰培育" })).await["responsibilityLookup"]["outcome"],
         "NO_MATCH"
     );
-    let second = app
-        .gql("{ publicServices(first: 1) { nodes { id } } }", json!({}))
-        .await["publicServices"]["nodes"][0]["id"]
-        .clone();
-    let renamed = app
-        .post_as(
-            &token,
-            UPDATE_SERVICE,
-            json!({ "input": { "id": second, "name": "蝴蝶兰培育咨询" } }),
-        )
-        .await;
-    assert_eq!(
-        renamed["data"]["updatePublicService"]["userErrors"],
-        json!([]),
-        "{renamed}"
-    );
+    let second = app.first_node_id("publicServices").await;
+    app.mutate_as(
+        &token,
+        UPDATE_SERVICE,
+        "updatePublicService",
+        json!({ "id": second, "name": "蝴蝶兰培育咨询" }),
+    )
+    .await;
     // Then the next lookup finds it once the draft is published
     app.publish_drafts().await;
     let found: Value = app.gql(lookup, json!({ "t": "蝴蝶兰培育" })).await;
@@ -369,7 +338,7 @@ fn code_of(body: &Value, field: &str) -> String {
 #[tokio::test]
 async fn editing__a_matter_keeps_exactly_one_lead_and_set_matter_lead_moves_it() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let (matter, before) = two_nons(&app).await;
     let lead = before.iter().find(|d| d.1 == "LEAD").unwrap().3.clone();
     let police = before
@@ -440,26 +409,20 @@ async fn editing__a_matter_s_divisions_are_edited_by_the_list_s_owner() {
         .clone();
     let input = json!({ "input": { "id": police, "text": "改写" } });
     // An editor of 公安局 may not rewrite its division in the bureau's list
-    let body = app
-        .post_as(
-            &editor(&app, "安化县公安局").await,
-            UPDATE_DIVISION,
-            input.clone(),
-        )
-        .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(
+            &app.editor_token("安化县公安局").await,
+            UPDATE_DIVISION,
+            input.clone()
+        )
+        .await,
+        "FORBIDDEN"
     );
     // The bureau's editor may
     let body = app
-        .post_as(&editor(&app, BUREAU).await, UPDATE_DIVISION, input)
+        .post_as(&app.editor_token(BUREAU).await, UPDATE_DIVISION, input)
         .await;
-    assert_eq!(
-        body["data"]["updateDivision"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "updateDivision");
 }
 
 const CREATE_DUTY: &str = r#"mutation($input: CreateDutyInput!) {
@@ -472,27 +435,14 @@ const REMOVE_DUTY: &str = r#"mutation($input: RemoveInput!) {
 /// (seq, text) of the bureau's duties through the connection, in the order it pages, once
 /// the drafts are published.
 async fn duties(app: &TestApp) -> Vec<(i64, String)> {
-    app.publish_drafts().await;
-    let data = app
-        .gql("{ duties(first: 50) { nodes { seq text } } }", json!({}))
-        .await;
-    data["duties"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            (
-                n["seq"].as_i64().unwrap(),
-                n["text"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
+    let data = read_published(app, "{ duties(first: 50) { nodes { seq text } } }").await;
+    seq_and(&data["duties"]["nodes"], "text")
 }
 
 #[tokio::test]
 async fn editing__duties_are_added_moved_and_removed_in_published_order() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let before = duties(&app).await;
     let bureau = app.department_id(BUREAU).await;
     // When a duty is added first
@@ -572,7 +522,7 @@ async fn update(app: &TestApp, token: &str, name: &str, input: Value, selection:
 #[tokio::test]
 async fn editing__an_explicit_null_clears_an_optional_field_and_is_required_on_the_others() {
     let app = TestApp::spawn().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let admin = app.token("管理员", &[Role::Admin], None);
     let data = app
         .gql(

@@ -1,6 +1,6 @@
 //! Events to integrations: the outbox is written with the write or not at all.
 
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_first_error};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
@@ -399,17 +399,9 @@ async fn webhooks__dead_letter_after_the_bound_then_redelivered() {
         delivery { status attempts } userErrors { field code } } }"#;
     let input = json!({ "webhookId": webhook, "eventId": dead["event"]["id"] });
     let body = app
-        .post_as(&admin, redeliver, json!({ "input": input }))
+        .mutate_as(&admin, redeliver, "redeliverWebhookEvent", input)
         .await;
-    assert_eq!(
-        body["data"]["redeliverWebhookEvent"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
-    assert_eq!(
-        body["data"]["redeliverWebhookEvent"]["delivery"]["status"],
-        "PENDING"
-    );
+    assert_eq!(body["delivery"]["status"], "PENDING");
     let got = receiver.wait_for(2, Duration::from_secs(10)).await;
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].json()["id"], dead["event"]["id"]);
@@ -448,12 +440,10 @@ async fn webhooks__management_is_for_administrators_and_checks_its_input() {
     let admin = app.token("管理员", &[Role::Admin], None);
     let supervisor = app.token("监督员", &[Role::Supervisor], None);
     let good = json!({ "url": "https://cases.example.gov.cn/hook", "eventTypes": ["INSPECTION_SUBMITTED"] });
-    let body = app
-        .post_as(&supervisor, CREATE_WEBHOOK, json!({ "input": good }))
-        .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&supervisor, CREATE_WEBHOOK, json!({ "input": good }))
+            .await,
+        "FORBIDDEN"
     );
     for (url, types, code) in [
         (
@@ -497,10 +487,9 @@ async fn webhooks__management_is_for_administrators_and_checks_its_input() {
     );
     assert_eq!(updated["description"], "12345 平台");
     let list = app
-        .post_as(
+        .query_as(
             &admin,
             "{ webhooks(first: 10) { totalCount nodes { id url } } }",
-            json!({}),
         )
         .await;
     assert_eq!(list["data"]["webhooks"]["totalCount"], 1, "{list}");
@@ -516,7 +505,7 @@ async fn webhooks__management_is_for_administrators_and_checks_its_input() {
         codes(&body["data"]["removeWebhook"]),
         vec!["WEBHOOK_UNKNOWN"]
     );
-    let audit = app.post_as(&admin, r#"{ auditEvents(first: 100, filter: { entity: "webhook" }) { nodes { operation after } } }"#, json!({})).await;
+    let audit = app.query_as(&admin, r#"{ auditEvents(first: 100, filter: { entity: "webhook" }) { nodes { operation after } } }"#).await;
     let operations: Vec<&str> = audit["data"]["auditEvents"]["nodes"]
         .as_array()
         .unwrap()
@@ -637,6 +626,21 @@ async fn subscribe(socket: &mut Socket, id: &str, variables: Value) {
     .await;
 }
 
+/// Subscribes, then waits until the subscription is live: once the server has read its
+/// arguments, which takes it a moment.
+async fn subscribe_live(socket: &mut Socket, id: &str, variables: Value) {
+    subscribe(socket, id, variables).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// A socket of the bearer of `token`, subscribed (as "1") to submitted inspections and live.
+async fn subscribed_to_submissions(app: &TestApp, token: &str) -> Socket {
+    let mut socket = connect(app, Some(token)).await.unwrap();
+    let types = json!({ "types": ["INSPECTION_SUBMITTED"] });
+    subscribe_live(&mut socket, "1", types).await;
+    socket
+}
+
 /// The next event of subscription `id`.
 async fn next_event(socket: &mut Socket, within: Duration) -> Result<Value, String> {
     let message = receive(socket, within).await?;
@@ -658,15 +662,7 @@ fn lag_ms(event: &Value) -> f64 {
 async fn subscriptions__events_arrive_in_order_and_resume_after_the_last_id() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
-    let mut socket = connect(&app, Some(&s.supervisor)).await.unwrap();
-    subscribe(
-        &mut socket,
-        "1",
-        json!({ "types": ["INSPECTION_SUBMITTED"] }),
-    )
-    .await;
-    // The subscription is live once the server has read its arguments; give it a moment
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut socket = subscribed_to_submissions(&app, &s.supervisor).await;
     submit_inspections(&app, &s, 3).await;
     let mut seen = Vec::new();
     let mut lags = Vec::new();
@@ -713,8 +709,7 @@ async fn subscriptions__events_arrive_in_order_and_resume_after_the_last_id() {
 async fn subscriptions__each_caller_hears_what_it_may_read() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
-    let other = app.department_id("安化县公安局").await;
-    let other_unit = app.token("公安局", &[Role::Unit], Some(&other));
+    let other_unit = app.unit_token("公安局", "安化县公安局").await;
     let mut anonymous = connect(&app, None).await.unwrap();
     let mut own_unit = connect(&app, Some(&s.unit)).await.unwrap();
     let mut stranger = connect(&app, Some(&other_unit)).await.unwrap();
@@ -758,14 +753,7 @@ async fn replicas__a_write_through_one_reaches_a_subscriber_on_another_and_each_
     let s = setup(&a).await;
     let receiver = Receiver::start(200).await;
     create_webhook(&a, &receiver.url, &["INSPECTION_SUBMITTED"]).await;
-    let mut socket = connect(&b, Some(&s.supervisor)).await.unwrap();
-    subscribe(
-        &mut socket,
-        "1",
-        json!({ "types": ["INSPECTION_SUBMITTED"] }),
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut socket = subscribed_to_submissions(&b, &s.supervisor).await;
 
     let n = 40;
     let mut lags = Vec::new();
@@ -838,14 +826,7 @@ async fn subscriptions__a_socket_runs_subscriptions_only_within_the_limits() {
         )
         .await;
         let errors = refusal(&mut socket, id).await;
-        assert_eq!(
-            errors[0]["extensions"]["code"], "METHOD_NOT_ALLOWED",
-            "{errors}"
-        );
-        assert!(
-            errors[0]["message"].as_str().unwrap().contains("POST"),
-            "{errors}"
-        );
+        assert_first_error(&errors, "METHOD_NOT_ALLOWED", "POST");
     }
     // When a subscription breaks a front-door limit, Then it is refused with LIMIT_EXCEEDED
     let repeated = format!("subscription {{ events {{ {} }} }}", "id ".repeat(30));
@@ -860,16 +841,10 @@ async fn subscriptions__a_socket_runs_subscriptions_only_within_the_limits() {
         "{errors}"
     );
     // And a subscription on the same socket still streams
-    subscribe(&mut socket, "s", json!({ "types": ["LEXICON_CHANGED"] })).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscribe_live(&mut socket, "s", json!({ "types": ["LEXICON_CHANGED"] })).await;
     let set = r#"mutation($input: SetLexiconEntryInput!) { setLexiconEntry(input: $input) { userErrors { code } } }"#;
     let input = json!({ "term": "捡到小孩", "expansion": "弃婴", "kind": "COLLOQUIAL" });
-    let done = app.post_as(&admin, set, json!({ "input": input })).await;
-    assert_eq!(
-        done["data"]["setLexiconEntry"]["userErrors"],
-        json!([]),
-        "{done}"
-    );
+    app.mutate_as(&admin, set, "setLexiconEntry", input).await;
     let event = next_event(&mut socket, Duration::from_secs(10))
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! The front door reads a request once and parses its document once; a read answered from
 //! the cache is not parsed at all.
 
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_refused_with};
 use serde_json::{Value, json};
 
 /// The server's count of documents parsed, from `/metrics`.
@@ -29,16 +29,15 @@ async fn front_door__one_parse_per_request_none_for_a_cached_read() {
     assert_eq!(again, body);
     assert_eq!(parsed(&app).await - before, 1);
     // When a request fails validation, Then it was parsed once too
-    let invalid = app.post("{ nonsense }", json!({})).await;
     assert_eq!(
-        invalid["errors"][0]["extensions"]["code"],
+        app.gql_error_code("{ nonsense }", json!({})).await,
         "GRAPHQL_VALIDATION_FAILED"
     );
     assert_eq!(parsed(&app).await - before, 2);
     // When a mutation runs, Then once as well
     let admin = app.token("管理员", &[qingdan::auth::Role::Admin], None);
     let mutation = "mutation { loadCalendar(input: { days: [] }) { loaded } }";
-    let done = app.post_as(&admin, mutation, json!({})).await;
+    let done = app.query_as(&admin, mutation).await;
     assert!(done["errors"].is_null(), "{done}");
     assert_eq!(parsed(&app).await - before, 3);
 }
@@ -60,13 +59,8 @@ async fn front_door__a_document_that_does_not_parse_is_a_coded_request_error() {
     let app = TestApp::spawn().await;
     let unclosed = json!({ "query": "{ departments(first: 1) { totalCount }" });
     let response = send(&app, reqwest::Method::POST, unclosed).await;
-    assert_eq!(response.status(), 400);
-    let body: Value = response.json().await.unwrap();
+    let body = assert_refused_with(response, 400, "GRAPHQL_PARSE_FAILED").await;
     assert!(body.get("data").is_none(), "{body}");
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"],
-        "GRAPHQL_PARSE_FAILED"
-    );
     assert!(body["errors"][0]["locations"].is_array(), "{body}");
 }
 
@@ -79,12 +73,7 @@ async fn front_door__other_methods_are_refused_with_a_code() {
         json!({ "query": "{ __typename }" }),
     )
     .await;
-    assert_eq!(response.status(), 405);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"],
-        "METHOD_NOT_ALLOWED"
-    );
+    assert_refused_with(response, 405, "METHOD_NOT_ALLOWED").await;
 }
 
 #[tokio::test]
@@ -115,18 +104,21 @@ async fn front_door__depth_and_complexity_are_limits_with_their_code() {
 
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
+/// A small read from a caller continuing its trace `traceparent` into the request.
+fn traced_read(app: &TestApp, traceparent: &str) -> reqwest::RequestBuilder {
+    app.graphql_request()
+        .header("traceparent", traceparent)
+        .json(&json!({ "query": "{ departments(first: 1) { totalCount } }" }))
+}
+
 #[tokio::test]
 async fn logs__every_line_of_a_request_carries_its_id_and_the_callers_trace_at_the_top() {
     // Given this test's log lines captured, and a server
     let (_capturing, logs) = qingdan::telemetry::capture();
     let app = TestApp::spawn().await;
     // When a caller sends a request id and a W3C traceparent
-    let response = app
-        .client
-        .post(format!("{}/graphql", app.url))
+    let response = traced_read(&app, TRACEPARENT)
         .header("x-request-id", "hotline-7")
-        .header("traceparent", TRACEPARENT)
-        .json(&json!({ "query": "{ departments(first: 1) { totalCount } }" }))
         .send()
         .await
         .unwrap();
@@ -147,11 +139,8 @@ async fn logs__every_line_of_a_request_carries_its_id_and_the_callers_trace_at_t
         "{line}"
     );
     // When another request sends a malformed traceparent, Then its line has no trace id
-    app.client
-        .post(format!("{}/graphql", app.url))
+    traced_read(&app, "00-nothex-00f067aa0ba902b7-01")
         .header("x-request-id", "hotline-8")
-        .header("traceparent", "00-nothex-00f067aa0ba902b7-01")
-        .json(&json!({ "query": "{ departments(first: 1) { totalCount } }" }))
         .send()
         .await
         .unwrap();
@@ -192,14 +181,7 @@ async fn traces__are_exported_over_otlp_continuing_the_callers_trace() {
     let (_exporting, telemetry) = qingdan::telemetry::export_to(&endpoint).unwrap();
     let app = TestApp::spawn().await;
     // When a caller continues its trace into a request
-    let response = app
-        .client
-        .post(format!("{}/graphql", app.url))
-        .header("traceparent", TRACEPARENT)
-        .json(&json!({ "query": "{ departments(first: 1) { totalCount } }" }))
-        .send()
-        .await
-        .unwrap();
+    let response = traced_read(&app, TRACEPARENT).send().await.unwrap();
     assert_eq!(response.status(), 200);
     // Then, flushed, the collector holds a protobuf export carrying the caller's trace id
     tokio::task::spawn_blocking(move || telemetry.shutdown())
@@ -228,8 +210,7 @@ async fn front_door__get_runs_the_operation_its_operation_name_parameter_names()
     let app = TestApp::spawn().await;
     let document = "query A { departments(first: 1) { totalCount } } query B { duties(first: 1) { totalCount } }";
     let response = app
-        .client
-        .get(format!("{}/graphql", app.url))
+        .graphql_get()
         .query(&[("query", document), ("operationName", "B")])
         .send()
         .await

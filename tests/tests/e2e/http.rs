@@ -1,9 +1,10 @@
 //! GraphQL over HTTP: media types, status codes and methods, as the spec asks.
 
-use qingdan_tests::{Options, TestApp};
+use qingdan_tests::{Options, TestApp, assert_refused_with};
 use serde_json::{Value, json};
 
 const QUERY: &str = "{ departments(first: 1) { totalCount } }";
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 async fn post(
     app: &TestApp,
@@ -12,14 +13,36 @@ async fn post(
     body: String,
 ) -> reqwest::Response {
     let mut request = app
-        .client
-        .post(format!("{}/graphql", app.url))
+        .graphql_request()
         .header("content-type", content_type)
         .body(body);
     if let Some(accept) = accept {
         request = request.header("accept", accept);
     }
     request.send().await.unwrap()
+}
+
+/// POSTs `body` as JSON, accepting `accept` when given.
+async fn post_json(app: &TestApp, accept: Option<&str>, body: &Value) -> reqwest::Response {
+    post(app, "application/json", accept, body.to_string()).await
+}
+
+/// GETs `query` in the URL.
+async fn get_query(app: &TestApp, query: &str) -> reqwest::Response {
+    app.graphql_get()
+        .query(&[("query", query)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// GETs `/graphql` as a browser opening it does.
+async fn open_in_a_browser(app: &TestApp) -> reqwest::Response {
+    app.graphql_get()
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
 }
 
 fn content_type(response: &reqwest::Response) -> String {
@@ -32,17 +55,14 @@ fn content_type(response: &reqwest::Response) -> String {
 #[tokio::test]
 async fn http__response_type_follows_accept() {
     let app = TestApp::spawn().await;
-    let body = json!({ "query": QUERY }).to_string();
+    let body = json!({ "query": QUERY });
     for (accept, expected) in [
         (None, "application/json"),
         (Some("*/*"), "application/json"),
         (Some("application/json"), "application/json"),
-        (
-            Some("application/graphql-response+json"),
-            "application/graphql-response+json",
-        ),
+        (Some(GRAPHQL_RESPONSE), GRAPHQL_RESPONSE),
     ] {
-        let response = post(&app, "application/json", accept, body.clone()).await;
+        let response = post_json(&app, accept, &body).await;
         assert_eq!(response.status(), 200);
         assert!(
             content_type(&response).starts_with(expected),
@@ -50,7 +70,7 @@ async fn http__response_type_follows_accept() {
             content_type(&response)
         );
     }
-    let response = post(&app, "application/json", Some("text/plain"), body).await;
+    let response = post_json(&app, Some("text/plain"), &body).await;
     assert_eq!(response.status(), 406);
 }
 
@@ -61,13 +81,7 @@ async fn http__request_errors_are_400_without_data_under_graphql_response_json()
         json!({ "query": "{ departments(first: " }),
         json!({ "query": "{ nonsense }" }),
     ] {
-        let response = post(
-            &app,
-            "application/json",
-            Some("application/graphql-response+json"),
-            bad.to_string(),
-        )
-        .await;
+        let response = post_json(&app, Some(GRAPHQL_RESPONSE), &bad).await;
         assert_eq!(response.status(), 400);
         let body: Value = response.json().await.unwrap();
         assert!(
@@ -75,36 +89,25 @@ async fn http__request_errors_are_400_without_data_under_graphql_response_json()
             "{body}"
         );
         // Under plain JSON the same answers 200, as the spec has it for legacy clients
-        let response = post(
-            &app,
-            "application/json",
-            Some("application/json"),
-            bad.to_string(),
-        )
-        .await;
+        let response = post_json(&app, Some("application/json"), &bad).await;
         assert_eq!(response.status(), 200);
     }
     // An execution error is not a request error: 200 with data
-    let response = post(
-        &app,
-        "application/json",
-        Some("application/graphql-response+json"),
-        json!({ "query": "{ departments(first: 101) { totalCount } }" }).to_string(),
-    )
-    .await;
+    let execution_error = json!({ "query": "{ departments(first: 101) { totalCount } }" });
+    let response = post_json(&app, Some(GRAPHQL_RESPONSE), &execution_error).await;
     assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]
 async fn http__a_body_without_a_query_is_400_whatever_is_accepted() {
     let app = TestApp::spawn().await;
-    for accept in ["application/json", "application/graphql-response+json"] {
+    for accept in ["application/json", GRAPHQL_RESPONSE] {
         for bad in [
             json!({ "qeury": "{ __typename }" }),
             json!({}),
             json!({ "query": null, "variables": {} }),
         ] {
-            let response = post(&app, "application/json", Some(accept), bad.to_string()).await;
+            let response = post_json(&app, Some(accept), &bad).await;
             assert_eq!(response.status(), 400, "{bad} as {accept}");
             let body: Value = response.json().await.unwrap();
             assert_eq!(
@@ -126,16 +129,10 @@ fn at(body: &str, needle: &str) -> usize {
 async fn http__response_maps_keep_the_order_of_the_selection_set() {
     let app = TestApp::spawn().await;
     let query = "{ zz: __typename departments(first: 1) { totalCount pageInfo { hasNextPage } } aa: __typename }";
-    for accept in ["application/json", "application/graphql-response+json"] {
+    for accept in ["application/json", GRAPHQL_RESPONSE] {
         // Computed, then served from the response cache: the same order both times
         for _ in 0..2 {
-            let response = post(
-                &app,
-                "application/json",
-                Some(accept),
-                json!({ "query": query }).to_string(),
-            )
-            .await;
+            let response = post_json(&app, Some(accept), &json!({ "query": query })).await;
             let body = response.text().await.unwrap();
             assert!(at(&body, "\"zz\"") < at(&body, "\"departments\""), "{body}");
             assert!(at(&body, "\"departments\"") < at(&body, "\"aa\""), "{body}");
@@ -146,13 +143,8 @@ async fn http__response_maps_keep_the_order_of_the_selection_set() {
         }
     }
     // And over GET
-    let body = app
-        .client
-        .get(format!("{}/graphql", app.url))
-        .query(&[("query", "{ zz: __typename aa: __typename }")])
-        .send()
+    let body = get_query(&app, "{ zz: __typename aa: __typename }")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -174,8 +166,7 @@ async fn exposure__graphiql_introspection_and_metrics_can_be_withdrawn_from_the_
     .await;
     // Then a browser gets no GraphiQL page, and its assets are not found
     let page = app
-        .client
-        .get(format!("{}/graphql", app.url))
+        .graphql_get()
         .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
         .send()
         .await
@@ -244,12 +235,7 @@ async fn http__only_json_bodies_are_executed() {
         json!({ "query": QUERY }).to_string(),
     )
     .await;
-    assert_eq!(response.status(), 415);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"],
-        "UNSUPPORTED_MEDIA_TYPE"
-    );
+    assert_refused_with(response, 415, "UNSUPPORTED_MEDIA_TYPE").await;
     let response = post(&app, "application/json", None, "{not json".to_owned()).await;
     assert_eq!(response.status(), 400);
 }
@@ -257,35 +243,16 @@ async fn http__only_json_bodies_are_executed() {
 #[tokio::test]
 async fn http__get_runs_queries_and_refuses_mutations() {
     let app = TestApp::spawn().await;
-    let url = format!("{}/graphql", app.url);
-    let response = app
-        .client
-        .get(&url)
-        .query(&[("query", QUERY)])
-        .send()
-        .await
-        .unwrap();
+    let response = get_query(&app, QUERY).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert!(body["data"]["departments"]["totalCount"].as_u64().unwrap() > 0);
     let mutation = "mutation { loadCalendar(input: { days: [] }) { loaded } }";
-    let response = app
-        .client
-        .get(&url)
-        .query(&[("query", mutation)])
-        .send()
-        .await
-        .unwrap();
+    let response = get_query(&app, mutation).await;
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
     // A browser gets GraphiQL
-    let page = app
-        .client
-        .get(&url)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let page = open_in_a_browser(&app).await;
     assert!(page.text().await.unwrap().contains("graphiql"));
 }
 
@@ -293,13 +260,7 @@ async fn http__get_runs_queries_and_refuses_mutations() {
 async fn graphiql__every_asset_is_served_by_the_server_itself() {
     // Given a browser opening the explorer on an intranet without internet
     let app = TestApp::spawn().await;
-    let page = app
-        .client
-        .get(format!("{}/graphql", app.url))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let page = open_in_a_browser(&app).await;
     let csp = page.headers()["content-security-policy"]
         .to_str()
         .unwrap()
@@ -356,9 +317,15 @@ async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// Whether `response` lets some origin read it (`Access-Control-Allow-Origin`).
+fn allows_an_origin(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .contains_key("access-control-allow-origin")
+}
+
 async fn post_from(app: &TestApp, origin: &str) -> reqwest::Response {
-    app.client
-        .post(format!("{}/graphql", app.url))
+    app.graphql_request()
         .header("origin", origin)
         .json(&json!({ "query": QUERY }))
         .send()
@@ -404,18 +371,8 @@ async fn cors__allowed_origins_get_headers_and_preflight_others_get_none() {
     );
     // When another origin asks or posts, Then no answer allows it
     let other = "https://elsewhere.example.com";
-    assert!(
-        !preflight(&app, other)
-            .await
-            .headers()
-            .contains_key("access-control-allow-origin")
-    );
-    assert!(
-        !post_from(&app, other)
-            .await
-            .headers()
-            .contains_key("access-control-allow-origin")
-    );
+    assert!(!allows_an_origin(&preflight(&app, other).await));
+    assert!(!allows_an_origin(&post_from(&app, other).await));
 }
 
 #[tokio::test]
@@ -424,15 +381,6 @@ async fn cors__no_headers_when_no_origin_is_configured() {
     let app = TestApp::spawn().await;
     let response = post_from(&app, ALLOWED).await;
     assert_eq!(response.status(), 200);
-    assert!(
-        !response
-            .headers()
-            .contains_key("access-control-allow-origin")
-    );
-    assert!(
-        !preflight(&app, ALLOWED)
-            .await
-            .headers()
-            .contains_key("access-control-allow-origin")
-    );
+    assert!(!allows_an_origin(&response));
+    assert!(!allows_an_origin(&preflight(&app, ALLOWED).await));
 }

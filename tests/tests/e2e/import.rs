@@ -251,10 +251,7 @@ async fn import__a_phone_is_checked_by_the_rule_the_api_applies() {
     assert_eq!(row_counts(&app).await, vec![0; 7]);
     let app = TestApp::spawn().await;
     let admin = app.token("管理员", &[qingdan::auth::Role::Admin], None);
-    let service = app
-        .gql("{ publicServices(first: 1) { nodes { id } } }", json!({}))
-        .await;
-    let id = service["publicServices"]["nodes"][0]["id"].clone();
+    let id = app.first_node_id("publicServices").await;
     let body = app
         .post_as(
             &admin,

@@ -3,7 +3,7 @@
 //! nothing is written.
 
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, first_user_error_message};
 use serde_json::{Value, json};
 
 use crate::boundary_editing::{codes, pair};
@@ -20,7 +20,7 @@ fn assert_no_internal(body: &Value) {
 
 async fn audit_count(app: &TestApp, admin: &str) -> i64 {
     let body = app
-        .post_as(admin, "{ auditEvents(first: 1) { totalCount } }", json!({}))
+        .query_as(admin, "{ auditEvents(first: 1) { totalCount } }")
         .await;
     body["data"]["auditEvents"]["totalCount"]
         .as_i64()
@@ -232,17 +232,13 @@ async fn text__mutation_inputs_at_fault_are_user_errors_with_their_path_and_noth
         let payload = &body["data"][name];
         let expected_pairs: Vec<_> = expected.iter().map(|(f, c)| pair(f, c)).collect();
         assert_eq!(codes(payload), expected_pairs, "{body:#}");
-        let first = payload["userErrors"][0]["message"].as_str().unwrap();
+        let first = first_user_error_message(payload);
         assert!(first.starts_with(expected[0].0), "{first}");
     }
     // Then nothing was written: no audit entry, no draft opened
     assert_eq!(audit_count(&app, &admin).await, written);
     let lists = app
-        .post_as(
-            &admin,
-            "{ responsibilityLists { draft { id } } }",
-            json!({}),
-        )
+        .query_as(&admin, "{ responsibilityLists { draft { id } } }")
         .await;
     assert!(
         lists["data"]["responsibilityLists"][0]["draft"].is_null(),
@@ -316,7 +312,7 @@ async fn date__only_yyyy_mm_dd_is_a_date_and_the_refusal_names_the_field() {
         let sent = app.post_as(&admin, inspections, json!({ "v": text })).await;
         let literal =
             format!("{{ inspections(first: 5, filter: {{ from: \"{text}\" }}) {{ totalCount }} }}");
-        let inline = app.post_as(&admin, &literal, json!({})).await;
+        let inline = app.query_as(&admin, &literal).await;
         // Then each is BAD_USER_INPUT naming the field, and nothing runs
         for body in [sent, inline] {
             assert_no_internal(&body);

@@ -2,7 +2,7 @@
 
 use qingdan::auth::Role;
 use qingdan::config::Limits;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_refused_with};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -66,8 +66,7 @@ async fn body__refused_past_its_size_before_parsing() {
         json!({ "query": query, "variables": { "pad": pad } }).to_string()
     };
     let send = |body: String| {
-        app.client
-            .post(format!("{}/graphql", app.url))
+        app.graphql_request()
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -78,9 +77,7 @@ async fn body__refused_past_its_size_before_parsing() {
     let large = padded(1_010);
     assert!(large.len() > 1_000);
     let response = send(large).await.unwrap();
-    assert_eq!(response.status(), 413);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
+    assert_refused_with(response, 413, "LIMIT_EXCEEDED").await;
 }
 
 #[tokio::test]
@@ -135,13 +132,7 @@ async fn body__the_default_limit_admits_bodies_larger_than_the_cache_reads() {
     let pad = "x".repeat(100 * 1024);
     let body =
         json!({ "query": "{ departments(first: 1) { totalCount } }", "variables": { "pad": pad } });
-    let response = app
-        .client
-        .post(format!("{}/graphql", app.url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = app.graphql_request().json(&body).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(
@@ -173,10 +164,9 @@ async fn tokens__refused_one_past_the_cap_before_parsing() {
         .await;
     assert_eq!(code, "LIMIT_EXCEEDED");
     // And an unparsable query past the cap is refused by the cap, before the parser sees it
-    let body = app.post(&"{ ".repeat(12), json!({})).await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
-        "{body}"
+        app.gql_error_code(&"{ ".repeat(12), json!({})).await,
+        "LIMIT_EXCEEDED"
     );
 }
 
@@ -244,10 +234,7 @@ const READ: &str = "{ departments(first: 1) { totalCount } }";
 
 /// POSTs `READ`, as the bearer of `token` when given.
 async fn send_read(app: &TestApp, token: Option<&str>) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.url))
-        .json(&json!({ "query": READ }));
+    let mut request = app.graphql_request().json(&json!({ "query": READ }));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -314,8 +301,7 @@ async fn send_batch(app: &TestApp, n: usize) -> reqwest::Response {
     let operations: Vec<Value> = (0..n)
         .map(|i| json!({ "query": format!("query Q{i} {{ departments(first: 1) {{ totalCount }} }}") }))
         .collect();
-    app.client
-        .post(format!("{}/graphql", app.url))
+    app.graphql_request()
         .json(&operations)
         .send()
         .await
@@ -329,9 +315,7 @@ async fn batch__refused_when_not_enabled() {
     // When a JSON array of one operation is posted
     let response = send_batch(&app, 1).await;
     // Then it is refused with a clear coded error
-    assert_eq!(response.status(), 400);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BATCH_DISABLED");
+    assert_refused_with(response, 400, "BATCH_DISABLED").await;
 }
 
 #[tokio::test]
@@ -359,21 +343,13 @@ async fn batch__up_to_the_cap_answered_in_order_one_past_refused() {
     }
     // When four are sent, Then the batch is refused whole
     let response = send_batch(&app, 4).await;
-    assert_eq!(response.status(), 400);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
+    assert_refused_with(response, 400, "LIMIT_EXCEEDED").await;
     // And each operation of a batch still meets the per-operation limits
     let mixed = json!([
         { "query": READ },
         { "query": format!("{{ {} }}", "a: __typename ".repeat(51)) }
     ]);
-    let response = app
-        .client
-        .post(format!("{}/graphql", app.url))
-        .json(&mixed)
-        .send()
-        .await
-        .unwrap();
+    let response = app.graphql_request().json(&mixed).send().await.unwrap();
     let answers: Value = response.json().await.unwrap();
     assert!(answers[0]["data"].is_object(), "{answers}");
     assert_eq!(

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use qingdan::auth::Role;
-use qingdan_tests::{Options, TestApp};
+use qingdan_tests::{Options, TestApp, query_row};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -65,34 +65,20 @@ async fn security_headers__on_every_response() {
     let app = TestApp::spawn().await;
     // Given answers of every kind: data, a refusal, health, a redirect, an unknown path.
     let responses = [
-        app.client
-            .post(format!("{}/graphql", app.url))
+        app.graphql_request()
             .json(&json!({ "query": "{ __typename }" }))
             .send()
             .await
             .unwrap(),
-        app.client
-            .post(format!("{}/graphql", app.url))
+        app.graphql_request()
             .header("content-type", "text/plain")
             .body("{}")
             .send()
             .await
             .unwrap(),
-        app.client
-            .get(format!("{}/healthz", app.url))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .get(format!("{}/readyz", app.url))
-            .send()
-            .await
-            .unwrap(),
-        app.client
-            .get(format!("{}/nowhere", app.url))
-            .send()
-            .await
-            .unwrap(),
+        app.get("/healthz").await,
+        app.get("/readyz").await,
+        app.get("/nowhere").await,
     ];
     // Then each carries the security headers and a content policy that allows nothing.
     for response in &responses {
@@ -119,19 +105,9 @@ async fn security_headers__on_every_response() {
 async fn health__alive_and_ready_on_a_migrated_database() {
     // Given a server on a migrated database, When probed, Then both probes answer 200.
     let app = TestApp::spawn().await;
-    let healthz = app
-        .client
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let healthz = app.get("/healthz").await;
     assert_eq!(healthz.status(), 200);
-    let readyz = app
-        .client
-        .get(format!("{}/readyz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let readyz = app.get("/readyz").await;
     assert_eq!(readyz.status(), 200);
 }
 
@@ -172,15 +148,7 @@ async fn readyz__unready_while_a_migration_is_unapplied() {
 }
 
 async fn sql_text(app: &TestApp, sql: &str) -> String {
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            sql,
-        ))
-        .await
-        .unwrap()
-        .expect("a row");
+    let row = query_row(&app.db, sql).await;
     row.try_get_by_index::<String>(0).unwrap()
 }
 
@@ -264,9 +232,7 @@ async fn logs__one_line_per_request_with_id_operation_outcome_and_subject_only()
     let token = app.token("监督员甲", &[Role::Supervisor], None);
     // When a caller with a token posts a named query with a variable and a request id (a
     // read of supervision records, which come from SQL)
-    let response = app
-        .client
-        .post(format!("{}/graphql", app.url))
+    let response = app.graphql_request()
         .bearer_auth(&token)
         .header("x-request-id", "hotline-42")
         .json(&json!({
@@ -298,8 +264,7 @@ async fn logs__one_line_per_request_with_id_operation_outcome_and_subject_only()
     assert!(!text.contains(&token), "the token was logged");
     assert!(!text.contains("秘密变量值"), "a variable was logged");
     // When an anonymous caller is refused, Then its line has an outcome and no subject
-    app.client
-        .post(format!("{}/graphql", app.url))
+    app.graphql_request()
         .header("x-request-id", "anon-1")
         .header("content-type", "text/plain")
         .body("{}")
@@ -341,14 +306,19 @@ async fn half_sent_request(app: &TestApp) -> (tokio::net::TcpStream, Vec<u8>) {
     (stream, rest.to_vec())
 }
 
+/// A server that lets requests in flight run for `grace` once told to shut down.
+async fn spawn_with_shutdown_grace(grace: Duration) -> TestApp {
+    TestApp::spawn_with(Options {
+        shutdown_grace: Some(grace),
+        ..Options::default()
+    })
+    .await
+}
+
 #[tokio::test]
 async fn shutdown__stops_accepting_and_finishes_requests_in_flight() {
     // Given a request in flight (half its body sent) and a long grace period
-    let app = TestApp::spawn_with(Options {
-        shutdown_grace: Some(Duration::from_secs(600)),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with_shutdown_grace(Duration::from_secs(600)).await;
     let (mut stream, rest) = half_sent_request(&app).await;
     until_in_flight(&app, 1).await;
     // When the server is told to shut down
@@ -380,11 +350,7 @@ async fn shutdown__stops_accepting_and_finishes_requests_in_flight() {
 #[tokio::test]
 async fn shutdown__gives_up_on_requests_still_running_at_the_deadline() {
     // Given a short grace period and a request whose body never finishes
-    let app = TestApp::spawn_with(Options {
-        shutdown_grace: Some(Duration::from_millis(200)),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_with_shutdown_grace(Duration::from_millis(200)).await;
     let (_stream, _rest) = half_sent_request(&app).await;
     until_in_flight(&app, 1).await;
     // When the server is told to shut down, Then it stops anyway once the grace is over
@@ -425,13 +391,7 @@ async fn hold_the_write_lock(
 async fn shutdown__the_deadline_cancels_a_blocked_write_which_never_commits() {
     // Given a one-second deadline and a write blocked behind another writer's lock
     let grace = Duration::from_secs(1);
-    let app = std::sync::Arc::new(
-        TestApp::spawn_with(Options {
-            shutdown_grace: Some(grace),
-            ..Options::default()
-        })
-        .await,
-    );
+    let app = std::sync::Arc::new(spawn_with_shutdown_grace(grace).await);
     let admin = app.token("管理员", &[Role::Admin], None);
     let service = app
         .gql(
@@ -447,8 +407,7 @@ async fn shutdown__the_deadline_cancels_a_blocked_write_which_never_commits() {
         tokio::spawn(async move {
             let update = r#"mutation($input: UpdatePublicServiceInput!) { updatePublicService(input: $input) {
                 publicService { name } userErrors { code } } }"#;
-            app.client
-                .post(format!("{}/graphql", app.url))
+            app.graphql_request()
                 .bearer_auth(admin)
                 .json(&json!({ "query": update, "variables": { "input": { "id": id, "name": "关机后不应出现" } } }))
                 .send()
@@ -496,14 +455,7 @@ async fn shutdown__the_deadline_cancels_a_blocked_write_which_never_commits() {
 /// Entries of the audit log, read on a connection of its own.
 async fn audit_count(url: &str) -> i64 {
     let db = sea_orm::Database::connect(url).await.unwrap();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) FROM audit_event",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
+    let row = query_row(&db, "SELECT COUNT(*) FROM audit_event").await;
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
@@ -539,11 +491,7 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
     // published lists held in memory need none) fails with UNAVAILABLE (not the request
     // timeout, not INTERNAL), and says nothing of the cause
     let body = app
-        .post_as(
-            &s.supervisor,
-            "{ inspections(first: 2) { totalCount } }",
-            json!({}),
-        )
+        .query_as(&s.supervisor, "{ inspections(first: 2) { totalCount } }")
         .await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
@@ -574,11 +522,7 @@ async fn database_outage__fails_fast_as_unavailable_writes_nothing_and_recovers(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(deaf, "still trusting a dropped listener");
-    let body = app.post(read, json!({})).await;
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
-        "{body}"
-    );
+    assert_eq!(app.gql_error_code(read, json!({})).await, "UNAVAILABLE");
     // And /readyz answers 503, naming the database
     let readyz = app.get("/readyz").await;
     assert_eq!(readyz.status(), 503);

@@ -89,10 +89,7 @@ async fn connection__page_size_is_required_and_capped() {
 #[tokio::test]
 async fn connection__wrong_kind_of_id_is_bad_input() {
     let app = TestApp::spawn().await;
-    let duty = app
-        .gql("{ duties(first: 1) { nodes { id } } }", json!({}))
-        .await;
-    let duty_id = duty["duties"]["nodes"][0]["id"].clone();
+    let duty_id = app.first_node_id("duties").await;
     let code = app
         .gql_error_code(
             "query($d: ID) { duties(first: 1, filter: { departmentId: $d }) { totalCount } }",

@@ -20,7 +20,7 @@ fn extension(hash: &str) -> Value {
 }
 
 async fn post(app: &TestApp, body: Value, accept: Option<&str>) -> (u16, Value) {
-    let mut request = app.client.post(format!("{}/graphql", app.url)).json(&body);
+    let mut request = app.graphql_request().json(&body);
     if let Some(accept) = accept {
         request = request.header("accept", accept);
     }
@@ -29,13 +29,7 @@ async fn post(app: &TestApp, body: Value, accept: Option<&str>) -> (u16, Value) 
 }
 
 async fn get(app: &TestApp, params: &[(&str, String)]) -> (u16, Value) {
-    let response = app
-        .client
-        .get(format!("{}/graphql", app.url))
-        .query(params)
-        .send()
-        .await
-        .unwrap();
+    let response = app.graphql_get().query(params).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
@@ -112,8 +106,7 @@ async fn persisted__a_persisted_mutation_is_not_run_by_get() {
     // It ran (and failed on its input): its text is registered now
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
     let response = app
-        .client
-        .get(format!("{}/graphql", app.url))
+        .graphql_get()
         .query(&[("extensions", extension(&hash).to_string())])
         .send()
         .await

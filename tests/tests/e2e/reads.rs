@@ -10,6 +10,16 @@ const ALL_DUTIES: &str = r#"query($after: String) {
   }
 }"#;
 
+/// The `text` of each item of a JSON array, in order.
+fn texts(items: &Value) -> Vec<&Value> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["text"])
+        .collect()
+}
+
 #[tokio::test]
 async fn duties__every_duty_and_work_item_is_returned_exactly() {
     // Given the Anhua list loaded at first start
@@ -115,19 +125,7 @@ async fn boundary_matters__divisions_roles_and_legal_bases() {
             assert_eq!(d["role"], w["role"]);
             assert_eq!(d["department"]["name"], w["department"]);
             assert_eq!(d["publishedDepartmentName"], w["publishedDepartment"]);
-            let bases: Vec<&Value> = w["legalBases"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|b| &b["text"])
-                .collect();
-            let got_bases: Vec<&Value> = d["legalBases"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|b| &b["text"])
-                .collect();
-            assert_eq!(got_bases, bases);
+            assert_eq!(texts(&d["legalBases"]), texts(&w["legalBases"]));
         }
     }
     // Both matters are printed as 2; their positions are still distinct.
@@ -231,19 +229,7 @@ async fn supervision_regimes__sections_items_and_rules() {
         for (s, w) in sections.iter().zip(want_sections) {
             assert_eq!(s["kind"], w["kind"]);
             assert_eq!(s["title"], w["title"]);
-            let texts: Vec<&Value> = s["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| &i["text"])
-                .collect();
-            let want_texts: Vec<&Value> = w["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| &i["text"])
-                .collect();
-            assert_eq!(texts, want_texts);
+            assert_eq!(texts(&s["items"]), texts(&w["items"]));
         }
     }
     // The territorial-enforcement regime states the 10- and 15-day review limits.

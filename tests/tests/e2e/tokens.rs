@@ -10,7 +10,7 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use qingdan::auth::TokenRules;
 use qingdan::config::JwtKey;
-use qingdan_tests::{Options, TestApp};
+use qingdan_tests::{Options, TestApp, assert_no_user_errors, header};
 use serde_json::{Value, json};
 
 const ISSUER: &str = "https://sso.anhua.gov.cn/realms/county";
@@ -18,25 +18,19 @@ const BUREAU_ALIAS: &str = "县人口计生局";
 
 /// Test keys, published with the tests (see tests/keys/README.md).
 fn key(name: &str) -> (EncodingKey, Algorithm) {
-    match name {
-        "rsa-a" => (
-            EncodingKey::from_rsa_pem(include_bytes!("../../keys/rsa-a.pem")).unwrap(),
-            Algorithm::RS256,
-        ),
-        "rsa-b" => (
-            EncodingKey::from_rsa_pem(include_bytes!("../../keys/rsa-b.pem")).unwrap(),
-            Algorithm::RS256,
-        ),
-        "ec" => (
-            EncodingKey::from_ec_pem(include_bytes!("../../keys/ec-p256.pem")).unwrap(),
-            Algorithm::ES256,
-        ),
-        "ed" => (
-            EncodingKey::from_ed_pem(include_bytes!("../../keys/ed25519.pem")).unwrap(),
-            Algorithm::EdDSA,
-        ),
+    let (pem, algorithm): (&[u8], _) = match name {
+        "rsa-a" => (include_bytes!("../../keys/rsa-a.pem"), Algorithm::RS256),
+        "rsa-b" => (include_bytes!("../../keys/rsa-b.pem"), Algorithm::RS256),
+        "ec" => (include_bytes!("../../keys/ec-p256.pem"), Algorithm::ES256),
+        "ed" => (include_bytes!("../../keys/ed25519.pem"), Algorithm::EdDSA),
         other => panic!("no test key {other}"),
-    }
+    };
+    let key = match algorithm {
+        Algorithm::RS256 => EncodingKey::from_rsa_pem(pem),
+        Algorithm::ES256 => EncodingKey::from_ec_pem(pem),
+        _ => EncodingKey::from_ed_pem(pem),
+    };
+    (key.unwrap(), algorithm)
 }
 
 /// The public half of a test key as a JWKS entry, under `kid`; `with_alg: false` leaves
@@ -157,20 +151,9 @@ const AUDIT: &str = "{ auditEvents(first: 1) { totalCount } }";
 
 /// Status, `WWW-Authenticate` and body of a request with `token`.
 async fn send(app: &TestApp, token: &str, query: &str, variables: Value) -> (u16, String, Value) {
-    let response = app
-        .client
-        .post(format!("{}/graphql", app.url))
-        .bearer_auth(token)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_as(token, query, variables).await;
     let status = response.status().as_u16();
-    let challenge = response
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let challenge = header(&response, "www-authenticate");
     (status, challenge, response.json().await.unwrap())
 }
 
@@ -240,10 +223,7 @@ async fn tokens__keycloak_tokens_verify_across_a_key_rotation() {
 async fn tokens__keycloak_roles_and_department_by_name() {
     let provider = Provider::start(json!({ "keys": [jwk("rsa-a", "A", true)] })).await;
     let app = keycloak_app(&provider, Duration::from_secs(10)).await;
-    let duty = app
-        .gql("{ duties(first: 1) { nodes { id } } }", json!({}))
-        .await["duties"]["nodes"][0]["id"]
-        .clone();
+    let duty = app.first_node_id("duties").await;
     let create = r#"mutation($input: CreateWorkItemInput!) {
       createWorkItem(input: $input) { workItem { text } userErrors { code } } }"#;
     let input = json!({ "input": { "dutyId": duty, "text": "新增事项" } });
@@ -255,11 +235,7 @@ async fn tokens__keycloak_roles_and_department_by_name() {
     );
     let (status, _, body) = send(&app, &editor, create, input.clone()).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        body["data"]["createWorkItem"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    assert_no_user_errors(&body, "createWorkItem");
     assert_eq!(
         body["data"]["createWorkItem"]["workItem"]["text"],
         "新增事项"

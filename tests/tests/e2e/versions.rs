@@ -2,7 +2,7 @@
 //! date and a reason, and every list query answers as of a day.
 
 use qingdan::auth::Role;
-use qingdan_tests::{PUBLISH, TestApp};
+use qingdan_tests::{PUBLISH, TestApp, query_row};
 use serde_json::{Value, json};
 
 const BUREAU: &str = "安化县人口和计划生育局";
@@ -33,15 +33,10 @@ async fn app() -> TestApp {
     app
 }
 
-async fn editor(app: &TestApp, dept: &str) -> String {
-    let id = app.department_id(dept).await;
-    app.token("编辑甲", &[Role::Editor], Some(&id))
-}
-
 /// The bureau's list as its editor sees it.
 async fn list(app: &TestApp) -> Value {
-    let token = editor(app, BUREAU).await;
-    let body = app.post_as(&token, LISTS, json!({})).await;
+    let token = app.editor_token(BUREAU).await;
+    let body = app.query_as(&token, LISTS).await;
     body["data"]["responsibilityLists"][0].clone()
 }
 
@@ -58,18 +53,23 @@ async fn service_names(app: &TestApp, as_of: Option<&str>) -> Vec<String> {
 async fn rename_first_service(app: &TestApp, token: &str, name: &str) -> Value {
     let id = app.gql(SERVICES, json!({})).await["publicServices"]["nodes"][0]["id"].clone();
     let body = app
-        .post_as(
+        .mutate_as(
             token,
             UPDATE_SERVICE,
-            json!({ "input": { "id": id, "name": name } }),
+            "updatePublicService",
+            json!({ "id": id, "name": name }),
         )
         .await;
-    assert_eq!(
-        body["data"]["updatePublicService"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
-    body["data"]["updatePublicService"]["publicService"].clone()
+    body["publicService"].clone()
+}
+
+/// Has the bureau's editor rename the first service to `name`, in a draft; returns the
+/// editor's token and the service names as published before.
+async fn bureau_draft_renaming_first_service(app: &TestApp, name: &str) -> (String, Vec<String>) {
+    let token = app.editor_token(BUREAU).await;
+    let published = service_names(app, None).await;
+    rename_first_service(app, &token, name).await;
+    (token, published)
 }
 
 async fn publish(app: &TestApp, token: &str, input: Value) -> Value {
@@ -88,10 +88,8 @@ async fn lookup(app: &TestApp, text: &str, as_of: Option<&str>) -> String {
 #[tokio::test]
 async fn versions__an_edit_is_a_draft_until_published_and_in_force_from_its_day() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
-    let published = service_names(&app, None).await;
     // Given the bureau's editor renames the first service
-    rename_first_service(&app, &token, "蝴蝶兰培育咨询").await;
+    let (token, published) = bureau_draft_renaming_first_service(&app, "蝴蝶兰培育咨询").await;
 
     // Then readers still see the published list, and the lookup does not know the new word
     assert_eq!(service_names(&app, None).await, published);
@@ -170,7 +168,7 @@ async fn versions__an_edit_is_a_draft_until_published_and_in_force_from_its_day(
 #[tokio::test]
 async fn versions__a_published_row_is_never_changed_by_an_edit() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let original = app.gql(SERVICES, json!({})).await["publicServices"]["nodes"][0].clone();
     // When the editor updates the published service, twice, by its published id
     let first = rename_first_service(&app, &token, "第一次修改").await;
@@ -193,7 +191,7 @@ async fn versions__a_published_row_is_never_changed_by_an_edit() {
 #[tokio::test]
 async fn versions__publication_rules_are_enforced_and_a_refusal_changes_nothing() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     let list_id = list(&app).await["id"].clone();
     let input = |from: &str, reason: &str| json!({ "listId": list_id, "effectiveFrom": from, "reason": reason, "reasonKind": "CORRECTION" });
     let code = |saved: &Value| {
@@ -225,20 +223,16 @@ async fn versions__publication_rules_are_enforced_and_a_refusal_changes_nothing(
     );
     assert_eq!(code(&saved), "REQUIRED");
     // Another department's editor: FORBIDDEN; anonymous: UNAUTHENTICATED
-    let police = editor(&app, "安化县公安局").await;
-    let body = app
-        .post_as(&police, PUBLISH, json!({ "input": input(TODAY, "勘误") }))
-        .await;
+    let police = app.editor_token("安化县公安局").await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police, PUBLISH, json!({ "input": input(TODAY, "勘误") }))
+            .await,
+        "FORBIDDEN"
     );
-    let body = app
-        .post(PUBLISH, json!({ "input": input(TODAY, "勘误") }))
-        .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
-        "{body}"
+        app.gql_error_code(PUBLISH, json!({ "input": input(TODAY, "勘误") }))
+            .await,
+        "UNAUTHENTICATED"
     );
     // Then nothing was published by the refusals
     assert_eq!(list(&app).await["versions"].as_array().unwrap().len(), 2);
@@ -264,7 +258,7 @@ async fn versions__publication_rules_are_enforced_and_a_refusal_changes_nothing(
 #[tokio::test]
 async fn versions__the_diff_names_each_row_added_removed_and_changed() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     // Given a draft with a service renamed, a work item added and the last duty removed
     rename_first_service(&app, &token, "蝴蝶兰培育咨询").await;
     let duties = app
@@ -274,31 +268,21 @@ async fn versions__the_diff_names_each_row_added_removed_and_changed() {
         )
         .await;
     let duties = duties["duties"]["nodes"].as_array().unwrap().clone();
-    let body = app
-        .post_as(
-            &token,
-            CREATE_ITEM,
-            json!({ "input": { "dutyId": duties[0]["id"], "text": "新增的工作事项" } }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["createWorkItem"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    app.mutate_as(
+        &token,
+        CREATE_ITEM,
+        "createWorkItem",
+        json!({ "dutyId": duties[0]["id"], "text": "新增的工作事项" }),
+    )
+    .await;
     let last = duties.last().unwrap();
-    let body = app
-        .post_as(
-            &token,
-            REMOVE_DUTY,
-            json!({ "input": { "id": last["id"] } }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["removeDuty"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    app.mutate_as(
+        &token,
+        REMOVE_DUTY,
+        "removeDuty",
+        json!({ "id": last["id"] }),
+    )
+    .await;
     let removed_items = last["workItems"].as_array().unwrap().len();
 
     // When the draft is compared with version 1
@@ -344,35 +328,33 @@ async fn versions__the_diff_names_each_row_added_removed_and_changed() {
         "nothing else differs: {changes:#?}"
     );
     // And readers may not compare with a draft
-    let body = app.post(DIFF, json!({ "from": v1, "to": draft })).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        app.gql_error_code(DIFF, json!({ "from": v1, "to": draft }))
+            .await,
+        "UNAUTHENTICATED"
+    );
 }
 
 #[tokio::test]
 async fn versions__a_discarded_draft_leaves_the_list_as_published() {
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
-    let published = service_names(&app, None).await;
-    rename_first_service(&app, &token, "不再需要的修改").await;
+    let (token, published) = bureau_draft_renaming_first_service(&app, "不再需要的修改").await;
     let list_id = list(&app).await["id"].clone();
     // Another department's editor may not discard it
-    let police = editor(&app, "安化县公安局").await;
-    let body = app
-        .post_as(&police, DISCARD, json!({ "input": { "listId": list_id } }))
-        .await;
+    let police = app.editor_token("安化县公安局").await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police, DISCARD, json!({ "input": { "listId": list_id } }))
+            .await,
+        "FORBIDDEN"
     );
     // When the editor discards the draft
-    let body = app
-        .post_as(&token, DISCARD, json!({ "input": { "listId": list_id } }))
-        .await;
-    assert_eq!(
-        body["data"]["discardListDraft"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    app.mutate_as(
+        &token,
+        DISCARD,
+        "discardListDraft",
+        json!({ "listId": list_id }),
+    )
+    .await;
     // Then no draft is left, the list is as published, and a second discard has nothing to drop
     let after = list(&app).await;
     assert!(after["draft"].is_null(), "{after}");
@@ -433,14 +415,7 @@ async fn versions__lists_loaded_before_versions_become_their_version_1() {
         .unwrap();
     assert_eq!(in_force.len(), 1);
     for table in ["duty", "work_item", "public_service"] {
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                format!("SELECT version_id, lineage, id FROM {table}"),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
+        let row = query_row(&db, format!("SELECT version_id, lineage, id FROM {table}")).await;
         let version: i32 = row.try_get("", "version_id").unwrap();
         let lineage: i32 = row.try_get("", "lineage").unwrap();
         let id: i32 = row.try_get("", "id").unwrap();
@@ -452,11 +427,11 @@ async fn versions__lists_loaded_before_versions_become_their_version_1() {
 async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
     let app = app().await;
     // Given a draft of the bureau's list, with a renamed service
-    let bureau_editor = editor(&app, BUREAU).await;
+    let bureau_editor = app.editor_token(BUREAU).await;
     let copy = rename_first_service(&app, &bureau_editor, "草稿中的名称").await;
     let copy_id = copy["id"].clone();
-    let police_editor = editor(&app, "安化县公安局").await;
-    let unit_editor = editor(&app, "政策法规股").await;
+    let police_editor = app.editor_token("安化县公安局").await;
+    let unit_editor = app.editor_token("政策法规股").await;
     let admin = app.token("管理员", &[Role::Admin], None);
     let node = r#"query($id: ID!) { node(id: $id) { ... on PublicService { name } } }"#;
     let versions = "{ listVersions { id status } }";
@@ -465,12 +440,12 @@ async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
     for token in [&bureau_editor, &unit_editor, &admin] {
         let body = app.post_as(token, node, json!({ "id": copy_id })).await;
         assert_eq!(body["data"]["node"]["name"], "草稿中的名称", "{body}");
-        let body = app.post_as(token, LISTS, json!({})).await;
+        let body = app.query_as(token, LISTS).await;
         assert!(
             !body["data"]["responsibilityLists"][0]["draft"].is_null(),
             "{body}"
         );
-        let body = app.post_as(token, versions, json!({})).await;
+        let body = app.query_as(token, versions).await;
         assert!(body.to_string().contains("DRAFT"), "{body}");
     }
     // And an editor of another department reads none of it
@@ -478,27 +453,25 @@ async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
         let token = &police_editor;
         let body = app.post_as(token, node, json!({ "id": copy_id })).await;
         assert!(body["data"]["node"].is_null(), "{body}");
-        let body = app.post_as(token, LISTS, json!({})).await;
+        let body = app.query_as(token, LISTS).await;
         assert!(
             body["data"]["responsibilityLists"][0]["draft"].is_null(),
             "{body}"
         );
-        let body = app.post_as(token, versions, json!({})).await;
+        let body = app.query_as(token, versions).await;
         assert!(!body.to_string().contains("DRAFT"), "{body}");
         assert!(!body.to_string().contains("草稿中的名称"), "{body}");
     }
     // And comparing with the draft is forbidden to them
-    let all = app.post_as(&admin, versions, json!({})).await;
+    let all = app.query_as(&admin, versions).await;
     let (draft, v1) = (
         all["data"]["listVersions"][0]["id"].clone(),
         all["data"]["listVersions"][1]["id"].clone(),
     );
-    let body = app
-        .post_as(&police_editor, DIFF, json!({ "from": v1, "to": draft }))
-        .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&police_editor, DIFF, json!({ "from": v1, "to": draft }))
+            .await,
+        "FORBIDDEN"
     );
     let body = app
         .post_as(&bureau_editor, DIFF, json!({ "from": v1, "to": draft }))
@@ -510,7 +483,7 @@ async fn versions__an_editor_reads_the_drafts_of_their_own_department_only() {
 async fn node__lists_versions_and_audit_events_resolve_with_their_read_rules() {
     // Given the bureau's list with a draft open, and an audit event of that edit
     let app = app().await;
-    let token = editor(&app, BUREAU).await;
+    let token = app.editor_token(BUREAU).await;
     rename_first_service(&app, &token, "草稿中的名称").await;
     let admin = app.token("管理员", &[Role::Admin], None);
     let list = list(&app).await;
@@ -523,10 +496,9 @@ async fn node__lists_versions_and_audit_events_resolve_with_their_read_rules() {
         .clone();
     let draft = list["draft"]["id"].clone();
     let events = app
-        .post_as(
+        .query_as(
             &admin,
             "{ auditEvents(first: 1) { nodes { id operation } } }",
-            json!({}),
         )
         .await;
     let event = events["data"]["auditEvents"]["nodes"][0].clone();
@@ -545,10 +517,9 @@ async fn node__lists_versions_and_audit_events_resolve_with_their_read_rules() {
     assert_eq!(nodes[2]["status"], "DRAFT", "{body}");
     assert_eq!(nodes[3]["operation"], event["operation"], "{body}");
     // And the list's editor reads the list and its draft; the audit trail is for ADMIN only
-    let body = app.post_as(&token, query, ids.clone()).await;
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
+        app.gql_error_code_as(&token, query, ids.clone()).await,
+        "FORBIDDEN"
     );
     let without_event = json!({ "ids": [list["id"], published, draft] });
     let body = app.post_as(&token, query, without_event.clone()).await;

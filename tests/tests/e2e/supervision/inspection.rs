@@ -1,14 +1,13 @@
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, first_user_error_message, query_row};
 use serde_json::json;
 
-use super::{codes, setup};
+use super::{codes, setup, spawn_with_setup};
 
 #[tokio::test]
 async fn submit_inspection__stores_inspectors_findings_and_methods() {
     // Given a supervisor and the territorial-enforcement checklist
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     // When they submit an inspection with two inspectors
     let payload = s.submit(&app, s.inspection()).await;
     // Then it is stored whole, and awaits a document
@@ -30,8 +29,7 @@ async fn submit_inspection__stores_inspectors_findings_and_methods() {
 
 #[tokio::test]
 async fn inspectors__one_inspector_is_refused() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     // Given a submission with a single inspector (应当委派两名以上工作人员进行)
     let mut input = s.inspection();
     input["inspectors"] = json!([{ "name": "张三", "certificateNo": "湘执43092001" }]);
@@ -39,20 +37,14 @@ async fn inspectors__one_inspector_is_refused() {
     let payload = s.submit(&app, input).await;
     // Then it is refused with the rule's code and clause, and nothing is stored
     assert_eq!(codes(&payload), ["INSPECTORS_BELOW_MINIMUM"]);
-    assert!(
-        payload["userErrors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("两名以上")
-    );
+    assert!(first_user_error_message(&payload).contains("两名以上"));
     assert!(payload["inspection"].is_null());
     assert_eq!(s.inspection_count(&app).await, 0);
 }
 
 #[tokio::test]
 async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let one = json!([{ "name": "张三", "certificateNo": "湘执43092001" }]);
     // Under the entrusted-licensing regime, whose procedure states the minimum: its clause
     let ids = app.regime_ids("ENTRUSTED_LICENSING").await;
@@ -63,7 +55,7 @@ async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it(
     input["findings"] = json!([{ "itemId": ids.checklist[0], "outcome": "COMPLIANT" }]);
     let payload = s.submit(&app, input).await;
     assert_eq!(codes(&payload), ["INSPECTORS_BELOW_MINIMUM"]);
-    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+    let message = first_user_error_message(&payload);
     assert!(
         message
             .ends_with("「委托机关对受委托单位进行调查和检查时，应当委派两名以上工作人员进行。」"),
@@ -74,7 +66,7 @@ async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it(
     let mut input = s.inspection();
     input["inspectors"] = one;
     let payload = s.submit(&app, input).await;
-    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+    let message = first_user_error_message(&payload);
     assert!(
         message.contains("stated in （一）对行政审批事项受委托机关的监督"),
         "{message}"
@@ -87,8 +79,7 @@ async fn inspectors__the_message_quotes_the_clause_of_the_regime_that_states_it(
 
 #[tokio::test]
 async fn inspectors__the_same_person_twice_is_not_two() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["inspectors"][1]["certificateNo"] = json!("湘执43092001");
     assert_eq!(codes(&s.submit(&app, input).await), ["INSPECTOR_DUPLICATE"]);
@@ -97,8 +88,7 @@ async fn inspectors__the_same_person_twice_is_not_two() {
 
 #[tokio::test]
 async fn record__missing_written_record_is_refused() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["record"] = json!("  ");
     assert_eq!(codes(&s.submit(&app, input).await), ["RECORD_REQUIRED"]);
@@ -107,8 +97,7 @@ async fn record__missing_written_record_is_refused() {
 
 #[tokio::test]
 async fn findings__an_item_of_another_regime_is_refused() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     // Given a checklist item of the entrusted-licensing regime
     let other = app.regime_ids("ENTRUSTED_LICENSING").await;
     let mut input = s.inspection();
@@ -134,8 +123,7 @@ async fn findings__an_item_of_another_regime_is_refused() {
 
 #[tokio::test]
 async fn submit_inspection__every_broken_rule_is_reported_at_once() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["inspectors"] = json!([]);
     input["record"] = json!("");
@@ -159,8 +147,7 @@ async fn submit_inspection__every_broken_rule_is_reported_at_once() {
 
 #[tokio::test]
 async fn idempotency__a_retry_returns_the_first_result() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["idempotencyKey"] = json!("hotline-12345-0001");
     let first = s.submit(&app, input.clone()).await;
@@ -178,8 +165,7 @@ async fn idempotency__a_retry_returns_the_first_result() {
 
 #[tokio::test]
 async fn idempotency__a_key_is_the_callers_own() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let mut input = s.inspection();
     input["idempotencyKey"] = json!("12345-0001");
     // Given a supervisor's submission with a key
@@ -228,9 +214,7 @@ async fn race(
             let body = json!({ "query": format!("{} # {i}", super::SUBMIT), "variables": { "input": input(i) } });
             let id = format!("{tag}-{i}");
             tokio::spawn(async move {
-                let response = app
-                    .client
-                    .post(format!("{}/graphql", app.url))
+                let response = app.graphql_request()
                     .bearer_auth(&s.supervisor)
                     .header("x-request-id", id)
                     .json(&body)
@@ -295,8 +279,7 @@ async fn idempotency__fifty_racing_retries_store_one_and_fifty_keys_store_fifty(
 )]
 async fn idempotency__a_writer_outside_the_turn_holding_the_key_wins_and_is_returned() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let first = s.submit(&app, s.inspection()).await;
     assert!(first["inspection"]["id"].is_string());
     // Given another writer (one not taking turns, as an older replica during an upgrade)
@@ -357,21 +340,12 @@ async fn submission__writes_beside_other_writers_on_postgresql() {
 
 #[tokio::test]
 async fn submission__concurrent_ones_all_land_and_count() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let before = s.inspection_count(&app).await;
     let version = |app: &TestApp| {
         let db = app.db.clone();
         async move {
-            use sea_orm::ConnectionTrait;
-            let row = db
-                .query_one_raw(sea_orm::Statement::from_string(
-                    db.get_database_backend(),
-                    "SELECT version FROM data_version WHERE id = 1",
-                ))
-                .await
-                .unwrap()
-                .unwrap();
+            let row = query_row(&db, "SELECT version FROM data_version WHERE id = 1").await;
             row.try_get::<i64>("", "version").unwrap()
         }
     };

@@ -31,6 +31,8 @@ pub struct Setup {
     pub unit: String,
     pub checklist: Vec<String>,
     pub methods: Vec<String>,
+    /// The regime's handling items (fault situations, forms of accountability) by path.
+    pub handling: std::collections::BTreeMap<String, String>,
 }
 
 pub async fn setup(app: &TestApp) -> Setup {
@@ -44,7 +46,15 @@ pub async fn setup(app: &TestApp) -> Setup {
         target,
         checklist: ids.checklist,
         methods: ids.methods,
+        handling: ids.handling,
     }
+}
+
+/// A fresh server with the Anhua list, and the supervision setup on it.
+pub async fn spawn_with_setup() -> (TestApp, Setup) {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    (app, s)
 }
 
 impl Setup {
@@ -94,13 +104,18 @@ impl Setup {
         body["data"]["submitInspection"].clone()
     }
 
-    /// Submits the valid inspection and issues the valid notice; returns their ids.
-    pub async fn noticed(&self, app: &TestApp) -> (String, String) {
+    /// Submits the valid inspection; returns its id.
+    pub async fn submitted(&self, app: &TestApp) -> String {
         let inspection = self.submit(app, self.inspection()).await;
-        let inspection_id = inspection["inspection"]["id"]
+        inspection["inspection"]["id"]
             .as_str()
             .expect("stored")
-            .to_owned();
+            .to_owned()
+    }
+
+    /// Submits the valid inspection and issues the valid notice; returns their ids.
+    pub async fn noticed(&self, app: &TestApp) -> (String, String) {
+        let inspection_id = self.submitted(app).await;
         let body = app
             .post_as(
                 &self.supervisor,
@@ -118,14 +133,25 @@ impl Setup {
 
     pub async fn inspection_count(&self, app: &TestApp) -> u64 {
         let data = app
-            .post_as(
+            .query_as(
                 &self.supervisor,
                 "{ inspections(first: 100) { totalCount } }",
-                json!({}),
             )
             .await;
         data["data"]["inspections"]["totalCount"].as_u64().unwrap()
     }
+}
+
+/// Asserts that another unit counts none of the inspections `query` reads, and that
+/// anonymous callers are refused it.
+pub async fn assert_hidden_from_other_units_and_anonymous(app: &TestApp, query: &str) {
+    let other = app.unit_token("宣传站", "宣传站").await;
+    let theirs = app.query_as(&other, query).await;
+    assert_eq!(theirs["data"]["inspections"]["totalCount"], 0);
+    assert_eq!(
+        app.gql_error_code(query, json!({})).await,
+        "UNAUTHENTICATED"
+    );
 }
 
 /// The codes of a payload's userErrors.

@@ -1,15 +1,14 @@
 //! Who may do what: the permission matrix, and the audit trail of every write.
 
 use qingdan::auth::Role;
-use qingdan_tests::TestApp;
+use qingdan_tests::{TestApp, assert_refused_with};
 use serde_json::json;
 
-use super::{SUBMIT, setup};
+use super::{SUBMIT, assert_hidden_from_other_units_and_anonymous, spawn_with_setup};
 
 #[tokio::test]
 async fn permissions__only_supervisors_submit() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     let input = json!({ "input": s.inspection() });
     // Anonymous
     assert_eq!(
@@ -38,50 +37,39 @@ async fn permissions__only_supervisors_submit() {
 async fn permissions__a_bad_token_is_refused_not_anonymous() {
     let app = TestApp::spawn().await;
     let response = app
-        .client
-        .post(format!("{}/graphql", app.url))
+        .graphql_request()
         .bearer_auth("not-a-token")
         .json(&json!({ "query": "{ departments(first: 1) { totalCount } }" }))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 401);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_refused_with(response, 401, "UNAUTHENTICATED").await;
 }
 
 #[tokio::test]
 async fn permissions__a_unit_reads_only_its_own_results() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     s.submit(&app, s.inspection()).await;
     let query = "{ inspections(first: 10) { totalCount } }";
     // The inspected unit sees its inspection
-    let own = app.post_as(&s.unit, query, json!({})).await;
+    let own = app.query_as(&s.unit, query).await;
     assert_eq!(own["data"]["inspections"]["totalCount"], 1);
-    // Another unit sees none
-    let other_dept = app.department_id("宣传站").await;
-    let other = app.token("宣传站", &[Role::Unit], Some(&other_dept));
-    let theirs = app.post_as(&other, query, json!({})).await;
-    assert_eq!(theirs["data"]["inspections"]["totalCount"], 0);
-    // Anonymous callers see nothing at all
-    assert_eq!(
-        app.gql_error_code(query, json!({})).await,
-        "UNAUTHENTICATED"
-    );
+    // Another unit sees none, and anonymous callers see nothing at all
+    assert_hidden_from_other_units_and_anonymous(&app, query).await;
 }
 
 #[tokio::test]
 async fn audit__every_write_is_recorded_and_only_admins_read_it() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     s.noticed(&app).await;
     let query =
         "{ auditEvents(first: 10) { totalCount nodes { actor operation entity entityId after } } }";
-    let body = app.post_as(&s.supervisor, query, json!({})).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(
+        app.gql_error_code_as(&s.supervisor, query, json!({})).await,
+        "FORBIDDEN"
+    );
     let admin = app.token("管理员", &[Role::Admin], None);
-    let body = app.post_as(&admin, query, json!({})).await;
+    let body = app.query_as(&admin, query).await;
     let events = body["data"]["auditEvents"]["nodes"].as_array().unwrap();
     let operations: Vec<&str> = events
         .iter()
@@ -101,7 +89,7 @@ async fn audit__every_write_is_recorded_and_only_admins_read_it() {
     let mut input = s.inspection();
     input["inspectors"] = json!([]);
     s.submit(&app, input).await;
-    let again = app.post_as(&admin, query, json!({})).await;
+    let again = app.query_as(&admin, query).await;
     assert_eq!(
         again["data"]["auditEvents"]["totalCount"],
         body["data"]["auditEvents"]["totalCount"]
@@ -115,8 +103,10 @@ async fn calendar__only_administrators_load_it() {
     let load = r#"mutation($input: LoadCalendarInput!) { loadCalendar(input: $input) { loaded userErrors { code } } }"#;
     let days = json!({ "input": { "days": [{ "day": "2016-10-03", "working": false, "note": "国庆节" }] } });
     let supervisor = app.token("s", &[Role::Supervisor], None);
-    let body = app.post_as(&supervisor, load, days.clone()).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(
+        app.gql_error_code_as(&supervisor, load, days.clone()).await,
+        "FORBIDDEN"
+    );
     let body = app.post_as(&admin, load, days).await;
     assert_eq!(body["data"]["loadCalendar"]["loaded"], 1);
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use qingdan_tests::TestApp;
 use serde_json::{Value, json};
 
-use super::{ISSUE, codes, setup};
+use super::{ISSUE, codes, spawn_with_setup};
 
 const STATUSES: [&str; 8] = [
     "SUBMITTED",
@@ -42,8 +42,7 @@ fn ids(page: &Value) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn status_filters__pick_what_the_status_fields_say() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     app.clock.set_date("2016-07-25".parse().unwrap());
     let (sup, unit) = (s.supervisor.clone(), s.unit.clone());
 
@@ -91,7 +90,7 @@ async fn status_filters__pick_what_the_status_fields_say() {
     // Within the review window, past it, and past the notices' deadline.
     for day in ["2016-07-26", "2016-08-05", "2016-09-01"] {
         app.clock.set_date(day.parse().unwrap());
-        let body = app.post_as(&sup, &query, json!({})).await;
+        let body = app.query_as(&sup, &query).await;
         assert!(body.get("errors").is_none(), "{body:#}");
         let data = &body["data"];
         let mut by_status: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
@@ -148,14 +147,13 @@ async fn status_filters__pick_what_the_status_fields_say() {
 
 #[tokio::test]
 async fn status_filters__keep_a_unit_to_its_own_records() {
-    let app = TestApp::spawn().await;
-    let s = setup(&app).await;
+    let (app, s) = spawn_with_setup().await;
     app.clock.set_date("2016-07-25".parse().unwrap());
     s.noticed(&app).await;
     app.clock.set_date("2016-09-01".parse().unwrap());
     let query = "{ inspections(first: 100, filter: { status: OVERDUE }) { nodes { id } } \
                  supervisionDocuments(first: 100, filter: { overdue: true }) { nodes { id } } }";
-    let own = app.post_as(&s.unit, query, json!({})).await;
+    let own = app.query_as(&s.unit, query).await;
     assert_eq!(ids(&own["data"]["inspections"]).len(), 1, "{own:#}");
     assert_eq!(
         ids(&own["data"]["supervisionDocuments"]).len(),
@@ -169,7 +167,7 @@ async fn status_filters__keep_a_unit_to_its_own_records() {
         &[qingdan::auth::Role::Unit],
         Some(&other_dept),
     );
-    let theirs = app.post_as(&other, query, json!({})).await;
+    let theirs = app.query_as(&other, query).await;
     assert_eq!(ids(&theirs["data"]["inspections"]).len(), 0, "{theirs:#}");
     assert_eq!(
         ids(&theirs["data"]["supervisionDocuments"]).len(),
