@@ -197,6 +197,12 @@ pub struct RecordAccountabilityInput {
     pub note: Option<Text<Long>>,
 }
 
+/// A supervision mutation's input: its domain form, its texts taken into `texts`.
+pub trait SupervisionInput {
+    type Domain;
+    fn into_domain(self, texts: &mut Texts) -> ApiResult<Self::Domain>;
+}
+
 fn item_ids(ids: &[ID], field: &str) -> ApiResult<Vec<i32>> {
     ids.iter()
         .enumerate()
@@ -204,8 +210,10 @@ fn item_ids(ids: &[ID], field: &str) -> ApiResult<Vec<i32>> {
         .collect()
 }
 
-impl SubmitInspectionInput {
-    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<inspection::InspectionInput> {
+impl SupervisionInput for SubmitInspectionInput {
+    type Domain = inspection::InspectionInput;
+
+    fn into_domain(self, texts: &mut Texts) -> ApiResult<inspection::InspectionInput> {
         Ok(inspection::InspectionInput {
             regime_code: texts.take("regimeCode", self.regime_code),
             target_department_id: expect_id(
@@ -248,8 +256,10 @@ impl SubmitInspectionInput {
     }
 }
 
-impl IssueSupervisionDocumentInput {
-    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<document::DocumentInput> {
+impl SupervisionInput for IssueSupervisionDocumentInput {
+    type Domain = document::DocumentInput;
+
+    fn into_domain(self, texts: &mut Texts) -> ApiResult<document::DocumentInput> {
         Ok(document::DocumentInput {
             inspection_id: expect_id(&self.inspection_id, "Inspection", "inspectionId")?,
             kind: self.kind.into(),
@@ -267,8 +277,10 @@ impl IssueSupervisionDocumentInput {
     }
 }
 
-impl ReportRectificationInput {
-    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<followup::RectificationInput> {
+impl SupervisionInput for ReportRectificationInput {
+    type Domain = followup::RectificationInput;
+
+    fn into_domain(self, texts: &mut Texts) -> ApiResult<followup::RectificationInput> {
         Ok(followup::RectificationInput {
             document_id: expect_id(&self.document_id, "SupervisionDocument", "documentId")?,
             reported_on: self.reported_on.0,
@@ -277,8 +289,10 @@ impl ReportRectificationInput {
     }
 }
 
-impl RequestReviewInput {
-    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<followup::ReviewRequestInput> {
+impl SupervisionInput for RequestReviewInput {
+    type Domain = followup::ReviewRequestInput;
+
+    fn into_domain(self, texts: &mut Texts) -> ApiResult<followup::ReviewRequestInput> {
         Ok(followup::ReviewRequestInput {
             document_id: expect_id(&self.document_id, "SupervisionDocument", "documentId")?,
             requested_on: self.requested_on.0,
@@ -287,8 +301,10 @@ impl RequestReviewInput {
     }
 }
 
-impl DecideReviewInput {
-    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<followup::ReviewDecisionInput> {
+impl SupervisionInput for DecideReviewInput {
+    type Domain = followup::ReviewDecisionInput;
+
+    fn into_domain(self, texts: &mut Texts) -> ApiResult<followup::ReviewDecisionInput> {
         Ok(followup::ReviewDecisionInput {
             review_id: expect_id(&self.review_id, "ReviewRequest", "reviewId")?,
             outcome: self.outcome.into(),
@@ -298,8 +314,10 @@ impl DecideReviewInput {
     }
 }
 
-impl RecordAccountabilityInput {
-    pub fn into_domain(self, texts: &mut Texts) -> ApiResult<accountability::AccountabilityInput> {
+impl SupervisionInput for RecordAccountabilityInput {
+    type Domain = accountability::AccountabilityInput;
+
+    fn into_domain(self, texts: &mut Texts) -> ApiResult<accountability::AccountabilityInput> {
         let department_id = optional_id(self.department_id.as_ref(), "Department", "departmentId")?;
         let subject = match (self.subject_kind, department_id) {
             (SubjectKind::Unit, department_id) => accountability::Subject::Unit { department_id },

@@ -1,15 +1,20 @@
 //! The write side: thin resolvers that parse, call the domain, and map the result.
 
+use std::future::Future;
+
 use async_graphql::{Context, Object};
 
 use super::inputs::*;
 use super::types::{Accountability, Inspection, Rectification, ReviewRequest, SupervisionDocument};
-use crate::db::Turn;
+use crate::auth::Viewer;
+use crate::db::{Turn, Write};
+use crate::domain::Failure;
+use crate::domain::clock::Clock;
 use crate::domain::supervision::{accountability, document, followup, inspection};
 use crate::error::ApiResult;
-use crate::graphql::editing::{edit, edit_with};
+use crate::graphql::editing::edit_with;
 use crate::graphql::text::Texts;
-use crate::graphql::user_error::payload;
+use crate::graphql::user_error::{Payload, payload};
 
 payload! {
     /// Result of submitInspection — 提交结果.
@@ -63,6 +68,28 @@ payload! {
     }
 }
 
+/// Runs a supervision use case on `input` in its domain form, once its texts pass, waiting
+/// for other writers as `turn` says: the body every supervision mutation shares.
+async fn record<'a, I, P, F, Fut>(
+    ctx: &Context<'a>,
+    turn: Turn,
+    input: I,
+    use_case: F,
+) -> ApiResult<P>
+where
+    I: SupervisionInput,
+    P: Payload,
+    F: FnOnce(Write, &'a Viewer, &'a dyn Clock, I::Domain) -> Fut,
+    Fut: Future<Output = Result<P::Row, Failure>>,
+{
+    let mut texts = Texts::default();
+    let input = input.into_domain(&mut texts)?;
+    edit_with(ctx, turn, texts, |write, viewer, clock| {
+        use_case(write, viewer, clock, input)
+    })
+    .await
+}
+
 #[derive(Default)]
 pub struct SupervisionMutation;
 
@@ -74,13 +101,8 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: SubmitInspectionInput,
     ) -> ApiResult<SubmitInspectionPayload> {
-        let mut texts = Texts::default();
-        let input = input.into_domain(&mut texts)?;
         // A submission only adds rows of its own: it writes beside other writers.
-        edit_with(ctx, Turn::Alongside, texts, |write, viewer, clock| {
-            inspection::submit(write, viewer, clock, input)
-        })
-        .await
+        record(ctx, Turn::Alongside, input, inspection::submit).await
     }
 
     /// Issue a notice or decision (SUPERVISOR) — 制作行政执法监督通知书/决定书.
@@ -89,12 +111,7 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: IssueSupervisionDocumentInput,
     ) -> ApiResult<IssueSupervisionDocumentPayload> {
-        let mut texts = Texts::default();
-        let input = input.into_domain(&mut texts)?;
-        edit(ctx, texts, |write, viewer, clock| {
-            document::issue(write, viewer, clock, input)
-        })
-        .await
+        record(ctx, Turn::Exclusive, input, document::issue).await
     }
 
     /// Report what was corrected (the addressed UNIT) — 书面报告整改情况.
@@ -103,12 +120,7 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: ReportRectificationInput,
     ) -> ApiResult<ReportRectificationPayload> {
-        let mut texts = Texts::default();
-        let input = input.into_domain(&mut texts)?;
-        edit(ctx, texts, |write, viewer, clock| {
-            followup::report_rectification(write, viewer, clock, input)
-        })
-        .await
+        record(ctx, Turn::Exclusive, input, followup::report_rectification).await
     }
 
     /// Contest a document within 10 days of receipt (the addressed UNIT) — 申请复查.
@@ -117,12 +129,7 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: RequestReviewInput,
     ) -> ApiResult<RequestReviewPayload> {
-        let mut texts = Texts::default();
-        let input = input.into_domain(&mut texts)?;
-        edit(ctx, texts, |write, viewer, clock| {
-            followup::request_review(write, viewer, clock, input)
-        })
-        .await
+        record(ctx, Turn::Exclusive, input, followup::request_review).await
     }
 
     /// Decide a review (SUPERVISOR); later than 15 days is marked late — 做出复查决定.
@@ -131,12 +138,7 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: DecideReviewInput,
     ) -> ApiResult<DecideReviewPayload> {
-        let mut texts = Texts::default();
-        let input = input.into_domain(&mut texts)?;
-        edit(ctx, texts, |write, viewer, clock| {
-            followup::decide_review(write, viewer, clock, input)
-        })
-        .await
+        record(ctx, Turn::Exclusive, input, followup::decide_review).await
     }
 
     /// Record fault situations and forms of accountability (SUPERVISOR) — 追究过错责任.
@@ -145,11 +147,6 @@ impl SupervisionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields of the change — 输入")] input: RecordAccountabilityInput,
     ) -> ApiResult<RecordAccountabilityPayload> {
-        let mut texts = Texts::default();
-        let input = input.into_domain(&mut texts)?;
-        edit(ctx, texts, |write, viewer, clock| {
-            accountability::record(write, viewer, clock, input)
-        })
-        .await
+        record(ctx, Turn::Exclusive, input, accountability::record).await
     }
 }
