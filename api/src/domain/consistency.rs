@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use entity::{
-    boundary_matter, department, division, duty, legal_basis, public_service, responsibility_list,
-    work_item,
+    boundary_matter, division, duty, legal_basis, public_service, responsibility_list, work_item,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
@@ -72,12 +71,7 @@ pub async fn report(
 async fn check(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Vec<ListIssue>, DbErr> {
     let versions = versions.to_vec();
     let lists = responsibility_list::Entity::find().all(db).await?;
-    let departments: HashMap<i32, department::Model> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d))
-        .collect();
+    let departments = super::departments_by_id(db).await?;
     let name = |id: i32| departments.get(&id).map_or("?", |d| d.name.as_str());
     let mut issues = Vec::new();
 

@@ -41,6 +41,15 @@ where
         .ok_or_else(|| Failure::rule(field, code, format!("no such {what}")))
 }
 
+/// Every department, by id.
+pub async fn departments_by_id(
+    db: &impl sea_orm::ConnectionTrait,
+) -> Result<std::collections::HashMap<i32, entity::department::Model>, sea_orm::DbErr> {
+    use sea_orm::EntityTrait;
+    let departments = entity::department::Entity::find().all(db).await?;
+    Ok(departments.into_iter().map(|d| (d.id, d)).collect())
+}
+
 /// The department named `name`, by official name or alias.
 pub async fn find_department(
     db: &impl sea_orm::ConnectionTrait,

@@ -335,12 +335,7 @@ pub async fn of_view(db: &impl ConnectionTrait, view: &View) -> Result<Index, Db
 /// Reads list versions `versions` and the lexicon and builds the index.
 pub async fn load(db: &impl ConnectionTrait, versions: &[i32]) -> Result<Index, DbErr> {
     let versions = versions.to_vec();
-    let departments: HashMap<i32, department::Model> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d))
-        .collect();
+    let departments = crate::domain::departments_by_id(db).await?;
     macro_rules! rows {
         ($entity:ident) => {
             $entity::Entity::find()

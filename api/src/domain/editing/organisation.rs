@@ -67,6 +67,19 @@ async fn aliases_of(db: &impl ConnectionTrait, id: i32) -> Result<Vec<String>, F
 }
 
 /// An ADMIN, or the EDITOR of `parent` (a unit is edited by its department's editor).
+/// The caller's subject and department `id`, which the caller must be allowed to change.
+async fn in_scope(
+    txn: &Write,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<(String, department::Model), Failure> {
+    let actor = viewer.subject()?.to_owned();
+    let (code, what) = (RuleCode::DepartmentUnknown, "department");
+    let department = named::<department::Entity>(txn, id, "id", code, what).await?;
+    require_scope(viewer, department.parent_id)?;
+    Ok((actor, department))
+}
+
 fn require_scope(viewer: &Viewer, parent: Option<i32>) -> Result<(), Failure> {
     viewer.require_any(&[Role::Editor])?;
     if viewer.has(Role::Admin) || (parent.is_some() && viewer.dept == parent) {
@@ -218,11 +231,7 @@ pub async fn update(
     id: i32,
     f: DepartmentFields,
 ) -> Result<department::Model, Failure> {
-    let actor = viewer.subject()?.to_owned();
-    let before =
-        named::<department::Entity>(&txn, id, "id", RuleCode::DepartmentUnknown, "department")
-            .await?;
-    require_scope(viewer, before.parent_id)?;
+    let (actor, before) = in_scope(&txn, viewer, id).await?;
     if let Some(parent) = f.parent_id {
         require_scope(viewer, parent)?;
     }
@@ -268,11 +277,7 @@ pub async fn remove(
     clock: &dyn Clock,
     id: i32,
 ) -> Result<department::Model, Failure> {
-    let actor = viewer.subject()?.to_owned();
-    let before =
-        named::<department::Entity>(&txn, id, "id", RuleCode::DepartmentUnknown, "department")
-            .await?;
-    require_scope(viewer, before.parent_id)?;
+    let (actor, before) = in_scope(&txn, viewer, id).await?;
     let before_snapshot = snapshot(&txn, &before).await?;
     let mut uses = Vec::new();
     for (table, column, what) in REFERENCES {

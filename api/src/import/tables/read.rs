@@ -168,15 +168,8 @@ pub(crate) fn read(tables: &Tables) -> Result<(ListFile, Origins), TableError> {
     let sheet = In::open(tables, MATTERS, MATTER_HEADERS)?;
     origins.insert("boundaryMatters".into(), MATTERS, None, None);
     let mut matters: Vec<MatterRow> = Vec::new();
-    const DIVISION_CELLS: &[&str] = &[
-        "相关部门",
-        "职责分工",
-        "相关依据",
-        "案例",
-        "牵头/配合",
-        "部门",
-        "依据名称",
-    ];
+    // A division's own cells: 相关部门 to 依据名称.
+    let division_cells = &MATTER_HEADERS[2..9];
     for row in sheet.rows() {
         let starts = !row.cell("管理事项").is_empty();
         if starts {
@@ -206,7 +199,7 @@ pub(crate) fn read(tables: &Tables) -> Result<(ListFile, Origins), TableError> {
                 divisions: Vec::new(),
             });
             // A matter with no division (only a disputed one may) is a row of matter cells only.
-            if DIVISION_CELLS.iter().all(|h| row.cell(h).is_empty()) {
+            if division_cells.iter().all(|h| row.cell(h).is_empty()) {
                 continue;
             }
         } else {
