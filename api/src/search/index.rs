@@ -59,9 +59,9 @@ pub struct Index {
 }
 
 thread_local! {
-    /// Each thread's score sums, one slot per document and all zero between complaints: a
-    /// province's index holds hundreds of thousands of documents, and a fresh buffer for every
-    /// complaint (allocated, zeroed, its pages faulted in) cost as much as the scoring.
+    /// Each thread's score sums, one slot per document and all zero between complaints, so
+    /// that a complaint does not allocate and zero a slot for each of a province's hundreds of
+    /// thousands of documents, most of which it never touches.
     static SUMS: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
 }
 

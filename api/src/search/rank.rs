@@ -1,5 +1,6 @@
 //! From matched rows to the departments that must act, with their coordinator and evidence.
 
+use arrayvec::ArrayVec;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -119,8 +120,9 @@ struct Tally {
     score: f64,
     best: u32,
     routed_from: Option<i32>,
-    /// (document, score), best first.
-    top: Vec<(u32, f64)>,
+    /// (document, score), best first. In place, not on the heap: a province's complaint
+    /// touches thousands of departments.
+    top: ArrayVec<(u32, f64), EVIDENCE_PER_CANDIDATE>,
 }
 
 impl Tally {
@@ -130,7 +132,7 @@ impl Tally {
             score: f64::MIN,
             best: first,
             routed_from,
-            top: Vec::new(),
+            top: ArrayVec::new(),
         }
     }
 
@@ -146,8 +148,10 @@ impl Tally {
             .position(|&(d, s)| score > s || (score == s && doc < d))
             .unwrap_or(self.top.len());
         if at < EVIDENCE_PER_CANDIDATE {
+            if self.top.is_full() {
+                self.top.pop();
+            }
             self.top.insert(at, (doc, score));
-            self.top.truncate(EVIDENCE_PER_CANDIDATE);
         }
     }
 }
