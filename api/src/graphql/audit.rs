@@ -1,11 +1,10 @@
 //! The audit trail (ADMIN) and administrators' reference data (the working-day calendar).
 
-use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::audit_event;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::pagination::paginate;
+use super::pagination::{connection_query, paginate};
 use super::scalars::{Date, DateTime, Json};
 use super::text::{Code, Name, Text, Texts};
 use super::user_error::{UserError, settle};

@@ -1,6 +1,5 @@
 //! Boundary matters (管理事项) shared by departments: divisions, legal bases and cases.
 
-use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{boundary_case, boundary_matter, division, legal_basis};
 
@@ -11,7 +10,7 @@ use super::loaders::{
     LegalBasesOfDivision, LegalBasesOfMatter, MatterById,
 };
 use super::node::{global_id, optional_id};
-use super::pagination::{paginate, paginate_keyed};
+use super::pagination::{connection_query, paginate, paginate_keyed};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{children, db, one};

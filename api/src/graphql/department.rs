@@ -1,6 +1,5 @@
 //! Departments (部门/单位): the bureau, its units, and the departments it shares matters with.
 
-use crate::graphql::pagination::connection_query;
 use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, InputObject, Object};
@@ -14,7 +13,7 @@ use super::loaders::{
     AliasesOf, DepartmentById, DivisionsOfDepartment, DutiesOf, ServicesOfUnit, UnitsOf,
 };
 use super::node::{expect_id, global_id, optional_id};
-use super::pagination::{paginate, paginate_keyed};
+use super::pagination::{connection_query, paginate, paginate_keyed};
 use super::scalars::Date;
 use super::service::PublicService;
 use super::text::{Name, Text};

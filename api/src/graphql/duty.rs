@@ -1,13 +1,14 @@
 //! Duties (主要职责) and their work items (具体工作事项).
 
-use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{duty, work_item};
 
 use super::department::Department;
 use super::loaders::{DepartmentById, DutyById, WorkItemsOf};
 use super::node::{global_id, optional_id};
-use super::pagination::{grouped_key, grouped_order, paginate_by, paginate_keyed};
+use super::pagination::{
+    connection_query, grouped_key, grouped_order, paginate_by, paginate_keyed,
+};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{children, db, one};

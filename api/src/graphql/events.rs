@@ -1,7 +1,6 @@
 //! Events to integrations (事件推送): the `events` subscription, webhook endpoints and their
 //! deliveries (ADMIN).
 
-use crate::graphql::pagination::connection_query;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +20,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::sync::broadcast;
 
 use super::node::{expect_id, global_id, optional_id};
-use super::pagination::{Page, PageArgs, paginate};
+use super::pagination::{Page, PageArgs, connection_query, paginate};
 use super::text::{Long, Name, Text, Texts};
 use super::user_error::{UserError, settle};
 use super::{db, viewer};

@@ -1,6 +1,5 @@
 //! Dispatchers' corrections of the lookup (派单异议).
 
-use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::misroute;
 use sea_orm::EntityTrait;
@@ -10,7 +9,7 @@ use super::scalars::DateTime;
 use super::department::Department;
 use super::loaders::DepartmentById;
 use super::node::{expect_id, global_id, optional_id};
-use super::pagination::paginate;
+use super::pagination::{connection_query, paginate};
 use super::search::{LookupResult, lookup_result, searcher};
 use super::text::{Long, Text, Texts};
 use super::user_error::{UserError, settle};

@@ -1,13 +1,14 @@
 //! Public services (公共服务事项) with their responsible unit and phone.
 
-use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::public_service;
 
 use super::department::Department;
 use super::loaders::DepartmentById;
 use super::node::{global_id, optional_id};
-use super::pagination::{paginate_by, paginate_keyed, published_key, published_order};
+use super::pagination::{
+    connection_query, paginate_by, paginate_keyed, published_key, published_order,
+};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{db, one};

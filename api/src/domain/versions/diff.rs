@@ -1,6 +1,5 @@
 //! Two versions of a list compared row by row, by lineage.
 
-use super::TABLES;
 use std::collections::{BTreeSet, HashMap};
 
 use entity::{
@@ -10,6 +9,7 @@ use entity::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde_json::{Map, Value, json};
 
+use super::TABLES;
 use crate::error::ApiError;
 
 /// Versions `from` and `to`, when both exist and are versions of one list: the two a

@@ -1,13 +1,12 @@
 //! Opening a list's draft as a copy of its latest version, and landing edits in it.
 
-use super::{TABLES, is_draft};
-
 use entity::list_version;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Statement,
 };
 
+use super::{TABLES, is_draft};
 use crate::domain::clock::Clock;
 
 /// The draft of `list_id`, opened now as a copy of its latest published version if there is

@@ -1,14 +1,13 @@
 //! Publishing a draft as the list's next version, or discarding it.
 
-use super::{TABLES, all, diff, draft, is_draft};
-
-use crate::db::Write;
 use chrono::NaiveDate;
 use entity::{list_version, responsibility_list};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::json;
 
+use super::{TABLES, all, diff, draft, is_draft};
 use crate::auth::Viewer;
+use crate::db::Write;
 use crate::domain::editing::require_editor_of;
 use crate::domain::kinds::ReasonKind;
 use crate::domain::rules::Checks;

@@ -1,6 +1,5 @@
 //! Reading supervision results: inspections, documents, and the assessment figures.
 
-use crate::graphql::pagination::connection_query;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::{inspection, supervision_document};
 use sea_orm::sea_query::Expr;
@@ -13,7 +12,7 @@ use crate::graphql::loaders::{
     DocumentsOf, FindingsOf, InspectionStateOf, InspectorsOf, MethodsOf,
 };
 use crate::graphql::node::optional_id;
-use crate::graphql::pagination::{Page, paginate_counting};
+use crate::graphql::pagination::{Page, connection_query, paginate_counting};
 use crate::graphql::regime::RegimeItem;
 use crate::graphql::scalars::Date;
 use crate::graphql::text::{Code, Text};

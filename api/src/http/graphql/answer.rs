@@ -1,7 +1,6 @@
 //! What the front door answers: the negotiated media type, refusals with their stable codes,
 //! and an executed request's serialised answer.
 
-use super::execute::outcome_of;
 use axum::{
     body::Bytes,
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -9,6 +8,7 @@ use axum::{
 };
 use serde_json::json;
 
+use super::execute::outcome_of;
 use crate::error::{ApiError, Code, ErrorCode, TransportCode};
 use crate::http::metrics::{self, Outcome};
 

@@ -1,8 +1,5 @@
 //! A JSON array of operations, when `QINGDAN_MAX_BATCH` allows it.
 
-use super::answer::{Answer, MediaType, bad_request, refuse, timed_out, to_json};
-use super::execute::{outcome_of, run};
-use super::{Door, Step};
 use std::time::Duration;
 
 use axum::{
@@ -11,6 +8,9 @@ use axum::{
 };
 use serde_json::json;
 
+use super::answer::{Answer, MediaType, bad_request, refuse, timed_out, to_json};
+use super::execute::{outcome_of, run};
+use super::{Door, Step};
 use crate::error::{Code, ErrorCode, TransportCode};
 use crate::http::limits;
 use crate::http::metrics::{self, Outcome};

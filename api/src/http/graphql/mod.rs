@@ -23,11 +23,6 @@ mod slot;
 
 pub use answer::{bearer_challenge, refuse};
 
-use answer::{
-    Answer, Executed, JSON, MediaType, bad_request, no_query, request_error, timed_out,
-    unauthenticated,
-};
-use execute::run;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -48,6 +43,12 @@ use super::persisted::DocumentId;
 use super::{AppState, limits};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ErrorCode, TransportCode};
+
+use answer::{
+    Answer, Executed, JSON, MediaType, bad_request, no_query, request_error, timed_out,
+    unauthenticated,
+};
+use execute::run;
 
 /// `/graphql`, every method: GraphiQL for browsers, queries by GET, everything by POST.
 pub async fn endpoint(State(state): State<AppState>, request: Request) -> Response {

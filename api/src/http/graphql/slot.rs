@@ -1,7 +1,5 @@
 //! Where a read's answer is kept in the response cache, and how it is validated for GET.
 
-use super::Door;
-use super::answer::{Answer, MediaType};
 use std::sync::Arc;
 
 use axum::{
@@ -9,6 +7,8 @@ use axum::{
     http::{HeaderValue, Method},
 };
 
+use super::Door;
+use super::answer::{Answer, MediaType};
 use crate::auth::Viewer;
 use crate::http::AppState;
 use crate::http::cache::{self, Cached, Validator};
