@@ -41,6 +41,16 @@ where
         .ok_or_else(|| Failure::rule(field, code, format!("no such {what}")))
 }
 
+/// The department `id` names, or DEPARTMENT_UNKNOWN on input `field`.
+pub async fn department_named(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i32,
+    field: &str,
+) -> Result<entity::department::Model, Failure> {
+    let (code, what) = (RuleCode::DepartmentUnknown, "department");
+    named::<entity::department::Entity>(db, id, field, code, what).await
+}
+
 /// Every department, by id.
 pub async fn departments_by_id(
     db: &impl sea_orm::ConnectionTrait,

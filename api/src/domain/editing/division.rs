@@ -4,7 +4,7 @@
 //! break the rule on the way.
 
 use crate::db::Write;
-use entity::{boundary_case, boundary_matter, department, division, legal_basis};
+use entity::{boundary_case, boundary_matter, division, legal_basis};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter,
@@ -61,9 +61,8 @@ pub(super) async fn check_one_lead(
 }
 
 pub(super) async fn department_name(db: &impl ConnectionTrait, id: i32) -> Result<String, Failure> {
-    let (code, what) = (RuleCode::DepartmentUnknown, "department");
-    let found = crate::domain::named::<department::Entity>(db, id, "departmentId", code, what);
-    Ok(found.await?.name)
+    let found = crate::domain::department_named(db, id, "departmentId").await?;
+    Ok(found.name)
 }
 
 /// DIVISION_EXISTS when department `department_id` already has a division (other than

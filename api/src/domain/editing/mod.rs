@@ -54,8 +54,7 @@ pub async fn require_editor_of(
 /// The list a department's rows belong to: its own list, or that of the department it is a
 /// unit of. `field` names the input at fault when there is none.
 pub async fn list_of(db: &impl ConnectionTrait, dept: i32, field: &str) -> Result<i32, Failure> {
-    let (code, what) = (RuleCode::DepartmentUnknown, "department");
-    let found = crate::domain::named::<department::Entity>(db, dept, field, code, what).await?;
+    let found = crate::domain::department_named(db, dept, field).await?;
     let owners: Vec<i32> = [Some(found.id), found.parent_id]
         .into_iter()
         .flatten()

@@ -18,7 +18,7 @@ use super::{Edit, commit};
 use crate::auth::{Role, Viewer};
 use crate::domain::kinds::DepartmentKind;
 use crate::domain::rules::Checks;
-use crate::domain::{Failure, RuleCode, clock::Clock, find_department, named};
+use crate::domain::{Failure, RuleCode, clock::Clock, department_named, find_department};
 use crate::error::ApiError;
 
 /// What an editor sets; `None` leaves a field as it is (on update).
@@ -74,8 +74,7 @@ async fn in_scope(
     id: i32,
 ) -> Result<(String, department::Model), Failure> {
     let actor = viewer.subject()?.to_owned();
-    let (code, what) = (RuleCode::DepartmentUnknown, "department");
-    let department = named::<department::Entity>(txn, id, "id", code, what).await?;
+    let department = department_named(txn, id, "id").await?;
     require_scope(viewer, department.parent_id)?;
     Ok((actor, department))
 }

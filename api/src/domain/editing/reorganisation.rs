@@ -122,15 +122,7 @@ pub async fn reorganise(
     let mut checks = Checks::default();
     checks.require_text("reason", &r.reason, "the reason (调整理由)");
     checks.finish()?;
-    let (code, what) = (RuleCode::DepartmentUnknown, "department");
-    let before = crate::domain::named::<department::Entity>(
-        &txn,
-        r.department_id,
-        "departmentId",
-        code,
-        what,
-    )
-    .await?;
+    let before = crate::domain::department_named(&txn, r.department_id, "departmentId").await?;
     if before.dissolved_on.is_some() {
         return Err(Failure::rule(
             "departmentId",
