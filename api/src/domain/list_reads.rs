@@ -9,10 +9,11 @@ use entity::{
     boundary_matter, department, department_alias, division, duty, public_service, work_item,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, Select};
 
 use super::kinds::DepartmentKind;
 use super::published::View;
+use crate::db::one_of;
 
 /// Departments — 部门: every condition given must hold.
 #[derive(Clone, Debug, Default)]
@@ -95,8 +96,9 @@ impl DutyFilter {
     }
 
     /// The matching duties of `versions`, as a query.
-    pub fn query(&self, versions: Vec<i32>) -> Select<duty::Entity> {
-        let mut select = duty::Entity::find().filter(duty::Column::VersionId.is_in(versions));
+    pub fn query(&self, backend: DbBackend, versions: Vec<i32>) -> Select<duty::Entity> {
+        let mut select =
+            duty::Entity::find().filter(one_of(backend, duty::Column::VersionId, versions));
         if let Some(department) = self.department {
             select = select.filter(duty::Column::DepartmentId.eq(department));
         }
@@ -137,9 +139,12 @@ impl MatterFilter {
     }
 
     /// The matching matters of `versions`, as a query.
-    pub fn query(&self, versions: Vec<i32>) -> Select<boundary_matter::Entity> {
-        let mut select = boundary_matter::Entity::find()
-            .filter(boundary_matter::Column::VersionId.is_in(versions));
+    pub fn query(&self, backend: DbBackend, versions: Vec<i32>) -> Select<boundary_matter::Entity> {
+        let mut select = boundary_matter::Entity::find().filter(one_of(
+            backend,
+            boundary_matter::Column::VersionId,
+            versions,
+        ));
         if let Some(department) = self.department {
             let with_division = Query::select()
                 .column(division::Column::MatterId)
@@ -194,9 +199,12 @@ impl ServiceFilter {
     }
 
     /// The matching services of `versions`, as a query.
-    pub fn query(&self, versions: Vec<i32>) -> Select<public_service::Entity> {
-        let mut select = public_service::Entity::find()
-            .filter(public_service::Column::VersionId.is_in(versions));
+    pub fn query(&self, backend: DbBackend, versions: Vec<i32>) -> Select<public_service::Entity> {
+        let mut select = public_service::Entity::find().filter(one_of(
+            backend,
+            public_service::Column::VersionId,
+            versions,
+        ));
         if let Some(unit) = self.unit {
             let sub_units = Query::select()
                 .column(department::Column::Id)

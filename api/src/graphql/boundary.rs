@@ -242,7 +242,8 @@ connection_query! {
             let key = |row: &&boundary_matter::Model| i64::from(row.id);
             return paginate_keyed(filter.over(&view), args, key, |m| BoundaryMatter(m.clone()));
         }
-        let select = filter.query(super::in_force(ctx, as_of).await?);
+        let backend = db(ctx)?.get_database_backend();
+        let select = filter.query(backend, super::in_force(ctx, as_of).await?);
         paginate(
             db(ctx)?,
             select,

@@ -125,7 +125,8 @@ connection_query! {
             let rows = filter.over(&view);
             return paginate_keyed(rows, args, |d| row_key(d), |d| Duty(d.clone()));
         }
-        let select = filter.query(super::in_force(ctx, as_of).await?);
+        let backend = db(ctx)?.get_database_backend();
+        let select = filter.query(backend, super::in_force(ctx, as_of).await?);
         // Published order (序号 within each department): edits renumber duties, so ids no
         // longer follow it.
         let key = grouped_order(

@@ -112,7 +112,8 @@ connection_query! {
             let rows = filter.over(&view);
             return paginate_keyed(rows, args, |s| row_key(s), |s| PublicService(s.clone()));
         }
-        let select = filter.query(super::in_force(ctx, as_of).await?);
+        let backend = db(ctx)?.get_database_backend();
+        let select = filter.query(backend, super::in_force(ctx, as_of).await?);
         // Published order (序号): edits renumber services, so ids no longer follow it.
         let key = published_order(public_service::Column::ListId, public_service::Column::Seq);
         paginate_by(db(ctx)?, select, key, args, row_key, PublicService).await

@@ -120,31 +120,26 @@ async fn prime_relations(ctx: &Context<'_>, page: &Page<Inspection>) -> ApiResul
     };
     let loader = crate::graphql::loader(ctx)?.loader();
     if selects("findings") {
-        loader
-            .prime(ids.iter().map(|&id| FindingsOf(id)).collect())
-            .await?;
+        loader.prime(keys(&ids, FindingsOf)).await?;
     }
     if selects("inspectors") {
-        loader
-            .prime(ids.iter().map(|&id| InspectorsOf(id)).collect())
-            .await?;
+        loader.prime(keys(&ids, InspectorsOf)).await?;
     }
     if selects("methods") {
-        loader
-            .prime(ids.iter().map(|&id| MethodsOf(id)).collect())
-            .await?;
+        loader.prime(keys(&ids, MethodsOf)).await?;
     }
     if selects("documents") {
-        loader
-            .prime(ids.iter().map(|&id| DocumentsOf(id)).collect())
-            .await?;
+        loader.prime(keys(&ids, DocumentsOf)).await?;
     }
     if selects("status") || selects("overdue") {
-        loader
-            .prime(ids.iter().map(|&id| InspectionStateOf(id)).collect())
-            .await?;
+        loader.prime(keys(&ids, InspectionStateOf)).await?;
     }
     Ok(())
+}
+
+/// The key of each inspection's relation.
+fn keys<K>(ids: &[i32], key: impl Fn(i32) -> K) -> Vec<K> {
+    ids.iter().map(|&id| key(id)).collect()
 }
 
 connection_query! {
