@@ -239,7 +239,11 @@ async fn upload(
         Ok(tables) => tables,
         Err(response) => return response,
     };
-    match tables::upload_tables(&state.db, &viewer, &*state.clock, list.id, &tables).await {
+    let uploaded = tables::upload_tables(&state.db, &viewer, &*state.clock, list.id, &tables).await;
+    // This process reads its own write at once, not when the notification comes back
+    // (`data_version::Watch`): the editor's next query sees the draft.
+    state.versions.written();
+    match uploaded {
         Ok(changes) => {
             let total = changes.total();
             let body = json!({
