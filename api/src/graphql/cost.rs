@@ -1,11 +1,12 @@
-//! Depth and complexity, the two limits that need the schema's types: measured by the
-//! schema's own validation and refused here with `LIMIT_EXCEEDED`, so the code comes from
-//! what was exceeded rather than from the framework's message.
+//! Depth and complexity, the two limits that need the schema's types: measured and refused by
+//! the schema's own validation (`limit_depth`, `limit_complexity`), then coded here with
+//! `LIMIT_EXCEEDED` and said with the bound that was passed.
+//!
+//! Not an extension: any extension puts every field's resolution through the extension
+//! chain (a registry lookup and boxed futures a field, a fifth of a page of 100
+//! inspections' cost), even one that only watches validation.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{ServerError, ValidationResult};
+use async_graphql::ServerError;
 
 use crate::error::ErrorCode;
 
@@ -16,6 +17,11 @@ pub const MAX_NESTING: usize = 32;
 /// Directives one field, fragment or operation may carry.
 pub const MAX_DIRECTIVES: usize = 4;
 
+/// What async-graphql 7 answers when a document passes `limit_depth` or `limit_complexity`
+/// (the front door's tests pin them).
+const TOO_DEEP: &str = "Query is nested too deep.";
+const TOO_COMPLEX: &str = "Query is too complex.";
+
 /// The bounds `QINGDAN_MAX_DEPTH` and `QINGDAN_MAX_COMPLEXITY` set.
 #[derive(Clone, Copy)]
 pub struct Cost {
@@ -23,42 +29,32 @@ pub struct Cost {
     pub max_complexity: usize,
 }
 
-impl ExtensionFactory for Cost {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+impl Cost {
+    /// Gives the schema's refusals of depth and complexity their code and our words.
+    pub fn code_refusals(&self, errors: &mut [ServerError]) {
+        for error in errors {
+            let message = match error.message.as_str() {
+                TOO_DEEP => format!("the query nests fields deeper than {}", self.max_depth),
+                TOO_COMPLEX => format!(
+                    "the query costs more than {} (a connection's page size multiplies what it selects)",
+                    self.max_complexity
+                ),
+                _ => continue,
+            };
+            error.message = message;
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", ErrorCode::LimitExceeded.as_str());
+        }
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for Cost {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let measured = next.run(ctx).await?;
-        let exceeded = if measured.depth > self.max_depth {
-            Some(format!(
-                "the query nests fields {} deep, more than {}",
-                measured.depth, self.max_depth
-            ))
-        } else if measured.complexity > self.max_complexity {
-            Some(format!(
-                "the query costs {}, more than {} (a connection's page size multiplies what it selects)",
-                measured.complexity, self.max_complexity
-            ))
-        } else {
-            None
-        };
-        match exceeded {
-            None => Ok(measured),
-            Some(message) => {
-                let mut error = ServerError::new(message, None);
-                let mut extensions = async_graphql::ErrorExtensionValues::default();
-                extensions.set("code", ErrorCode::LimitExceeded.as_str());
-                error.extensions = Some(extensions);
-                Err(vec![error])
-            }
+impl From<&crate::config::Limits> for Cost {
+    fn from(limits: &crate::config::Limits) -> Self {
+        Self {
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
         }
     }
 }

@@ -3,15 +3,8 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-};
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{
-    Context, Enum, ID, InputObject, Json, Object, SimpleObject, Subscription, Variables,
-};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use entity::{event, webhook, webhook_delivery};
 use futures_util::StreamExt;
@@ -227,56 +220,6 @@ impl EventSubscription {
             replaying: after.is_some(),
         };
         Ok(futures_util::stream::unfold(cursor, Cursor::next).boxed())
-    }
-}
-
-/// Tells the hub when a mutation of this process has run, so subscriptions and delivery
-/// workers hear of its events at once rather than at the next poll.
-pub struct Announce(pub Arc<Hub>);
-
-impl ExtensionFactory for Announce {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AnnounceRequest {
-            hub: self.0.clone(),
-            mutation: AtomicBool::new(false),
-        })
-    }
-}
-
-struct AnnounceRequest {
-    hub: Arc<Hub>,
-    mutation: AtomicBool,
-}
-
-#[async_trait::async_trait]
-impl Extension for AnnounceRequest {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> async_graphql::ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let mutation = document
-            .operations
-            .iter()
-            .any(|(_, op)| op.node.ty == OperationType::Mutation);
-        self.mutation.store(mutation, Ordering::Relaxed);
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> async_graphql::Response {
-        let response = next.run(ctx, operation_name).await;
-        if self.mutation.load(Ordering::Relaxed) {
-            self.hub.poke();
-        }
-        response
     }
 }
 

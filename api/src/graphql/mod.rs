@@ -130,15 +130,13 @@ pub fn schema(
             .disable_suggestions()
     };
     builder
-        .extension(cost::Cost {
-            max_depth: limits.max_depth,
-            max_complexity: limits.max_complexity,
-        })
+        // Refused by validation; `cost::Cost` codes the refusals.
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
         // The front door refuses deeper nesting and more directives first;
         // these bounds stay as the schema's own safety net.
         .limit_recursive_depth(cost::MAX_NESTING)
         .limit_directives(cost::MAX_DIRECTIVES)
-        .extension(events::Announce(crate::events::Hub::of(&db)))
         .data(db)
         .data(clock)
         .data(searcher)

@@ -58,6 +58,8 @@ pub struct AppState {
     pub cache: Arc<cache::ResponseCache>,
     /// The data version this process knows.
     pub versions: Arc<crate::data_version::Watch>,
+    /// Where this process's writes are announced to subscriptions and webhook deliveries.
+    pub hub: Arc<crate::events::Hub>,
     pub metrics: Arc<metrics::Metrics>,
     /// `None` when rate limiting is off.
     pub rate_limiter: Option<Arc<ratelimit::RateLimiter>>,
@@ -78,6 +80,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A write through this process has committed (or may have, when cut short): its next
+    /// request reads the data version afresh instead of waiting for the notification, and
+    /// subscriptions and webhook deliveries hear of its events at once, not at their next poll.
+    pub fn written(&self) {
+        self.versions.written();
+        self.hub.poke();
+    }
+
     pub fn new(
         db: DatabaseConnection,
         verifier: Verifier,
@@ -86,6 +96,7 @@ impl AppState {
         versions: Arc<crate::data_version::Watch>,
     ) -> Self {
         let cache = Arc::new(cache::ResponseCache::new(cache::DEFAULT_MAX_BYTES));
+        let hub = crate::events::Hub::of(&db);
         let in_force = Arc::new(crate::domain::versions::InForce::new(versions.clone()));
         let published = Arc::new(crate::domain::published::Published::new(
             versions.clone(),
@@ -119,6 +130,7 @@ impl AppState {
             verifier,
             clock,
             cache,
+            hub,
             versions,
             metrics: Arc::default(),
             cors_origins: Arc::from(Vec::new()),

@@ -164,7 +164,13 @@ impl Executor for SubscriptionsOnly {
             Err(refused) => futures_util::stream::once(async move { refused }).boxed(),
             Ok(operation) => {
                 request.set_parsed_query(operation.document);
+                let cost = crate::graphql::cost::Cost::from(&self.limits);
                 Executor::execute_stream(&self.schema, request, session_data)
+                    .map(move |mut answer| {
+                        cost.code_refusals(&mut answer.errors);
+                        answer
+                    })
+                    .boxed()
             }
         }
     }

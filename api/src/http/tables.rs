@@ -242,7 +242,7 @@ async fn upload(
     let uploaded = tables::upload_tables(&state.db, &viewer, &*state.clock, list.id, &tables).await;
     // This process reads its own write at once, not when the notification comes back
     // (`data_version::Watch`): the editor's next query sees the draft.
-    state.versions.written();
+    state.written();
     match uploaded {
         Ok(changes) => {
             let total = changes.total();

@@ -807,6 +807,27 @@ async fn refusal(socket: &mut Socket, id: &str) -> Value {
 }
 
 #[tokio::test]
+async fn subscriptions__past_the_schemas_depth_is_refused_with_its_code() {
+    // Given a server that allows a depth of 1
+    let app = TestApp::spawn_with_limits(qingdan::config::Limits {
+        max_depth: 1,
+        ..qingdan::config::Limits::default()
+    })
+    .await;
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let mut socket = connect(&app, Some(&admin)).await.unwrap();
+    // When a subscription two levels deep is sent
+    send(
+        &mut socket,
+        json!({ "id": "d", "type": "subscribe", "payload": { "query": "subscription { events { id } }" } }),
+    )
+    .await;
+    // Then the schema's refusal comes coded LIMIT_EXCEEDED, naming the bound
+    let errors = refusal(&mut socket, "d").await;
+    assert_first_error(&errors, "LIMIT_EXCEEDED", "deeper than 1");
+}
+
+#[tokio::test]
 async fn subscriptions__a_socket_runs_subscriptions_only_within_the_limits() {
     let app = TestApp::spawn().await;
     let admin = app.token("管理员", &[Role::Admin], None);

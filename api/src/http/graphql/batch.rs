@@ -83,7 +83,7 @@ impl Door<'_> {
         let finished = tokio::time::timeout(timeout, all).await;
         // A batch cut short may have written before the cut.
         if finished.as_ref().map_or(true, |(_, _, wrote)| *wrote) {
-            self.state.versions.written();
+            self.state.written();
         }
         let Ok((answers, outcome, _)) = finished else {
             return Err(timed_out(metrics::BATCH.to_owned()));

@@ -347,7 +347,7 @@ impl Door<'_> {
         let executed =
             tokio::time::timeout(timeout, run(self.state, viewer, request, operation)).await;
         if mutation {
-            self.state.versions.written();
+            self.state.written();
         }
         let Ok(response) = executed else {
             return Err(timed_out(name));
