@@ -48,8 +48,9 @@ impl ScalarType for Date {
         matches!(value, Value::String(text) if full_date(text).is_some())
     }
 
+    /// chrono's `Display` of a day is `%Y-%m-%d`, written without parsing a format string.
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+        Value::String(self.0.to_string())
     }
 }
 
@@ -140,6 +141,14 @@ mod tests {
             "２０１６-07-01",
         ] {
             assert_eq!(day(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn date__is_written_as_it_is_read() {
+        for text in ["2016-07-01", "0999-12-31", "9999-01-09"] {
+            let date = Date::parse(Value::String(text.into())).unwrap();
+            assert_eq!(date.to_value(), Value::String(text.into()));
         }
     }
 
