@@ -114,7 +114,8 @@ pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EventSu
 }
 
 /// The schema the server runs. Without `introspection`, `__schema` and `__type` answer
-/// nothing and errors suggest no field names either.
+/// nothing and errors suggest no field names either. No extensions (`cost`): its refusals of
+/// depth and complexity are explained by `cost::Measure`.
 pub fn schema(
     db: DatabaseConnection,
     clock: SharedClock,
@@ -122,6 +123,19 @@ pub fn schema(
     searcher: std::sync::Arc<crate::search::Searcher>,
     introspection: bool,
 ) -> AppSchema {
+    builder(introspection)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .data(db)
+        .data(clock)
+        .data(searcher)
+        .finish()
+}
+
+/// The schema's types and the bounds of its validation, served or measuring (`cost`).
+fn builder(
+    introspection: bool,
+) -> async_graphql::SchemaBuilder<Query, Mutation, EventSubscription> {
     let builder = if introspection {
         schema_builder()
     } else {
@@ -129,18 +143,11 @@ pub fn schema(
             .disable_introspection()
             .disable_suggestions()
     };
+    // The front door refuses deeper nesting and more directives first;
+    // these bounds stay as the schema's own safety net.
     builder
-        // Refused by validation; `cost::Cost` codes the refusals.
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        // The front door refuses deeper nesting and more directives first;
-        // these bounds stay as the schema's own safety net.
         .limit_recursive_depth(cost::MAX_NESTING)
         .limit_directives(cost::MAX_DIRECTIVES)
-        .data(db)
-        .data(clock)
-        .data(searcher)
-        .finish()
 }
 
 /// The data a root query field reads (`data_version::Scope`), for the response cache: an

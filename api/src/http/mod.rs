@@ -50,6 +50,8 @@ use crate::graphql::AppSchema;
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
+    /// Explains the schema's refusals of depth and complexity.
+    pub measure: crate::graphql::cost::Measure,
     pub db: DatabaseConnection,
     pub verifier: Verifier,
     pub clock: SharedClock,
@@ -117,6 +119,7 @@ impl AppState {
                 searcher.clone(),
                 true,
             ),
+            measure: crate::graphql::cost::Measure::new(&limits, true),
             in_force,
             published,
             searcher,
@@ -161,6 +164,7 @@ impl AppState {
                 self.searcher.clone(),
                 false,
             );
+            self.measure = crate::graphql::cost::Measure::new(&self.limits, false);
         }
         self
     }

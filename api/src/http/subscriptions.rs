@@ -52,6 +52,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     };
     let AppState {
         schema,
+        measure,
         verifier,
         db,
         limits,
@@ -60,6 +61,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     } = state;
     let executor = SubscriptionsOnly {
         schema,
+        measure,
         limits,
         metrics,
     };
@@ -99,6 +101,7 @@ async fn connection_init(
 #[derive(Clone)]
 struct SubscriptionsOnly {
     schema: AppSchema,
+    measure: crate::graphql::cost::Measure,
     limits: Limits,
     metrics: Arc<Metrics>,
 }
@@ -163,12 +166,21 @@ impl Executor for SubscriptionsOnly {
         match self.check(&request) {
             Err(refused) => futures_util::stream::once(async move { refused }).boxed(),
             Ok(operation) => {
-                request.set_parsed_query(operation.document);
-                let cost = crate::graphql::cost::Cost::from(&self.limits);
+                request.set_parsed_query(operation.document.clone());
+                // What `Measure::explain` needs if the schema refuses the document.
+                let document = Arc::new(operation.document);
+                let variables = Arc::new(request.variables.clone());
+                let name: Option<Arc<str>> = request.operation_name.as_deref().map(Arc::from);
+                let measure = self.measure.clone();
                 Executor::execute_stream(&self.schema, request, session_data)
-                    .map(move |mut answer| {
-                        cost.code_refusals(&mut answer.errors);
-                        answer
+                    .then(move |answer| {
+                        let (measure, document) = (measure.clone(), document.clone());
+                        let (variables, name) = (variables.clone(), name.clone());
+                        async move {
+                            measure
+                                .explain(answer, &document, &variables, name.as_deref())
+                                .await
+                        }
                     })
                     .boxed()
             }

@@ -824,7 +824,7 @@ async fn subscriptions__past_the_schemas_depth_is_refused_with_its_code() {
     .await;
     // Then the schema's refusal comes coded LIMIT_EXCEEDED, naming the bound
     let errors = refusal(&mut socket, "d").await;
-    assert_first_error(&errors, "LIMIT_EXCEEDED", "deeper than 1");
+    assert_first_error(&errors, "LIMIT_EXCEEDED", "deep, more than 1");
 }
 
 #[tokio::test]

@@ -42,13 +42,22 @@ pub(super) async fn run(
     // The schema takes the parsed document; a copy stays to put the answer in the order it
     // asks for (see `order`).
     request.set_parsed_query(operation.document.clone());
-    let mut response = state.schema.execute(request).await;
+    let variables = request.variables.clone();
+    let response = state.schema.execute(request).await;
+    let mut response = state
+        .measure
+        .explain(
+            response,
+            &operation.document,
+            &variables,
+            operation_name.as_deref(),
+        )
+        .await;
     crate::http::order::follow_selection(
         &mut response.data,
         &operation.document,
         operation_name.as_deref(),
     );
-    graphql::cost::Cost::from(&state.limits).code_refusals(&mut response.errors);
     fill_codes(&mut response.errors);
     response
 }
@@ -77,7 +86,7 @@ pub(super) fn outcome_of(errors: &[async_graphql::ServerError], request_error: b
 
 /// Gives every error a stable `extensions.code`. Ours carry theirs; the framework's come
 /// without. Limits, parse errors and recursion are refused before the schema sees the
-/// document, with their own codes, and depth and complexity are coded by `cost`; what remains is validation (no path) and one kind the
+/// document, with their own codes, and depth and complexity are coded by `cost::Measure`; what remains is validation (no path) and one kind the
 /// framework reports by message alone, an argument value its scalar cannot hold (an Int past
 /// 32 bits, found by validation for a literal and during execution for a variable): the
 /// client's input.
