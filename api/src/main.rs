@@ -19,7 +19,7 @@ const USAGE: &str = "usage: qingdan [serve | migrate | import FILE.json|FILE.xls
 /// jemalloc, not glibc's malloc: a request's answer is built of many small allocations (a
 /// boxed future and a map an object), and under load glibc spent over a quarter of the
 /// server's CPU in malloc and free. With jemalloc a page of 100 inspections answers 20–40 %
-/// more requests a second at the same idle memory budget (`bench/RESULTS.md`). Its settings
+/// more requests a second, idle memory within its budget (`bench/RESULTS.md`). Its settings
 /// are built in (`.cargo/config.toml`).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]

@@ -240,8 +240,8 @@ async fn upload(
         Err(response) => return response,
     };
     let uploaded = tables::upload_tables(&state.db, &viewer, &*state.clock, list.id, &tables).await;
-    // This process reads its own write at once, not when the notification comes back
-    // (`data_version::Watch`): the editor's next query sees the draft.
+    // Whatever it wrote, this process reads back at once, not when the notification comes
+    // (`AppState::written`): the editor's next query sees the draft.
     state.written();
     match uploaded {
         Ok(changes) => {

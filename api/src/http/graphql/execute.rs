@@ -86,10 +86,10 @@ pub(super) fn outcome_of(errors: &[async_graphql::ServerError], request_error: b
 
 /// Gives every error a stable `extensions.code`. Ours carry theirs; the framework's come
 /// without. Limits, parse errors and recursion are refused before the schema sees the
-/// document, with their own codes, and depth and complexity are coded by `cost::Measure`; what remains is validation (no path) and one kind the
-/// framework reports by message alone, an argument value its scalar cannot hold (an Int past
-/// 32 bits, found by validation for a literal and during execution for a variable): the
-/// client's input.
+/// document, with their own codes, and depth and complexity by `cost::Measure`; what remains
+/// is validation (no path) and one kind the framework reports by message alone, an argument
+/// value its scalar cannot hold (an Int past 32 bits, found by validation for a literal and
+/// during execution for a variable): the client's input.
 pub(super) fn fill_codes(errors: &mut [async_graphql::ServerError]) {
     for error in errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
