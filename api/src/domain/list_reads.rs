@@ -28,22 +28,18 @@ pub struct DepartmentFilter {
 }
 
 impl DepartmentFilter {
-    /// The matching departments of `view`'s catalog, in id order.
-    pub fn over<'v>(&self, view: &'v View) -> Vec<&'v department::Model> {
+    /// The matching departments of `view`'s catalog, in id order, found as they are read.
+    pub fn over<'v>(&'v self, view: &'v View) -> impl Iterator<Item = &'v department::Model> {
         let catalog = &view.catalog;
         let kind = self.kind.map(DepartmentKind::as_str);
-        catalog
-            .departments()
-            .iter()
-            .filter(|d| {
-                self.name_contains.as_deref().is_none_or(|text| {
-                    d.name.contains(text)
-                        || catalog.aliases(d.id).iter().any(|a| a.alias.contains(text))
-                }) && kind.is_none_or(|kind| d.kind == kind)
-                    && self.among.as_ref().is_none_or(|ids| ids.contains(&d.id))
-                    && self.parent.is_none_or(|parent| d.parent_id == Some(parent))
-            })
-            .collect()
+        catalog.departments().iter().filter(move |d| {
+            self.name_contains.as_deref().is_none_or(|text| {
+                d.name.contains(text)
+                    || catalog.aliases(d.id).iter().any(|a| a.alias.contains(text))
+            }) && kind.is_none_or(|kind| d.kind == kind)
+                && self.among.as_ref().is_none_or(|ids| ids.contains(&d.id))
+                && self.parent.is_none_or(|parent| d.parent_id == Some(parent))
+        })
     }
 
     /// The same, as a query.
@@ -81,18 +77,17 @@ pub struct DutyFilter {
 }
 
 impl DutyFilter {
-    /// The matching duties in force in `view`, in its order.
-    pub fn over<'v>(&self, view: &'v View) -> Vec<&'v duty::Model> {
+    /// The matching duties in force in `view`, in its order, checked as they are read.
+    pub fn over<'v>(&'v self, view: &'v View) -> impl Iterator<Item = &'v duty::Model> {
         view.duties_to_check(self.text_contains.as_deref())
             .into_iter()
-            .filter(|d| {
+            .filter(move |d| {
                 self.department.is_none_or(|dept| d.department_id == dept)
                     && self.text_contains.as_deref().is_none_or(|text| {
                         d.text.contains(text)
                             || view.work_items(d.id).iter().any(|w| w.text.contains(text))
                     })
             })
-            .collect()
     }
 
     /// The matching duties of `versions`, as a query.
@@ -123,11 +118,11 @@ pub struct MatterFilter {
 }
 
 impl MatterFilter {
-    /// The matching matters in force in `view`, in its order.
-    pub fn over<'v>(&self, view: &'v View) -> Vec<&'v boundary_matter::Model> {
+    /// The matching matters in force in `view`, in its order, checked as they are read.
+    pub fn over<'v>(&'v self, view: &'v View) -> impl Iterator<Item = &'v boundary_matter::Model> {
         view.matters_to_check(self.text_contains.as_deref())
             .into_iter()
-            .filter(|m| {
+            .filter(move |m| {
                 let divisions = view.divisions(m.id);
                 self.department
                     .is_none_or(|dept| divisions.iter().any(|d| d.department_id == dept))
@@ -135,7 +130,6 @@ impl MatterFilter {
                         m.title.contains(text) || divisions.iter().any(|d| d.text.contains(text))
                     })
             })
-            .collect()
     }
 
     /// The matching matters of `versions`, as a query.
@@ -176,8 +170,8 @@ pub struct ServiceFilter {
 }
 
 impl ServiceFilter {
-    /// The matching services in force in `view`, in its order.
-    pub fn over<'v>(&self, view: &'v View) -> Vec<&'v public_service::Model> {
+    /// The matching services in force in `view`, in its order, checked as they are read.
+    pub fn over<'v>(&'v self, view: &'v View) -> impl Iterator<Item = &'v public_service::Model> {
         let units: Option<Vec<i32>> = self.unit.map(|unit| {
             std::iter::once(unit)
                 .chain(view.catalog.units(unit).iter().map(|u| u.id))
@@ -185,7 +179,7 @@ impl ServiceFilter {
         });
         view.services_to_check(self.text_contains.as_deref())
             .into_iter()
-            .filter(|s| {
+            .filter(move |s| {
                 units
                     .as_ref()
                     .is_none_or(|units| units.contains(&s.unit_id))
@@ -195,7 +189,6 @@ impl ServiceFilter {
                         .is_none_or(|text| s.name.contains(text) || s.content.contains(text))
                     && self.among.as_ref().is_none_or(|ids| ids.contains(&s.id))
             })
-            .collect()
     }
 
     /// The matching services of `versions`, as a query.

@@ -385,6 +385,7 @@ impl WebhookDeliveryQuery {
             after,
             last,
             before,
+            counted: ctx.look_ahead().field("totalCount").exists(),
         };
         let select =
             webhook_delivery::Entity::find().filter(webhook_delivery::Column::WebhookId.eq(hook));

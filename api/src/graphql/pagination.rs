@@ -30,12 +30,14 @@ pub type Page<N> = Connection<String, N, Counted>;
 /// An edge of a `Page`.
 pub type PageEdge<N> = Edge<String, N, async_graphql::connection::EmptyFields>;
 
-/// The four Relay arguments as a client sent them.
+/// The four Relay arguments as a client sent them, and whether it selected `totalCount`.
 pub struct PageArgs {
     pub first: Option<i32>,
     pub after: Option<String>,
     pub last: Option<i32>,
     pub before: Option<String>,
+    /// `totalCount` is read: every matching row must be counted, not just a page's.
+    pub counted: bool,
 }
 
 /// Declares `$query`, a query type with one Relay connection field, so that every list
@@ -88,6 +90,7 @@ macro_rules! connection_query {
                     after,
                     last,
                     before,
+                    counted: $ctx.look_ahead().field("totalCount").exists(),
                 };
                 $(let $filter = filter.unwrap_or_default();)?
                 $body
@@ -254,9 +257,12 @@ where
 
 /// Pages through rows held in memory and ordered by the unique `row_key`, with the same
 /// cursors and limits as `paginate_by` over the same key: the published lists answer from
-/// memory exactly as they would from SQL.
+/// memory exactly as they would from SQL. `rows` is read lazily: a forward page whose
+/// `totalCount` is not selected stops at the row after it (a province's 3,600 services
+/// matching a text answer their first 100 without checking the rest), and its count reads 0,
+/// unseen, as `paginate_counting`'s does.
 pub fn paginate_keyed<T, N>(
-    rows: Vec<T>,
+    rows: impl IntoIterator<Item = T>,
     args: PageArgs,
     row_key: impl Fn(&T) -> i64,
     wrap: impl Fn(T) -> N,
@@ -275,21 +281,27 @@ where
         .as_deref()
         .map(|c| decode_cursor("before", c))
         .transpose()?;
-    let total_count = rows.len() as u64;
-    let mut rows: Vec<T> = rows
+    let size = size as usize;
+    let mut total_count = 0u64;
+    let in_range = rows
         .into_iter()
+        .inspect(|_| total_count += 1)
         .filter(|row| {
             let key = row_key(row);
             after.is_none_or(|a| key > a) && before.is_none_or(|b| key < b)
-        })
-        .collect();
-    let size = size as usize;
+        });
+    let mut rows: Vec<T> = if forward && !args.counted {
+        in_range.take(size + 1).collect()
+    } else {
+        in_range.collect()
+    };
     let more = rows.len() > size;
     if forward {
         rows.truncate(size);
     } else {
         rows.drain(..rows.len().saturating_sub(size));
     }
+    let total_count = if args.counted { total_count } else { 0 };
     let (has_previous, has_next) = if forward {
         (after.is_some(), more)
     } else {

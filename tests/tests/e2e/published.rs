@@ -21,7 +21,11 @@ const EVERYTHING: [&str; 4] = [
       duties(first: 7, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { text } } }
       lastDuties: duties(last: 3) { totalCount pageInfo { hasPreviousPage } nodes { seq text } }
       dutiesWithText: duties(first: 100, filter: { textContains: "流动人口" }) { totalCount nodes { text } }
-      byName: department(name: "县人口计生局") { name units { name } } }"#,
+      byName: department(name: "县人口计生局") { name units { name } }
+      pagedServices: publicServices(first: 2, filter: { textContains: "计划生育" }) { pageInfo { hasNextPage endCursor } nodes { name } }
+      pagedDuties: duties(first: 2, filter: { textContains: "人口" }) { pageInfo { hasNextPage } nodes { text } }
+      pagedMatters: boundaryMatters(first: 1, filter: { textContains: "负责" }) { pageInfo { hasNextPage } nodes { title } }
+      pagedNamed: departments(first: 2, filter: { nameContains: "局" }) { pageInfo { hasNextPage } nodes { name } } }"#,
     r#"{ boundaryMatters(first: 100) { totalCount nodes { id seq publishedSeq title disputed
         lead { department { name } } divisions { role text department { name } }
         legalBases { seq title } cases { seq text division { role } } } }
@@ -71,6 +75,14 @@ async fn published__memory_answers_every_list_read_as_sql_does() {
         all["departments"]["totalCount"].as_u64().unwrap() > 10,
         "{all}"
     );
+    // And pages without `totalCount`, which memory stops reading after, went on past their end
+    let paged = memory.gql(EVERYTHING[2], json!({ "after": null })).await;
+    for list in ["pagedServices", "pagedDuties", "pagedMatters", "pagedNamed"] {
+        assert_eq!(
+            paged[list]["pageInfo"]["hasNextPage"], true,
+            "{list}: {paged}"
+        );
+    }
     let found = memory.gql(EVERYTHING[3], json!({})).await;
     assert!(
         !found["servicesMatching"]["nodes"]
