@@ -50,20 +50,12 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    let AppState {
-        schema,
-        measure,
-        verifier,
-        db,
-        limits,
-        metrics,
-        ..
-    } = state;
+    let (verifier, db) = (state.verifier.clone(), state.db.clone());
     let executor = SubscriptionsOnly {
-        schema,
-        measure,
-        limits,
-        metrics,
+        schema: state.schema.clone(),
+        measure: state.measure.clone(),
+        limits: state.limits,
+        metrics: state.metrics.clone(),
     };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
