@@ -184,7 +184,8 @@ const GROUP_SPAN: i64 = 100_000_000;
 const GROUP_SEQ_SPAN: i64 = 10_000;
 
 /// Pages through `select` ordered by the unique `key` expression; `row_key` is its value
-/// for a row.
+/// for a row. The count over all pages is made only when the client selected `totalCount`
+/// (`PageArgs.counted`; else it reads 0, unseen): a page then costs one statement.
 pub async fn paginate_by<E, N>(
     db: &DatabaseConnection,
     select: Select<E>,
@@ -198,27 +199,8 @@ where
     E::Model: Send + Sync,
     N: OutputType,
 {
-    paginate_counting(db, select, key, args, row_key, wrap, true).await
-}
-
-/// As `paginate_by`; the count over all pages is made only when `count` says the client
-/// selected `totalCount` (else it reads 0, unseen): a page then costs one statement.
-pub async fn paginate_counting<E, N>(
-    db: &DatabaseConnection,
-    select: Select<E>,
-    key: SimpleExpr,
-    args: PageArgs,
-    row_key: impl Fn(&E::Model) -> i64,
-    wrap: impl Fn(E::Model) -> N,
-    count: bool,
-) -> ApiResult<Page<N>>
-where
-    E: EntityTrait,
-    E::Model: Send + Sync,
-    N: OutputType,
-{
     let (forward, size) = page_request(&args)?;
-    let total_count = if count {
+    let total_count = if args.counted {
         select.clone().count(db).await?
     } else {
         0
@@ -260,7 +242,7 @@ where
 /// memory exactly as they would from SQL. `rows` is read lazily: a forward page whose
 /// `totalCount` is not selected stops at the row after it (a province's 3,600 services
 /// matching a text answer their first 100 without checking the rest), and its count reads 0,
-/// unseen, as `paginate_counting`'s does.
+/// unseen, as `paginate_by`'s does.
 pub fn paginate_keyed<T, N>(
     rows: impl IntoIterator<Item = T>,
     args: PageArgs,

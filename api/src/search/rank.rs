@@ -1,8 +1,8 @@
 //! From matched rows to the departments that must act, with their coordinator and evidence.
 
-use arrayvec::ArrayVec;
 use std::collections::HashMap;
 
+use arrayvec::ArrayVec;
 use chrono::NaiveDate;
 use entity::department;
 

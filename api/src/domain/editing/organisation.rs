@@ -66,7 +66,6 @@ async fn aliases_of(db: &impl ConnectionTrait, id: i32) -> Result<Vec<String>, F
         .collect())
 }
 
-/// An ADMIN, or the EDITOR of `parent` (a unit is edited by its department's editor).
 /// The caller's subject and department `id`, which the caller must be allowed to change.
 async fn in_scope(
     txn: &Write,
@@ -79,6 +78,7 @@ async fn in_scope(
     Ok((actor, department))
 }
 
+/// An ADMIN, or the EDITOR of `parent` (a unit is edited by its department's editor).
 fn require_scope(viewer: &Viewer, parent: Option<i32>) -> Result<(), Failure> {
     viewer.require_any(&[Role::Editor])?;
     if viewer.has(Role::Admin) || (parent.is_some() && viewer.dept == parent) {

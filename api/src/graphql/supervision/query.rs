@@ -12,7 +12,7 @@ use crate::graphql::loaders::{
     DocumentsOf, FindingsOf, InspectionStateOf, InspectorsOf, MethodsOf,
 };
 use crate::graphql::node::optional_id;
-use crate::graphql::pagination::{Page, connection_query, paginate_counting};
+use crate::graphql::pagination::{Page, connection_query, paginate_by};
 use crate::graphql::regime::RegimeItem;
 use crate::graphql::scalars::Date;
 use crate::graphql::text::{Code, Text};
@@ -149,11 +149,10 @@ connection_query! {
         let filter = filter.into_domain()?;
         // Keyset-paged in SQL, counted only when asked.
         let db = db(ctx)?;
-        let counted = ctx.look_ahead().field("totalCount").exists();
         let select = read::inspection_query(db, scope, &filter, clock(ctx)?.today()).await?;
         let key = Expr::col(inspection::Column::Id);
         let row_key = |row: &inspection::Model| i64::from(row.id);
-        let page = paginate_counting(db, select, key, args, row_key, Inspection, counted).await?;
+        let page = paginate_by(db, select, key, args, row_key, Inspection).await?;
         prime_relations(ctx, &page).await?;
         Ok(page)
     }
@@ -175,10 +174,9 @@ connection_query! {
         let db = db(ctx)?;
         let today = clock(ctx)?.today();
         let select = read::document_query(db, scope, target, filter.overdue, today).await?;
-        let counted = ctx.look_ahead().field("totalCount").exists();
         let key = Expr::col(supervision_document::Column::Id);
         let row_key = |row: &supervision_document::Model| i64::from(row.id);
-        paginate_counting(db, select, key, args, row_key, SupervisionDocument, counted).await
+        paginate_by(db, select, key, args, row_key, SupervisionDocument).await
     }
 }
 
