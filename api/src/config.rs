@@ -283,6 +283,10 @@ pub struct Limits {
     /// answer list reads without SQL (`domain::published`); the least recently used go first,
     /// and a day whose versions in force do not fit is read from SQL. 0 holds none.
     pub list_memory_mb: usize,
+    /// `QINGDAN_SUPERVISION_MEMORY_MB`: memory for what submitted inspections recorded
+    /// (findings, inspectors, methods), which never changes once submitted
+    /// (`domain::supervision::submitted`); the least recently read go first. 0 holds none.
+    pub supervision_memory_mb: usize,
 }
 
 impl Default for Limits {
@@ -303,6 +307,8 @@ impl Default for Limits {
             max_upload_bytes: 8 * 1024 * 1024,
             // A county's lists take under 1 MB, a province's (200,000 work items) about 90.
             list_memory_mb: 256,
+            // A county's 2,000 inspections take about 1.5 MB; 32 MB holds some 35,000.
+            supervision_memory_mb: 32,
         }
     }
 }
@@ -345,6 +351,11 @@ impl Limits {
             rate_limit_burst: 0,
             max_upload_bytes: number(lookup, "QINGDAN_MAX_UPLOAD_BYTES", default.max_upload_bytes)?,
             list_memory_mb: number(lookup, "QINGDAN_LIST_MEMORY_MB", default.list_memory_mb)?,
+            supervision_memory_mb: number(
+                lookup,
+                "QINGDAN_SUPERVISION_MEMORY_MB",
+                default.supervision_memory_mb,
+            )?,
         };
         let limits = Self {
             rate_limit_burst: number(

@@ -77,6 +77,9 @@ pub fn default_max_connections(url: &str) -> u32 {
     if url.starts_with("sqlite:") { 4 } else { 16 }
 }
 
+/// A pooled connection idle this long is pinged before it is handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 /// Connects; a request waits at most `acquire_timeout` for a connection, so when the
 /// database is unreachable it fails fast (`UNAVAILABLE`) instead of queueing until its own
 /// timeout. The pool reconnects by itself once the database answers again.
@@ -92,6 +95,11 @@ pub async fn connect(
         .min_connections(1)
         .acquire_timeout(acquire_timeout)
         .connect_timeout(acquire_timeout)
+        // sqlx pings a connection on every checkout by default: a round trip before each
+        // statement. A connection idle for a while may have been dropped by the server or a
+        // proxy, so only those are pinged; a broken hot one fails its statement, which
+        // answers UNAVAILABLE and is discarded by the pool.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false);
     let mut db = Database::connect(options).await?;
     if sqlite {

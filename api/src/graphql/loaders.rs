@@ -23,6 +23,7 @@ use crate::db::one_of;
 use crate::domain::clock::SharedClock;
 use crate::domain::published::{Published, View};
 use crate::domain::supervision::cases::{self, DocumentState, InspectionState};
+use crate::domain::supervision::submitted::Submitted;
 use crate::domain::versions;
 
 pub struct ListLoader {
@@ -39,6 +40,8 @@ pub struct ListLoader {
     read: std::sync::Mutex<HashMap<NaiveDate, Reading>>,
     /// …opened one day at a time.
     opening: tokio::sync::Mutex<()>,
+    /// What submitted inspections recorded, shared by the process.
+    submitted: Arc<Submitted>,
     /// Relations a page loaded ahead for all its rows (`prime`), by key type: a `HashMap<K,
     /// V>` each.
     primed: std::sync::Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
@@ -57,12 +60,14 @@ impl ListLoader {
         clock: SharedClock,
         in_force: Arc<versions::InForce>,
         published: Option<Arc<Published>>,
+        submitted: Arc<Submitted>,
     ) -> Self {
         Self {
             db,
             clock,
             in_force,
             published,
+            submitted,
             read: Default::default(),
             opening: Default::default(),
             primed: Default::default(),
@@ -192,7 +197,7 @@ impl ListLoader {
 macro_rules! has_many {
     (@key optional $value:expr, |$parent:ident| $body:expr) => {{ if let Some($parent) = $value { $body; } }};
     (@key $value:expr, |$parent:ident| $body:expr) => {{ let $parent = $value; $body; }};
-    ($(#[$doc:meta])* $key:ident => $entity:ident by $column:ident ($field:ident $($opt:ident)?) order $order:ident $(, memory |$view:ident, $id:ident| $memory:expr)?) => {
+    ($(#[$doc:meta])* $key:ident => $entity:ident by $column:ident ($field:ident $($opt:ident)?) order $order:ident $(, memory |$view:ident, $id:ident| $memory:expr)? $(, kept $kept:ident)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i32);
@@ -226,11 +231,16 @@ macro_rules! has_many {
                         });
                     }
                 )?
+                $(
+                    let (held, missing) = self.submitted.$kept.get_many(&rest);
+                    grouped.extend(held.into_iter().map(|(parent, rows)| ($key(parent), rows)));
+                    rest = missing;
+                )?
                 if rest.is_empty() {
                     return Ok(grouped);
                 }
                 let rows = $entity::Entity::find()
-                    .filter(one_of(self.db.get_database_backend(), $entity::Column::$column, rest))
+                    .filter(one_of(self.db.get_database_backend(), $entity::Column::$column, rest.iter().copied()))
                     .order_by_asc($entity::Column::$order)
                     .order_by_asc($entity::Column::Id)
                     .all(&self.db)
@@ -238,6 +248,13 @@ macro_rules! has_many {
                 for row in rows {
                     has_many!(@key $($opt)? row.$field, |parent| grouped.entry($key(parent)).or_default().push(row));
                 }
+                $(
+                    for parent in rest {
+                        if let Some(rows) = grouped.get(&$key(parent)) {
+                            self.submitted.$kept.keep(parent, rows);
+                        }
+                    }
+                )?
                 Ok(grouped)
             }
         }
@@ -385,9 +402,9 @@ by_id!(InspectionById => inspection);
 by_id!(RegimeItemById => regime_item);
 by_id!(DocumentById => supervision_document);
 
-has_many!(InspectorsOf => inspector by InspectionId (inspection_id) order Seq);
-has_many!(FindingsOf => finding by InspectionId (inspection_id) order Id);
-has_many!(MethodsOf => inspection_method by InspectionId (inspection_id) order Id);
+has_many!(InspectorsOf => inspector by InspectionId (inspection_id) order Seq, kept inspectors);
+has_many!(FindingsOf => finding by InspectionId (inspection_id) order Id, kept findings);
+has_many!(MethodsOf => inspection_method by InspectionId (inspection_id) order Id, kept methods);
 has_many!(DocumentsOf => supervision_document by InspectionId (inspection_id) order Id);
 has_many!(RectificationsOf => rectification by DocumentId (document_id) order Id);
 has_many!(ReviewsOf => review_request by DocumentId (document_id) order Id);

@@ -86,8 +86,12 @@ pub struct Shared {
     pub in_force: Arc<crate::domain::versions::InForce>,
     /// The published list versions held in memory, shared by every request.
     pub published: Arc<crate::domain::published::Published>,
+    /// What submitted inspections recorded, shared by every request.
+    pub submitted: Arc<crate::domain::supervision::submitted::Submitted>,
     /// The responsibility lookup's indexes, shared by every request.
     pub searcher: Arc<crate::search::Searcher>,
+    /// Documents parsed before, shared by every request.
+    pub parsed: Arc<operation::Parsed>,
     /// Documents clients persisted, or the trusted manifest.
     pub persisted: Arc<persisted::Persisted>,
     /// Whether GraphiQL's page and assets are served.
@@ -120,6 +124,9 @@ impl AppState {
             in_force.clone(),
             limits.list_memory_mb,
         ));
+        let submitted = Arc::new(crate::domain::supervision::submitted::Submitted::new(
+            limits.supervision_memory_mb,
+        ));
         let searcher = Arc::new(crate::search::Searcher::new(
             db.clone(),
             versions.clone(),
@@ -137,6 +144,8 @@ impl AppState {
             measure: crate::graphql::cost::Measure::new(&limits, true),
             in_force,
             published,
+            submitted,
+            parsed: Default::default(),
             searcher,
             rate_limiter: ratelimit::RateLimiter::new(
                 limits.rate_limit_per_minute,

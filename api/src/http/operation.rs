@@ -10,6 +10,75 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection,
 use super::metrics;
 use crate::data_version::Scope;
 
+/// Documents parsed before, by text and operation name: clients send the same few documents
+/// with other variables again and again (a new complaint, another unit), so each is parsed
+/// once per process. Kept within `MAX_TEXT_BYTES` of document text, least recently sent out
+/// first; a document that does not parse is never kept.
+pub struct Parsed {
+    held: std::sync::Mutex<Held>,
+}
+
+/// A document's text and the operation name sent with it.
+type Sent = (Box<str>, Option<Box<str>>);
+
+struct Held {
+    operations: lru::LruCache<Sent, Arc<Operation>>,
+    bytes: usize,
+}
+
+impl Parsed {
+    /// The document text kept; a parsed document takes some ten times its text.
+    const MAX_TEXT_BYTES: usize = 1 << 20;
+
+    pub fn new() -> Self {
+        Self {
+            held: std::sync::Mutex::new(Held {
+                operations: lru::LruCache::unbounded(),
+                bytes: 0,
+            }),
+        }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `query` with `operation_name`, parsed now or before; `fresh` is told of a parse.
+    pub fn get(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+        fresh: impl FnOnce(),
+    ) -> Result<Arc<Operation>, ServerError> {
+        let key = (Box::from(query), operation_name.map(Box::from));
+        if let Some(operation) = self.held().operations.get(&key) {
+            return Ok(operation.clone());
+        }
+        fresh();
+        let operation = Arc::new(Operation::parse(query, operation_name)?);
+        let bytes = query.len() + operation_name.map_or(0, str::len);
+        if bytes <= Self::MAX_TEXT_BYTES {
+            let mut held = self.held();
+            if held.operations.put(key, operation.clone()).is_none() {
+                held.bytes += bytes;
+            }
+            while held.bytes > Self::MAX_TEXT_BYTES {
+                let Some(((text, name), _)) = held.operations.pop_lru() else {
+                    break;
+                };
+                held.bytes -= text.len() + name.map_or(0, |name| name.len());
+            }
+        }
+        Ok(operation)
+    }
+}
+
+impl Default for Parsed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A parsed request document and what the front door reads of it.
 pub struct Operation {
     pub document: ExecutableDocument,
@@ -114,6 +183,37 @@ fn root_fields<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parsed__a_document_is_parsed_once_per_text_and_name_and_a_failure_never_kept() {
+        let parsed = Parsed::new();
+        let mut parses = 0;
+        let text = "query A { __typename } query B { __typename }";
+        let a = parsed.get(text, Some("A"), || parses += 1).unwrap();
+        let again = parsed.get(text, Some("A"), || parses += 1).unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        assert_eq!(parses, 1);
+        let b = parsed.get(text, Some("B"), || parses += 1).unwrap();
+        assert_eq!((b.name.as_str(), parses), ("B", 2));
+        for _ in 0..2 {
+            assert!(parsed.get("{ unclosed", None, || parses += 1).is_err());
+        }
+        assert_eq!(parses, 4, "a failure is parsed each time it is sent");
+    }
+
+    #[test]
+    fn parsed__keeps_its_text_budget_dropping_the_least_recently_sent() {
+        let parsed = Parsed::new();
+        let long = |n: usize| format!("query Q{n} {{ __typename }} # {}", "x".repeat(300_000));
+        for n in 0..5 {
+            parsed.get(&long(n), None, || ()).unwrap();
+        }
+        assert!(parsed.held().bytes <= Parsed::MAX_TEXT_BYTES);
+        let mut parses = 0;
+        parsed.get(&long(4), None, || parses += 1).unwrap();
+        parsed.get(&long(0), None, || parses += 1).unwrap();
+        assert_eq!(parses, 1, "the newest kept, the oldest dropped");
+    }
 
     #[test]
     fn parse__kind_and_name_of_the_operation_asked_for() {

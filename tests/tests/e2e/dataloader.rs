@@ -1,7 +1,7 @@
 //! Nested reads cost a fixed number of SQL statements, whatever the number of parents.
 
 use qingdan_tests::TestApp;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const NESTED: &str = r#"query($first: Int) {
   departments(first: $first) {
@@ -66,6 +66,15 @@ async fn nested_read__statement_count_is_bounded_by_the_query_not_the_data() {
     );
 }
 
+/// Reads `query` as `token` with its own unused variable `tag`, so the response cache cannot
+/// answer it: the answer, and the SQL statements it cost.
+async fn uncached(app: &TestApp, token: &str, query: &str, tag: &str) -> (Value, u64) {
+    let before = app.statements.get();
+    let body = app.post_as(token, query, json!({ "tag": tag })).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    (body, app.statements.get() - before)
+}
+
 #[tokio::test]
 async fn inspections_page__loads_its_relations_ahead_and_answers_as_each_node_does() {
     use crate::supervision::setup;
@@ -77,18 +86,10 @@ async fn inspections_page__loads_its_relations_ahead_and_answers_as_each_node_do
     let fields = "id status overdue findings { outcome item { id } } inspectors { name } \
                   methods { id } documents { id kind }";
     let page_query = format!("{{ inspections(first: 10) {{ nodes {{ {fields} }} }} }}");
-    // Each read carries its own unused variable, so none is answered from the response cache.
     let read = |few: bool, tag: &'static str| {
         let query = page_query.replace("first: 10", if few { "first: 1" } else { "first: 10" });
         let (app, s) = (&app, &s);
-        async move {
-            let before = app.statements.get();
-            let body = app
-                .post_as(&s.supervisor, &query, json!({ "tag": tag }))
-                .await;
-            assert!(body.get("errors").is_none(), "{body:#}");
-            (body, app.statements.get() - before)
-        }
+        async move { uncached(app, &s.supervisor, &query, tag).await }
     };
     read(false, "warm").await; // what a first read of the process loads once
     let (one, one_statements) = read(true, "one").await;
@@ -113,4 +114,61 @@ async fn inspections_page__loads_its_relations_ahead_and_answers_as_each_node_do
             .await;
         assert_eq!(&body["data"]["node"], row, "{body:#}");
     }
+}
+
+#[tokio::test]
+async fn what_an_inspection_recorded_is_read_from_sql_once_and_a_new_one_from_sql() {
+    use crate::supervision::setup;
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    s.submitted(&app).await;
+    let recorded = "id findings { outcome note } inspectors { name certificateNo } methods { id }";
+    let read = |fields: &'static str, tag: &'static str| {
+        let query = format!("{{ inspections(first: 10) {{ nodes {{ {fields} }} }} }}");
+        let (app, s) = (&app, &s);
+        async move { uncached(app, &s.supervisor, &query, tag).await }
+    };
+    let (first, _) = read(recorded, "first").await;
+    let (_, bare) = read("id", "bare").await;
+    let (again, statements) = read(recorded, "again").await;
+    assert_eq!(again, first);
+    // The one statement beyond the bare page: the checklist items the methods name, which
+    // are the regime's, not the inspection's.
+    assert_eq!(
+        statements,
+        bare + 1,
+        "findings, inspectors and methods read once are not read again"
+    );
+
+    // An inspection submitted since, its answer selecting none of its relations: they come
+    // from SQL, the first one's from memory.
+    let mut input = s.inspection();
+    input["inspectors"][1]["name"] = json!("王五");
+    input["findings"][1]["note"] = json!("已公示");
+    let submitted = app
+        .post_as(
+            &s.supervisor,
+            "mutation($input: SubmitInspectionInput!) { \
+             submitInspection(input: $input) { inspection { id } userErrors { code } } }",
+            json!({ "input": input }),
+        )
+        .await;
+    assert_eq!(
+        submitted["data"]["submitInspection"]["userErrors"],
+        json!([]),
+        "{submitted:#}"
+    );
+    read("id", "after the write").await;
+    let (_, bare) = read("id", "bare again").await;
+    let (both, statements) = read(recorded, "both").await;
+    let nodes = both["data"]["inspections"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(nodes[0], first["data"]["inspections"]["nodes"][0]);
+    assert_eq!(nodes[1]["inspectors"][1]["name"], "王五");
+    assert_eq!(nodes[1]["findings"][1]["note"], "已公示");
+    assert_eq!(
+        statements,
+        bare + 1 + 3,
+        "one statement a relation for the new one"
+    );
 }

@@ -1,5 +1,5 @@
-//! The front door reads a request once and parses its document once; a read answered from
-//! the cache is not parsed at all.
+//! The front door reads a request once and parses its document once, and a document the
+//! process parsed before not at all; a read answered from the cache is not parsed at all.
 
 use qingdan_tests::{TestApp, assert_refused_with};
 use serde_json::{Value, json};
@@ -27,6 +27,12 @@ async fn front_door__one_parse_per_request_none_for_a_cached_read() {
     // When the same read is made again, Then the cache answers it unparsed
     let again = app.post(read, json!({ "first": 2 })).await;
     assert_eq!(again, body);
+    assert_eq!(parsed(&app).await - before, 1);
+    // When the same document comes with other variables, Then it is run, not parsed again
+    let other = app.post(read, json!({ "first": 1 })).await;
+    let nodes = other["data"]["departments"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 1, "{other}");
+    assert_eq!(nodes[0], body["data"]["departments"]["nodes"][0]);
     assert_eq!(parsed(&app).await - before, 1);
     // When a request fails validation, Then it was parsed once too
     assert_eq!(

@@ -9,6 +9,7 @@ pub mod inspection;
 pub mod read;
 pub mod status;
 pub mod status_query;
+pub mod submitted;
 
 use entity::{regime_item, regime_section, supervision_regime};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};

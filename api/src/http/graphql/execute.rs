@@ -12,7 +12,7 @@ pub(super) async fn run(
     state: &AppState,
     viewer: Viewer,
     request: async_graphql::Request,
-    operation: Operation,
+    operation: std::sync::Arc<Operation>,
 ) -> async_graphql::Response {
     // One DataLoader a request, so batching never serves a stale row; its batch loads run as
     // spawned tasks, counted toward this request's SQL statements when they are counted.
@@ -24,6 +24,7 @@ pub(super) async fn run(
         state.clock.clone(),
         state.in_force.clone(),
         published,
+        state.submitted.clone(),
     );
     let statements = crate::db::REQUEST_STATEMENTS
         .try_with(std::sync::Arc::clone)

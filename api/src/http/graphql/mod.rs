@@ -316,7 +316,7 @@ impl Door<'_> {
                     TransportCode::MethodNotAllowed,
                     "mutations are sent with POST",
                 ),
-                operation.name,
+                operation.name.clone(),
             ));
         }
         limits::check_document(limits, &operation.document).map_err(|message| {
@@ -370,14 +370,19 @@ impl Door<'_> {
         })
     }
 
-    /// The request's document, parsed: the only parse a request costs (the schema is
-    /// handed the result), counted in the metrics.
+    /// The request's document, parsed: at most one parse a request (the schema is handed
+    /// the result), none for a document this process parsed before; parses are counted in
+    /// the metrics.
     fn parse(
         &self,
         request: &async_graphql::Request,
-    ) -> Result<Operation, async_graphql::ServerError> {
-        self.state.metrics.parsed();
-        Operation::parse(&request.query, request.operation_name.as_deref())
+    ) -> Result<Arc<Operation>, async_graphql::ServerError> {
+        let metrics = &self.state.metrics;
+        self.state
+            .parsed
+            .get(&request.query, request.operation_name.as_deref(), || {
+                metrics.parsed()
+            })
     }
 
     /// A document that does not parse: a request error, as validation failures are.

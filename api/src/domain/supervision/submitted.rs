@@ -1,0 +1,186 @@
+//! What a submitted inspection recorded, held by the process. An inspection's findings,
+//! inspectors and methods are written once, in the transaction that submits it, and no use
+//! case updates or deletes them: once read, they are the same for as long as the inspection
+//! exists. So a page of inspections reads its rows' relations from here, not from SQL, within
+//! a memory budget (`QINGDAN_SUPERVISION_MEMORY_MB`), the least recently read dropped first.
+//! What changes after submission (documents, rectification, reviews, the derived status) is
+//! always read from SQL.
+
+use std::sync::{Arc, Mutex};
+
+use entity::{finding, inspection_method, inspector};
+use lru::LruCache;
+
+/// The relations of submitted inspections, by inspection id.
+pub struct Submitted {
+    pub findings: Kept<finding::Model>,
+    pub inspectors: Kept<inspector::Model>,
+    pub methods: Kept<inspection_method::Model>,
+}
+
+impl Submitted {
+    /// Holds at most `budget_mb` MiB of rows across the three relations (0: none held).
+    pub fn new(budget_mb: usize) -> Self {
+        let share = budget_mb.saturating_mul(1024 * 1024) / 3;
+        Self {
+            findings: Kept::new(share),
+            inspectors: Kept::new(share),
+            methods: Kept::new(share),
+        }
+    }
+}
+
+/// Bytes a row holds, near enough to keep a budget.
+pub trait Weight {
+    fn weight(&self) -> usize;
+}
+
+impl Weight for finding::Model {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + self.outcome.capacity() + self.note.as_ref().map_or(0, String::capacity)
+    }
+}
+
+impl Weight for inspector::Model {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + self.name.capacity() + self.certificate_no.capacity()
+    }
+}
+
+impl Weight for inspection_method::Model {
+    fn weight(&self) -> usize {
+        size_of::<Self>()
+    }
+}
+
+/// One relation's rows by parent id, least recently read dropped first past the budget.
+pub struct Kept<M> {
+    budget: usize,
+    held: Mutex<Held<M>>,
+}
+
+struct Held<M> {
+    rows: LruCache<i32, Arc<[M]>>,
+    bytes: usize,
+}
+
+/// What an entry costs beyond its rows: the key, the slice's header and the list's links.
+const ENTRY_BYTES: usize = 64;
+
+impl<M: Weight + Clone> Kept<M> {
+    fn new(budget: usize) -> Self {
+        Self {
+            budget,
+            held: Mutex::new(Held {
+                rows: LruCache::unbounded(),
+                bytes: 0,
+            }),
+        }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Held<M>> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The rows held for each of `parents`, and the parents not held.
+    pub fn get_many(&self, parents: &[i32]) -> (Vec<(i32, Vec<M>)>, Vec<i32>) {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        if self.budget == 0 {
+            return (found, parents.to_vec());
+        }
+        let mut held = self.held();
+        for &parent in parents {
+            match held.rows.get(&parent) {
+                Some(rows) => found.push((parent, rows.to_vec())),
+                None => missing.push(parent),
+            }
+        }
+        (found, missing)
+    }
+
+    /// Holds the rows read from SQL for `parent`. An empty set is never held: an inspection
+    /// is read with its relations in one transaction, so an id with none may be one whose
+    /// submission has not committed yet.
+    pub fn keep(&self, parent: i32, rows: &[M]) {
+        let bytes = ENTRY_BYTES + rows.iter().map(Weight::weight).sum::<usize>();
+        if rows.is_empty() || bytes > self.budget {
+            return;
+        }
+        let mut held = self.held();
+        if let Some(old) = held.rows.put(parent, rows.into()) {
+            held.bytes -= ENTRY_BYTES + old.iter().map(Weight::weight).sum::<usize>();
+        }
+        held.bytes += bytes;
+        while held.bytes > self.budget {
+            let Some((_, dropped)) = held.rows.pop_lru() else {
+                break;
+            };
+            held.bytes -= ENTRY_BYTES + dropped.iter().map(Weight::weight).sum::<usize>();
+        }
+    }
+
+    /// Bytes held now.
+    pub fn bytes(&self) -> usize {
+        self.held().bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(id: i32, inspection_id: i32) -> finding::Model {
+        finding::Model {
+            id,
+            inspection_id,
+            item_id: 1,
+            outcome: "COMPLIANT".into(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn rows_read_once_are_answered_and_the_rest_asked_for() {
+        let kept = Kept::new(1 << 20);
+        kept.keep(1, &[finding(10, 1), finding(11, 1)]);
+        let (found, missing) = kept.get_many(&[1, 2]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, 1);
+        assert_eq!(
+            found[0].1.iter().map(|f| f.id).collect::<Vec<_>>(),
+            [10, 11]
+        );
+        assert_eq!(missing, [2]);
+    }
+
+    #[test]
+    fn an_empty_set_is_never_held() {
+        let kept = Kept::<finding::Model>::new(1 << 20);
+        kept.keep(3, &[]);
+        assert_eq!(kept.get_many(&[3]).1, [3]);
+        assert_eq!(kept.bytes(), 0);
+    }
+
+    #[test]
+    fn the_least_recently_read_go_first_past_the_budget() {
+        let one = ENTRY_BYTES + finding(1, 1).weight();
+        let kept = Kept::new(2 * one);
+        kept.keep(1, &[finding(1, 1)]);
+        kept.keep(2, &[finding(2, 2)]);
+        // Reading 1 makes 2 the least recently read.
+        assert_eq!(kept.get_many(&[1]).1, Vec::<i32>::new());
+        kept.keep(3, &[finding(3, 3)]);
+        let (found, missing) = kept.get_many(&[1, 2, 3]);
+        assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(missing, [2]);
+        assert!(kept.bytes() <= 2 * one);
+    }
+
+    #[test]
+    fn a_budget_of_nothing_holds_nothing() {
+        let kept = Kept::new(0);
+        kept.keep(1, &[finding(1, 1)]);
+        assert_eq!(kept.get_many(&[1]).1, [1]);
+    }
+}
