@@ -1,8 +1,9 @@
 //! DataLoaders for every relation of the list. The published lists in force are answered from
-//! memory (`domain::published`), without SQL; drafts, versions not held and supervision
-//! records cost one SQL statement per relation and level, whatever the number of parents. One
-//! loader per request: the views it reads follow the data version, so a write is visible to
-//! the next request.
+//! memory (`domain::published`), without SQL, and so are an inspection's findings, inspectors
+//! and methods once read (`domain::supervision::submitted`); drafts, versions not held and
+//! the rest of the supervision records cost one SQL statement per relation and level,
+//! whatever the number of parents. One loader per request: the views it reads follow the
+//! data version, so a write is visible to the next request.
 
 use std::any::{Any, TypeId};
 use std::collections::{BTreeSet, HashMap};
@@ -193,7 +194,8 @@ impl ListLoader {
 }
 
 /// `$key(parent id)` loads the `$entity` rows whose `$column` is that id, in `$order`; with
-/// `memory`, from the view first (`None` for a parent the view does not hold).
+/// `memory`, from the view first (`None` for a parent the view does not hold); with `kept`,
+/// from what submitted inspections recorded (`Submitted`) first, keeping what SQL answers.
 macro_rules! has_many {
     (@key optional $value:expr, |$parent:ident| $body:expr) => {{ if let Some($parent) = $value { $body; } }};
     (@key $value:expr, |$parent:ident| $body:expr) => {{ let $parent = $value; $body; }};
