@@ -10,19 +10,16 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection,
 use super::metrics;
 use crate::data_version::Scope;
 
-/// Documents parsed before, by text and operation name: clients send the same few documents
-/// with other variables again and again (a new complaint, another unit), so each is parsed
-/// once per process. Kept within `MAX_TEXT_BYTES` of document text, least recently sent out
-/// first; a document that does not parse is never kept.
+/// Documents parsed before, by their text: clients send the same few documents with other
+/// variables again and again (a new complaint, another unit), so each is parsed once per
+/// process. Kept within `MAX_TEXT_BYTES` of document text, least recently sent out first; a
+/// document that does not parse is never kept.
 pub struct Parsed {
     held: std::sync::Mutex<Held>,
 }
 
-/// A document's text and the operation name sent with it.
-type Sent = (Box<str>, Option<Box<str>>);
-
 struct Held {
-    operations: lru::LruCache<Sent, Arc<Operation>>,
+    documents: lru::LruCache<Box<str>, Arc<ExecutableDocument>>,
     bytes: usize,
 }
 
@@ -33,7 +30,7 @@ impl Parsed {
     pub fn new() -> Self {
         Self {
             held: std::sync::Mutex::new(Held {
-                operations: lru::LruCache::unbounded(),
+                documents: lru::LruCache::unbounded(),
                 bytes: 0,
             }),
         }
@@ -43,33 +40,41 @@ impl Parsed {
         self.held.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `query` with `operation_name`, parsed now or before; `fresh` is told of a parse.
+    /// `query`, parsed now or before, as the operation `operation_name` names; `fresh` is
+    /// told of a parse.
     pub fn get(
         &self,
         query: &str,
         operation_name: Option<&str>,
         fresh: impl FnOnce(),
-    ) -> Result<Arc<Operation>, ServerError> {
-        let key = (Box::from(query), operation_name.map(Box::from));
-        if let Some(operation) = self.held().operations.get(&key) {
-            return Ok(operation.clone());
-        }
-        fresh();
-        let operation = Arc::new(Operation::parse(query, operation_name)?);
-        let bytes = query.len() + operation_name.map_or(0, str::len);
-        if bytes <= Self::MAX_TEXT_BYTES {
-            let mut held = self.held();
-            if held.operations.put(key, operation.clone()).is_none() {
-                held.bytes += bytes;
+    ) -> Result<Operation, ServerError> {
+        let held = self.held().documents.get(query).cloned();
+        let document = match held {
+            Some(document) => document,
+            None => {
+                fresh();
+                let document = Arc::new(async_graphql::parser::parse_query(query)?);
+                self.keep(query, &document);
+                document
             }
-            while held.bytes > Self::MAX_TEXT_BYTES {
-                let Some(((text, name), _)) = held.operations.pop_lru() else {
-                    break;
-                };
-                held.bytes -= text.len() + name.map_or(0, |name| name.len());
-            }
+        };
+        Ok(Operation::of(document, operation_name))
+    }
+
+    fn keep(&self, query: &str, document: &Arc<ExecutableDocument>) {
+        if query.len() > Self::MAX_TEXT_BYTES {
+            return;
         }
-        Ok(operation)
+        let mut held = self.held();
+        if held.documents.put(query.into(), document.clone()).is_none() {
+            held.bytes += query.len();
+        }
+        while held.bytes > Self::MAX_TEXT_BYTES {
+            let Some((text, _)) = held.documents.pop_lru() else {
+                break;
+            };
+            held.bytes -= text.len();
+        }
     }
 }
 
@@ -81,7 +86,8 @@ impl Default for Parsed {
 
 /// A parsed request document and what the front door reads of it.
 pub struct Operation {
-    pub document: ExecutableDocument,
+    /// Shared with every request that sent the same text (`Parsed`).
+    pub document: Arc<ExecutableDocument>,
     /// The operation's name as a metrics label (`anonymous`, or `other` past the cap).
     pub name: String,
     /// Query, mutation or subscription: of the operation the request names, or of its only
@@ -97,6 +103,11 @@ impl Operation {
     /// Parses `query`, the document of a request naming `operation_name`.
     pub fn parse(query: &str, operation_name: Option<&str>) -> Result<Self, ServerError> {
         let document = async_graphql::parser::parse_query(query)?;
+        Ok(Self::of(Arc::new(document), operation_name))
+    }
+
+    /// What the front door reads of `document`, run as `operation_name`.
+    pub fn of(document: Arc<ExecutableDocument>, operation_name: Option<&str>) -> Self {
         let selected = document
             .operations
             .iter()
@@ -139,12 +150,12 @@ impl Operation {
             }
             _ => Arc::from(Scope::ALL),
         };
-        Ok(Self {
+        Self {
             document,
             name,
             kind,
             scopes,
-        })
+        }
     }
 
     pub fn is_mutation(&self) -> bool {
@@ -185,20 +196,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parsed__a_document_is_parsed_once_per_text_and_name_and_a_failure_never_kept() {
+    fn parsed__a_document_is_parsed_once_whatever_it_runs_and_a_failure_never_kept() {
         let parsed = Parsed::new();
         let mut parses = 0;
-        let text = "query A { __typename } query B { __typename }";
+        let text = "query A { __typename } mutation B { __typename }";
         let a = parsed.get(text, Some("A"), || parses += 1).unwrap();
         let again = parsed.get(text, Some("A"), || parses += 1).unwrap();
-        assert!(Arc::ptr_eq(&a, &again));
+        assert!(Arc::ptr_eq(&a.document, &again.document));
         assert_eq!(parses, 1);
         let b = parsed.get(text, Some("B"), || parses += 1).unwrap();
-        assert_eq!((b.name.as_str(), parses), ("B", 2));
+        assert_eq!((b.name.as_str(), parses), ("B", 1));
+        assert!(
+            !a.is_mutation() && b.is_mutation(),
+            "each as the operation it names"
+        );
         for _ in 0..2 {
             assert!(parsed.get("{ unclosed", None, || parses += 1).is_err());
         }
-        assert_eq!(parses, 4, "a failure is parsed each time it is sent");
+        assert_eq!(parses, 3, "a failure is parsed each time it is sent");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Data, Executor};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{FromRequestParts, Request, State, ws::WebSocketUpgrade};
@@ -158,9 +159,9 @@ impl Executor for SubscriptionsOnly {
         match self.check(&request) {
             Err(refused) => futures_util::stream::once(async move { refused }).boxed(),
             Ok(operation) => {
-                request.set_parsed_query(operation.document.clone());
+                request.set_parsed_query(ExecutableDocument::clone(&operation.document));
                 // What `Measure::explain` needs if the schema refuses the document.
-                let document = Arc::new(operation.document);
+                let document = operation.document;
                 let variables = Arc::new(request.variables.clone());
                 let name: Option<Arc<str>> = request.operation_name.as_deref().map(Arc::from);
                 let measure = self.measure.clone();

@@ -99,7 +99,7 @@ impl Door<'_> {
     fn prepare(
         &self,
         mut request: async_graphql::Request,
-    ) -> Result<(async_graphql::Request, std::sync::Arc<Operation>), (Code, String)> {
+    ) -> Result<(async_graphql::Request, Operation), (Code, String)> {
         self.state
             .persisted
             .resolve(&mut request, None)

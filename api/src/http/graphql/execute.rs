@@ -1,5 +1,7 @@
 //! Execution of one parsed operation, and the stable code of every error it answers.
 
+use async_graphql::parser::types::ExecutableDocument;
+
 use crate::auth::Viewer;
 use crate::error::{Code, ErrorCode, TransportCode};
 use crate::graphql;
@@ -12,7 +14,7 @@ pub(super) async fn run(
     state: &AppState,
     viewer: Viewer,
     request: async_graphql::Request,
-    operation: std::sync::Arc<Operation>,
+    operation: Operation,
 ) -> async_graphql::Response {
     // One DataLoader a request, so batching never serves a stale row; its batch loads run as
     // spawned tasks, counted toward this request's SQL statements when they are counted.
@@ -42,7 +44,7 @@ pub(super) async fn run(
     let mut request = request.data(viewer).data(loader);
     // The schema takes the parsed document; a copy stays to put the answer in the order it
     // asks for (see `order`).
-    request.set_parsed_query(operation.document.clone());
+    request.set_parsed_query(ExecutableDocument::clone(&operation.document));
     let variables = request.variables.clone();
     let response = state.schema.execute(request).await;
     let mut response = state
@@ -114,6 +116,8 @@ pub(super) fn fill_codes(errors: &mut [async_graphql::ServerError]) {
 mod tests {
     use serde_json::json;
 
+    use async_graphql::parser::types::ExecutableDocument;
+
     use crate::http::operation::Operation;
 
     #[tokio::test]
@@ -122,7 +126,7 @@ mod tests {
         let schema = crate::graphql::schema_builder().finish();
         let mut request = async_graphql::Request::new("{ fromText: __typename }");
         let parsed = Operation::parse("{ fromParse: __typename }", None).unwrap();
-        request.set_parsed_query(parsed.document);
+        request.set_parsed_query(ExecutableDocument::clone(&parsed.document));
         // When the schema executes it, Then it answers the parsed document
         let response = schema.execute(request).await;
         let data = response.data.into_json().unwrap();

@@ -316,7 +316,7 @@ impl Door<'_> {
                     TransportCode::MethodNotAllowed,
                     "mutations are sent with POST",
                 ),
-                operation.name.clone(),
+                operation.name,
             ));
         }
         limits::check_document(limits, &operation.document).map_err(|message| {
@@ -376,7 +376,7 @@ impl Door<'_> {
     fn parse(
         &self,
         request: &async_graphql::Request,
-    ) -> Result<Arc<Operation>, async_graphql::ServerError> {
+    ) -> Result<Operation, async_graphql::ServerError> {
         let metrics = &self.state.metrics;
         self.state
             .parsed
