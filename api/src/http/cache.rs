@@ -9,7 +9,7 @@
 //! derived statuses and deadlines) and, for callers with a token, on what the caller may see
 //! (roles and department). All of these are part of the key; nothing else is.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +19,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use lru::LruCache;
 
 struct Entry {
     /// The scopes the answer read, and their counts when it was computed.
@@ -52,6 +53,10 @@ impl Cached {
 }
 
 impl Entry {
+    fn size(&self) -> usize {
+        self.request.len() + self.response.body.len()
+    }
+
     fn valid_at(&self, stamp: &Stamp) -> bool {
         // Compared in place: every cache hit asks.
         self.scopes
@@ -63,19 +68,24 @@ impl Entry {
 
 /// Responses by request, each valid while the scopes it read are unchanged.
 pub struct ResponseCache {
-    entries: Mutex<HashMap<u64, Entry>>,
-    /// The count of all writes when entries were last swept of the invalid ones.
-    swept_at: Mutex<i64>,
+    kept: Mutex<Kept>,
     /// One lock per request being answered: after a write, the many callers of a popular read
     /// wait for the first one's answer instead of all computing it at once.
     computing: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
-    /// Bound on the bytes held (requests and responses); past it the cache starts over.
+    /// Bound on the bytes held (requests and responses); past it the least recently served
+    /// answers go first.
     max_bytes: usize,
-    held: Mutex<usize>,
-    /// Requests answered since the cache last filled past half its bound: past that, only a
-    /// request asked before is kept, so a stream of one-off requests (a new variable each, a
-    /// new complaint each) cannot churn out what is asked again and again.
-    seen: Mutex<std::collections::HashSet<u64>>,
+}
+
+struct Kept {
+    entries: LruCache<u64, Entry>,
+    held: usize,
+    /// The count of all writes when entries were last swept of the invalid ones.
+    swept_at: i64,
+    /// Requests answered lately: once the cache is half full, only a request asked before is
+    /// kept, so a stream of one-off requests (a new variable each, a new complaint each)
+    /// cannot push out what is asked again and again.
+    seen: HashSet<u64>,
 }
 
 /// Requests `seen` remembers before it starts over.
@@ -84,13 +94,19 @@ const SEEN: usize = 100_000;
 impl ResponseCache {
     pub fn new(max_bytes: usize) -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
-            swept_at: Mutex::new(0),
+            kept: Mutex::new(Kept {
+                entries: LruCache::unbounded(),
+                held: 0,
+                swept_at: 0,
+                seen: HashSet::new(),
+            }),
             computing: Mutex::new(HashMap::new()),
             max_bytes,
-            held: Mutex::new(0),
-            seen: Mutex::default(),
         }
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The lock that callers of the same request share while one of them computes it.
@@ -116,8 +132,8 @@ impl ResponseCache {
     /// if none of the scopes it read has moved since (`stamp` is the data version now).
     pub fn get(&self, stamp: &Stamp, variant: &str, body: &[u8]) -> Option<Cached> {
         let (hash, request) = Self::key(variant, body);
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = entries.get(&hash)?;
+        let mut kept = self.kept();
+        let entry = kept.entries.get(&hash)?;
         (entry.valid_at(stamp) && entry.request == request).then(|| entry.response.clone())
     }
 
@@ -132,38 +148,41 @@ impl ResponseCache {
     ) {
         let (hash, request) = Self::key(variant, body);
         let size = request.len() + response.body.len();
-        let first_time = {
-            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-            if seen.len() >= SEEN {
-                seen.clear();
-            }
-            seen.insert(hash)
-        };
-        if first_time && *self.held.lock().unwrap_or_else(|e| e.into_inner()) > self.max_bytes / 2 {
+        if size > self.max_bytes / 4 {
+            return; // one huge answer must not push out everything else
+        }
+        let mut kept = self.kept();
+        if kept.seen.len() >= SEEN {
+            kept.seen.clear();
+        }
+        let first_time = kept.seen.insert(hash);
+        if first_time && kept.held > self.max_bytes / 2 {
             return;
         }
-        if size > self.max_bytes / 4 {
-            return; // one huge answer must not evict everything else
+        // Entries whose scopes moved are dead weight: swept out once per data version.
+        if kept.swept_at != stamp.all() {
+            kept.swept_at = stamp.all();
+            let dead: Vec<u64> = (kept.entries.iter())
+                .filter(|(_, entry)| !entry.valid_at(stamp))
+                .map(|(hash, _)| *hash)
+                .collect();
+            for hash in dead {
+                if let Some(old) = kept.entries.pop(&hash) {
+                    kept.held -= old.size();
+                }
+            }
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        // Entries whose scopes moved are dead weight: swept out once per data version, and
-        // everything goes when the bound is reached.
-        let mut swept_at = self.swept_at.lock().unwrap_or_else(|e| e.into_inner());
-        if *swept_at != stamp.all() {
-            *swept_at = stamp.all();
-            entries.retain(|_, entry| entry.valid_at(stamp));
-            *held = entries
-                .values()
-                .map(|e| e.request.len() + e.response.body.len())
-                .sum();
+        if let Some(old) = kept.entries.pop(&hash) {
+            kept.held -= old.size();
         }
-        if *held + size > self.max_bytes {
-            entries.clear();
-            *held = 0;
+        while kept.held + size > self.max_bytes {
+            let Some((_, old)) = kept.entries.pop_lru() else {
+                break;
+            };
+            kept.held -= old.size();
         }
         let at = stamp.key(&scopes);
-        if let Some(old) = entries.insert(
+        kept.entries.put(
             hash,
             Entry {
                 scopes,
@@ -171,10 +190,8 @@ impl ResponseCache {
                 request,
                 response,
             },
-        ) {
-            *held -= old.request.len() + old.response.body.len();
-        }
-        *held += size;
+        );
+        kept.held += size;
     }
 }
 
@@ -309,7 +326,7 @@ mod tests {
             b"{}",
             answer(vec![1]),
         );
-        assert_eq!(cache.entries.lock().unwrap().len(), 1);
+        assert_eq!(cache.kept().entries.len(), 1);
     }
 
     #[tokio::test]
@@ -344,9 +361,8 @@ mod tests {
         // Too large for a quarter of the bound: not kept
         put(b"big", 300);
         assert!(cache.get(&at, "json", b"big").is_none());
-        // Four entries of 246 bytes fit; the fifth starts the cache over. Past half the
-        // bound (after the third), a request seen for the first time is not kept, one asked
-        // before is
+        // Four entries of 246 bytes fit. Past half the bound (after the third), a request
+        // seen for the first time is not kept, one asked before is
         for name in [b"a", b"b", b"c"] {
             put(name, 240);
         }
@@ -356,16 +372,27 @@ mod tests {
             "first seen past half the bound"
         );
         put(b"d", 240);
-        assert!(cache.get(&at, "json", b"a").is_some() && cache.get(&at, "json", b"d").is_some());
+        assert!(cache.get(&at, "json", b"d").is_some());
+        // Read lately: a, then c
+        assert!(cache.get(&at, "json", b"a").is_some() && cache.get(&at, "json", b"c").is_some());
         put(b"e", 240);
         assert!(cache.get(&at, "json", b"e").is_none());
-        assert!(
-            cache.get(&at, "json", b"a").is_some(),
-            "what was kept stays"
-        );
         put(b"e", 240);
-        assert!(cache.get(&at, "json", b"a").is_none());
+        // The fifth pushes out the least recently served, b, and nothing else
         assert!(cache.get(&at, "json", b"e").is_some());
-        assert!(*cache.held.lock().unwrap() <= 1_000);
+        assert!(cache.get(&at, "json", b"b").is_none());
+        for kept in [b"a", b"c", b"d"] {
+            assert!(
+                cache.get(&at, "json", kept).is_some(),
+                "what was read lately stays"
+            );
+        }
+        // A larger answer pushes out as many of the least recently served as it needs
+        put(b"f", 240);
+        put(b"f", 240 + 200);
+        assert!(cache.get(&at, "json", b"f").is_some());
+        assert!(cache.get(&at, "json", b"e").is_none() && cache.get(&at, "json", b"a").is_none());
+        assert!(cache.get(&at, "json", b"c").is_some() && cache.get(&at, "json", b"d").is_some());
+        assert!(cache.kept().held <= 1_000);
     }
 }
