@@ -387,12 +387,28 @@ mod tests {
                 "what was read lately stays"
             );
         }
+        assert!(cache.kept().held <= 1_000);
+
         // A larger answer pushes out as many of the least recently served as it needs
-        put(b"f", 240);
-        put(b"f", 240 + 200);
-        assert!(cache.get(&at, "json", b"f").is_some());
-        assert!(cache.get(&at, "json", b"e").is_none() && cache.get(&at, "json", b"a").is_none());
-        assert!(cache.get(&at, "json", b"c").is_some() && cache.get(&at, "json", b"d").is_some());
+        let cache = ResponseCache::new(1_000);
+        let put = |name: &[u8], size| {
+            for _ in 0..2 {
+                let answer = answer(vec![0; size]);
+                cache.put(&at, Arc::from(Scope::ALL), "json", name, answer);
+            }
+        };
+        for name in 0..9u8 {
+            put(&[name], 100); // 106 bytes each with its key, 954 in all
+        }
+        put(b"big", 240); // 248 bytes
+        assert!(cache.get(&at, "json", b"big").is_some());
+        let kept: Vec<bool> = (0..9u8)
+            .map(|name| cache.get(&at, "json", &[name]).is_some())
+            .collect();
+        assert_eq!(
+            kept,
+            [false, false, true, true, true, true, true, true, true]
+        );
         assert!(cache.kept().held <= 1_000);
     }
 }

@@ -98,3 +98,63 @@ async fn connection__wrong_kind_of_id_is_bad_input() {
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
 }
+
+/// Inspections are paged by their ids in SQL, their rows held by the process once read: the
+/// pages still walk every inspection once, both ways, each with its own row.
+#[tokio::test]
+async fn connection__inspections_pages_walk_every_inspection_both_ways() {
+    let (app, s) = crate::supervision::spawn_with_setup().await;
+    for n in 1..=5 {
+        let mut input = s.inspection();
+        input["record"] = json!(format!("第{n}次抽查书面记录"));
+        s.submit(&app, input).await;
+    }
+    const INSPECTIONS: &str = r#"query($first: Int, $after: String, $last: Int, $before: String) {
+      inspections(first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage endCursor }
+        edges { cursor node { id record } }
+      }
+    }"#;
+    let page = |vars: serde_json::Value| {
+        let (app, s) = (&app, &s);
+        async move {
+            let body = app.post_as(&s.supervisor, INSPECTIONS, vars).await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+            body["data"]["inspections"].clone()
+        }
+    };
+    let records = |page: &serde_json::Value| -> Vec<String> {
+        (page["edges"].as_array().unwrap().iter())
+            .map(|e| e["node"]["record"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = page(json!({ "first": 100 })).await;
+    assert_eq!(all["totalCount"], 5);
+    let everything = records(&all);
+    let expected: Vec<String> = (1..=5).map(|n| format!("第{n}次抽查书面记录")).collect();
+    assert_eq!(
+        everything, expected,
+        "in the order submitted, each its own row"
+    );
+
+    let (mut seen, mut after) = (Vec::new(), None::<String>);
+    loop {
+        let two = page(json!({ "first": 2, "after": after })).await;
+        seen.extend(records(&two));
+        if two["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = Some(two["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen, everything);
+
+    let fifth = all["edges"][4]["cursor"].clone();
+    let before = page(json!({ "last": 2, "before": fifth })).await;
+    assert_eq!(records(&before), everything[2..4].to_vec());
+    assert_eq!(before["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(before["pageInfo"]["hasNextPage"], true);
+    let last = page(json!({ "last": 2 })).await;
+    assert_eq!(records(&last), everything[3..].to_vec());
+    assert_eq!(last["pageInfo"]["hasNextPage"], false);
+}
