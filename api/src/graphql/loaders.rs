@@ -316,11 +316,9 @@ macro_rules! in_force_has_many {
     };
 }
 
-/// `$key(id)` loads one `$entity` row by primary key; with `memory`, from the view first;
-/// with `kept`, from what the process holds of submitted inspections (`Submitted`) first,
-/// keeping what SQL answers.
+/// `$key(id)` loads one `$entity` row by primary key; with `memory`, from the view first.
 macro_rules! by_id {
-    ($key:ident => $entity:ident $(, memory |$view:ident, $id:ident| $memory:expr)? $(, kept $kept:ident)?) => {
+    ($key:ident => $entity:ident $(, memory |$view:ident, $id:ident| $memory:expr)?) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i32);
 
@@ -353,11 +351,6 @@ macro_rules! by_id {
                         });
                     }
                 )?
-                $(
-                    let (held, missing) = self.submitted.$kept.get_many(&rest);
-                    found.extend(held.into_iter().filter_map(|(id, mut rows)| Some(($key(id), rows.pop()?))));
-                    rest = missing;
-                )?
                 if rest.is_empty() {
                     return Ok(found);
                 }
@@ -365,11 +358,6 @@ macro_rules! by_id {
                     .filter(one_of(self.db.get_database_backend(), $entity::Column::Id, rest))
                     .all(&self.db)
                     .await?;
-                $(
-                    for row in &rows {
-                        self.submitted.$kept.keep(row.id, std::slice::from_ref(row));
-                    }
-                )?
                 found.extend(rows.into_iter().map(|row| ($key(row.id), row)));
                 Ok(found)
             }
@@ -412,7 +400,7 @@ has_many!(SectionsOf => regime_section by RegimeId (regime_id) order Seq);
 has_many!(ItemsOfSection => regime_item by SectionId (section_id) order Seq);
 has_many!(ChildrenOfItem => regime_item by ParentId (parent_id optional) order Seq);
 
-by_id!(InspectionById => inspection, kept inspections);
+by_id!(InspectionById => inspection);
 by_id!(RegimeItemById => regime_item);
 by_id!(DocumentById => supervision_document);
 

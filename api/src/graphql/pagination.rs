@@ -199,73 +199,7 @@ where
     E::Model: Send + Sync,
     N: OutputType,
 {
-    let (page, rows) = keyset(db, select, key, &args, async |page| page.all(db).await).await?;
-    Ok(page.with(rows.into_iter().map(|row| (row_key(&row), wrap(row)))))
-}
-
-/// As `paginate_by`, reading only the page's keys in SQL: for rows the process holds once
-/// read, which `nodes` turns the keys into (in their order; a key it has no node for is
-/// left out).
-pub async fn paginate_keys<E, N>(
-    db: &DatabaseConnection,
-    select: Select<E>,
-    key: SimpleExpr,
-    args: PageArgs,
-    nodes: impl AsyncFnOnce(Vec<i64>) -> ApiResult<Vec<(i64, N)>>,
-) -> ApiResult<Page<N>>
-where
-    E: EntityTrait,
-    E::Model: Send + Sync,
-    N: OutputType,
-{
-    let read = async |page: Select<E>| {
-        // BIGINT: PostgreSQL sends an INTEGER key as 32 bits, which an i64 does not decode.
-        (page.select_only())
-            .expr_as(key.clone().cast_as("BIGINT"), "page_key")
-            .into_tuple::<i64>()
-            .all(db)
-            .await
-    };
-    let (page, keys) = keyset(db, select, key.clone(), &args, read).await?;
-    Ok(page.with(nodes(keys).await?))
-}
-
-/// Where a keyset page sits among all: the bounds and count of its connection.
-struct Bounds {
-    has_previous: bool,
-    has_next: bool,
-    total_count: u64,
-}
-
-impl Bounds {
-    fn with<N: OutputType>(self, nodes: impl IntoIterator<Item = (i64, N)>) -> Page<N> {
-        let mut connection = Connection::with_additional_fields(
-            self.has_previous,
-            self.has_next,
-            Counted {
-                total_count: self.total_count,
-            },
-        );
-        (connection.edges)
-            .extend((nodes.into_iter()).map(|(key, node)| Edge::new(encode_cursor(key), node)));
-        connection
-    }
-}
-
-/// The page of `select` that `args` asks for, ordered by the unique `key`, read by `read`
-/// (one statement, with the row after the page to tell whether there is more).
-async fn keyset<E, R>(
-    db: &DatabaseConnection,
-    select: Select<E>,
-    key: SimpleExpr,
-    args: &PageArgs,
-    read: impl AsyncFnOnce(Select<E>) -> Result<Vec<R>, sea_orm::DbErr>,
-) -> ApiResult<(Bounds, Vec<R>)>
-where
-    E: EntityTrait,
-    E::Model: Send + Sync,
-{
-    let (forward, size) = page_request(args)?;
+    let (forward, size) = page_request(&args)?;
     let total_count = if args.counted {
         select.clone().count(db).await?
     } else {
@@ -283,7 +217,7 @@ where
     } else {
         select.order_by(key, Order::Desc)
     };
-    let mut rows = read(page.limit(size + 1)).await?;
+    let mut rows = page.limit(size + 1).all(db).await?;
     let more = rows.len() as u64 > size;
     rows.truncate(size as usize);
     if !forward {
@@ -294,12 +228,13 @@ where
     } else {
         (more, args.before.is_some())
     };
-    let bounds = Bounds {
-        has_previous,
-        has_next,
-        total_count,
-    };
-    Ok((bounds, rows))
+    let mut connection =
+        Connection::with_additional_fields(has_previous, has_next, Counted { total_count });
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|row| Edge::new(encode_cursor(row_key(&row)), wrap(row))),
+    );
+    Ok(connection)
 }
 
 /// Pages through rows held in memory and ordered by the unique `row_key`, with the same

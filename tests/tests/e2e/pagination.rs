@@ -99,8 +99,8 @@ async fn connection__wrong_kind_of_id_is_bad_input() {
     assert_eq!(code, "BAD_USER_INPUT");
 }
 
-/// Inspections are paged by their ids in SQL, their rows held by the process once read: the
-/// pages still walk every inspection once, both ways, each with its own row.
+/// Pages of inspections, whose relations the process holds once read, walk every
+/// inspection once, both ways, each with its own row.
 #[tokio::test]
 async fn connection__inspections_pages_walk_every_inspection_both_ways() {
     let (app, s) = crate::supervision::spawn_with_setup().await;

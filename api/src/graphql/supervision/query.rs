@@ -1,6 +1,5 @@
 //! Reading supervision results: inspections, documents, and the assessment figures.
 
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::{inspection, supervision_document};
 use sea_orm::sea_query::Expr;
@@ -10,10 +9,10 @@ use super::types::{Inspection, SupervisionDocument};
 use crate::domain::supervision::read::{self, InspectionFilter as Filter};
 use crate::error::ApiResult;
 use crate::graphql::loaders::{
-    DocumentsOf, FindingsOf, InspectionById, InspectionStateOf, InspectorsOf, MethodsOf,
+    DocumentsOf, FindingsOf, InspectionStateOf, InspectorsOf, MethodsOf,
 };
 use crate::graphql::node::optional_id;
-use crate::graphql::pagination::{Page, connection_query, paginate_by, paginate_keys};
+use crate::graphql::pagination::{Page, connection_query, paginate_by};
 use crate::graphql::regime::RegimeItem;
 use crate::graphql::scalars::Date;
 use crate::graphql::text::{Code, Text};
@@ -148,21 +147,12 @@ connection_query! {
     InspectionQuery::inspections(ctx, args, filter: InspectionFilter) -> Inspection {
         let scope = read::read_scope(viewer(ctx)?)?;
         let filter = filter.into_domain()?;
-        // Keyset-paged in SQL, counted only when asked; the rows themselves never change once
-        // submitted, so SQL names the page's ids and the process holds the rows once read.
+        // Keyset-paged in SQL, counted only when asked.
         let db = db(ctx)?;
         let select = read::inspection_query(db, scope, &filter, clock(ctx)?.today()).await?;
         let key = Expr::col(inspection::Column::Id);
-        let rows = async |keys: Vec<i64>| {
-            let keys: Vec<InspectionById> =
-                keys.iter().filter_map(|&key| Some(InspectionById(i32::try_from(key).ok()?))).collect();
-            let mut rows = crate::graphql::loader(ctx)?.loader().load(&keys).await?;
-            Ok(keys
-                .iter()
-                .filter_map(|key| Some((i64::from(key.0), Inspection(rows.remove(key)?))))
-                .collect())
-        };
-        let page = paginate_keys(db, select, key, args, rows).await?;
+        let row_key = |row: &inspection::Model| i64::from(row.id);
+        let page = paginate_by(db, select, key, args, row_key, Inspection).await?;
         prime_relations(ctx, &page).await?;
         Ok(page)
     }
