@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
 
 use sea_orm::{EntityTrait, QueryOrder};
 
@@ -61,6 +61,7 @@ pub struct EvidenceLegalBasis {
 
 /// Evidence — 匹配依据: the row of the list that made a candidate.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct LookupEvidence {
     /// Kind of row — 类别.
     kind: EvidenceKind,
@@ -70,12 +71,27 @@ pub struct LookupEvidence {
     title: Option<String>,
     /// The row's text exactly as published — 原文.
     text: String,
-    /// Matched spans of `text`, in characters — 匹配片段.
-    highlights: Vec<TextSpan>,
     /// Legal bases of the matched division — 相关依据.
     legal_bases: Vec<EvidenceLegalBasis>,
     /// This row's relevance (BM25) — 相关度.
     score: f64,
+    /// The complaint's words that `highlights` marks.
+    #[graphql(skip)]
+    words: Arc<[String]>,
+}
+
+#[ComplexObject]
+impl LookupEvidence {
+    /// Matched spans of `text`, in characters — 匹配片段.
+    async fn highlights(&self) -> Vec<TextSpan> {
+        search::tokenize::highlights(&self.text, &self.words)
+            .into_iter()
+            .map(|(start, end)| TextSpan {
+                start: start as i32,
+                end: end as i32,
+            })
+            .collect()
+    }
 }
 
 /// Lookup candidate — 候选承办部门: a department (or unit) that must act, because the
@@ -179,28 +195,37 @@ pub(crate) fn candidates_wanted(first: i32) -> ApiResult<usize> {
 }
 
 pub(crate) fn lookup_result(found: search::Lookup) -> LookupResult {
+    let words = found.words;
     LookupResult {
         outcome: match found.outcome {
             search::Outcome::Matched => LookupOutcome::Matched,
             search::Outcome::Ambiguous => LookupOutcome::Ambiguous,
             search::Outcome::NoMatch => LookupOutcome::NoMatch,
         },
-        candidates: found.candidates.into_iter().map(candidate).collect(),
+        candidates: found
+            .candidates
+            .into_iter()
+            .map(|c| candidate(c, &words))
+            .collect(),
     }
 }
 
-fn candidate(c: search::Candidate) -> LookupCandidate {
+fn candidate(c: search::Candidate, words: &Arc<[String]>) -> LookupCandidate {
     LookupCandidate {
         department: Department(c.department),
         routed_from: c.routed_from.map(Department),
         coordinator: c.coordinator.map(Department),
         role: c.role.map(Into::into),
         score: c.score,
-        evidence: c.evidence.into_iter().map(evidence).collect(),
+        evidence: c
+            .evidence
+            .into_iter()
+            .map(|e| evidence(e, words.clone()))
+            .collect(),
     }
 }
 
-fn evidence(e: search::Evidence) -> LookupEvidence {
+fn evidence(e: search::Evidence, words: Arc<[String]>) -> LookupEvidence {
     LookupEvidence {
         department: Department(e.department),
         kind: match e.kind {
@@ -211,20 +236,13 @@ fn evidence(e: search::Evidence) -> LookupEvidence {
         },
         title: e.title,
         text: e.text,
-        highlights: e
-            .highlights
-            .into_iter()
-            .map(|(s, end)| TextSpan {
-                start: s as i32,
-                end: end as i32,
-            })
-            .collect(),
         legal_bases: e
             .legal_bases
             .into_iter()
             .map(|(title, text)| EvidenceLegalBasis { title, text })
             .collect(),
         score: e.score,
+        words,
     }
 }
 

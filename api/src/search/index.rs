@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use entity::{boundary_matter, department, division, duty, legal_basis, public_service, work_item};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
@@ -56,6 +57,10 @@ pub struct Index {
     /// memory for most of its time.
     doc_slots: Vec<u32>,
     slot_departments: Vec<i32>,
+    /// Each department's slot, and each slot's department's dissolution day: only those
+    /// departments can route to a successor, so a lookup follows the chain for them alone.
+    department_slots: HashMap<i32, u32>,
+    slot_dissolved: Vec<Option<NaiveDate>>,
 }
 
 thread_local! {
@@ -123,6 +128,10 @@ impl Index {
             list.shrink_to_fit();
         }
         postings.shrink_to_fit();
+        let slot_dissolved = slot_departments
+            .iter()
+            .map(|id| departments.get(id).and_then(|d| d.dissolved_on))
+            .collect();
         Self {
             docs,
             departments,
@@ -131,6 +140,8 @@ impl Index {
             postings,
             doc_slots,
             slot_departments,
+            department_slots: slots,
+            slot_dissolved,
         }
     }
 
@@ -148,15 +159,29 @@ impl Index {
         self.slot_departments.len()
     }
 
+    /// The slot of department `id`, when it has rows.
+    pub fn department_slot(&self, id: i32) -> Option<usize> {
+        self.department_slots.get(&id).map(|&slot| slot as usize)
+    }
+
+    /// Whether a slot's department was dissolved by `day` (its rows are its successor's).
+    pub fn slot_dissolved_by(&self, slot: usize, day: NaiveDate) -> bool {
+        self.slot_dissolved[slot].is_some_and(|on| on <= day)
+    }
+
     /// BM25 scores of the documents sharing a term with `query_terms`, each distinct term
     /// counted once at its highest weight in the query. Sums into one slot per document
     /// (no hashing: a common term of a province's index touches tens of thousands of rows).
     pub fn score(&self, query_terms: &[(String, f64)]) -> Vec<(u32, f64)> {
         let n = self.docs.len() as f64;
-        let mut weights: HashMap<&str, f64> = HashMap::new();
+        // In the query's order, so the same complaint sums its terms in the same order and
+        // scores the same to the last bit every time.
+        let mut weights: Vec<(&str, f64)> = Vec::new();
         for (term, w) in query_terms {
-            let e = weights.entry(term.as_str()).or_default();
-            *e = e.max(*w);
+            match weights.iter_mut().find(|(t, _)| t == term) {
+                Some((_, e)) => *e = e.max(*w),
+                None => weights.push((term, *w)),
+            }
         }
         SUMS.with_borrow_mut(|sums| {
             if sums.len() < self.docs.len() {

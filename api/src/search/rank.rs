@@ -1,6 +1,7 @@
 //! From matched rows to the departments that must act, with their coordinator and evidence.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use arrayvec::ArrayVec;
 use chrono::NaiveDate;
@@ -33,8 +34,6 @@ pub struct Evidence {
     pub department: department::Model,
     pub title: Option<String>,
     pub text: String,
-    /// Character ranges `[start, end)` of `text` that matched.
-    pub highlights: Vec<(usize, usize)>,
     pub legal_bases: Vec<(String, String)>,
     pub score: f64,
 }
@@ -59,6 +58,9 @@ pub struct Candidate {
 pub struct Lookup {
     pub outcome: Outcome,
     pub candidates: Vec<Candidate>,
+    /// The complaint's words as matched (after the lexicon), which `tokenize::highlights`
+    /// marks in the evidence: only when asked for, since highlighting is the costly part.
+    pub words: Arc<[String]>,
 }
 
 /// Where NO_MATCH and AMBIGUOUS begin, chosen on the dev half of `tests/eval` only
@@ -126,18 +128,19 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(department: i32, first: u32, routed_from: Option<i32>) -> Self {
+    fn new(department: i32, first: u32) -> Self {
         Self {
             department,
             score: f64::MIN,
             best: first,
-            routed_from,
+            routed_from: None,
             top: ArrayVec::new(),
         }
     }
 
+    /// Counts a row: the best row (on equal scores, the first in the index) gives the score.
     fn credit(&mut self, score: f64, doc: u32, routed_from: Option<i32>) {
-        if score > self.score {
+        if score > self.score || (score == self.score && doc < self.best) {
             self.score = score;
             self.best = doc;
             self.routed_from = routed_from;
@@ -156,45 +159,115 @@ impl Tally {
     }
 }
 
+/// The departments that must act on a complaint, before ranking: whoever holds each scored
+/// department's duties on the day, with its score (its best row's, whichever department the
+/// list names on it).
+struct Holders {
+    /// By scored slot: its holder's place in `departments`/`scores` (`NONE` where unscored).
+    of_slot: Vec<u32>,
+    departments: Vec<i32>,
+    scores: Vec<f64>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Holders {
+    /// One pass over the scored rows for each slot's best, then one per scored slot. A
+    /// department's rows and its holder's usually share a slot; only one dissolved by `day`
+    /// follows its successors.
+    fn of(index: &Index, scores: &[(u32, f64)], day: NaiveDate) -> Self {
+        let mut best = vec![0.0_f64; index.slots()];
+        let mut scored = Vec::new();
+        for &(doc, s) in scores {
+            let slot = index.slot(doc);
+            // Scores are sums of positive BM25 terms: 0 is "not yet scored".
+            if best[slot] == 0.0 {
+                scored.push(slot);
+            }
+            best[slot] = best[slot].max(s);
+        }
+        let mut holders = Self {
+            of_slot: vec![NONE; index.slots()],
+            departments: Vec::new(),
+            scores: Vec::new(),
+        };
+        // The holder's place by the holder's own slot, or (a successor with no rows) its id.
+        let mut at_slot = vec![NONE; index.slots()];
+        let mut without_slot: HashMap<i32, u32> = HashMap::new();
+        for slot in scored {
+            let holder = if index.slot_dissolved_by(slot, day) {
+                holder_on(&index.departments, index.slot_department(slot), day).0
+            } else {
+                index.slot_department(slot)
+            };
+            let place = match index.department_slot(holder) {
+                Some(own) => &mut at_slot[own],
+                None => without_slot.entry(holder).or_insert(NONE),
+            };
+            if *place == NONE {
+                *place = holders.departments.len() as u32;
+                holders.departments.push(holder);
+                holders.scores.push(0.0);
+            }
+            let score = &mut holders.scores[*place as usize];
+            *score = score.max(best[slot]);
+            holders.of_slot[slot] = *place;
+        }
+        holders
+    }
+
+    /// The score under which a holder can neither be among the `first` candidates nor tie
+    /// with the top one, whatever units are moved ahead of their departments.
+    ///
+    /// A unit moves ahead only to a department's score that its own is within `tie_ratio`
+    /// of, so a holder's sort score is at most its score / `tie_ratio`. Below `tie_ratio` ×
+    /// the `first`-th best score, `first` holders sort ahead of it; and the top candidate
+    /// scores at least `tie_ratio` × the best score, so a tie needs `tie_ratio`² × the best.
+    fn floor(&self, first: usize, tie_ratio: f64) -> f64 {
+        if self.scores.len() <= first {
+            return 0.0;
+        }
+        let ratio = tie_ratio.clamp(0.0, 1.0);
+        let mut scores = self.scores.clone();
+        let (_, &mut nth, _) = scores.select_nth_unstable_by(first - 1, |a, b| b.total_cmp(a));
+        let best = self.scores.iter().copied().fold(0.0, f64::max);
+        // A hair under, so rounding in the ratios never drops a holder on the line.
+        (ratio * nth).min(ratio * ratio * best) * (1.0 - 1e-9)
+    }
+}
+
 /// Ranks the departments that must act on `text`, as of `day` (a department reorganised
 /// away by then is its successor, before ties and `first` are decided).
 pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thresholds) -> Lookup {
     let no_match = Lookup {
         outcome: Outcome::NoMatch,
         candidates: Vec::new(),
+        words: Arc::new([]),
     };
     let (terms, scores) = scored(index, text);
     // Each row credits its own department: who acts is whose division, duty, work item or
-    // service it is, never the matter's lead on another department's behalf. Rows first meet
-    // in their department's slot (a province scores tens of thousands of rows a complaint);
-    // then each department's best rows go to whoever holds its duties on `day`.
-    let mut by_slot: Vec<Option<Tally>> = Vec::new();
-    by_slot.resize_with(index.slots(), || None);
-    let mut touched = Vec::new();
+    // service it is, never the matter's lead on another department's behalf, and a
+    // department reorganised away by `day` is whoever holds its duties. A province's
+    // complaint scores tens of thousands of rows over thousands of departments: only those
+    // that can be answered or tie are tallied and ranked.
+    let holders = Holders::of(index, &scores, day);
+    let floor = holders.floor(first.max(1), th.tie_ratio);
+    let mut tallies: Vec<Option<Tally>> = Vec::new();
+    tallies.resize_with(holders.departments.len(), || None);
     for &(doc_no, s) in &scores {
         let slot = index.slot(doc_no);
-        by_slot[slot]
-            .get_or_insert_with(|| {
-                touched.push(slot);
-                Tally::new(index.slot_department(slot), doc_no, None)
-            })
-            .credit(s, doc_no, None);
-    }
-    let mut by_dept: HashMap<i32, Tally> = HashMap::new();
-    for slot in touched {
-        let Some(source) = by_slot[slot].take() else {
+        let place = holders.of_slot[slot] as usize;
+        if holders.scores[place] < floor {
             continue;
-        };
-        let (holder, routed_from) = holder_on(&index.departments, source.department, day);
-        let tally = by_dept
-            .entry(holder)
-            .or_insert_with(|| Tally::new(holder, source.best, routed_from));
-        // A department's best rows are the only ones that can be among its holder's best.
-        for (doc_no, s) in source.top {
-            tally.credit(s, doc_no, routed_from);
         }
+        let holder = holders.departments[place];
+        let named = index.slot_department(slot);
+        tallies[place]
+            .get_or_insert_with(|| Tally::new(holder, doc_no))
+            .credit(s, doc_no, (named != holder).then_some(named));
     }
-    let mut ranked = specific_units_first(index, by_dept.into_values().collect(), th.tie_ratio);
+    let tallies = tallies.into_iter().flatten().collect();
+    let mut ranked = specific_units_first(index, tallies, th.tie_ratio);
     let Some(top) = ranked.first() else {
         return no_match;
     };
@@ -208,7 +281,6 @@ pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thre
     if top.score < th.min_score && !specific {
         return no_match;
     }
-    let terms = tokenize::words(&terms);
     // Units of one department are parts of it: they narrow the answer, never tie with it.
     let top_root = index.top_department(top.department);
     let tie = ranked.iter().skip(1).any(|t| {
@@ -216,7 +288,7 @@ pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thre
     });
     ranked.truncate(first.max(1));
     let model = |id: i32| index.departments.get(&id).cloned();
-    // Evidence only for the candidates returned: highlighting is the costly part.
+    // Evidence only for the candidates returned.
     let candidates = ranked
         .into_iter()
         .filter_map(|tally| {
@@ -251,7 +323,6 @@ pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thre
                             department: model(doc.department_id)?,
                             title: doc.title.clone(),
                             text: doc.text.clone(),
-                            highlights: tokenize::highlights(&doc.text, &terms),
                             legal_bases: doc.legal_bases.clone(),
                             score: s,
                         })
@@ -267,6 +338,7 @@ pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thre
             Outcome::Matched
         },
         candidates,
+        words: tokenize::words(&terms).into(),
     }
 }
 
@@ -341,7 +413,15 @@ mod tests {
 
     /// 甲局 (1) with its unit 甲股 (4), 乙局 (2) and 丙局 (3).
     fn index(docs: Vec<Doc>) -> Index {
-        let departments = [
+        index_after(docs, |_| {})
+    }
+
+    /// The same departments, after `reorganise` has changed them.
+    fn index_after(
+        docs: Vec<Doc>,
+        reorganise: impl FnOnce(&mut HashMap<i32, department::Model>),
+    ) -> Index {
+        let mut departments = [
             (1, "甲局", None),
             (2, "乙局", None),
             (3, "丙局", None),
@@ -360,6 +440,7 @@ mod tests {
             (id, dept)
         })
         .collect::<HashMap<_, _>>();
+        reorganise(&mut departments);
         Index::build(docs, departments, Vec::new())
     }
 
@@ -376,6 +457,95 @@ mod tests {
         min_score: 0.1,
         tie_ratio: 0.92,
     };
+
+    /// Twelve departments, six of them units (7 of 1, 8 of 2, …), with 96 rows drawn from
+    /// eight phrases: many candidates on close scores, units on their departments' heels.
+    fn crowded() -> Index {
+        let departments = (1..=12)
+            .map(|id| {
+                let dept = department::Model {
+                    id,
+                    name: format!("部门{id}"),
+                    kind: "DEPARTMENT".to_owned(),
+                    parent_id: (id > 6).then_some(id - 6),
+                    dissolved_on: None,
+                    successor_id: None,
+                };
+                (id, dept)
+            })
+            .collect::<HashMap<_, _>>();
+        // Rows of one to three phrases and some filler, picked by a fixed sequence: lengths
+        // and words vary, so do scores.
+        let mut seed = 7_u32;
+        let mut pick = |n: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 16) % n
+        };
+        let docs = (0..96)
+            .map(|n| {
+                let mut text = "负责".to_owned();
+                for _ in 0..=pick(3) {
+                    text.push_str(PHRASES[pick(8) as usize]);
+                    text.push('、');
+                }
+                text.push_str(&"相关工作".repeat(pick(4) as usize));
+                let kind = [DocKind::Duty, DocKind::WorkItem, DocKind::Service][n % 3];
+                row(kind, n as i32, 1 + pick(12) as i32, &text)
+            })
+            .collect();
+        Index::build(docs, departments, Vec::new())
+    }
+
+    const PHRASES: [&str; 8] = [
+        "流动人口",
+        "计划生育",
+        "奖励扶助",
+        "出生登记",
+        "避孕药具",
+        "技术服务",
+        "药具发放",
+        "信息管理",
+    ];
+
+    #[test]
+    fn lookup__fewer_candidates_asked_for_are_the_first_of_more_with_the_same_outcome() {
+        // Given many departments and units whose rows share words
+        let idx = crowded();
+        let summary = |found: &Lookup| {
+            let candidates: Vec<_> = found
+                .candidates
+                .iter()
+                .map(|c| {
+                    let rows: Vec<i32> = c.evidence.iter().map(|e| e.row_id).collect();
+                    (c.department.id, c.score, rows)
+                })
+                .collect();
+            (found.outcome, candidates)
+        };
+        let mut moved_ahead = 0;
+        for (i, a) in PHRASES.iter().enumerate() {
+            for b in &PHRASES[i..] {
+                let text = format!("{a}{b}");
+                // Every department asked for
+                let all = summary(&lookup(&idx, &text, 12, today(), &TH));
+                moved_ahead += all
+                    .1
+                    .windows(2)
+                    .filter(|pair| pair[0].1 < pair[1].1)
+                    .count();
+                // When fewer are asked for, they are the first of the longer answer, with
+                // its outcome, scores and evidence
+                for first in 1..=6 {
+                    let (outcome, candidates) = summary(&lookup(&idx, &text, first, today(), &TH));
+                    assert_eq!(outcome, all.0, "{text} first {first}");
+                    let n = first.min(all.1.len());
+                    assert_eq!(candidates, all.1[..n], "{text} first {first}");
+                }
+            }
+        }
+        // And the texts put units ahead of better-scoring departments, which the cut must allow for
+        assert!(moved_ahead > 0);
+    }
 
     #[test]
     fn lookup__two_departments_with_the_same_duty_are_ambiguous() {
@@ -452,14 +622,16 @@ mod tests {
     #[test]
     fn lookup__a_department_reorganised_away_is_its_successor_before_first_is_applied() {
         // Given 乙局 dissolved into 丙局, each with a row about the same thing
-        let mut idx = index(vec![
+        let docs = vec![
             duty(1, 2, "负责农村饮水安全工程建设"),
             duty(2, 3, "负责农村饮水安全工程建设"),
             duty(3, 1, "负责城市道路桥梁的养护管理"),
-        ]);
-        let gone = idx.departments.get_mut(&2).unwrap();
-        gone.dissolved_on = NaiveDate::from_ymd_opt(2026, 1, 1);
-        gone.successor_id = Some(3);
+        ];
+        let idx = index_after(docs, |departments| {
+            let gone = departments.get_mut(&2).unwrap();
+            gone.dissolved_on = NaiveDate::from_ymd_opt(2026, 1, 1);
+            gone.successor_id = Some(3);
+        });
         // When looked up for a day after the dissolution, with room for one candidate
         let found = lookup(&idx, "农村饮水安全", 1, today(), &TH);
         // Then 丙局 is the one answer, not a tie with the department it absorbed

@@ -76,19 +76,19 @@ pub fn words(terms: &[(String, f64)]) -> Vec<String> {
     words
 }
 
-/// Character ranges `[start, end)` where any of `needles` occurs in `text`, merged.
+/// Character ranges `[start, end)` where any of `needles` occurs in `text`, merged
+/// (overlapping occurrences included: 哈哈 marks all of 哈哈哈).
 pub fn highlights(text: &str, needles: &[String]) -> Vec<(usize, usize)> {
-    let chars: Vec<char> = text.chars().collect();
+    // Found and merged in bytes (a substring search, not a comparison at every character),
+    // then counted in characters once.
     let mut spans = Vec::new();
-    for needle in needles {
-        let n: Vec<char> = needle.chars().collect();
-        if n.is_empty() || n.len() > chars.len() {
-            continue;
-        }
-        for start in 0..=chars.len() - n.len() {
-            if chars[start..start + n.len()] == n[..] {
-                spans.push((start, start + n.len()));
-            }
+    for needle in needles.iter().filter(|n| !n.is_empty()) {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(needle.as_str()) {
+            let start = from + at;
+            spans.push((start, start + needle.len()));
+            // The next occurrence may overlap this one: search on from its second character.
+            from = start + text[start..].chars().next().map_or(1, char::len_utf8);
         }
     }
     spans.sort_unstable();
@@ -99,5 +99,39 @@ pub fn highlights(text: &str, needles: &[String]) -> Vec<(usize, usize)> {
             _ => merged.push((s, e)),
         }
     }
+    // Every offset is a character boundary and they increase, so one walk counts them all.
+    let mut boundaries = text
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([text.len()])
+        .enumerate();
+    let mut char_of = |byte: usize| {
+        boundaries
+            .by_ref()
+            .find(|&(_, at)| at == byte)
+            .map_or(0, |(chars, _)| chars)
+    };
     merged
+        .into_iter()
+        .map(|(s, e)| (char_of(s), char_of(e)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights__marks_every_occurrence_in_characters_merged() {
+        let needles = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+        // Separate, adjacent and overlapping occurrences, counted in characters not bytes
+        let text = "办理生育登记，生育服务证明；哈哈哈";
+        assert_eq!(
+            highlights(text, &needles(&["生育", "登记", "哈哈", "证明"])),
+            [(2, 6), (7, 9), (11, 13), (14, 17)]
+        );
+        // Nothing found, an empty needle, a needle longer than the text
+        assert!(highlights(text, &needles(&["", "计划生育服务证明书办理"])).is_empty());
+        assert!(highlights("", &needles(&["生育"])).is_empty());
+    }
 }
