@@ -39,7 +39,8 @@ pub struct Doc {
 
 pub struct Index {
     pub docs: Vec<Doc>,
-    /// Every department, as stored: candidates are answered and routed from here, with no SQL.
+    /// Every department, as stored when the index was built (never changed after: which slots
+    /// can route is taken from it then): candidates are answered and routed from here, no SQL.
     pub departments: HashMap<i32, department::Model>,
     /// Divisions by matter: (department, lead).
     pub matters: HashMap<i32, Vec<(i32, bool)>>,
