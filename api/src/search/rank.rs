@@ -642,4 +642,40 @@ mod tests {
         let found = lookup(&idx, "农村饮水安全", 5, before, &TH);
         assert_eq!(found.outcome, Outcome::Ambiguous);
     }
+
+    #[test]
+    fn lookup__two_departments_merged_into_a_new_one_answer_as_it() {
+        // Given 乙局 and 丙局 merged into 新局 (5), which has no rows of its own yet
+        let docs = vec![
+            duty(1, 2, "负责农村饮水安全工程建设"),
+            duty(2, 3, "负责农村饮水水质监测"),
+            duty(3, 1, "负责城市道路桥梁的养护管理"),
+        ];
+        let idx = index_after(docs, |departments| {
+            let new = department::Model {
+                id: 5,
+                name: "新局".to_owned(),
+                ..departments[&3].clone()
+            };
+            departments.insert(5, new);
+            for id in [2, 3] {
+                let gone = departments.get_mut(&id).unwrap();
+                gone.dissolved_on = NaiveDate::from_ymd_opt(2026, 1, 1);
+                gone.successor_id = Some(5);
+            }
+        });
+        // When a complaint meets both merged departments' rows
+        let found = lookup(&idx, "农村饮水安全水质", 5, today(), &TH);
+        // Then 新局 is the one candidate, routed from the department whose row scored best,
+        // with both rows as its evidence
+        assert_eq!(ids(&found), [5], "{found:?}");
+        assert_eq!(found.outcome, Outcome::Matched);
+        let top = &found.candidates[0];
+        let best_row_of = top.evidence[0].department.id;
+        assert!([2, 3].contains(&best_row_of));
+        assert_eq!(top.routed_from.as_ref().map(|d| d.id), Some(best_row_of));
+        let mut rows: Vec<i32> = top.evidence.iter().map(|e| e.row_id).collect();
+        rows.sort_unstable();
+        assert_eq!(rows, [1, 2]);
+    }
 }
