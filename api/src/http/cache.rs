@@ -52,9 +52,14 @@ impl Cached {
     }
 }
 
+/// The bytes an entry holds against the bound: its request and its answer's body.
+fn held_by(request: &[u8], response: &Cached) -> usize {
+    request.len() + response.body.len()
+}
+
 impl Entry {
     fn size(&self) -> usize {
-        self.request.len() + self.response.body.len()
+        held_by(&self.request, &self.response)
     }
 
     fn valid_at(&self, stamp: &Stamp) -> bool {
@@ -147,7 +152,7 @@ impl ResponseCache {
         response: Cached,
     ) {
         let (hash, request) = Self::key(variant, body);
-        let size = request.len() + response.body.len();
+        let size = held_by(&request, &response);
         if size > self.max_bytes / 4 {
             return; // one huge answer must not push out everything else
         }
