@@ -1,4 +1,10 @@
 //! Supervision output types: newtypes over rows, relations through the request's loaders.
+//!
+//! An inspection, its inspectors and its findings resolve their fields one after another
+//! (`serial`), not as a set of concurrent futures per row: a page primes its rows' relations
+//! (or holds them in memory), so their fields seldom wait, and the set costs each of the
+//! hundreds of objects in a page its allocations (6 % of a page's CPU, in the bench's q6).
+//! Rows of a list still resolve together, so their loads are still batched.
 
 use async_graphql::{Context, ID, Object};
 use entity::{
@@ -22,7 +28,7 @@ use crate::graphql::{children, clock, one};
 pub struct Inspection(pub inspection::Model);
 
 /// Inspection — 监督检查: a supervision result submitted under one regime.
-#[Object]
+#[Object(serial)]
 impl Inspection {
     /// Opaque global id — 全局标识.
     pub(crate) async fn id(&self) -> ID {
@@ -143,7 +149,7 @@ impl Inspection {
 pub struct Inspector(pub inspector::Model);
 
 /// Inspector — 检查人员.
-#[Object]
+#[Object(serial)]
 impl Inspector {
     /// Name — 姓名.
     async fn name(&self) -> &str {
@@ -161,7 +167,7 @@ impl Inspector {
 pub struct Finding(pub finding::Model);
 
 /// Finding — 检查结果: the outcome on one checklist item.
-#[Object]
+#[Object(serial)]
 impl Finding {
     /// The checklist item — 检查内容.
     async fn item(&self, ctx: &Context<'_>) -> ApiResult<RegimeItem> {
