@@ -242,7 +242,7 @@ where
 /// bound limit is unknown there, taken as a tenth of the matching rows: a page filtered by a
 /// column then walked the primary key over the whole table, filtering, instead of reading the
 /// filtered column's index (62 inspections of one unit among 2,000: 0.6 ms against 0.3, and
-/// 2.5 times the database's CPU under load). A page asks for one of 102 limits, so the
+/// twice the database's CPU per page under load). A page asks for one of 102 limits, so the
 /// statements stay few.
 async fn first_rows<E>(
     db: &DatabaseConnection,
