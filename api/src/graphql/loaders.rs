@@ -196,16 +196,19 @@ impl ListLoader {
 /// `$key(parent id)` loads the `$entity` rows whose `$column` is that id, in `$order`; with
 /// `memory`, from the view first (`None` for a parent the view does not hold); with `kept`,
 /// from what submitted inspections recorded (`Submitted`) first, keeping what SQL answers.
+/// A kept relation's rows are shared with the process (`Arc<[Model]>`), not copied per read.
 macro_rules! has_many {
     (@key optional $value:expr, |$parent:ident| $body:expr) => {{ if let Some($parent) = $value { $body; } }};
     (@key $value:expr, |$parent:ident| $body:expr) => {{ let $parent = $value; $body; }};
+    (@rows $entity:ident) => { Vec<$entity::Model> };
+    (@rows $entity:ident $kept:ident) => { Arc<[$entity::Model]> };
     ($(#[$doc:meta])* $key:ident => $entity:ident by $column:ident ($field:ident $($opt:ident)?) order $order:ident $(, memory |$view:ident, $id:ident| $memory:expr)? $(, kept $kept:ident)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i32);
 
         impl Held for $key {
-            type Value = Vec<$entity::Model>;
+            type Value = has_many!(@rows $entity $($kept)?);
             #[allow(unused_variables)]
             fn held(&self, view: &View) -> Option<Self::Value> {
                 $( let ($view, $id) = (view, &self.0); return $memory; )?
@@ -215,18 +218,18 @@ macro_rules! has_many {
         }
 
         impl Loader<$key> for ListLoader {
-            type Value = Vec<$entity::Model>;
+            type Value = has_many!(@rows $entity $($kept)?);
             type Error = Arc<DbErr>;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
-                let mut grouped: HashMap<$key, Self::Value> = HashMap::new();
+                let mut answered: HashMap<$key, Self::Value> = HashMap::new();
                 #[allow(unused_mut)]
                 let mut rest: Vec<i32> = keys.iter().map(|key| key.0).collect();
                 $(
                     if let Some($view) = self.any_view().await? {
                         rest.retain(|$id| match $memory {
                             Some(rows) => {
-                                grouped.insert($key(*$id), rows);
+                                answered.insert($key(*$id), rows);
                                 false
                             }
                             None => true,
@@ -235,11 +238,11 @@ macro_rules! has_many {
                 )?
                 $(
                     let (held, missing) = self.submitted.$kept.get_many(&rest);
-                    grouped.extend(held.into_iter().map(|(parent, rows)| ($key(parent), rows)));
+                    answered.extend(held.into_iter().map(|(parent, rows)| ($key(parent), rows)));
                     rest = missing;
                 )?
                 if rest.is_empty() {
-                    return Ok(grouped);
+                    return Ok(answered);
                 }
                 let rows = $entity::Entity::find()
                     .filter(one_of(self.db.get_database_backend(), $entity::Column::$column, rest.iter().copied()))
@@ -247,17 +250,16 @@ macro_rules! has_many {
                     .order_by_asc($entity::Column::Id)
                     .all(&self.db)
                     .await?;
+                let mut read: HashMap<i32, Vec<$entity::Model>> = HashMap::new();
                 for row in rows {
-                    has_many!(@key $($opt)? row.$field, |parent| grouped.entry($key(parent)).or_default().push(row));
+                    has_many!(@key $($opt)? row.$field, |parent| read.entry(parent).or_default().push(row));
                 }
-                $(
-                    for parent in rest {
-                        if let Some(rows) = grouped.get(&$key(parent)) {
-                            self.submitted.$kept.keep(parent, rows);
-                        }
-                    }
-                )?
-                Ok(grouped)
+                for (parent, rows) in read {
+                    let rows: Self::Value = rows.into();
+                    $( self.submitted.$kept.keep(parent, rows.clone()); )?
+                    answered.insert($key(parent), rows);
+                }
+                Ok(answered)
             }
         }
     };

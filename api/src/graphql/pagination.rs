@@ -4,7 +4,7 @@
 
 use async_graphql::{
     OutputType, SimpleObject,
-    connection::{Connection, Edge},
+    connection::{Connection, CursorType, Edge},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
@@ -25,10 +25,29 @@ pub struct Counted {
     pub total_count: u64,
 }
 
-pub type Page<N> = Connection<String, N, Counted>;
+pub type Page<N> = Connection<Cursor, N, Counted>;
 
 /// An edge of a `Page`.
-pub type PageEdge<N> = Edge<String, N, async_graphql::connection::EmptyFields>;
+pub type PageEdge<N> = Edge<Cursor, N, async_graphql::connection::EmptyFields>;
+
+/// A row's key in its page's order, written out as an opaque cursor (a `String` in the
+/// schema) only when a client selects one: most pages are read for their nodes alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor(i64);
+
+impl CursorType for Cursor {
+    type Error = &'static str;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        decode_cursor("cursor", s)
+            .map(Cursor)
+            .map_err(|_| "not a cursor of this connection")
+    }
+
+    fn encode_cursor(&self) -> String {
+        encode_cursor(self.0)
+    }
+}
 
 /// The four Relay arguments as a client sent them, and whether it selected `totalCount`.
 pub struct PageArgs {
@@ -232,7 +251,7 @@ where
         Connection::with_additional_fields(has_previous, has_next, Counted { total_count });
     connection.edges.extend(
         rows.into_iter()
-            .map(|row| Edge::new(encode_cursor(row_key(&row)), wrap(row))),
+            .map(|row| Edge::new(Cursor(row_key(&row)), wrap(row))),
     );
     Ok(connection)
 }
@@ -319,7 +338,7 @@ where
         Connection::with_additional_fields(has_previous, has_next, Counted { total_count });
     connection.edges.extend(
         rows.into_iter()
-            .map(|row| Edge::new(encode_cursor(row_key(&row)), wrap(row))),
+            .map(|row| Edge::new(Cursor(row_key(&row)), wrap(row))),
     );
     Ok(connection)
 }
@@ -345,6 +364,12 @@ mod tests {
     fn cursor__round_trips() {
         assert_eq!(decode_cursor("after", &encode_cursor(7)).unwrap(), 7);
         assert!(decode_cursor("after", "计生").is_err());
+        // An edge's cursor, written out when selected, reads back as an `after` argument.
+        let written = Cursor(7).encode_cursor();
+        assert_eq!(written, "Y3Vyc29yOjc");
+        assert_eq!(decode_cursor("after", &written).unwrap(), 7);
+        assert_eq!(Cursor::decode_cursor(&written), Ok(Cursor(7)));
+        assert!(Cursor::decode_cursor("计生").is_err());
     }
 
     #[test]

@@ -64,6 +64,9 @@ struct Held<M> {
     bytes: usize,
 }
 
+/// A parent's id and its rows, shared with what holds them.
+pub type ParentRows<M> = (i32, Arc<[M]>);
+
 /// What an entry costs beyond its rows: the key, the slice's header and the list's links.
 const ENTRY_BYTES: usize = 64;
 
@@ -82,8 +85,8 @@ impl<M: Weight + Clone> Kept<M> {
         self.held.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The rows held for each of `parents`, and the parents not held.
-    pub fn get_many(&self, parents: &[i32]) -> (Vec<(i32, Vec<M>)>, Vec<i32>) {
+    /// The rows held for each of `parents` (shared, not copied), and the parents not held.
+    pub fn get_many(&self, parents: &[i32]) -> (Vec<ParentRows<M>>, Vec<i32>) {
         let mut found = Vec::new();
         let mut missing = Vec::new();
         if self.budget == 0 {
@@ -92,7 +95,7 @@ impl<M: Weight + Clone> Kept<M> {
         let mut held = self.held();
         for &parent in parents {
             match held.rows.get(&parent) {
-                Some(rows) => found.push((parent, rows.to_vec())),
+                Some(rows) => found.push((parent, rows.clone())),
                 None => missing.push(parent),
             }
         }
@@ -102,13 +105,13 @@ impl<M: Weight + Clone> Kept<M> {
     /// Holds the rows read from SQL for `parent`. An empty set is never held: an inspection
     /// is read with its relations in one transaction, so an id with none may be one whose
     /// submission has not committed yet.
-    pub fn keep(&self, parent: i32, rows: &[M]) {
+    pub fn keep(&self, parent: i32, rows: Arc<[M]>) {
         let bytes = ENTRY_BYTES + rows.iter().map(Weight::weight).sum::<usize>();
         if rows.is_empty() || bytes > self.budget {
             return;
         }
         let mut held = self.held();
-        if let Some(old) = held.rows.put(parent, rows.into()) {
+        if let Some(old) = held.rows.put(parent, rows) {
             held.bytes -= ENTRY_BYTES + old.iter().map(Weight::weight).sum::<usize>();
         }
         held.bytes += bytes;
@@ -143,7 +146,7 @@ mod tests {
     #[test]
     fn rows_read_once_are_answered_and_the_rest_asked_for() {
         let kept = Kept::new(1 << 20);
-        kept.keep(1, &[finding(10, 1), finding(11, 1)]);
+        kept.keep(1, [finding(10, 1), finding(11, 1)].into());
         let (found, missing) = kept.get_many(&[1, 2]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, 1);
@@ -157,7 +160,7 @@ mod tests {
     #[test]
     fn an_empty_set_is_never_held() {
         let kept = Kept::<finding::Model>::new(1 << 20);
-        kept.keep(3, &[]);
+        kept.keep(3, Arc::from([]));
         assert_eq!(kept.get_many(&[3]).1, [3]);
         assert_eq!(kept.bytes(), 0);
     }
@@ -166,11 +169,11 @@ mod tests {
     fn the_least_recently_read_go_first_past_the_budget() {
         let one = ENTRY_BYTES + finding(1, 1).weight();
         let kept = Kept::new(2 * one);
-        kept.keep(1, &[finding(1, 1)]);
-        kept.keep(2, &[finding(2, 2)]);
+        kept.keep(1, [finding(1, 1)].into());
+        kept.keep(2, [finding(2, 2)].into());
         // Reading 1 makes 2 the least recently read.
         assert_eq!(kept.get_many(&[1]).1, Vec::<i32>::new());
-        kept.keep(3, &[finding(3, 3)]);
+        kept.keep(3, [finding(3, 3)].into());
         let (found, missing) = kept.get_many(&[1, 2, 3]);
         assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), [1, 3]);
         assert_eq!(missing, [2]);
@@ -180,7 +183,7 @@ mod tests {
     #[test]
     fn a_budget_of_nothing_holds_nothing() {
         let kept = Kept::new(0);
-        kept.keep(1, &[finding(1, 1)]);
+        kept.keep(1, [finding(1, 1)].into());
         assert_eq!(kept.get_many(&[1]).1, [1]);
     }
 }

@@ -66,9 +66,12 @@ impl Inspection {
     /// Methods used — 检查方式.
     async fn methods(&self, ctx: &Context<'_>) -> ApiResult<Vec<RegimeItem>> {
         let rows = children(ctx, MethodsOf(self.0.id)).await?;
-        let items = crate::graphql::loader(ctx)?
-            .load_many(rows.iter().map(|m| RegimeItemById(m.item_id)))
-            .await?;
+        // Boxed, as `graphql::unprimed` is: an inspection's every field would carry the
+        // batch's future otherwise.
+        let items = Box::pin(
+            crate::graphql::loader(ctx)?.load_many(rows.iter().map(|m| RegimeItemById(m.item_id))),
+        )
+        .await?;
         Ok(rows
             .iter()
             .filter_map(|m| items.get(&RegimeItemById(m.item_id)).cloned())
