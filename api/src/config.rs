@@ -41,7 +41,7 @@ pub struct Config {
     /// before it fails with `UNAVAILABLE` (default 3000).
     pub db_acquire_timeout: std::time::Duration,
     /// `QINGDAN_DB_MAX_CONNECTIONS`: most connections a process opens (default: 4 on SQLite,
-    /// 16 on PostgreSQL; with several replicas their sum stays under PostgreSQL's
+    /// 8 on PostgreSQL; with several replicas their sum stays under PostgreSQL's
     /// `max_connections`).
     pub db_max_connections: Option<u32>,
     /// `QINGDAN_TRUSTED_DOCUMENTS`: a manifest file (id → document); when set, only its

@@ -71,10 +71,15 @@ impl PoolSettings {
     }
 }
 
-/// SQLite has one writer at a time and readers in WAL need few connections; PostgreSQL
-/// serves a replica's share of the load with 16.
+/// SQLite has one writer at a time and readers in WAL need few connections. PostgreSQL does
+/// the most work with about twice its cores' connections active, and several replicas share
+/// it: 8 a replica keeps the sum of a county's replicas under its `max_connections` (100 by
+/// default), and requests past 8 wait in the pool's queue, which costs less than as many
+/// backends taking turns on the database's cores (a page of inspections at 16 clients, 8
+/// connections against 16: p99 10.5 ms against 12.2, PostgreSQL's CPU 0.116 ms a request
+/// against 0.140; `bench/RESULTS.md`).
 pub fn default_max_connections(url: &str) -> u32 {
-    if url.starts_with("sqlite:") { 4 } else { 16 }
+    if url.starts_with("sqlite:") { 4 } else { 8 }
 }
 
 /// A pooled connection idle this long is pinged before it is handed out.
