@@ -283,8 +283,8 @@ pub struct Limits {
     /// answer list reads without SQL (`domain::published`); the least recently used go first,
     /// and a day whose versions in force do not fit is read from SQL. 0 holds none.
     pub list_memory_mb: usize,
-    /// `QINGDAN_SUPERVISION_MEMORY_MB`: memory for what submitted inspections recorded
-    /// (findings, inspectors, methods), which never changes once submitted
+    /// `QINGDAN_SUPERVISION_MEMORY_MB`: memory for submitted inspections' rows and what they
+    /// recorded (findings, inspectors, methods), which never change once submitted
     /// (`domain::supervision::submitted`); the least recently read go first. 0 holds none.
     pub supervision_memory_mb: usize,
 }

@@ -183,6 +183,12 @@ impl ListLoader {
             .cloned()
     }
 
+    /// The inspections with `ids` (`read::inspections_by_id`), in any order, from what the
+    /// process holds first.
+    pub async fn inspections(&self, ids: &[i32]) -> Result<Vec<inspection::Model>, DbErr> {
+        crate::domain::supervision::read::inspections_by_id(&self.db, &self.submitted, ids).await
+    }
+
     /// What the views held in memory answer for `key`, without SQL.
     pub async fn held<K: Held>(&self, key: &K) -> Result<Option<K::Value>, DbErr> {
         let view = match key.day() {

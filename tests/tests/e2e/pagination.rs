@@ -99,7 +99,7 @@ async fn connection__wrong_kind_of_id_is_bad_input() {
     assert_eq!(code, "BAD_USER_INPUT");
 }
 
-/// Pages of inspections, whose relations the process holds once read, walk every
+/// Pages of inspections, whose rows and relations the process holds once read, walk every
 /// inspection once, both ways, each with its own row.
 #[tokio::test]
 async fn connection__inspections_pages_walk_every_inspection_both_ways() {

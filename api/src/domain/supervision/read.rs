@@ -2,6 +2,7 @@
 //! annual assessment (工作考核) figures.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use entity::{
@@ -17,7 +18,9 @@ use sea_orm::{
 use super::cases::document_states;
 use super::status::CaseStatus;
 use super::status_query::OpenWindows;
+use super::submitted::Submitted;
 use crate::auth::{Role, Viewer};
+use crate::db::one_of;
 use crate::error::ApiError;
 
 /// Whose results a caller may read.
@@ -189,6 +192,36 @@ pub async fn inspections(
         .order_by_asc(inspection::Column::Id)
         .all(db)
         .await
+}
+
+/// The inspections with `ids`, in any order: those the process holds (`Submitted`), and the
+/// rest from SQL in one statement, held from then on. An id with no row is left out.
+pub async fn inspections_by_id(
+    db: &impl ConnectionTrait,
+    submitted: &Submitted,
+    ids: &[i32],
+) -> Result<Vec<inspection::Model>, DbErr> {
+    let (held, missing) = submitted.inspections.get_many(ids);
+    let mut rows: Vec<inspection::Model> = held
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().cloned())
+        .collect();
+    if missing.is_empty() {
+        return Ok(rows);
+    }
+    let read = inspection::Entity::find()
+        .filter(one_of(
+            db.get_database_backend(),
+            inspection::Column::Id,
+            missing,
+        ))
+        .all(db)
+        .await?;
+    for row in read {
+        submitted.inspections.keep(row.id, Arc::from([row.clone()]));
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 /// The supervision documents `scope` may see: of the inspections of `target` when given, and

@@ -1,28 +1,32 @@
-//! What a submitted inspection recorded, held by the process. An inspection's findings,
+//! What a submitted inspection recorded, held by the process. An inspection's row, findings,
 //! inspectors and methods are written once, in the transaction that submits it, and no use
 //! case updates or deletes them: once read, they are the same for as long as the inspection
-//! exists. So a page of inspections reads its rows' relations from here, not from SQL, within
-//! a memory budget (`QINGDAN_SUPERVISION_MEMORY_MB`), the least recently read dropped first.
+//! exists. So a page of inspections finds its rows' ids in SQL and reads the rows and their
+//! relations from here, within a memory budget (`QINGDAN_SUPERVISION_MEMORY_MB`, shared
+//! evenly), the least recently read dropped first.
 //! What changes after submission (documents, rectification, reviews, the derived status) is
 //! always read from SQL.
 
 use std::sync::{Arc, Mutex};
 
-use entity::{finding, inspection_method, inspector};
+use entity::{finding, inspection, inspection_method, inspector};
 use lru::LruCache;
 
 /// The relations of submitted inspections, by inspection id.
 pub struct Submitted {
+    /// An inspection's own row, as a set of one.
+    pub inspections: Kept<inspection::Model>,
     pub findings: Kept<finding::Model>,
     pub inspectors: Kept<inspector::Model>,
     pub methods: Kept<inspection_method::Model>,
 }
 
 impl Submitted {
-    /// Holds at most `budget_mb` MiB of rows across the three relations (0: none held).
+    /// Holds at most `budget_mb` MiB of rows across the four (0: none held).
     pub fn new(budget_mb: usize) -> Self {
-        let share = budget_mb.saturating_mul(1024 * 1024) / 3;
+        let share = budget_mb.saturating_mul(1024 * 1024) / 4;
         Self {
+            inspections: Kept::new(share),
             findings: Kept::new(share),
             inspectors: Kept::new(share),
             methods: Kept::new(share),
@@ -33,6 +37,12 @@ impl Submitted {
 /// Bytes a row holds, near enough to keep a budget.
 pub trait Weight {
     fn weight(&self) -> usize;
+}
+
+impl Weight for inspection::Model {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + self.record.capacity() + self.submitted_by.capacity()
+    }
 }
 
 impl Weight for finding::Model {
