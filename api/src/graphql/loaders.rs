@@ -16,7 +16,7 @@ use entity::{
     legal_basis, public_service, rectification, regime_item, regime_section, review_request,
     supervision_document, supervision_regime, work_item,
 };
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Statement};
 
 use chrono::NaiveDate;
 
@@ -183,10 +183,11 @@ impl ListLoader {
             .cloned()
     }
 
-    /// The inspections with `ids` (`read::inspections_by_id`), in any order, from what the
-    /// process holds first.
-    pub async fn inspections(&self, ids: &[i32]) -> Result<Vec<inspection::Model>, DbErr> {
-        crate::domain::supervision::read::inspections_by_id(&self.db, &self.submitted, ids).await
+    /// The inspections `statement` reads, those the process holds not decoded again
+    /// (`read::held_inspections`).
+    pub async fn inspections(&self, statement: Statement) -> Result<Vec<inspection::Model>, DbErr> {
+        crate::domain::supervision::read::held_inspections(&self.db, &self.submitted, statement)
+            .await
     }
 
     /// What the views held in memory answer for `key`, without SQL.

@@ -9,8 +9,8 @@ use async_graphql::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+    ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryTrait, Select, Statement,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -219,86 +219,25 @@ where
     N: OutputType,
 {
     let fetch = async |statement| E::find().from_raw_sql(statement).all(db).await;
-    let (rows, page) = page_of(db, select, key, args, fetch).await?;
-    Ok(page.with(rows, row_key, wrap))
+    paginate_fetched(db, select, key, args, fetch, row_key, wrap).await
 }
 
-/// As `paginate_by` over the integer primary key `id`, in two steps: the page's ids from
-/// SQL (the filter's index answers them without reading the rows), then its rows from
-/// `rows`, which may hold rows that never change (submitted inspections) in memory. `rows`
-/// answers in any order and leaves out an id it does not find; the page is then one row
-/// short, its cursors and page info unchanged.
-pub async fn paginate_ids<E, N>(
+/// As `paginate_by`, the page's rows read by `fetch` from the page's statement (`select`'s
+/// columns, ordered and limited), in the statement's order: a reader holding rows that never
+/// change (submitted inspections) decodes only the others.
+pub async fn paginate_fetched<E, N>(
     db: &DatabaseConnection,
     select: Select<E>,
-    id: E::Column,
+    key: SimpleExpr,
     args: PageArgs,
-    rows: impl AsyncFnOnce(&[i32]) -> Result<Vec<E::Model>, DbErr>,
-    row_id: impl Fn(&E::Model) -> i32,
+    fetch: impl AsyncFnOnce(Statement) -> Result<Vec<E::Model>, DbErr>,
+    row_key: impl Fn(&E::Model) -> i64,
     wrap: impl Fn(E::Model) -> N,
 ) -> ApiResult<Page<N>>
 where
     E: EntityTrait,
     E::Model: Send + Sync,
-    E::Column: ColumnTrait,
     N: OutputType,
-{
-    let select = select.select_only().column(id);
-    let fetch = async |statement| {
-        let found = db.query_all_raw(statement).await?;
-        found
-            .iter()
-            .map(|row| row.try_get_by_index::<i32>(0))
-            .collect()
-    };
-    let (ids, page) = page_of(db, select, Expr::col(id), args, fetch).await?;
-    // A page is in ascending order of its key, whichever way it was read.
-    let mut rows = rows(&ids).await?;
-    rows.sort_unstable_by_key(&row_id);
-    Ok(page.with(rows, |row| i64::from(row_id(row)), wrap))
-}
-
-/// A page before its rows are wrapped: where it stands among all the pages.
-struct PageFrame {
-    has_previous: bool,
-    has_next: bool,
-    total_count: u64,
-}
-
-impl PageFrame {
-    fn with<T, N: OutputType>(
-        self,
-        rows: impl IntoIterator<Item = T>,
-        row_key: impl Fn(&T) -> i64,
-        wrap: impl Fn(T) -> N,
-    ) -> Page<N> {
-        let mut connection = Connection::with_additional_fields(
-            self.has_previous,
-            self.has_next,
-            Counted {
-                total_count: self.total_count,
-            },
-        );
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(Cursor(row_key(&row)), wrap(row))),
-        );
-        connection
-    }
-}
-
-/// The rows `fetch` reads for one page of `select` ordered by `key`, in page order, with
-/// the page's place; `fetch` gets the page's statement, limit included.
-async fn page_of<E, T>(
-    db: &DatabaseConnection,
-    select: Select<E>,
-    key: SimpleExpr,
-    args: PageArgs,
-    fetch: impl AsyncFnOnce(Statement) -> Result<Vec<T>, DbErr>,
-) -> ApiResult<(Vec<T>, PageFrame)>
-where
-    E: EntityTrait,
-    E::Model: Send + Sync,
 {
     let (forward, size) = page_request(&args)?;
     let total_count = if args.counted {
@@ -334,7 +273,36 @@ where
         has_next,
         total_count,
     };
-    Ok((rows, frame))
+    Ok(frame.with(rows, row_key, wrap))
+}
+
+/// A page before its rows are wrapped: where it stands among all the pages.
+struct PageFrame {
+    has_previous: bool,
+    has_next: bool,
+    total_count: u64,
+}
+
+impl PageFrame {
+    fn with<T, N: OutputType>(
+        self,
+        rows: impl IntoIterator<Item = T>,
+        row_key: impl Fn(&T) -> i64,
+        wrap: impl Fn(T) -> N,
+    ) -> Page<N> {
+        let mut connection = Connection::with_additional_fields(
+            self.has_previous,
+            self.has_next,
+            Counted {
+                total_count: self.total_count,
+            },
+        );
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(Cursor(row_key(&row)), wrap(row))),
+        );
+        connection
+    }
 }
 
 /// `select` with ` LIMIT limit` written after its order, into the statement rather than

@@ -11,8 +11,8 @@ use entity::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    IdenStatic, QueryFilter, QueryOrder, Select, Statement,
 };
 
 use super::cases::document_states;
@@ -20,7 +20,6 @@ use super::status::CaseStatus;
 use super::status_query::OpenWindows;
 use super::submitted::Submitted;
 use crate::auth::{Role, Viewer};
-use crate::db::one_of;
 use crate::error::ApiError;
 
 /// Whose results a caller may read.
@@ -194,31 +193,33 @@ pub async fn inspections(
         .await
 }
 
-/// The inspections with `ids`, in any order: those the process holds (`Submitted`), and the
-/// rest from SQL in one statement, held from then on. An id with no row is left out.
-pub async fn inspections_by_id(
+/// The inspections `statement` reads (all of their columns), in its order: those the process
+/// holds (`Submitted`) taken from there, by id, and only the others decoded, then held.
+pub async fn held_inspections(
     db: &impl ConnectionTrait,
     submitted: &Submitted,
-    ids: &[i32],
+    statement: Statement,
 ) -> Result<Vec<inspection::Model>, DbErr> {
-    let (held, missing) = submitted.inspections.get_many(ids);
-    let mut rows: Vec<inspection::Model> = held
-        .iter()
-        .flat_map(|(_, rows)| rows.iter().cloned())
-        .collect();
-    if missing.is_empty() {
-        return Ok(rows);
-    }
-    let read = inspection::Entity::find()
-        .filter(one_of(
-            db.get_database_backend(),
-            inspection::Column::Id,
-            missing,
-        ))
-        .all(db)
-        .await?;
-    for row in read {
-        submitted.inspections.keep(row.id, Arc::from([row.clone()]));
+    let read = db.query_all_raw(statement).await?;
+    let id = inspection::Column::Id.as_str();
+    let ids = (read.iter())
+        .map(|row| row.try_get::<i32>("", id))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Held rows come back in the order asked for, the ones not held left out.
+    let mut held = submitted
+        .inspections
+        .get_many(&ids)
+        .0
+        .into_iter()
+        .peekable();
+    let mut rows = Vec::with_capacity(read.len());
+    for (row, id) in read.iter().zip(ids) {
+        if let Some((_, kept)) = held.next_if(|(parent, _)| *parent == id) {
+            rows.extend(kept.iter().cloned());
+            continue;
+        }
+        let row = inspection::Model::from_query_result(row, "")?;
+        submitted.inspections.keep(id, Arc::from([row.clone()]));
         rows.push(row);
     }
     Ok(rows)

@@ -1,9 +1,9 @@
 //! What a submitted inspection recorded, held by the process. An inspection's row, findings,
 //! inspectors and methods are written once, in the transaction that submits it, and no use
 //! case updates or deletes them: once read, they are the same for as long as the inspection
-//! exists. So a page of inspections finds its rows' ids in SQL and reads the rows and their
-//! relations from here, within a memory budget (`QINGDAN_SUPERVISION_MEMORY_MB`, shared
-//! evenly), the least recently read dropped first.
+//! exists. So a page of inspections, whose members SQL decides, decodes only the rows not
+//! held here and reads their relations from here, within a memory budget
+//! (`QINGDAN_SUPERVISION_MEMORY_MB`, shared evenly), the least recently read dropped first.
 //! What changes after submission (documents, rectification, reviews, the derived status) is
 //! always read from SQL.
 

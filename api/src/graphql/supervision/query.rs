@@ -12,7 +12,7 @@ use crate::graphql::loaders::{
     DocumentsOf, FindingsOf, InspectionStateOf, InspectorsOf, MethodsOf,
 };
 use crate::graphql::node::optional_id;
-use crate::graphql::pagination::{Page, connection_query, paginate_by, paginate_ids};
+use crate::graphql::pagination::{Page, connection_query, paginate_by, paginate_fetched};
 use crate::graphql::regime::RegimeItem;
 use crate::graphql::scalars::Date;
 use crate::graphql::text::{Code, Text};
@@ -147,15 +147,15 @@ connection_query! {
     InspectionQuery::inspections(ctx, args, filter: InspectionFilter) -> Inspection {
         let scope = read::read_scope(viewer(ctx)?)?;
         let filter = filter.into_domain()?;
-        // Keyset-paged in SQL, counted only when asked; the page's rows, which never change
-        // once submitted, read from what the process holds.
+        // Keyset-paged in SQL, counted only when asked; rows the process holds (they never
+        // change once submitted) are not decoded again.
         let db = db(ctx)?;
         let select = read::inspection_query(db, scope, &filter, clock(ctx)?.today()).await?;
         let loader = crate::graphql::loader(ctx)?.loader();
-        let rows = async |ids: &[i32]| loader.inspections(ids).await;
-        let id = inspection::Column::Id;
-        let row_id = |row: &inspection::Model| row.id;
-        let page = paginate_ids(db, select, id, args, rows, row_id, Inspection).await?;
+        let fetch = async |statement| loader.inspections(statement).await;
+        let key = Expr::col(inspection::Column::Id);
+        let row_key = |row: &inspection::Model| i64::from(row.id);
+        let page = paginate_fetched(db, select, key, args, fetch, row_key, Inspection).await?;
         prime_relations(ctx, &page).await?;
         Ok(page)
     }
