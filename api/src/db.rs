@@ -1,5 +1,7 @@
 //! Database connection: pool options, SQLite settings, migrations, statement counting.
 
+pub mod by_position;
+
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},

@@ -209,6 +209,9 @@ macro_rules! has_many {
     (@key $value:expr, |$parent:ident| $body:expr) => {{ let $parent = $value; $body; }};
     (@rows $entity:ident) => { Vec<$entity::Model> };
     (@rows $entity:ident $kept:ident) => { Arc<[$entity::Model]> };
+    // What a submitted inspection recorded is read in batches of a page: decoded by position.
+    (@read $db:expr, $select:expr) => { $select.all($db).await? };
+    (@read $db:expr, $select:expr, $kept:ident) => { crate::db::by_position::all($db, $select).await? };
     ($(#[$doc:meta])* $key:ident => $entity:ident by $column:ident ($field:ident $($opt:ident)?) order $order:ident $(, memory |$view:ident, $id:ident| $memory:expr)? $(, kept $kept:ident)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -251,12 +254,11 @@ macro_rules! has_many {
                 if rest.is_empty() {
                     return Ok(answered);
                 }
-                let rows = $entity::Entity::find()
+                let select = $entity::Entity::find()
                     .filter(one_of(self.db.get_database_backend(), $entity::Column::$column, rest.iter().copied()))
                     .order_by_asc($entity::Column::$order)
-                    .order_by_asc($entity::Column::Id)
-                    .all(&self.db)
-                    .await?;
+                    .order_by_asc($entity::Column::Id);
+                let rows = has_many!(@read &self.db, select $(, $kept)?);
                 let mut read: HashMap<i32, Vec<$entity::Model>> = HashMap::new();
                 for row in rows {
                     has_many!(@key $($opt)? row.$field, |parent| read.entry(parent).or_default().push(row));

@@ -144,6 +144,40 @@ async fn inspections_page__answers_the_rows_it_holds_without_decoding_them_again
     );
 }
 
+/// What a submitted inspection recorded, decoded by column position, is what sea-orm decodes
+/// by column name: every column of every row, a note present and one absent, dates and the
+/// time of submission, on this backend.
+#[tokio::test]
+async fn rows_read_by_position__are_the_rows_sea_orm_reads_by_name() {
+    use crate::supervision::setup;
+    use entity::{finding, inspection, inspection_method, inspector};
+    use qingdan::db::by_position;
+    use sea_orm::{EntityTrait, QueryOrder};
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    s.submitted(&app).await;
+    s.submitted(&app).await;
+
+    macro_rules! same {
+        ($entity:ident) => {{
+            let select = || $entity::Entity::find().order_by_asc($entity::Column::Id);
+            let by_name = select().all(&app.db).await.unwrap();
+            let by_position = by_position::all(&app.db, select()).await.unwrap();
+            assert!(!by_name.is_empty(), stringify!($entity));
+            assert_eq!(by_position, by_name, stringify!($entity));
+            by_name
+        }};
+    }
+    let inspections = same!(inspection);
+    assert_eq!(inspections.len(), 2);
+    assert_eq!(inspections[0].record, s.inspection()["record"]);
+    let findings = same!(finding);
+    let notes: Vec<_> = findings.iter().map(|row| row.note.as_deref()).collect();
+    assert_eq!(notes[..2], [Some("执法主体资格未公示"), None]);
+    same!(inspector);
+    same!(inspection_method);
+}
+
 #[tokio::test]
 async fn what_an_inspection_recorded_is_read_from_sql_once_and_a_new_one_from_sql() {
     use crate::supervision::setup;

@@ -11,8 +11,8 @@ use entity::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    IdenStatic, QueryFilter, QueryOrder, Select, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Select, Statement,
 };
 
 use super::cases::document_states;
@@ -20,6 +20,7 @@ use super::status::CaseStatus;
 use super::status_query::OpenWindows;
 use super::submitted::Submitted;
 use crate::auth::{Role, Viewer};
+use crate::db::by_position::{self, ByPosition};
 use crate::error::ApiError;
 
 /// Whose results a caller may read.
@@ -201,9 +202,9 @@ pub async fn held_inspections(
     statement: Statement,
 ) -> Result<Vec<inspection::Model>, DbErr> {
     let read = db.query_all_raw(statement).await?;
-    let id = inspection::Column::Id.as_str();
+    // `id` is the first of the entity's columns, which the page selects in order.
     let ids = (read.iter())
-        .map(|row| row.try_get::<i32>("", id))
+        .map(|row| by_position::column::<i32>(row, 0))
         .collect::<Result<Vec<_>, _>>()?;
     // Held rows come back in the order asked for, the ones not held left out.
     let mut held = submitted
@@ -218,7 +219,7 @@ pub async fn held_inspections(
             rows.extend(kept.iter().cloned());
             continue;
         }
-        let row = inspection::Model::from_query_result(row, "")?;
+        let row = inspection::Model::by_position(row)?;
         submitted.inspections.keep(id, Arc::from([row.clone()]));
         rows.push(row);
     }
