@@ -29,6 +29,8 @@ struct Entry {
     /// serve another request's answer.
     request: Vec<u8>,
     response: Cached,
+    /// Whether a request was answered from it: one that never was may be a one-off.
+    served: bool,
 }
 
 /// A kept answer: its body, its content type and the operation it answered (for metrics,
@@ -87,10 +89,34 @@ struct Kept {
     held: usize,
     /// The count of all writes when entries were last swept of the invalid ones.
     swept_at: i64,
-    /// Requests answered lately: once the cache is half full, only a request asked before is
-    /// kept, so a stream of one-off requests (a new variable each, a new complaint each)
-    /// cannot push out what is asked again and again.
+    /// Requests answered lately: once the cache is half full, a request asked before is kept,
+    /// and one seen for the first time only in place of entries never served (see
+    /// `replace_unserved`), so a stream of one-off requests (a new variable each, a new
+    /// complaint each) cannot push out what is asked again and again.
     seen: HashSet<u64>,
+}
+
+impl Kept {
+    /// Makes room for `size` bytes by pushing out entries never served from the cache, least
+    /// recently kept first; false, when an entry that was served comes first. A stream of
+    /// one-off requests then takes the place of its own kind only, neither growing the cache
+    /// nor pushing out what is asked again; and the requests a client starts asking again
+    /// and again are kept on their first answer, not kept out by the one-offs of before.
+    fn replace_unserved(&mut self, size: usize) -> bool {
+        let mut freed = 0;
+        while freed < size {
+            match self.entries.peek_lru() {
+                Some((_, entry)) if !entry.served => {
+                    if let Some((_, old)) = self.entries.pop_lru() {
+                        freed += old.size();
+                        self.held -= old.size();
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
 }
 
 /// Requests `seen` remembers before it starts over.
@@ -138,8 +164,12 @@ impl ResponseCache {
     pub fn get(&self, stamp: &Stamp, variant: &str, body: &[u8]) -> Option<Cached> {
         let (hash, request) = Self::key(variant, body);
         let mut kept = self.kept();
-        let entry = kept.entries.get(&hash)?;
-        (entry.valid_at(stamp) && entry.request == request).then(|| entry.response.clone())
+        let entry = kept.entries.get_mut(&hash)?;
+        if !(entry.valid_at(stamp) && entry.request == request) {
+            return None;
+        }
+        entry.served = true;
+        Some(entry.response.clone())
     }
 
     /// Keeps `response` for `body`, computed at data version `stamp` from `scopes`.
@@ -161,7 +191,7 @@ impl ResponseCache {
             kept.seen.clear();
         }
         let first_time = kept.seen.insert(hash);
-        if first_time && kept.held > self.max_bytes / 2 {
+        if first_time && kept.held > self.max_bytes / 2 && !kept.replace_unserved(size) {
             return;
         }
         // Entries whose scopes moved are dead weight: swept out once per data version.
@@ -194,6 +224,7 @@ impl ResponseCache {
                 at,
                 request,
                 response,
+                served: false,
             },
         );
         kept.held += size;
@@ -351,6 +382,42 @@ mod tests {
     }
 
     #[test]
+    fn cache__past_half_full_a_first_request_takes_the_place_of_answers_never_served() {
+        let cache = ResponseCache::new(1_000);
+        let at = Stamp::from_counts([1; 6]);
+        let put = |name: &[u8]| {
+            let answer = answer(vec![0; 240]); // 246 bytes with its key
+            cache.put(&at, Arc::from(Scope::ALL), "json", name, answer)
+        };
+        let kept = |names: &[&[u8]]| -> Vec<bool> {
+            let entries = &cache.kept().entries;
+            names
+                .iter()
+                .map(|name| entries.contains(&ResponseCache::key("json", name).0))
+                .collect()
+        };
+        // Given two one-off requests, never asked again, and a request served from the cache,
+        // past half the bound
+        put(b"x");
+        put(b"y");
+        put(b"a");
+        assert!(cache.get(&at, "json", b"a").is_some());
+        // When requests are seen for the first time, Then each is kept in the place of the
+        // least recently kept one-off, and the cache does not grow
+        put(b"n");
+        assert_eq!(kept(&[b"x", b"y", b"a", b"n"]), [false, true, true, true]);
+        put(b"m");
+        assert_eq!(kept(&[b"y", b"a", b"n", b"m"]), [false, true, true, true]);
+        assert_eq!(cache.kept().held, 3 * 246);
+        // And once an answer that was served comes first, a first request is not kept
+        put(b"o");
+        assert_eq!(kept(&[b"a", b"n", b"m", b"o"]), [true, true, true, false]);
+        // Unless it is asked again
+        put(b"o");
+        assert_eq!(kept(&[b"a", b"n", b"m", b"o"]), [true, true, true, true]);
+    }
+
+    #[test]
     fn cache__stays_within_its_bound() {
         let cache = ResponseCache::new(1_000);
         let at = Stamp::from_counts([1; 6]);
@@ -367,9 +434,11 @@ mod tests {
         put(b"big", 300);
         assert!(cache.get(&at, "json", b"big").is_none());
         // Four entries of 246 bytes fit. Past half the bound (after the third), a request
-        // seen for the first time is not kept, one asked before is
+        // seen for the first time is not kept while the least recently kept was served, one
+        // asked before is
         for name in [b"a", b"b", b"c"] {
             put(name, 240);
+            assert!(cache.get(&at, "json", name).is_some());
         }
         put(b"d", 240);
         assert!(
@@ -401,6 +470,7 @@ mod tests {
                 let answer = answer(vec![0; size]);
                 cache.put(&at, Arc::from(Scope::ALL), "json", name, answer);
             }
+            assert!(cache.get(&at, "json", name).is_some());
         };
         for name in 0..9u8 {
             put(&[name], 100); // 106 bytes each with its key, 954 in all
