@@ -55,6 +55,23 @@ where
     decoded.map_err(|err| DbErr::Type(format!("column {index}: {err}")))
 }
 
+/// The values of column `index` of a PostgreSQL row, an array (`array_agg`), decoded as `T`
+/// unchecked, as `column` decodes; none for NULL (`array_agg` of no rows).
+pub fn array<T>(row: &QueryResult, index: usize) -> Result<Vec<T>, DbErr>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    use sqlx::Row;
+    let Some(row) = row.try_as_pg_row() else {
+        return Err(DbErr::Type(format!(
+            "column {index}: arrays are read from PostgreSQL"
+        )));
+    };
+    (row.try_get_unchecked::<Option<Vec<T>>, _>(index))
+        .map(Option::unwrap_or_default)
+        .map_err(|err| DbErr::Type(format!("column {index}: {err}")))
+}
+
 /// Implements `ByPosition` for `entity::NAME::Model`, its fields listed in column order.
 macro_rules! by_position {
     ($($entity:ident { $($field:ident),+ $(,)? })+) => {$(

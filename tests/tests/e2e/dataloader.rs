@@ -225,9 +225,13 @@ async fn what_an_inspection_recorded_is_read_from_sql_once_and_a_new_one_from_sq
     uncached(&app, &s.supervisor, "{ __typename }", "version").await;
     let (_, after) = read("id", "after the write").await;
     let (_, bare) = read("id", "bare again").await;
+    // A page read before is asked, on PostgreSQL, for its ids alone: then for the one row
+    // not held, the new inspection's. Elsewhere the rows come with the page.
+    let new_row = u64::from(qingdan::db::is_postgres(&app.db));
     assert_eq!(
-        after, bare,
-        "a new inspection's own row comes with its page, in no statement of its own"
+        after,
+        bare + new_row,
+        "a new inspection's own row is read, and only it"
     );
     let (both, statements) = read(recorded, "both").await;
     let nodes = both["data"]["inspections"]["nodes"].as_array().unwrap();

@@ -11,14 +11,14 @@ use entity::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Select, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, Select, Statement,
 };
 
 use super::cases::document_states;
 use super::status::CaseStatus;
 use super::status_query::OpenWindows;
-use super::submitted::Submitted;
+use super::submitted::{ParentRows, Submitted};
 use crate::auth::{Role, Viewer};
 use crate::db::by_position::{self, ByPosition};
 use crate::error::ApiError;
@@ -201,25 +201,64 @@ pub async fn held_inspections(
     submitted: &Submitted,
     statement: Statement,
 ) -> Result<Vec<inspection::Model>, DbErr> {
+    // A page read lately most likely has all its rows held: on PostgreSQL it is asked for
+    // its ids alone (one row, from the index), and only the rows not held are read after. A
+    // page read for the first time is read whole, in one statement.
+    if db.get_database_backend() == DbBackend::Postgres && submitted.pages.read_before(&statement) {
+        let ids = match db.query_one_raw(ids_of(statement)).await? {
+            Some(row) => by_position::array::<i32>(&row, 0)?,
+            None => Vec::new(),
+        };
+        let (held, missing) = submitted.inspections.get_many(&ids);
+        let mut read = HashMap::new();
+        if !missing.is_empty() {
+            let rest = inspection::Entity::find().filter(inspection::Column::Id.is_in(missing));
+            read.extend(
+                by_position::all(db, rest)
+                    .await?
+                    .into_iter()
+                    .map(|row| (row.id, row)),
+            );
+        }
+        return held_or_decoded(submitted, &ids, held, |at| {
+            read.remove(&ids[at])
+                .ok_or_else(|| DbErr::RecordNotFound(format!("inspection {}", ids[at])))
+        });
+    }
     let read = db.query_all_raw(statement).await?;
     // `id` is the first of the entity's columns, which the page selects in order.
     let ids = (read.iter())
         .map(|row| by_position::column::<i32>(row, 0))
         .collect::<Result<Vec<_>, _>>()?;
-    // Held rows come back in the order asked for, the ones not held left out.
-    let mut held = submitted
-        .inspections
-        .get_many(&ids)
-        .0
-        .into_iter()
-        .peekable();
-    let mut rows = Vec::with_capacity(read.len());
-    for (row, id) in read.iter().zip(ids) {
+    let held = submitted.inspections.get_many(&ids).0;
+    held_or_decoded(submitted, &ids, held, |at| {
+        inspection::Model::by_position(&read[at])
+    })
+}
+
+/// The ids of the inspections `page` reads, in its order, as one PostgreSQL array: the
+/// planner drops the columns not asked for, so the page is read from its index alone.
+fn ids_of(page: Statement) -> Statement {
+    let sql = format!(r#"SELECT array_agg(t."id") FROM ({}) AS t"#, page.sql);
+    Statement { sql, ..page }
+}
+
+/// The inspections `ids`, in order: those `held` (as `Kept::get_many` found them, in order)
+/// from there, the others by `decode` (the row at that position) and held from now on.
+fn held_or_decoded(
+    submitted: &Submitted,
+    ids: &[i32],
+    held: Vec<ParentRows<inspection::Model>>,
+    mut decode: impl FnMut(usize) -> Result<inspection::Model, DbErr>,
+) -> Result<Vec<inspection::Model>, DbErr> {
+    let mut held = held.into_iter().peekable();
+    let mut rows = Vec::with_capacity(ids.len());
+    for (at, &id) in ids.iter().enumerate() {
         if let Some((_, kept)) = held.next_if(|(parent, _)| *parent == id) {
             rows.extend(kept.iter().cloned());
             continue;
         }
-        let row = inspection::Model::by_position(row)?;
+        let row = decode(at)?;
         submitted.inspections.keep(id, Arc::from([row.clone()]));
         rows.push(row);
     }

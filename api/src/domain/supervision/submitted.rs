@@ -7,10 +7,13 @@
 //! What changes after submission (documents, rectification, reviews, the derived status) is
 //! always read from SQL.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
 use entity::{finding, inspection, inspection_method, inspector};
 use lru::LruCache;
+use sea_orm::Statement;
 
 /// The relations of submitted inspections, by inspection id.
 pub struct Submitted {
@@ -19,6 +22,8 @@ pub struct Submitted {
     pub findings: Kept<finding::Model>,
     pub inspectors: Kept<inspector::Model>,
     pub methods: Kept<inspection_method::Model>,
+    /// Pages of inspections read lately.
+    pub pages: Pages,
 }
 
 impl Submitted {
@@ -30,7 +35,43 @@ impl Submitted {
             findings: Kept::new(share),
             inspectors: Kept::new(share),
             methods: Kept::new(share),
+            pages: Pages::new(if budget_mb == 0 { 0 } else { PAGES }),
         }
+    }
+}
+
+/// Pages `Pages` remembers.
+const PAGES: usize = 16_384;
+
+/// The statements of the pages of inspections read lately, by hash: read again, a page's rows
+/// are most likely held, so it is asked for their ids first (`read::held_inspections`).
+pub struct Pages {
+    read: Option<Mutex<LruCache<u64, ()>>>,
+}
+
+impl Pages {
+    /// Remembers at most `count` pages (0: none).
+    fn new(count: usize) -> Self {
+        Self {
+            read: NonZeroUsize::new(count).map(|count| Mutex::new(LruCache::new(count))),
+        }
+    }
+
+    fn key(statement: &Statement) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        statement.sql.hash(&mut hasher);
+        format!("{:?}", statement.values).hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Whether the page `statement` reads was read lately; it counts as read from now on.
+    pub fn read_before(&self, statement: &Statement) -> bool {
+        let Some(read) = &self.read else {
+            return false;
+        };
+        let key = Self::key(statement);
+        let mut read = read.lock().unwrap_or_else(|e| e.into_inner());
+        read.put(key, ()).is_some()
     }
 }
 
@@ -188,6 +229,26 @@ mod tests {
         assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), [1, 3]);
         assert_eq!(missing, [2]);
         assert!(kept.bytes() <= 2 * one);
+    }
+
+    #[test]
+    fn a_page_is_read_before_from_its_second_reading_on() {
+        let pages = Pages::new(2);
+        let page = |department: i32| {
+            Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT id FROM inspection WHERE target_department_id = $1",
+                [department.into()],
+            )
+        };
+        assert!(!pages.read_before(&page(1)));
+        assert!(pages.read_before(&page(1)));
+        // Another value is another page.
+        assert!(!pages.read_before(&page(2)));
+        // Past the bound the least recently read is forgotten.
+        assert!(!pages.read_before(&page(3)));
+        assert!(!pages.read_before(&page(1)));
+        assert!(!Pages::new(0).read_before(&page(3)));
     }
 
     #[test]
