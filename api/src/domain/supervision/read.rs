@@ -18,7 +18,7 @@ use sea_orm::{
 use super::cases::document_states;
 use super::status::CaseStatus;
 use super::status_query::OpenWindows;
-use super::submitted::{ParentRows, Submitted};
+use super::submitted::{Pages, ParentRows, Submitted};
 use crate::auth::{Role, Viewer};
 use crate::db::by_position::{self, ByPosition};
 use crate::error::ApiError;
@@ -201,14 +201,20 @@ pub async fn held_inspections(
     submitted: &Submitted,
     statement: Statement,
 ) -> Result<Vec<inspection::Model>, DbErr> {
-    // A page read lately most likely has all its rows held: on PostgreSQL it is asked for
-    // its ids alone (one row, from the index), and only the rows not held are read after. A
-    // page read for the first time is read whole, in one statement.
-    if db.get_database_backend() == DbBackend::Postgres && submitted.pages.read_before(&statement) {
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let page = postgres.then(|| Pages::key(&statement));
+    // A page read lately whose rows are all still held most likely holds only those (or new
+    // ones besides): on PostgreSQL it is asked for its ids alone (one row, from the index),
+    // then for the rows not held. Any other page is read whole, in one statement.
+    let last = page.and_then(|page| Some((page, submitted.pages.ids(page)?)));
+    if let Some((page, last)) = last.filter(|(_, last)| submitted.inspections.holds_all(last)) {
         let ids = match db.query_one_raw(ids_of(statement)).await? {
             Some(row) => by_position::array::<i32>(&row, 0)?,
             None => Vec::new(),
         };
+        if *last != ids[..] {
+            submitted.pages.remember(page, &ids);
+        }
         let (held, missing) = submitted.inspections.get_many(&ids);
         let mut read = HashMap::new();
         if !missing.is_empty() {
@@ -230,6 +236,9 @@ pub async fn held_inspections(
     let ids = (read.iter())
         .map(|row| by_position::column::<i32>(row, 0))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(page) = page {
+        submitted.pages.remember(page, &ids);
+    }
     let held = submitted.inspections.get_many(&ids).0;
     held_or_decoded(submitted, &ids, held, |at| {
         inspection::Model::by_position(&read[at])

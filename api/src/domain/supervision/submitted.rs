@@ -41,12 +41,13 @@ impl Submitted {
 }
 
 /// Pages `Pages` remembers.
-const PAGES: usize = 16_384;
+const PAGES: usize = 4_096;
 
-/// The statements of the pages of inspections read lately, by hash: read again, a page's rows
-/// are most likely held, so it is asked for their ids first (`read::held_inspections`).
+/// The pages of inspections read lately, by the hash of their statement, with the ids they
+/// held then: read again while those are all held, a page is asked for its ids first
+/// (`read::held_inspections`); a page whose rows are no longer held is read whole.
 pub struct Pages {
-    read: Option<Mutex<LruCache<u64, ()>>>,
+    read: Option<Mutex<LruCache<u64, Arc<[i32]>>>>,
 }
 
 impl Pages {
@@ -57,21 +58,29 @@ impl Pages {
         }
     }
 
-    fn key(statement: &Statement) -> u64 {
+    /// The key `statement`'s page is remembered by.
+    pub fn key(statement: &Statement) -> u64 {
         let mut hasher = DefaultHasher::new();
         statement.sql.hash(&mut hasher);
         format!("{:?}", statement.values).hash(&mut hasher);
         hasher.finish()
     }
 
-    /// Whether the page `statement` reads was read lately; it counts as read from now on.
-    pub fn read_before(&self, statement: &Statement) -> bool {
-        let Some(read) = &self.read else {
-            return false;
-        };
-        let key = Self::key(statement);
-        let mut read = read.lock().unwrap_or_else(|e| e.into_inner());
-        read.put(key, ()).is_some()
+    fn read(&self) -> Option<std::sync::MutexGuard<'_, LruCache<u64, Arc<[i32]>>>> {
+        let read = self.read.as_ref()?;
+        Some(read.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The ids the page `key` held when it was last read, if it was read lately.
+    pub fn ids(&self, key: u64) -> Option<Arc<[i32]>> {
+        self.read()?.get(&key).cloned()
+    }
+
+    /// Remembers that the page `key` held `ids`.
+    pub fn remember(&self, key: u64, ids: &[i32]) {
+        if let Some(mut read) = self.read() {
+            read.put(key, ids.into());
+        }
     }
 }
 
@@ -174,6 +183,15 @@ impl<M: Weight + Clone> Kept<M> {
         }
     }
 
+    /// Whether every one of `parents` is held; none is counted as read.
+    pub fn holds_all(&self, parents: &[i32]) -> bool {
+        if self.budget == 0 {
+            return parents.is_empty();
+        }
+        let held = self.held();
+        parents.iter().all(|parent| held.rows.contains(parent))
+    }
+
     /// Bytes held now.
     pub fn bytes(&self) -> usize {
         self.held().bytes
@@ -232,23 +250,38 @@ mod tests {
     }
 
     #[test]
-    fn a_page_is_read_before_from_its_second_reading_on() {
+    fn a_page_read_lately_is_remembered_with_its_ids() {
         let pages = Pages::new(2);
         let page = |department: i32| {
-            Statement::from_sql_and_values(
+            Pages::key(&Statement::from_sql_and_values(
                 sea_orm::DbBackend::Postgres,
                 "SELECT id FROM inspection WHERE target_department_id = $1",
                 [department.into()],
-            )
+            ))
         };
-        assert!(!pages.read_before(&page(1)));
-        assert!(pages.read_before(&page(1)));
+        assert_eq!(pages.ids(page(1)), None);
+        pages.remember(page(1), &[4, 7]);
+        assert_eq!(pages.ids(page(1)).as_deref(), Some(&[4, 7][..]));
         // Another value is another page.
-        assert!(!pages.read_before(&page(2)));
+        assert_eq!(pages.ids(page(2)), None);
         // Past the bound the least recently read is forgotten.
-        assert!(!pages.read_before(&page(3)));
-        assert!(!pages.read_before(&page(1)));
-        assert!(!Pages::new(0).read_before(&page(3)));
+        pages.remember(page(2), &[5]);
+        pages.remember(page(3), &[6]);
+        assert_eq!(pages.ids(page(1)), None);
+        let none = Pages::new(0);
+        none.remember(page(3), &[6]);
+        assert_eq!(none.ids(page(3)), None);
+    }
+
+    #[test]
+    fn holds_all__only_when_every_parent_is_held() {
+        let kept = Kept::new(1 << 20);
+        kept.keep(1, [finding(10, 1)].into());
+        kept.keep(2, [finding(20, 2)].into());
+        assert!(kept.holds_all(&[1, 2]));
+        assert!(kept.holds_all(&[]));
+        assert!(!kept.holds_all(&[1, 3]));
+        assert!(!Kept::<finding::Model>::new(0).holds_all(&[1]));
     }
 
     #[test]
