@@ -225,8 +225,8 @@ async fn what_an_inspection_recorded_is_read_from_sql_once_and_a_new_one_from_sq
     uncached(&app, &s.supervisor, "{ __typename }", "version").await;
     let (_, after) = read("id", "after the write").await;
     let (_, bare) = read("id", "bare again").await;
-    // A page read before is asked, on PostgreSQL, for its ids alone: then for the one row
-    // not held, the new inspection's. Elsewhere the rows come with the page.
+    // A page read before, its rows all still held, is asked on PostgreSQL for its ids alone,
+    // then for the one row not held, the new inspection's. On SQLite the rows come with it.
     let new_row = u64::from(qingdan::db::is_postgres(&app.db));
     assert_eq!(
         after,

@@ -21,6 +21,7 @@ use super::status_query::OpenWindows;
 use super::submitted::{Pages, ParentRows, Submitted};
 use crate::auth::{Role, Viewer};
 use crate::db::by_position::{self, ByPosition};
+use crate::db::one_of;
 use crate::error::ApiError;
 
 /// Whose results a caller may read.
@@ -218,7 +219,11 @@ pub async fn held_inspections(
         let (held, missing) = submitted.inspections.get_many(&ids);
         let mut read = HashMap::new();
         if !missing.is_empty() {
-            let rest = inspection::Entity::find().filter(inspection::Column::Id.is_in(missing));
+            let rest = inspection::Entity::find().filter(one_of(
+                DbBackend::Postgres,
+                inspection::Column::Id,
+                missing,
+            ));
             read.extend(
                 by_position::all(db, rest)
                     .await?
