@@ -7,7 +7,7 @@ use arrayvec::ArrayVec;
 use chrono::NaiveDate;
 use entity::department;
 
-use super::index::{DocKind, Index};
+use super::index::{DocKind, Index, Scored, Weighed};
 use super::{lexicon, tokenize};
 use crate::domain::editing::reorganisation::holder_on;
 use crate::domain::kinds::DivisionRole;
@@ -195,11 +195,7 @@ impl Holders {
         let mut at_slot = vec![NONE; index.slots()];
         let mut without_slot: HashMap<i32, u32> = HashMap::new();
         for slot in scored {
-            let holder = if index.slot_dissolved_by(slot, day) {
-                holder_on(&index.departments, index.slot_department(slot), day).0
-            } else {
-                index.slot_department(slot)
-            };
+            let holder = holder_of_slot(index, slot, day);
             let place = match index.department_slot(holder) {
                 Some(own) => &mut at_slot[own],
                 None => without_slot.entry(holder).or_insert(NONE),
@@ -236,25 +232,100 @@ impl Holders {
     }
 }
 
+/// Who holds the duties of a slot's department on `day`: itself, or (dissolved by then) its
+/// successor.
+fn holder_of_slot(index: &Index, slot: usize, day: NaiveDate) -> i32 {
+    if index.slot_dissolved_by(slot, day) {
+        holder_on(&index.departments, index.slot_department(slot), day).0
+    } else {
+        index.slot_department(slot)
+    }
+}
+
+/// Makes `tally`'s evidence its best rows among all of its department's, when rows left
+/// unscored could be among them: its best row was scored, but a weaker one may hold only the
+/// query's common terms.
+fn complete_evidence(
+    index: &Index,
+    terms: &[Weighed<'_>],
+    scored: &Scored,
+    tally: &mut Tally,
+    day: NaiveDate,
+) {
+    let weakest = tally.top.last().map_or(f64::MIN, |&(_, s)| s);
+    if scored.others_at_most == 0.0 || (tally.top.is_full() && weakest > scored.others_at_most) {
+        return;
+    }
+    for slot in 0..index.slots() {
+        if holder_of_slot(index, slot, day) != tally.department {
+            continue;
+        }
+        let named = index.slot_department(slot);
+        for &doc in index.slot_docs(slot) {
+            if let Some(score) = index.score_left_out(scored, terms, doc)
+                && score > 0.0
+            {
+                tally.credit(score, doc, (named != tally.department).then_some(named));
+            }
+        }
+    }
+}
+
 /// Ranks the departments that must act on `text`, as of `day` (a department reorganised
 /// away by then is its successor, before ties and `first` are decided).
 pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thresholds) -> Lookup {
+    rank(index, text, first, day, th, Pruning::On)
+}
+
+/// Whether a lookup leaves out rows that cannot reach its candidates ([`Index::score_above`]).
+/// Always on in service; off, a lookup scores every row, which is what pruning must answer
+/// the same as.
+#[derive(Clone, Copy, PartialEq)]
+enum Pruning {
+    On,
+    #[cfg(test)]
+    Off,
+}
+
+fn rank(
+    index: &Index,
+    text: &str,
+    first: usize,
+    day: NaiveDate,
+    th: &Thresholds,
+    pruning: Pruning,
+) -> Lookup {
     let no_match = Lookup {
         outcome: Outcome::NoMatch,
         candidates: Vec::new(),
         words: Arc::new([]),
     };
-    let (terms, scores) = scored(index, text);
+    let first = first.max(1);
+    let (expanded, _) = lexicon::expand(text, &index.lexicon);
+    let terms = tokenize::terms(&expanded);
+    let weighed = index.weigh(&terms);
     // Each row credits its own department: who acts is whose division, duty, work item or
     // service it is, never the matter's lead on another department's behalf, and a
     // department reorganised away by `day` is whoever holds its duties. A province's
     // complaint scores tens of thousands of rows over thousands of departments: only those
-    // that can be answered or tie are tallied and ranked.
-    let holders = Holders::of(index, &scores, day);
-    let floor = holders.floor(first.max(1), th.tie_ratio);
+    // that can be answered or tie are tallied and ranked, and rows that cannot reach them
+    // are not scored at all. The floor of the rows scored so far is never above the final
+    // one (scores only grow as terms are added), so a row that cannot reach it cannot be a
+    // candidate's best row.
+    let share = match pruning {
+        Pruning::On => th.tie_ratio * th.tie_ratio,
+        #[cfg(test)]
+        Pruning::Off => 0.0,
+    };
+    let scoring = index.score_above(&weighed, share, |partial, rest| {
+        Holders::of(index, partial, day).floor(first, th.tie_ratio) > rest
+    });
+    let scores = &scoring.rows;
+    let holders = Holders::of(index, scores, day);
+    let floor = holders.floor(first, th.tie_ratio);
     let mut tallies: Vec<Option<Tally>> = Vec::new();
     tallies.resize_with(holders.departments.len(), || None);
-    for &(doc_no, s) in &scores {
+    for &(doc_no, s) in scores {
         let slot = index.slot(doc_no);
         let place = holders.of_slot[slot] as usize;
         if holders.scores[place] < floor {
@@ -268,6 +339,9 @@ pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thre
     }
     let tallies = tallies.into_iter().flatten().collect();
     let mut ranked = specific_units_first(index, tallies, th.tie_ratio);
+    for tally in ranked.iter_mut().take(first) {
+        complete_evidence(index, &weighed, &scoring, tally, day);
+    }
     let Some(top) = ranked.first() else {
         return no_match;
     };
@@ -286,7 +360,7 @@ pub fn lookup(index: &Index, text: &str, first: usize, day: NaiveDate, th: &Thre
     let tie = ranked.iter().skip(1).any(|t| {
         index.top_department(t.department) != top_root && t.score >= th.tie_ratio * top.score
     });
-    ranked.truncate(first.max(1));
+    ranked.truncate(first);
     let model = |id: i32| index.departments.get(&id).cloned();
     // Evidence only for the candidates returned.
     let candidates = ranked
@@ -458,22 +532,28 @@ mod tests {
         tie_ratio: 0.92,
     };
 
-    /// Twelve departments, six of them units (7 of 1, 8 of 2, …), with 96 rows drawn from
-    /// eight phrases: many candidates on close scores, units on their departments' heels.
-    fn crowded() -> Index {
-        let departments = (1..=12)
+    /// Departments 1 to `count`, those after `whole` units of the department `whole` before
+    /// them.
+    fn numbered_departments(count: i32, whole: i32) -> HashMap<i32, department::Model> {
+        (1..=count)
             .map(|id| {
                 let dept = department::Model {
                     id,
                     name: format!("部门{id}"),
                     kind: "DEPARTMENT".to_owned(),
-                    parent_id: (id > 6).then_some(id - 6),
+                    parent_id: (id > whole).then_some(id - whole),
                     dissolved_on: None,
                     successor_id: None,
                 };
                 (id, dept)
             })
-            .collect::<HashMap<_, _>>();
+            .collect()
+    }
+
+    /// Twelve departments, six of them units (7 of 1, 8 of 2, …), with 96 rows drawn from
+    /// eight phrases: many candidates on close scores, units on their departments' heels.
+    fn crowded() -> Index {
+        let departments = numbered_departments(12, 6);
         // Rows of one to three phrases and some filler, picked by a fixed sequence: lengths
         // and words vary, so do scores.
         let mut seed = 7_u32;
@@ -545,6 +625,110 @@ mod tests {
         }
         // And the texts put units ahead of better-scoring departments, which the cut must allow for
         assert!(moved_ahead > 0);
+    }
+
+    /// A province in small: 40 departments (ten of them units, one dissolved into another)
+    /// and 3,000 rows, nearly all holding the list's common words, some a few phrases, a few
+    /// a rare one: the shape in which a lookup leaves rows out.
+    fn province_like() -> Index {
+        let mut departments = numbered_departments(40, 30);
+        let gone = departments.get_mut(&7).unwrap();
+        gone.dissolved_on = NaiveDate::from_ymd_opt(2026, 1, 1);
+        gone.successor_id = Some(8);
+        let mut seed = 11_u32;
+        let mut pick = |n: usize| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 16) as usize % n
+        };
+        let docs = (0..3000)
+            .map(|n| {
+                let mut text = "负责".to_owned();
+                for word in COMMON {
+                    if pick(5) > 0 {
+                        text.push_str(word);
+                        text.push('、');
+                    }
+                }
+                for _ in 0..pick(3) {
+                    text.push_str(PHRASES[pick(PHRASES.len())]);
+                    text.push('、');
+                }
+                if pick(60) == 0 {
+                    text.push_str(RARE[pick(RARE.len())]);
+                }
+                let department = 1 + pick(40) as i32;
+                match n % 4 {
+                    0 => division(n, department, pick(4) == 0, &text),
+                    1 => duty(n, department, &text),
+                    2 => row(DocKind::WorkItem, n, department, &text),
+                    _ => row(DocKind::Service, n, department, &text),
+                }
+            })
+            .collect();
+        Index::build(docs, departments, Vec::new())
+    }
+
+    const COMMON: [&str; 4] = ["管理", "工作", "服务", "监督检查"];
+    const RARE: [&str; 4] = [
+        "弃婴收养",
+        "胎儿性别鉴定",
+        "独生子女证补办",
+        "病残儿医学鉴定",
+    ];
+
+    #[test]
+    fn lookup__leaving_out_rows_that_cannot_reach_a_candidate_answers_as_scoring_every_row() {
+        // Given a large index whose rows nearly all hold the common words
+        let idx = province_like();
+        let mut texts: Vec<String> = Vec::new();
+        for phrase in PHRASES.iter().chain(&RARE) {
+            texts.push(format!("{phrase}{}", COMMON[0]));
+            texts.push(format!(
+                "我要反映{phrase}的问题，{}{}不到位",
+                COMMON[1], COMMON[3]
+            ));
+        }
+        for (a, b) in PHRASES.iter().zip(RARE.iter().cycle()) {
+            texts.push(format!("{a}和{b}，{}", COMMON.concat()));
+        }
+        texts.push(COMMON.concat());
+        let (mut pruned, mut restored) = (0, 0);
+        let days = [today(), NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()];
+        for text in &texts {
+            for first in [1, 3, 5, 20] {
+                for day in days {
+                    // When it is looked up leaving rows out, and scoring every row
+                    let on = rank(&idx, text, first, day, &TH, Pruning::On);
+                    let off = rank(&idx, text, first, day, &TH, Pruning::Off);
+                    // Then the answers are the same to the last bit of every score
+                    assert_eq!(
+                        format!("{on:?}"),
+                        format!("{off:?}"),
+                        "{text} first {first}"
+                    );
+                    // (and rows were left out, some of them a candidate's evidence)
+                    let terms = idx.weigh(&tokenize::terms(text));
+                    let scored = idx.score_above(&terms, TH.tie_ratio.powi(2), |partial, rest| {
+                        Holders::of(&idx, partial, day).floor(first, TH.tie_ratio) > rest
+                    });
+                    if scored.others_at_most > 0.0 {
+                        pruned += 1;
+                        restored += on
+                            .candidates
+                            .iter()
+                            .flat_map(|c| &c.evidence)
+                            .filter(|e| e.score <= scored.others_at_most)
+                            .count();
+                    }
+                }
+            }
+        }
+        let asked = texts.len() * 4 * days.len();
+        assert!(
+            pruned * 2 > asked,
+            "rows were left out in {pruned} of {asked}"
+        );
+        assert!(restored > 0, "no evidence came from rows left out");
     }
 
     #[test]
