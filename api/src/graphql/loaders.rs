@@ -16,13 +16,14 @@ use entity::{
     legal_basis, public_service, rectification, regime_item, regime_section, review_request,
     supervision_document, supervision_regime, work_item,
 };
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Statement};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, Statement};
 
 use chrono::NaiveDate;
 
 use crate::db::one_of;
 use crate::domain::clock::SharedClock;
 use crate::domain::published::{Published, View};
+use crate::domain::supervision::along::Along;
 use crate::domain::supervision::cases::{self, DocumentState, InspectionState};
 use crate::domain::supervision::submitted::Submitted;
 use crate::domain::versions;
@@ -183,10 +184,16 @@ impl ListLoader {
             .cloned()
     }
 
-    /// The inspections `statement` reads, those the process holds not decoded again
-    /// (`read::held_inspections`).
-    pub async fn inspections(&self, statement: Statement) -> Result<Vec<inspection::Model>, DbErr> {
-        crate::domain::supervision::read::held_inspections(&self.db, &self.submitted, statement)
+    /// The inspections `statement` reads by id in `order`, those the process holds not
+    /// decoded again, with the relations the query selects `along` (`read::held_inspections`).
+    pub async fn inspections(
+        &self,
+        statement: Statement,
+        order: &Order,
+        along: Along,
+    ) -> Result<Vec<inspection::Model>, DbErr> {
+        let (db, submitted) = (&self.db, &self.submitted);
+        crate::domain::supervision::read::held_inspections(db, submitted, statement, order, along)
             .await
     }
 

@@ -218,19 +218,19 @@ where
     E::Model: Send + Sync,
     N: OutputType,
 {
-    let fetch = async |statement| E::find().from_raw_sql(statement).all(db).await;
+    let fetch = async |statement, _: Order| E::find().from_raw_sql(statement).all(db).await;
     paginate_fetched(db, select, key, args, fetch, row_key, wrap).await
 }
 
 /// As `paginate_by`, the page's rows read by `fetch` from the page's statement (`select`'s
-/// columns, ordered and limited), in the statement's order: a reader holding rows that never
-/// change (submitted inspections) decodes only the others.
+/// columns, ordered by `key` in the order given and limited), in the statement's order: a
+/// reader holding rows that never change (submitted inspections) decodes only the others.
 pub async fn paginate_fetched<E, N>(
     db: &DatabaseConnection,
     select: Select<E>,
     key: SimpleExpr,
     args: PageArgs,
-    fetch: impl AsyncFnOnce(Statement) -> Result<Vec<E::Model>, DbErr>,
+    fetch: impl AsyncFnOnce(Statement, Order) -> Result<Vec<E::Model>, DbErr>,
     row_key: impl Fn(&E::Model) -> i64,
     wrap: impl Fn(E::Model) -> N,
 ) -> ApiResult<Page<N>>
@@ -252,12 +252,9 @@ where
     if let Some(before) = &args.before {
         select = select.filter(key.clone().lt(decode_cursor("before", before)?));
     }
-    let page = if forward {
-        select.order_by(key, Order::Asc)
-    } else {
-        select.order_by(key, Order::Desc)
-    };
-    let mut rows = fetch(limited(page, db.get_database_backend(), size + 1)).await?;
+    let order = if forward { Order::Asc } else { Order::Desc };
+    let page = select.order_by(key, order.clone());
+    let mut rows = fetch(limited(page, db.get_database_backend(), size + 1), order).await?;
     let more = rows.len() as u64 > size;
     rows.truncate(size as usize);
     if !forward {

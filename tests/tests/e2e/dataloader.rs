@@ -116,6 +116,51 @@ async fn inspections_page__loads_its_relations_ahead_and_answers_as_each_node_do
     }
 }
 
+/// A page read whole brings along, on PostgreSQL in its one statement, the findings,
+/// inspectors and methods its query selects: they answer as the loaders read them, a
+/// relation at a time, in another process; on SQLite (no arrays) they cost a statement each.
+#[tokio::test]
+async fn inspections_page__read_whole_brings_the_relations_it_selects_along() {
+    use crate::supervision::setup;
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    for _ in 0..3 {
+        s.submitted(&app).await;
+    }
+    let recorded = "id findings { outcome note } inspectors { name certificateNo } methods { id }";
+    let page = |first: i32, fields: &str| {
+        format!("{{ inspections(first: {first}) {{ nodes {{ {fields} }} }} }}")
+    };
+    // This process holds the rows of a page it read without their relations, and reads
+    // them through the loaders; its first read is of another page (a first read of the
+    // process loads what it loads once).
+    uncached(&app, &s.supervisor, &page(1, "id"), "warm").await;
+    let (_, bare) = uncached(&app, &s.supervisor, &page(10, "id"), "bare").await;
+    let (by_loaders, _) = uncached(&app, &s.supervisor, &page(10, recorded), "loaders").await;
+    // Another process reads the page whole for the first time, with its relations
+    let other = TestApp::spawn_beside(&app).await;
+    uncached(&other, &s.supervisor, &page(1, "id"), "warm").await;
+    let (along, statements) = uncached(&other, &s.supervisor, &page(10, recorded), "along").await;
+    assert_eq!(along, by_loaders);
+    let nodes = along["data"]["inspections"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 3);
+    assert_eq!(nodes[0]["inspectors"][0]["name"], "张三");
+    assert_eq!(nodes[0]["findings"][0]["note"], "执法主体资格未公示");
+    assert_eq!(nodes[0]["findings"][1]["note"], Value::Null);
+    // Beyond the bare page: the checklist items the methods name (the regime's), and on
+    // SQLite the three relations
+    let relations = if qingdan::db::is_postgres(&app.db) {
+        0
+    } else {
+        3
+    };
+    assert_eq!(statements, bare + 1 + relations, "{along:#}");
+    // And what came along is held: read again, the relations cost nothing more
+    let (again, statements) = uncached(&other, &s.supervisor, &page(10, recorded), "again").await;
+    assert_eq!(again, along);
+    assert!(statements <= bare + 1, "{statements} statements read again");
+}
+
 /// A page decodes only the rows of inspections the process does not hold: one it holds is
 /// answered as first read even when its row changed behind the API's back (no use case
 /// changes one), while a process that never read it answers the change.

@@ -2,6 +2,7 @@
 //! accountability, checked against the rules part 3 of the list states.
 
 pub mod accountability;
+pub mod along;
 pub mod cases;
 pub mod document;
 pub mod followup;

@@ -11,10 +11,11 @@ use entity::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Select, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Order,
+    QueryFilter, QueryOrder, Select, Statement,
 };
 
+use super::along::Along;
 use super::cases::document_states;
 use super::status::CaseStatus;
 use super::status_query::OpenWindows;
@@ -195,12 +196,15 @@ pub async fn inspections(
         .await
 }
 
-/// The inspections `statement` reads (all of their columns), in its order: those the process
-/// holds (`Submitted`) taken from there, by id, and only the others decoded, then held.
+/// The inspections `statement` reads (all of their columns), by id in `order`: those the
+/// process holds (`Submitted`) taken from there, by id, and only the others decoded, then
+/// held. A page read whole brings along the relations its query selects (`Along`).
 pub async fn held_inspections(
     db: &impl ConnectionTrait,
     submitted: &Submitted,
     statement: Statement,
+    order: &Order,
+    along: Along,
 ) -> Result<Vec<inspection::Model>, DbErr> {
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     let page = postgres.then(|| Pages::key(&statement));
@@ -236,6 +240,12 @@ pub async fn held_inspections(
                 .ok_or_else(|| DbErr::RecordNotFound(format!("inspection {}", ids[at])))
         });
     }
+    // Relations come along only where arrays exist, and only to be held.
+    let along = Some(along).filter(|along| postgres && along.any() && submitted.keeps());
+    let statement = match along {
+        Some(along) => along.statement(statement, order),
+        None => statement,
+    };
     let read = db.query_all_raw(statement).await?;
     // `id` is the first of the entity's columns, which the page selects in order.
     let ids = (read.iter())
@@ -243,6 +253,11 @@ pub async fn held_inspections(
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(page) = page {
         submitted.pages.remember(page, &ids);
+    }
+    if let Some(along) = along {
+        for (row, &id) in read.iter().zip(&ids) {
+            along.keep(submitted, id, row, inspection::Model::FIELDS.len())?;
+        }
     }
     let held = submitted.inspections.get_many(&ids).0;
     held_or_decoded(submitted, &ids, held, |at| {

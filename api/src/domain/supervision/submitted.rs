@@ -38,6 +38,11 @@ impl Submitted {
             pages: Pages::new(if budget_mb == 0 { 0 } else { PAGES }),
         }
     }
+
+    /// Whether anything is held (a budget of 0 holds nothing).
+    pub fn keeps(&self) -> bool {
+        self.inspections.budget > 0
+    }
 }
 
 /// Pages `Pages` remembers.

@@ -6,6 +6,7 @@ use sea_orm::sea_query::Expr;
 
 use super::CaseStatus;
 use super::types::{Inspection, SupervisionDocument};
+use crate::domain::supervision::along::Along;
 use crate::domain::supervision::read::{self, InspectionFilter as Filter};
 use crate::error::ApiResult;
 use crate::graphql::loaders::{
@@ -109,15 +110,19 @@ fn counts(map: std::collections::BTreeMap<String, usize>) -> Vec<Count> {
         .collect()
 }
 
+/// Whether the query selects `field` of the page's inspections.
+fn selects(ctx: &Context<'_>, field: &str) -> bool {
+    let look = ctx.look_ahead();
+    look.field("nodes").field(field).exists()
+        || look.field("edges").field("node").field(field).exists()
+}
+
 /// Loads ahead, one statement each, the relations of a page of inspections that the query
-/// selects (`ListLoader::prime`): a page's rows then read them without a DataLoader batch.
+/// selects and the page did not bring along (`ListLoader::prime`): a page's rows then read
+/// them without a DataLoader batch.
 async fn prime_relations(ctx: &Context<'_>, page: &Page<Inspection>) -> ApiResult<()> {
     let ids: Vec<i32> = page.edges.iter().map(|edge| edge.node.0.id).collect();
-    let look = ctx.look_ahead();
-    let selects = |field: &str| {
-        look.field("nodes").field(field).exists()
-            || look.field("edges").field("node").field(field).exists()
-    };
+    let selects = |field: &str| selects(ctx, field);
     let loader = crate::graphql::loader(ctx)?.loader();
     if selects("findings") {
         loader.prime(keys(&ids, FindingsOf)).await?;
@@ -152,7 +157,12 @@ connection_query! {
         let db = db(ctx)?;
         let select = read::inspection_query(db, scope, &filter, clock(ctx)?.today()).await?;
         let loader = crate::graphql::loader(ctx)?.loader();
-        let fetch = async |statement| loader.inspections(statement).await;
+        let along = Along {
+            findings: selects(ctx, "findings"),
+            inspectors: selects(ctx, "inspectors"),
+            methods: selects(ctx, "methods"),
+        };
+        let fetch = async |statement, order| loader.inspections(statement, &order, along).await;
         let key = Expr::col(inspection::Column::Id);
         let row_key = |row: &inspection::Model| i64::from(row.id);
         let page = paginate_fetched(db, select, key, args, fetch, row_key, Inspection).await?;
