@@ -28,6 +28,13 @@ struct Relation {
     columns: &'static [&'static str],
 }
 
+impl Relation {
+    /// The columns read as arrays, in the order they are decoded.
+    fn arrays(&self) -> impl Iterator<Item = &'static str> + use<> {
+        std::iter::once("id").chain(self.columns.iter().copied())
+    }
+}
+
 const FINDINGS: Relation = Relation {
     table: "finding",
     columns: &["item_id", "outcome", "note"],
@@ -65,8 +72,7 @@ impl Along {
         let mut columns = String::new();
         let mut joins = String::new();
         for (n, relation) in self.relations().enumerate() {
-            let arrays = std::iter::once("id")
-                .chain(relation.columns.iter().copied())
+            let arrays = (relation.arrays())
                 .map(|column| format!(r#"array_agg(r."{column}")"#))
                 .collect::<Vec<_>>()
                 .join(", ");
@@ -145,5 +151,40 @@ impl Along {
             submitted.methods.keep(inspection, Arc::from(rows));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::{finding, inspection_method, inspector};
+
+    use super::{FINDINGS, INSPECTORS, METHODS, Relation};
+    use crate::db::by_position::ByPosition;
+
+    fn arrays(relation: &Relation) -> Vec<&'static str> {
+        relation.arrays().collect()
+    }
+
+    fn fields_but_parent(fields: &[&'static str]) -> Vec<&'static str> {
+        fields
+            .iter()
+            .copied()
+            .filter(|field| *field != "inspection_id")
+            .collect()
+    }
+
+    #[test]
+    fn arrays__are_every_column_of_the_relation_in_the_order_they_are_decoded() {
+        // Given each relation a page brings along, Then its arrays are its model's fields
+        // but the parent's id, in the order `keep` decodes them (the models' own order)
+        assert_eq!(arrays(&FINDINGS), fields_but_parent(finding::Model::FIELDS));
+        assert_eq!(
+            arrays(&INSPECTORS),
+            fields_but_parent(inspector::Model::FIELDS)
+        );
+        assert_eq!(
+            arrays(&METHODS),
+            fields_but_parent(inspection_method::Model::FIELDS)
+        );
     }
 }
