@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 
 use entity::data_version;
 use sea_orm::sqlx::postgres::{PgListener, PgPool};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Statement};
 
-/// The channel's name, in one place for `CHANNEL` and `ANNOUNCE` alike.
+/// The channel's name, in one place for `CHANNEL`, `ANNOUNCE` and `COUNT_WRITE` alike.
 macro_rules! channel {
     () => {
         "qingdan_data_version"
@@ -159,32 +159,39 @@ const ANNOUNCE: &str = concat!(
 /// Counts a write that changed `scopes` (row 1 and theirs) in `txn` and, on PostgreSQL,
 /// announces the new counts to every process when `txn` commits: one statement either way.
 pub async fn count_write(txn: &impl ConnectionTrait, scopes: &[Scope]) -> Result<(), DbErr> {
-    let rows = scopes
-        .iter()
-        .map(|scope| scope.row().to_string())
-        .chain(["1".to_owned()])
-        .collect::<Vec<_>>()
-        .join(", ");
-    let bump = format!("UPDATE data_version SET version = version + 1 WHERE id IN ({rows})");
+    let rows: Vec<i32> = scopes.iter().map(|scope| scope.row()).chain([1]).collect();
     if txn.get_database_backend() != DbBackend::Postgres {
+        let rows = rows
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let bump = format!("UPDATE data_version SET version = version + 1 WHERE id IN ({rows})");
         txn.execute_unprepared(&bump).await?;
         return Ok(());
     }
-    // Row 1 is locked first (`turn`, which the bump waits for), so writers that count
-    // themselves without holding it from BEGIN (`db::Turn::Alongside`) queue in one order and
-    // never deadlock over the scope rows. The rows as this statement leaves them: the bumped
-    // ones from RETURNING (the statement itself still sees the old values), the rest as they are.
-    let bump = format!("{bump} AND EXISTS (SELECT 1 FROM turn)");
-    txn.execute_unprepared(&format!(
-        "WITH turn AS (SELECT id FROM data_version WHERE id = 1 FOR UPDATE), \
-         bumped AS ({bump} RETURNING id, version) \
-         SELECT pg_notify('{CHANNEL}', counts) FROM ( \
-           SELECT string_agg(COALESCE(b.version, d.version)::text, ',' ORDER BY d.id) AS counts \
-           FROM data_version d LEFT JOIN bumped b ON b.id = d.id) announced"
-    ))
-    .await?;
+    // One text for every write, the rows an array parameter: each connection prepares it
+    // once, where a text naming its rows was parsed and planned at every write.
+    let counted = Statement::from_sql_and_values(DbBackend::Postgres, COUNT_WRITE, [rows.into()]);
+    txn.execute_raw(counted).await?;
     Ok(())
 }
+
+/// Bumps the rows `$1` and announces the counts. Row 1 is locked first (`turn`, which the bump
+/// waits for), so writers that count themselves without holding it from BEGIN
+/// (`db::Turn::Alongside`) queue in one order and never deadlock over the scope rows. The
+/// rows as this statement leaves them: the bumped ones from RETURNING (the statement itself
+/// still sees the old values), the rest as they are.
+const COUNT_WRITE: &str = concat!(
+    "WITH turn AS (SELECT id FROM data_version WHERE id = 1 FOR UPDATE), ",
+    "bumped AS (UPDATE data_version SET version = version + 1 ",
+    "WHERE id = ANY($1) AND EXISTS (SELECT 1 FROM turn) RETURNING id, version) ",
+    "SELECT pg_notify('",
+    channel!(),
+    "', counts) FROM (",
+    "SELECT string_agg(COALESCE(b.version, d.version)::text, ',' ORDER BY d.id) AS counts ",
+    "FROM data_version d LEFT JOIN bumped b ON b.id = d.id) announced"
+);
 
 /// What this process knows of the data version.
 #[derive(Debug)]
