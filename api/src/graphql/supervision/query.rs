@@ -118,8 +118,8 @@ fn selects(ctx: &Context<'_>, field: &str) -> bool {
 }
 
 /// Loads ahead, one statement each, the relations of a page of inspections that the query
-/// selects and the page did not bring along (`ListLoader::prime`): a page's rows then read
-/// them without a DataLoader batch.
+/// selects (none for those the page brought along or the process holds: `ListLoader::prime`):
+/// a page's rows then read them without a DataLoader batch.
 async fn prime_relations(ctx: &Context<'_>, page: &Page<Inspection>) -> ApiResult<()> {
     let ids: Vec<i32> = page.edges.iter().map(|edge| edge.node.0.id).collect();
     let selects = |field: &str| selects(ctx, field);
