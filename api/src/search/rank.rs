@@ -93,17 +93,33 @@ const RARE_SHARE: f64 = 0.7;
 /// Weighted query terms.
 type Terms = Vec<(String, f64)>;
 
-/// The query's terms after lexicon expansion, and the documents' scores.
-fn scored(index: &Index, text: &str) -> (Terms, Vec<(u32, f64)>) {
+/// The query's terms after lexicon expansion.
+fn query_terms(index: &Index, text: &str) -> Terms {
     let (expanded, _) = lexicon::expand(text, &index.lexicon);
-    let terms = tokenize::terms(&expanded);
-    let scores = index.score(&terms);
-    (terms, scores)
+    tokenize::terms(&expanded)
+}
+
+/// The scores of the rows of `terms` that can reach one of the `first` candidates or tie with
+/// the top one, as of `day`: a row none of the terms summed so far holds is left out once
+/// what the terms left could add is under the floor of the scores so far
+/// ([`Index::score_above`], [`Holders::floor`]).
+fn score_pruned(
+    index: &Index,
+    terms: &[Weighed<'_>],
+    first: usize,
+    day: NaiveDate,
+    th: &Thresholds,
+) -> Scored {
+    // Below tie_ratio² × the best score no holder can tie or be among the first.
+    let share = th.tie_ratio * th.tie_ratio;
+    index.score_above(terms, share, |partial, rest| {
+        Holders::of(index, partial, day).floor(first, th.tie_ratio) > rest
+    })
 }
 
 /// Row ids of `kind` scoring at least the NO_MATCH threshold, in id order.
 pub fn matching_rows(index: &Index, text: &str, kind: DocKind, th: &Thresholds) -> Vec<i32> {
-    let (_, scores) = scored(index, text);
+    let scores = index.score(&query_terms(index, text));
     let mut ids: Vec<i32> = scores
         .into_iter()
         .filter(|&(doc, s)| s >= th.min_score && index.docs[doc as usize].kind == kind)
@@ -301,8 +317,7 @@ fn rank(
         words: Arc::new([]),
     };
     let first = first.max(1);
-    let (expanded, _) = lexicon::expand(text, &index.lexicon);
-    let terms = tokenize::terms(&expanded);
+    let terms = query_terms(index, text);
     let weighed = index.weigh(&terms);
     // Each row credits its own department: who acts is whose division, duty, work item or
     // service it is, never the matter's lead on another department's behalf, and a
@@ -312,14 +327,11 @@ fn rank(
     // are not scored at all. The floor of the rows scored so far is never above the final
     // one (scores only grow as terms are added), so a row that cannot reach it cannot be a
     // candidate's best row.
-    let share = match pruning {
-        Pruning::On => th.tie_ratio * th.tie_ratio,
+    let scoring = match pruning {
+        Pruning::On => score_pruned(index, &weighed, first, day, th),
         #[cfg(test)]
-        Pruning::Off => 0.0,
+        Pruning::Off => index.score_above(&weighed, 0.0, |_, _| false),
     };
-    let scoring = index.score_above(&weighed, share, |partial, rest| {
-        Holders::of(index, partial, day).floor(first, th.tie_ratio) > rest
-    });
     let scores = &scoring.rows;
     let holders = Holders::of(index, scores, day);
     let floor = holders.floor(first, th.tie_ratio);
@@ -707,10 +719,8 @@ mod tests {
                         "{text} first {first}"
                     );
                     // (and rows were left out, some of them a candidate's evidence)
-                    let terms = idx.weigh(&tokenize::terms(text));
-                    let scored = idx.score_above(&terms, TH.tie_ratio.powi(2), |partial, rest| {
-                        Holders::of(&idx, partial, day).floor(first, TH.tie_ratio) > rest
-                    });
+                    let terms = idx.weigh(&query_terms(&idx, text));
+                    let scored = score_pruned(&idx, &terms, first, day, &TH);
                     if scored.others_at_most > 0.0 {
                         pruned += 1;
                         restored += on

@@ -117,20 +117,35 @@ fn selects(ctx: &Context<'_>, field: &str) -> bool {
         || look.field("edges").field("node").field(field).exists()
 }
 
+/// What the query selects of the page's inspections' own records, which a page read whole
+/// brings along.
+fn along(ctx: &Context<'_>) -> Along {
+    Along {
+        findings: selects(ctx, "findings"),
+        inspectors: selects(ctx, "inspectors"),
+        methods: selects(ctx, "methods"),
+    }
+}
+
 /// Loads ahead, one statement each, the relations of a page of inspections that the query
-/// selects (none for those the page brought along or the process holds: `ListLoader::prime`):
-/// a page's rows then read them without a DataLoader batch.
-async fn prime_relations(ctx: &Context<'_>, page: &Page<Inspection>) -> ApiResult<()> {
+/// selects (`along`, and documents and status; none for those the page brought along or the
+/// process holds: `ListLoader::prime`): a page's rows then read them without a DataLoader
+/// batch.
+async fn prime_relations(
+    ctx: &Context<'_>,
+    page: &Page<Inspection>,
+    along: Along,
+) -> ApiResult<()> {
     let ids: Vec<i32> = page.edges.iter().map(|edge| edge.node.0.id).collect();
     let selects = |field: &str| selects(ctx, field);
     let loader = crate::graphql::loader(ctx)?.loader();
-    if selects("findings") {
+    if along.findings {
         loader.prime(keys(&ids, FindingsOf)).await?;
     }
-    if selects("inspectors") {
+    if along.inspectors {
         loader.prime(keys(&ids, InspectorsOf)).await?;
     }
-    if selects("methods") {
+    if along.methods {
         loader.prime(keys(&ids, MethodsOf)).await?;
     }
     if selects("documents") {
@@ -157,16 +172,12 @@ connection_query! {
         let db = db(ctx)?;
         let select = read::inspection_query(db, scope, &filter, clock(ctx)?.today()).await?;
         let loader = crate::graphql::loader(ctx)?.loader();
-        let along = Along {
-            findings: selects(ctx, "findings"),
-            inspectors: selects(ctx, "inspectors"),
-            methods: selects(ctx, "methods"),
-        };
+        let along = along(ctx);
         let fetch = async |statement, order| loader.inspections(statement, &order, along).await;
         let key = Expr::col(inspection::Column::Id);
         let row_key = |row: &inspection::Model| i64::from(row.id);
         let page = paginate_fetched(db, select, key, args, fetch, row_key, Inspection).await?;
-        prime_relations(ctx, &page).await?;
+        prime_relations(ctx, &page, along).await?;
         Ok(page)
     }
 }
