@@ -17,6 +17,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::regime_section::Entity",
+        from = "Column::SectionId",
+        to = "super::regime_section::Column::Id"
+    )]
+    Section,
+}
+
+impl Related<super::regime_section::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Section.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -8,10 +8,7 @@
 
 use chrono::Utc;
 use entity::{event, inspection, responsibility_list, review_request, supervision_document};
-use entity::{webhook, webhook_delivery};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, DbErr, EntityTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::auth::{Role, Viewer};
@@ -139,13 +136,37 @@ pub struct NewEvent {
 
 /// Appends `new` and queues its delivery to every enabled endpoint that asked for it, in
 /// `txn`; on PostgreSQL every replica hears of it when `txn` commits.
+///
+/// Every write pays for this, so it costs one statement on PostgreSQL (the event, its
+/// deliveries and the announcement) and two on SQLite: the endpoints are chosen by the
+/// database (`QUEUE_PG`, `QUEUE_SQLITE`), never read into the writer.
 pub async fn append(txn: &impl ConnectionTrait, new: NewEvent) -> Result<i32, DbErr> {
     let now = Utc::now();
     let mut departments = new.departments;
     departments.sort_unstable();
     departments.dedup();
-    let row = event::Entity::insert(event::ActiveModel {
-        kind: Set(new.kind.as_str().to_owned()),
+    let backend = txn.get_database_backend();
+    let kind = new.kind.as_str();
+    if backend == DbBackend::Postgres {
+        let values: [sea_orm::Value; 9] = [
+            kind.into(),
+            now.into(),
+            new.subject.0.into(),
+            new.subject.1.into(),
+            json!(departments).into(),
+            new.payload.into(),
+            departments.into(),
+            PENDING.into(),
+            CHANNEL.into(),
+        ];
+        let appended = txn
+            .query_one_raw(Statement::from_sql_and_values(backend, QUEUE_PG, values))
+            .await?
+            .ok_or(DbErr::RecordNotInserted)?;
+        return appended.try_get_by_index::<i32>(0);
+    }
+    let id = event::Entity::insert(event::ActiveModel {
+        kind: Set(kind.to_owned()),
         occurred_at: Set(now),
         subject_type: Set(new.subject.0.to_owned()),
         subject_id: Set(new.subject.1),
@@ -154,50 +175,53 @@ pub async fn append(txn: &impl ConnectionTrait, new: NewEvent) -> Result<i32, Db
         ..Default::default()
     })
     .exec(txn)
+    .await?
+    .last_insert_id;
+    let values: [sea_orm::Value; 5] = [
+        id.into(),
+        PENDING.into(),
+        now.into(),
+        kind.into(),
+        json!(departments).to_string().into(),
+    ];
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        QUEUE_SQLITE,
+        values,
+    ))
     .await?;
-    let id = row.last_insert_id;
-    let endpoints = webhook::Entity::find()
-        .filter(webhook::Column::Enabled.eq(true))
-        .all(txn)
-        .await?;
-    let deliveries: Vec<_> = endpoints
-        .iter()
-        .filter(|hook| wants(hook, new.kind, &departments))
-        .map(|hook| webhook_delivery::ActiveModel {
-            webhook_id: Set(hook.id),
-            event_id: Set(id),
-            status: Set(PENDING.to_owned()),
-            attempts: Set(0),
-            created_at: Set(now),
-            ..Default::default()
-        })
-        .collect();
-    if !deliveries.is_empty() {
-        webhook_delivery::Entity::insert_many(deliveries)
-            .exec(txn)
-            .await?;
-    }
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT pg_notify('{CHANNEL}', '{id}')"))
-            .await?;
-    }
     Ok(id)
 }
+
+/// Who receives an event (the endpoints that asked for it), as the database reads it: an
+/// enabled endpoint whose event types name the event's, for any department or one the event
+/// concerns. PostgreSQL: $1 the event's type, $2 its time, $3–$6 the rest of its row, $7 its
+/// departments, $8 the delivery's first status, $9 the channel. The event's id comes back.
+const QUEUE_PG: &str = r#"WITH appended AS (
+    INSERT INTO "event" ("kind", "occurred_at", "subject_type", "subject_id", "departments", "payload")
+    VALUES ($1, $2, $3, $4, $5, $6) RETURNING "id"
+), queued AS (
+    INSERT INTO "webhook_delivery" ("webhook_id", "event_id", "status", "attempts", "created_at")
+    SELECT w."id", a."id", $8, 0, $2 FROM "webhook" w, appended a
+    WHERE w."enabled"
+      AND EXISTS (SELECT 1 FROM json_array_elements_text(w."event_types") t WHERE t = $1)
+      AND (w."department_id" IS NULL OR w."department_id" = ANY($7))
+)
+SELECT "id", pg_notify($9, "id"::text) FROM appended"#;
+
+/// The same choice on SQLite, for an event already appended: the event's id, the
+/// delivery's first status, the time, the event's type and its departments (a JSON array).
+const QUEUE_SQLITE: &str = r#"INSERT INTO "webhook_delivery" ("webhook_id", "event_id", "status", "attempts", "created_at")
+SELECT w."id", ?1, ?2, 0, ?3 FROM "webhook" w
+WHERE w."enabled"
+  AND EXISTS (SELECT 1 FROM json_each(w."event_types") t WHERE t.value = ?4)
+  AND (w."department_id" IS NULL OR w."department_id" IN (SELECT value FROM json_each(?5)))"#;
 
 /// A delivery not yet made (first attempt or a retry).
 pub const PENDING: &str = "PENDING";
 pub const DELIVERED: &str = "DELIVERED";
 /// Attempts exhausted: left for an administrator to redeliver.
 pub const DEAD: &str = "DEAD";
-
-/// Whether `hook` asked for events of `kind` concerning `departments`.
-fn wants(hook: &webhook::Model, kind: EventType, departments: &[i32]) -> bool {
-    let types: Vec<String> = serde_json::from_value(hook.event_types.clone()).unwrap_or_default();
-    types.iter().any(|t| t == kind.as_str())
-        && hook
-            .department_id
-            .is_none_or(|dept| departments.contains(&dept))
-}
 
 // One constructor per use case, called next to its audit entry.
 

@@ -317,6 +317,58 @@ async fn webhooks__each_event_arrives_once_signed_and_in_order() {
     }
 }
 
+/// An event is queued for exactly the endpoints that asked for it: enabled, naming its
+/// type, and for any department or one the event concerns.
+#[tokio::test]
+async fn webhooks__an_event_is_queued_for_exactly_the_endpoints_that_asked_for_it() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let admin = app.token("管理员", &[Role::Admin], None);
+    let other = app.department_id("药具站").await;
+    let register = async |name: &str, types: &[&str], department: Option<&str>| {
+        let input = json!({ "url": format!("https://{name}.example.gov.cn/hook"),
+            "eventTypes": types, "departmentId": department });
+        let body = app
+            .post_as(&admin, CREATE_WEBHOOK, json!({ "input": input }))
+            .await;
+        let created = &body["data"]["createWebhook"];
+        assert_eq!(created["userErrors"], json!([]), "{body:#}");
+        created["webhook"]["id"].as_str().unwrap().to_owned()
+    };
+    let any_unit = register("any", &["LEXICON_CHANGED", "INSPECTION_SUBMITTED"], None).await;
+    let this_unit = register("this", &["INSPECTION_SUBMITTED"], Some(&s.target)).await;
+    let other_unit = register("other", &["INSPECTION_SUBMITTED"], Some(&other)).await;
+    let other_type = register("lexicon", &["LEXICON_CHANGED"], None).await;
+    let disabled = register("off", &["INSPECTION_SUBMITTED"], None).await;
+    let update = r#"mutation($input: UpdateWebhookInput!) { updateWebhook(input: $input) {
+        userErrors { code } } }"#;
+    let input = json!({ "id": disabled, "enabled": false });
+    let body = app.post_as(&admin, update, json!({ "input": input })).await;
+    assert_eq!(codes(&body["data"]["updateWebhook"]), Vec::<String>::new());
+
+    submit_inspections(&app, &s, 2).await;
+    let queued = async |webhook: &str| {
+        let nodes = deliveries(&app, webhook).await;
+        let nodes = nodes.as_array().unwrap().clone();
+        assert!(
+            nodes
+                .iter()
+                .all(|d| d["event"]["type"] == "INSPECTION_SUBMITTED"),
+            "{nodes:?}"
+        );
+        nodes.len()
+    };
+    assert_eq!(
+        queued(&any_unit).await,
+        2,
+        "any department, the type among others"
+    );
+    assert_eq!(queued(&this_unit).await, 2, "the inspected unit");
+    assert_eq!(queued(&other_unit).await, 0, "another department");
+    assert_eq!(queued(&other_type).await, 0, "another type");
+    assert_eq!(queued(&disabled).await, 0, "disabled");
+}
+
 #[tokio::test]
 async fn webhooks__an_endpoint_down_for_10_s_gets_every_event_in_order() {
     let app = TestApp::spawn_with(quick(50, 200, 1000)).await;

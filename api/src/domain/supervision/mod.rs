@@ -57,18 +57,24 @@ impl RegimeContext {
         }
     }
 
+    /// The regime's sections with their items, in one statement (a submission's checks read
+    /// them on every write).
     async fn load(
         db: &impl ConnectionTrait,
         regime: supervision_regime::Model,
     ) -> Result<Self, DbErr> {
-        let sections = regime_section::Entity::find()
+        let rows = regime_section::Entity::find()
             .filter(regime_section::Column::RegimeId.eq(regime.id))
+            .find_with_related(regime_item::Entity)
+            .order_by_asc(regime_item::Column::Id)
             .all(db)
             .await?;
-        let items = regime_item::Entity::find()
-            .filter(regime_item::Column::SectionId.is_in(sections.iter().map(|s| s.id)))
-            .all(db)
-            .await?;
+        let mut sections = Vec::with_capacity(rows.len());
+        let mut items = Vec::new();
+        for (section, section_items) in rows {
+            sections.push(section);
+            items.extend(section_items);
+        }
         Ok(Self {
             regime,
             sections,
