@@ -223,7 +223,8 @@ impl Door<'_> {
         } else {
             None
         };
-        if document_id.is_none() && !names_a_document(&body) {
+        // A text was sent, so a document is named: the body is read again only without one.
+        if request.query.is_empty() && document_id.is_none() && !names_a_document(&body) {
             return Err(no_query());
         }
         let key = (body.len() <= cache::MAX_CACHED_REQUEST).then(|| body.to_vec());
