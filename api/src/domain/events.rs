@@ -139,7 +139,7 @@ pub struct NewEvent {
 ///
 /// Every write pays for this, so it costs one statement on PostgreSQL (the event, its
 /// deliveries and the announcement) and two on SQLite: the endpoints are chosen by the
-/// database (`QUEUE_PG`, `QUEUE_SQLITE`), never read into the writer.
+/// database (`APPEND_PG`, `QUEUE_SQLITE`), never read into the writer.
 pub async fn append(txn: &impl ConnectionTrait, new: NewEvent) -> Result<i32, DbErr> {
     let now = Utc::now();
     let mut departments = new.departments;
@@ -160,7 +160,7 @@ pub async fn append(txn: &impl ConnectionTrait, new: NewEvent) -> Result<i32, Db
             CHANNEL.into(),
         ];
         let appended = txn
-            .query_one_raw(Statement::from_sql_and_values(backend, QUEUE_PG, values))
+            .query_one_raw(Statement::from_sql_and_values(backend, APPEND_PG, values))
             .await?
             .ok_or(DbErr::RecordNotInserted)?;
         return appended.try_get_by_index::<i32>(0);
@@ -193,28 +193,34 @@ pub async fn append(txn: &impl ConnectionTrait, new: NewEvent) -> Result<i32, Db
     Ok(id)
 }
 
-/// Who receives an event (the endpoints that asked for it), as the database reads it: an
-/// enabled endpoint whose event types name the event's, for any department or one the event
-/// concerns. PostgreSQL: $1 the event's type, $2 its time, $3–$6 the rest of its row, $7 its
-/// departments, $8 the delivery's first status, $9 the channel. The event's id comes back.
-const QUEUE_PG: &str = r#"WITH appended AS (
+/// The event appended, a delivery queued for each endpoint that asked for it, and its id
+/// announced, on PostgreSQL. An endpoint asked for it when it is enabled, its event types name
+/// the event's (stored types that are not an array name none, rather than fail the write), and it
+/// is for any department or one the event concerns. $1 the event's type, $2 its time, $3–$6
+/// the rest of its row, $7 its departments, $8 the delivery's first status, $9 the channel.
+/// The event's id comes back.
+const APPEND_PG: &str = r#"WITH appended AS (
     INSERT INTO "event" ("kind", "occurred_at", "subject_type", "subject_id", "departments", "payload")
     VALUES ($1, $2, $3, $4, $5, $6) RETURNING "id"
 ), queued AS (
     INSERT INTO "webhook_delivery" ("webhook_id", "event_id", "status", "attempts", "created_at")
     SELECT w."id", a."id", $8, 0, $2 FROM "webhook" w, appended a
     WHERE w."enabled"
-      AND EXISTS (SELECT 1 FROM json_array_elements_text(w."event_types") t WHERE t = $1)
+      AND EXISTS (SELECT 1 FROM json_array_elements_text(
+          CASE json_typeof(w."event_types") WHEN 'array' THEN w."event_types" ELSE '[]' END) t
+        WHERE t = $1)
       AND (w."department_id" IS NULL OR w."department_id" = ANY($7))
 )
 SELECT "id", pg_notify($9, "id"::text) FROM appended"#;
 
-/// The same choice on SQLite, for an event already appended: the event's id, the
+/// The same choice of endpoints on SQLite, for an event already appended: the event's id, the
 /// delivery's first status, the time, the event's type and its departments (a JSON array).
 const QUEUE_SQLITE: &str = r#"INSERT INTO "webhook_delivery" ("webhook_id", "event_id", "status", "attempts", "created_at")
 SELECT w."id", ?1, ?2, 0, ?3 FROM "webhook" w
 WHERE w."enabled"
-  AND EXISTS (SELECT 1 FROM json_each(w."event_types") t WHERE t.value = ?4)
+  AND EXISTS (SELECT 1 FROM json_each(
+      CASE json_type(w."event_types") WHEN 'array' THEN w."event_types" ELSE '[]' END) t
+    WHERE t.value = ?4)
   AND (w."department_id" IS NULL OR w."department_id" IN (SELECT value FROM json_each(?5)))"#;
 
 /// A delivery not yet made (first attempt or a retry).

@@ -345,6 +345,10 @@ async fn webhooks__an_event_is_queued_for_exactly_the_endpoints_that_asked_for_i
     let input = json!({ "id": disabled, "enabled": false });
     let body = app.post_as(&admin, update, json!({ "input": input })).await;
     assert_eq!(codes(&body["data"]["updateWebhook"]), Vec::<String>::new());
+    // Types stored as something other than a list (by hand) name no type, and fail no write
+    let scalar = register("scalar", &["INSPECTION_SUBMITTED"], None).await;
+    let sql = "UPDATE webhook SET event_types = '\"INSPECTION_SUBMITTED\"' WHERE url LIKE 'https://scalar.%'";
+    exec(&app, sql).await;
 
     submit_inspections(&app, &s, 2).await;
     let queued = async |webhook: &str| {
@@ -367,6 +371,7 @@ async fn webhooks__an_event_is_queued_for_exactly_the_endpoints_that_asked_for_i
     assert_eq!(queued(&other_unit).await, 0, "another department");
     assert_eq!(queued(&other_type).await, 0, "another type");
     assert_eq!(queued(&disabled).await, 0, "disabled");
+    assert_eq!(queued(&scalar).await, 0, "types not a list");
 }
 
 #[tokio::test]
