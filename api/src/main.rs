@@ -41,10 +41,7 @@ async fn main() -> ExitCode {
 async fn run(args: &[&str]) -> anyhow::Result<()> {
     match args {
         [] | ["serve"] => serve().await,
-        ["schema"] => {
-            print!("{}", graphql::sdl());
-            Ok(())
-        }
+        ["schema"] => to_stdout(&graphql::sdl()),
         ["migrate"] => {
             let config = Config::from_env()?;
             let (db, _) = db::connect(&db::PoolSettings::of(&config)).await?;
@@ -66,6 +63,17 @@ async fn run(args: &[&str]) -> anyhow::Result<()> {
             token(subject, roles, rest.first().copied(), rest.get(1).copied()).await
         }
         _ => anyhow::bail!("{USAGE}"),
+    }
+}
+
+/// Writes a command's output to stdout. A reader that stops early (`qingdan schema | head`)
+/// ends the output, not the process with a panic, as `print!` would.
+fn to_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
     }
 }
 
@@ -172,7 +180,7 @@ async fn export_list(args: &[&str]) -> anyhow::Result<()> {
         .await?
         .context("no such list")?;
     match (format, out) {
-        ("json", None) => println!("{}", serde_json::to_string_pretty(&list)?),
+        ("json", None) => to_stdout(&(serde_json::to_string_pretty(&list)? + "\n"))?,
         ("json", Some(out)) => {
             let text = serde_json::to_string_pretty(&list)? + "\n";
             std::fs::write(out, text).with_context(|| format!("writing {out}"))?;
