@@ -145,6 +145,7 @@ pub async fn append(txn: &impl ConnectionTrait, new: NewEvent) -> Result<i32, Db
     let mut departments = new.departments;
     departments.sort_unstable();
     departments.dedup();
+    let listed = json!(departments);
     let backend = txn.get_database_backend();
     let kind = new.kind.as_str();
     if backend == DbBackend::Postgres {
@@ -153,7 +154,7 @@ pub async fn append(txn: &impl ConnectionTrait, new: NewEvent) -> Result<i32, Db
             now.into(),
             new.subject.0.into(),
             new.subject.1.into(),
-            json!(departments).into(),
+            listed.into(),
             new.payload.into(),
             departments.into(),
             PENDING.into(),
@@ -170,7 +171,7 @@ pub async fn append(txn: &impl ConnectionTrait, new: NewEvent) -> Result<i32, Db
         occurred_at: Set(now),
         subject_type: Set(new.subject.0.to_owned()),
         subject_id: Set(new.subject.1),
-        departments: Set(json!(departments)),
+        departments: Set(listed.clone()),
         payload: Set(new.payload),
         ..Default::default()
     })
@@ -182,7 +183,7 @@ pub async fn append(txn: &impl ConnectionTrait, new: NewEvent) -> Result<i32, Db
         PENDING.into(),
         now.into(),
         kind.into(),
-        json!(departments).to_string().into(),
+        listed.to_string().into(),
     ];
     txn.execute_raw(Statement::from_sql_and_values(
         backend,

@@ -137,7 +137,6 @@ async fn prime_relations(
     along: Along,
 ) -> ApiResult<()> {
     let ids: Vec<i32> = page.edges.iter().map(|edge| edge.node.0.id).collect();
-    let selects = |field: &str| selects(ctx, field);
     let loader = crate::graphql::loader(ctx)?.loader();
     if along.findings {
         loader.prime(keys(&ids, FindingsOf)).await?;
@@ -148,10 +147,10 @@ async fn prime_relations(
     if along.methods {
         loader.prime(keys(&ids, MethodsOf)).await?;
     }
-    if selects("documents") {
+    if selects(ctx, "documents") {
         loader.prime(keys(&ids, DocumentsOf)).await?;
     }
-    if selects("status") || selects("overdue") {
+    if selects(ctx, "status") || selects(ctx, "overdue") {
         loader.prime(keys(&ids, InspectionStateOf)).await?;
     }
     Ok(())
