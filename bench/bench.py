@@ -26,6 +26,8 @@ WRITES runs it whatever --cases says):
                  Qingdan server on the same database (for the peer's and the PostgreSQL
                  Qingdan's runs: the PostgreSQL one); a submission moves the supervision
                  scope of the data version only, so list answers stay cached. Not the bound.
+                 Its % of HOT is of a HOT run of the same length on the same server right
+                 before it (the machine's speed drifts over a long run).
   WRITES         submitInspection (q7) through wrk at each --concs, every request with its
                  own idempotency key; then pgbench on the same PostgreSQL server at the same
                  connection counts (-j 2): its built-in tpcb-like on a scratch database
@@ -457,6 +459,13 @@ def fnum(v, nd=1):
     return "" if v is None else f"{v:.{nd}f}"
 
 
+def percent_of_hot(mode, r, hot):
+    """`r`'s req/s as a percentage of HOT's: for MIXED, of the HOT run right before it."""
+    ref = r.get("hot_beside_rps") if mode == "MIXED" else None
+    ref = ref or (hot or {}).get("rps")
+    return f"{100 * r['rps'] / ref:.0f}" if mode != "HOT" and ref and r.get("rps") else ""
+
+
 def tables(rows, pgb, modes, scale):
     """The Markdown tables: every run (HOT first, the other modes of a case right below it),
     each case's modes side by side, and WRITES beside pgbench."""
@@ -476,7 +485,7 @@ def tables(rows, pgb, modes, scale):
         ratio = f"{r['rps'] / peer['rps']:.1f}" if peer and engine != "peer-v5" and peer.get("rps") and r.get("rps") else ""
         p99 = f"{r['p99_ms'] / peer['p99_ms']:.2f}" if peer and engine != "peer-v5" and peer.get("p99_ms") and r.get("p99_ms") else ""
         pct = f"{100 * r['rps'] / bound['rps']:.0f}" if bound and engine != "bound" and bound.get("rps") and r.get("rps") else ""
-        of_hot = f"{100 * r['rps'] / hot['rps']:.0f}" if hot and mode != "HOT" and hot.get("rps") and r.get("rps") else ""
+        of_hot = percent_of_hot(mode, r, hot)
         writes = f"{r['writes_per_s']} ({r['writes_failed']})" if "writes_per_s" in r else ""
         out.append(f"| {mode} | {case} | {conc} | {engine} | {r.get('rps')} | {of_hot} | {r.get('p50_ms')} | {r.get('p99_ms')} | "
                    f"{r.get('errors')} | {r.get('server_cpu_pct')} | {r.get('server_rss_mb_max')} | {ratio} | {p99} | {pct} | {writes} |")
@@ -498,8 +507,8 @@ def tables(rows, pgb, modes, scale):
                         hot = find("HOT", case, conc, engine)
                         peer = find(mode, case, conc, "peer-v5")
                         cell = f"{r['rps']:.0f}"
-                        if mode != "HOT" and hot and hot.get("rps"):
-                            cell += f" ({100 * r['rps'] / hot['rps']:.0f} %)"
+                        if percent_of_hot(mode, r, hot):
+                            cell += f" ({percent_of_hot(mode, r, hot)} %)"
                         cell += f" · {r.get('p99_ms')}"
                         if peer and engine != "peer-v5" and peer.get("rps"):
                             cell += f" · ×{r['rps'] / peer['rps']:.1f}"
@@ -642,7 +651,13 @@ def main():
                         if mode == "WRITES":
                             before = int(psql(db, "select count(*) from inspection"))
                         writer = None
+                        beside = None
                         if mode == "MIXED" and engine != "bound":
+                            # HOT again, right before the writes start: the machine's speed
+                            # drifts over a long run, so MIXED is compared with its own minute.
+                            beside = run_load(url, body, conc, a.secs, pid, auth if engine.startswith("qingdan") else None,
+                                              {"engine": engine, "case": case, "scale": a.scale, "mode": "HOT-BESIDE-MIXED"},
+                                              out, extra)
                             wengine = "qingdan-sqlite" if engine == "qingdan-sqlite" else "qingdan"
                             writer = Writer(urls[wengine], all_bodies[wengine]["q7_submit"]["qingdan"], supervisor,
                                             f"mixed-{time.time_ns():x}")
@@ -654,6 +669,9 @@ def main():
                             if writer:
                                 writer.stop.set()
                                 writer.join()
+                        if beside:
+                            r["hot_beside_rps"] = beside.get("rps")
+                            r["hot_beside_p99_ms"] = beside.get("p99_ms")
                         if writer:
                             r.update(writer.result())
                             r["errors"] = (r.get("errors") or 0) + writer.failed
