@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use entity::{boundary_matter, department, division, duty, legal_basis, public_service, work_item};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::lexicon::{self, Entry};
+use super::lexicon::{self, Entry, Lexicon};
 use super::tokenize;
 use crate::domain::kinds::DivisionRole;
 use crate::domain::published::View;
@@ -80,8 +80,8 @@ pub struct Index {
     pub departments: HashMap<i32, department::Model>,
     /// Divisions by matter: (department, lead).
     pub matters: HashMap<i32, Vec<(i32, bool)>>,
-    /// Lexicon entries, longest terms first (as `lexicon::expand` applies them).
-    pub lexicon: Vec<Entry>,
+    /// The lexicon the queries are expanded with.
+    pub lexicon: Lexicon,
     /// Term → (document, BM25's term-frequency factor for the document: its frequency
     /// saturated by `K1` and normalised by the document's length with `B`). Computed once
     /// here, so scoring a posting is one multiply-add with no look-up of the document's length.
@@ -223,7 +223,7 @@ impl Index {
             docs,
             departments,
             matters,
-            lexicon: lexicon::longest_first(lexicon),
+            lexicon: Lexicon::new(lexicon),
             postings,
             slot_starts,
             slot_docs,

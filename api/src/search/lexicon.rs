@@ -1,5 +1,6 @@
 //! The lexicon as data: `data/lexicon.json` seeds it, administrators maintain it.
 
+use aho_corasick::AhoCorasick;
 use entity::lexicon_entry;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait};
 use serde::Deserialize;
@@ -44,26 +45,130 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(lexicon_entry::Entity::find().count(db).await? == 0)
 }
 
-/// Entries in the order `expand` applies them: longest terms first (stable), so a term
+/// The entries in force, ready to expand queries: longest terms first (stable), so a term
 /// inside a longer one that matched is not applied again.
-pub fn longest_first(mut entries: Vec<Entry>) -> Vec<Entry> {
-    entries.sort_by_key(|e| std::cmp::Reverse(e.term.chars().count()));
-    entries
+pub struct Lexicon {
+    entries: Vec<Entry>,
+    /// Every entry's term, by the entry's position: one pass over a query finds the entries
+    /// that can apply, where testing each entry in turn cost a pass per entry.
+    terms: AhoCorasick,
+    /// Entries whose term holds a space: an earlier entry's replacement (a space) can make
+    /// them appear, so they are always tried.
+    spaced: Vec<usize>,
 }
 
-/// Query text expanded with what its lexicon terms stand for; `entries` as `longest_first`
-/// orders them (the index keeps them so, instead of sorting on every lookup).
-pub fn expand(text: &str, entries: &[Entry]) -> (String, Vec<String>) {
-    let mut expanded = text.to_owned();
-    let mut rest = text.to_owned();
-    let mut applied = Vec::new();
-    for entry in entries {
-        if !entry.term.is_empty() && rest.contains(&entry.term) {
-            rest = rest.replace(&entry.term, " ");
-            expanded.push(' ');
-            expanded.push_str(&entry.expansion);
-            applied.push(entry.expansion.clone());
+impl Lexicon {
+    pub fn new(mut entries: Vec<Entry>) -> Self {
+        entries.retain(|e| !e.term.is_empty());
+        entries.sort_by_key(|e| std::cmp::Reverse(e.term.chars().count()));
+        let terms = AhoCorasick::new(entries.iter().map(|e| &e.term))
+            .expect("the terms of a lexicon are few and short");
+        let spaced = (0..entries.len())
+            .filter(|&i| entries[i].term.contains(' '))
+            .collect();
+        Self {
+            entries,
+            terms,
+            spaced,
         }
     }
-    (expanded, applied)
+
+    /// Query text expanded with what its lexicon terms stand for: each entry in turn whose
+    /// term is still in the text (outside the terms replaced so far) is replaced by a space
+    /// and its expansion appended.
+    pub fn expand(&self, text: &str) -> String {
+        let mut found = vec![false; self.entries.len()];
+        for hit in self.terms.find_overlapping_iter(text) {
+            found[hit.pattern().as_usize()] = true;
+        }
+        for &i in &self.spaced {
+            found[i] = true;
+        }
+        let mut expanded = text.to_owned();
+        let mut rest = text.to_owned();
+        // A term with no space still in `rest` was in `text`: a replacement only ever puts a
+        // space between what was there.
+        for (entry, _) in self.entries.iter().zip(&found).filter(|(_, found)| **found) {
+            if rest.contains(&entry.term) {
+                rest = rest.replace(&entry.term, " ");
+                expanded.push(' ');
+                expanded.push_str(&entry.expansion);
+            }
+        }
+        expanded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(term: &str, expansion: &str) -> Entry {
+        Entry {
+            term: term.into(),
+            expansion: expansion.into(),
+        }
+    }
+
+    /// Every entry tried in turn, longest first: what `expand` must answer.
+    fn tried_in_turn(text: &str, entries: &[Entry]) -> String {
+        let mut entries = entries.to_vec();
+        entries.sort_by_key(|e| std::cmp::Reverse(e.term.chars().count()));
+        let mut expanded = text.to_owned();
+        let mut rest = text.to_owned();
+        for e in entries.iter().filter(|e| !e.term.is_empty()) {
+            if rest.contains(&e.term) {
+                rest = rest.replace(&e.term, " ");
+                expanded.push(' ');
+                expanded.push_str(&e.expansion);
+            }
+        }
+        expanded
+    }
+
+    #[test]
+    fn expand__applies_what_trying_every_entry_in_turn_applies() {
+        let entries = vec![
+            entry("计生", "计划生育"),
+            entry(
+                "两非",
+                "非医学需要的胎儿性别鉴定 非医学需要的选择性别人工终止妊娠",
+            ),
+            entry("计生办", "计划生育办公室"),
+            entry("超生", "违法生育"),
+            entry("生办", "不该用到"),
+            entry("堕胎药", "终止妊娠药物"),
+            entry("药", "药品"),
+            entry("A B", "空格相连"),
+            entry("非法鉴定", "非医学需要的胎儿性别鉴定"),
+            entry("", "空词"),
+        ];
+        let lexicon = Lexicon::new(entries.clone());
+        for text in [
+            "邻居家超生了想举报",
+            "乡镇计生办不给办独生子女证",
+            "有人卖堕胎药还搞两非",
+            "计生计生计生",
+            "AxB 与 A 药 B",
+            "A两非B",
+            "A非法鉴定B",
+            "没有一个词条",
+            "",
+        ] {
+            // Then the same text comes out, expansions in the same order
+            assert_eq!(
+                lexicon.expand(text),
+                tried_in_turn(text, &entries),
+                "{text}"
+            );
+        }
+        // And a longer term takes its text before a term inside it
+        assert_eq!(
+            lexicon.expand("计生办"),
+            "计生办 计划生育办公室",
+            "生办 and 计生 are inside 计生办"
+        );
+        // And a term that a longer one's replacement made appear is applied
+        assert!(lexicon.expand("A非法鉴定B").ends_with("空格相连"));
+    }
 }

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use entity::department;
 
 use super::index::{DocKind, Index, Scored, Weighed};
-use super::{lexicon, tokenize};
+use super::tokenize;
 use crate::domain::editing::reorganisation::holder_on;
 use crate::domain::kinds::DivisionRole;
 
@@ -95,8 +95,7 @@ type Terms = Vec<(String, f64)>;
 
 /// The query's terms after lexicon expansion.
 fn query_terms(index: &Index, text: &str) -> Terms {
-    let (expanded, _) = lexicon::expand(text, &index.lexicon);
-    tokenize::terms(&expanded)
+    tokenize::terms(&index.lexicon.expand(text))
 }
 
 /// The scores of the rows of `terms` that can reach one of the `first` candidates or tie with
