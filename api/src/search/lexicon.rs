@@ -50,8 +50,9 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
 pub struct Lexicon {
     entries: Vec<Entry>,
     /// Every entry's term, by the entry's position: one pass over a query finds the entries
-    /// that can apply, where testing each entry in turn cost a pass per entry.
-    terms: AhoCorasick,
+    /// that can apply, where testing each entry in turn cost a pass per entry. `None` past
+    /// the automaton's size limits (far beyond a lexicon people write): every entry is tried.
+    terms: Option<AhoCorasick>,
     /// Entries whose term holds a space: an earlier entry's replacement (a space) can make
     /// them appear, so they are always tried.
     spaced: Vec<usize>,
@@ -61,8 +62,7 @@ impl Lexicon {
     pub fn new(mut entries: Vec<Entry>) -> Self {
         entries.retain(|e| !e.term.is_empty());
         entries.sort_by_key(|e| std::cmp::Reverse(e.term.chars().count()));
-        let terms = AhoCorasick::new(entries.iter().map(|e| &e.term))
-            .expect("the terms of a lexicon are few and short");
+        let terms = AhoCorasick::new(entries.iter().map(|e| &e.term)).ok();
         let spaced = (0..entries.len())
             .filter(|&i| entries[i].term.contains(' '))
             .collect();
@@ -77,26 +77,35 @@ impl Lexicon {
     /// term is still in the text (outside the terms replaced so far) is replaced by a space
     /// and its expansion appended.
     pub fn expand(&self, text: &str) -> String {
+        let Some(terms) = &self.terms else {
+            return apply(text, self.entries.iter());
+        };
         let mut found = vec![false; self.entries.len()];
-        for hit in self.terms.find_overlapping_iter(text) {
+        for hit in terms.find_overlapping_iter(text) {
             found[hit.pattern().as_usize()] = true;
         }
         for &i in &self.spaced {
             found[i] = true;
         }
-        let mut expanded = text.to_owned();
-        let mut rest = text.to_owned();
-        // A term with no space still in `rest` was in `text`: a replacement only ever puts a
-        // space between what was there.
-        for (entry, _) in self.entries.iter().zip(&found).filter(|(_, found)| **found) {
-            if rest.contains(&entry.term) {
-                rest = rest.replace(&entry.term, " ");
-                expanded.push(' ');
-                expanded.push_str(&entry.expansion);
-            }
-        }
-        expanded
+        // A term with no space that is in the text once some terms are replaced was in it
+        // before: a replacement only ever puts a space between what was there.
+        let tried = self.entries.iter().zip(found).filter(|(_, found)| *found);
+        apply(text, tried.map(|(entry, _)| entry))
     }
+}
+
+/// `text` with each of `entries` in turn applied where its term is still in it.
+fn apply<'a>(text: &str, entries: impl Iterator<Item = &'a Entry>) -> String {
+    let mut expanded = text.to_owned();
+    let mut rest = text.to_owned();
+    for entry in entries {
+        if rest.contains(&entry.term) {
+            rest = rest.replace(&entry.term, " ");
+            expanded.push(' ');
+            expanded.push_str(&entry.expansion);
+        }
+    }
+    expanded
 }
 
 #[cfg(test)]
@@ -110,24 +119,16 @@ mod tests {
         }
     }
 
-    /// Every entry tried in turn, longest first: what `expand` must answer.
+    /// Every entry tried in turn, longest first, none passed over: what `expand` must answer.
     fn tried_in_turn(text: &str, entries: &[Entry]) -> String {
         let mut entries = entries.to_vec();
         entries.sort_by_key(|e| std::cmp::Reverse(e.term.chars().count()));
-        let mut expanded = text.to_owned();
-        let mut rest = text.to_owned();
-        for e in entries.iter().filter(|e| !e.term.is_empty()) {
-            if rest.contains(&e.term) {
-                rest = rest.replace(&e.term, " ");
-                expanded.push(' ');
-                expanded.push_str(&e.expansion);
-            }
-        }
-        expanded
+        apply(text, entries.iter().filter(|e| !e.term.is_empty()))
     }
 
     #[test]
     fn expand__applies_what_trying_every_entry_in_turn_applies() {
+        // Given terms inside others, a term with a space and an empty term
         let entries = vec![
             entry("计生", "计划生育"),
             entry(
@@ -144,6 +145,10 @@ mod tests {
             entry("", "空词"),
         ];
         let lexicon = Lexicon::new(entries.clone());
+        let without_automaton = Lexicon {
+            terms: None,
+            ..Lexicon::new(entries.clone())
+        };
         for text in [
             "邻居家超生了想举报",
             "乡镇计生办不给办独生子女证",
@@ -155,13 +160,21 @@ mod tests {
             "没有一个词条",
             "",
         ] {
-            // Then the same text comes out, expansions in the same order
+            // When a text is expanded, Then it comes out as trying every entry in turn
+            // makes it, expansions in the same order, with the automaton or without
             assert_eq!(
                 lexicon.expand(text),
                 tried_in_turn(text, &entries),
                 "{text}"
             );
+            assert_eq!(
+                without_automaton.expand(text),
+                tried_in_turn(text, &entries),
+                "{text}"
+            );
         }
+        // And a term found is replaced and its expansion appended
+        assert_eq!(lexicon.expand("邻居家超生了"), "邻居家超生了 违法生育");
         // And a longer term takes its text before a term inside it
         assert_eq!(
             lexicon.expand("计生办"),
