@@ -73,6 +73,11 @@ impl Lexicon {
         }
     }
 
+    /// The entries, longest terms first.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     /// Query text expanded with what its lexicon terms stand for: each entry in turn whose
     /// term is still in the text (outside the terms replaced so far) is replaced by a space
     /// and its expansion appended.

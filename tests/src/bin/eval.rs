@@ -238,5 +238,9 @@ fn scaled(county: &Index, copies: i32, target: usize) -> Index {
         });
         i += 1;
     }
-    Index::build(docs, county.departments.clone(), county.lexicon.clone())
+    Index::build(
+        docs,
+        county.departments.clone(),
+        county.lexicon.entries().to_vec(),
+    )
 }
