@@ -507,8 +507,9 @@ def tables(rows, pgb, modes, scale):
                         hot = find("HOT", case, conc, engine)
                         peer = find(mode, case, conc, "peer-v5")
                         cell = f"{r['rps']:.0f}"
-                        if percent_of_hot(mode, r, hot):
-                            cell += f" ({percent_of_hot(mode, r, hot)} %)"
+                        of_hot = percent_of_hot(mode, r, hot)
+                        if of_hot:
+                            cell += f" ({of_hot} %)"
                         cell += f" · {r.get('p99_ms')}"
                         if peer and engine != "peer-v5" and peer.get("rps"):
                             cell += f" · ×{r['rps'] / peer['rps']:.1f}"

@@ -180,10 +180,12 @@ async fn export_list(args: &[&str]) -> anyhow::Result<()> {
         .await?
         .context("no such list")?;
     match (format, out) {
-        ("json", None) => to_stdout(&(serde_json::to_string_pretty(&list)? + "\n"))?,
-        ("json", Some(out)) => {
+        ("json", out) => {
             let text = serde_json::to_string_pretty(&list)? + "\n";
-            std::fs::write(out, text).with_context(|| format!("writing {out}"))?;
+            match out {
+                None => to_stdout(&text)?,
+                Some(out) => std::fs::write(out, text).with_context(|| format!("writing {out}"))?,
+            }
         }
         ("xlsx", Some(out)) => {
             let bytes = xlsx::write(&to_tables(&list)?)?;
