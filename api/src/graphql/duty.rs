@@ -1,6 +1,6 @@
 //! Duties (主要职责) and their work items (具体工作事项).
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object, Value};
 use entity::{duty, work_item};
 
 use super::department::Department;
@@ -9,6 +9,7 @@ use super::node::{global_id, optional_id};
 use super::pagination::{
     connection_query, grouped_key, grouped_order, paginate_by, paginate_keyed,
 };
+use super::plain::{PlainFields, PlainList};
 use super::scalars::Date;
 use super::text::{Long, Text};
 use super::{children, db, one};
@@ -50,7 +51,7 @@ impl Duty {
     }
 
     /// Its concrete work items — 具体工作事项, in published order.
-    async fn work_items(&self, ctx: &Context<'_>) -> ApiResult<Vec<WorkItem>> {
+    async fn work_items(&self, ctx: &Context<'_>) -> ApiResult<PlainList<WorkItem>> {
         let rows = children(ctx, WorkItemsOf(self.0.id)).await?;
         Ok(rows.into_iter().map(WorkItem).collect())
     }
@@ -86,6 +87,18 @@ impl WorkItem {
     /// The duty it belongs to — 所属职责.
     async fn duty(&self, ctx: &Context<'_>) -> ApiResult<Duty> {
         Ok(Duty(one(ctx, DutyById(self.0.duty_id), "Duty").await?))
+    }
+}
+
+impl PlainFields for WorkItem {
+    fn plain(&self, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => global_id("WorkItem", self.0.id).0.into(),
+            "seq" => self.0.seq.into(),
+            "text" => self.0.text.as_str().into(),
+            "remark" => self.0.remark.as_deref().into(),
+            _ => return None,
+        })
     }
 }
 

@@ -18,6 +18,7 @@ pub mod loaders;
 mod misroute;
 mod node;
 mod pagination;
+mod plain;
 mod regime;
 mod scalars;
 mod search;

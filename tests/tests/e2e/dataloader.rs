@@ -290,3 +290,71 @@ async fn what_an_inspection_recorded_is_read_from_sql_once_and_a_new_one_from_sq
         "one statement a relation for the new one"
     );
 }
+
+/// Lists of small objects (findings, inspectors, work items) whose selection is only fields
+/// of the row are answered without the executor's per-object resolution: the same answer as
+/// through the executor, which a fragment or a directive in the selection brings back —
+/// aliases, a field selected twice, `__typename` and an absent note included.
+#[tokio::test]
+async fn plain_lists__answer_as_the_executor_does() {
+    use crate::supervision::setup;
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    s.submitted(&app).await;
+    s.submitted(&app).await;
+    // The body as sent: the order of each object's members is part of the answer.
+    let read = |query: String| {
+        let (app, token) = (&app, &s.supervisor);
+        async move {
+            let response = app.send_as(token, &query, json!({})).await;
+            let body = response.text().await.unwrap();
+            assert!(
+                body.starts_with(r#"{"data":{"#) && !body.contains(r#""errors""#),
+                "{body}"
+            );
+            body
+        }
+    };
+    let cases = [
+        (
+            "{ inspections(first: 10) { nodes { findings { $ } } } }",
+            "Finding",
+            "note outcome __typename again: outcome outcome",
+        ),
+        (
+            "{ inspections(first: 10) { nodes { inspectors { $ } } } }",
+            "Inspector",
+            "certificateNo name n: name __typename",
+        ),
+        (
+            "{ duties(first: 100) { nodes { workItems { $ } } } }",
+            "WorkItem",
+            "id seq text remark __typename s: seq",
+        ),
+    ];
+    for (query, kind, fields) in cases {
+        let plain = read(query.replace('$', fields)).await;
+        let fragment = read(query.replace('$', &format!("... on {kind} {{ {fields} }}"))).await;
+        let (first, rest) = fields.split_once(' ').unwrap();
+        let directive =
+            read(query.replace('$', &format!("{first} @include(if: true) {rest}"))).await;
+        assert_eq!(plain, fragment, "{kind}");
+        assert_eq!(plain, directive, "{kind}");
+        assert!(
+            plain.contains(&format!(r#""__typename":"{kind}""#)),
+            "{plain}"
+        );
+    }
+    let findings = read(
+        "{ inspections(first: 1) { nodes { findings { note outcome again: outcome } } } }".into(),
+    )
+    .await;
+    assert_eq!(
+        findings,
+        concat!(
+            r#"{"data":{"inspections":{"nodes":[{"findings":["#,
+            r#"{"note":"执法主体资格未公示","outcome":"NONCOMPLIANT","again":"NONCOMPLIANT"},"#,
+            r#"{"note":null,"outcome":"COMPLIANT","again":"COMPLIANT"}]}]}}}"#
+        )
+    );
+}
