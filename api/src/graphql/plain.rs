@@ -51,11 +51,10 @@ impl<T: PlainFields> OutputType for PlainList<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        match plain_fields(&ctx.item.node.items) {
-            Some(fields) => match self.0.iter().map(|item| object(item, &fields)).collect() {
-                Some(values) => Ok(Value::List(values)),
-                None => self.0.resolve(ctx, field).await,
-            },
+        let plain = plain_fields(&ctx.item.node.items)
+            .and_then(|fields| self.0.iter().map(|item| object(item, &fields)).collect());
+        match plain {
+            Some(values) => Ok(Value::List(values)),
             None => self.0.resolve(ctx, field).await,
         }
     }
