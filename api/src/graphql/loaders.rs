@@ -160,6 +160,7 @@ impl ListLoader {
             .or_insert_with(|| Box::new(HashMap::<K, Option<<Self as Loader<K>>::Value>>::new()));
         if let Some(map) = entry.downcast_mut::<HashMap<K, Option<<Self as Loader<K>>::Value>>>() {
             let mut loaded = loaded;
+            map.reserve(keys.len());
             for key in keys {
                 let value = loaded.remove(&key);
                 map.insert(key, value);

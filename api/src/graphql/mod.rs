@@ -259,6 +259,21 @@ where
     Ok(found.map(Rows::into_rows).unwrap_or_default())
 }
 
+/// The has-many relation a page loaded ahead for `key` (`children` without a wait), or `None`
+/// when none did.
+pub(crate) fn primed_children<K, R>(ctx: &Context<'_>, key: K) -> Option<Vec<R::Row>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    ListLoader: async_graphql::dataloader::Loader<K, Value = R>,
+    R: Rows + Send + Sync + 'static,
+{
+    let primed = ctx
+        .data_opt::<DataLoader<ListLoader>>()?
+        .loader()
+        .primed(&key)?;
+    Some(primed.map(Rows::into_rows).unwrap_or_default())
+}
+
 /// What `key` reads when no page loaded it ahead: the published lists held in memory, else
 /// the request's DataLoader. Boxed: its future holds the loader's and the database's
 /// (kilobytes), and every field that may call it would otherwise carry them inline, moved

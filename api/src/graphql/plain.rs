@@ -7,13 +7,20 @@
 //! answers a selection of such fields by building each object's value directly, in the order
 //! selected; any other selection (a relation, a fragment, a directive) goes through the
 //! executor as a `Vec` would, so what a list answers is the same either way.
+//!
+//! A page's own objects (a connection's nodes) are answered the same way by `PlainNode`: their
+//! plain fields, and relations the request already holds whose own selection is plain (an
+//! inspection's findings, loaded with the page), built directly; anything else sends the whole
+//! object to the executor.
 
 use std::borrow::Cow;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection};
 use async_graphql::registry::Registry;
-use async_graphql::{ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value};
+use async_graphql::{
+    Context, ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
+};
 
 /// An object type whose fields without arguments, guards or side effects can be read from the
 /// value alone.
@@ -21,6 +28,26 @@ pub(crate) trait PlainFields: OutputType {
     /// The value the object's resolver gives the field named `field`, or `None` for a field
     /// answered otherwise (a relation, or one that needs the request's context).
     fn plain(&self, field: &str) -> Option<Value>;
+
+    /// The value of the relation `ctx`'s field names, when a page loaded its rows ahead and
+    /// their selection is plain (`plain_list`); `None` leaves the object to the executor, which
+    /// answers it, errors included, as it always does.
+    fn plain_relation(&self, _ctx: &Context<'_>) -> Option<Value> {
+        None
+    }
+}
+
+/// `items`' values for the selection of `ctx`'s field, when it is plain.
+pub(crate) fn plain_list<T: PlainFields>(
+    items: impl IntoIterator<Item = T>,
+    ctx: &Context<'_>,
+) -> Option<Value> {
+    let fields = plain_fields(&ctx.item.node.selection_set.node.items)?;
+    items
+        .into_iter()
+        .map(|item| object(&item, &fields))
+        .collect::<Option<_>>()
+        .map(Value::List)
 }
 
 /// A list of `T` in the schema (`[T!]!`, as `Vec<T>`), answered without the per-object
@@ -60,29 +87,101 @@ impl<T: PlainFields> OutputType for PlainList<T> {
     }
 }
 
-/// The selected fields as (response key, field name), when they are all fields without
-/// directives: no fragment, no `@skip` or `@include` to evaluate.
-fn plain_fields(selections: &[Positioned<Selection>]) -> Option<Vec<(&Name, &str)>> {
-    selections
-        .iter()
-        .map(|selection| match &selection.node {
-            Selection::Field(field) if field.node.directives.is_empty() => Some((
-                &field.node.response_key().node,
-                field.node.name.node.as_str(),
-            )),
-            _ => None,
-        })
-        .collect()
+/// An object of a page in the schema as `T` (a connection's `nodes` and `edges.node`),
+/// answered without the per-object machinery when the selection allows (see the module's doc).
+pub(crate) struct PlainNode<T>(pub T);
+
+impl<T: PlainFields> OutputType for PlainNode<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match node_object(&self.0, ctx) {
+            Some(value) => Ok(value),
+            None => self.0.resolve(ctx, field).await,
+        }
+    }
 }
 
-/// `item`'s value for `fields`, or `None` if one of them is not plain. A response key
-/// selected twice keeps its first value, as the executor's merge of scalars does.
+/// `item`'s value for the selection of `ctx`, its relations included, or `None` if a field
+/// is neither plain nor a plain relation (or the selection has a fragment or a directive).
+fn node_object<T: PlainFields>(item: &T, ctx: &ContextSelectionSet<'_>) -> Option<Value> {
+    let selections = &ctx.item.node.items;
+    let mut map = IndexMap::with_capacity(selections.len());
+    for (index, selection) in selections.iter().enumerate() {
+        let Selection::Field(field) = &selection.node else {
+            return None;
+        };
+        if !field.node.directives.is_empty() {
+            return None;
+        }
+        let (key, name) = (
+            &field.node.response_key().node,
+            field.node.name.node.as_str(),
+        );
+        let value = match name {
+            "__typename" => Value::String(item.introspection_type_name().into_owned()),
+            name => match item.plain(name) {
+                Some(value) => value,
+                // The executor merges the selections of a relation selected twice.
+                None if selected_before(&selections[..index], key) => return None,
+                None => item.plain_relation(&ctx.with_field(field))?,
+            },
+        };
+        // A scalar selected twice keeps its first value, as the executor's merge does.
+        map.entry(key.clone()).or_insert(value);
+    }
+    Some(Value::Object(map))
+}
+
+/// Whether one of `selections` (fields alone: `node_object` took no other) answers `key`.
+fn selected_before(selections: &[Positioned<Selection>], key: &Name) -> bool {
+    selections.iter().any(|selection| {
+        matches!(&selection.node, Selection::Field(field) if field.node.response_key().node == *key)
+    })
+}
+
+/// The selected fields as (response key, field name), when they are all fields without
+/// directives: no fragment, no `@skip` or `@include` to evaluate. A response key selected
+/// twice is listed once, where first selected: the executor keeps a scalar's first value.
+fn plain_fields(selections: &[Positioned<Selection>]) -> Option<Vec<(&Name, &str)>> {
+    let mut fields: Vec<(&Name, &str)> = Vec::with_capacity(selections.len());
+    for selection in selections {
+        let Selection::Field(field) = &selection.node else {
+            return None;
+        };
+        if !field.node.directives.is_empty() {
+            return None;
+        }
+        let key = &field.node.response_key().node;
+        if !fields.iter().any(|(seen, _)| *seen == key) {
+            fields.push((key, field.node.name.node.as_str()));
+        }
+    }
+    Some(fields)
+}
+
+/// `item`'s value for `fields` (each key once), or `None` if one of them is not plain.
 fn object<T: PlainFields>(item: &T, fields: &[(&Name, &str)]) -> Option<Value> {
     let mut map = IndexMap::with_capacity(fields.len());
     for &(key, name) in fields {
-        if map.contains_key(key) {
-            continue;
-        }
         let value = match name {
             "__typename" => Value::String(item.introspection_type_name().into_owned()),
             name => item.plain(name)?,

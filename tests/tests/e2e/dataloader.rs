@@ -291,10 +291,12 @@ async fn what_an_inspection_recorded_is_read_from_sql_once_and_a_new_one_from_sq
     );
 }
 
-/// Lists of small objects (findings, inspectors, work items) whose selection is only fields
-/// of the row are answered without the executor's per-object resolution: the same answer as
-/// through the executor, which a fragment or a directive in the selection brings back —
-/// aliases, a field selected twice, `__typename` and an absent note included.
+/// Lists of small objects (findings, inspectors, work items), and a page's inspections with
+/// the findings and inspectors it loaded, whose selection is only fields of the row are
+/// answered without the executor's per-object resolution: the same answer as through the
+/// executor, which a fragment or a directive in the selection brings back — aliases, a field
+/// or a relation selected twice (the executor merges the relation's selections),
+/// `__typename` and an absent note included.
 #[tokio::test]
 async fn plain_lists__answer_as_the_executor_does() {
     use crate::supervision::setup;
@@ -325,6 +327,19 @@ async fn plain_lists__answer_as_the_executor_does() {
             "{ inspections(first: 10) { nodes { inspectors { $ } } } }",
             "Inspector",
             "certificateNo name n: name __typename",
+        ),
+        (
+            "{ inspections(first: 10) { nodes { $ } } }",
+            "Inspection",
+            concat!(
+                "record id periodStart periodEnd submittedBy submittedAt __typename r: record ",
+                "findings { outcome note } inspectors { name } i: inspectors { certificateNo }"
+            ),
+        ),
+        (
+            "{ inspections(first: 10) { edges { node { $ } } } }",
+            "Inspection",
+            "id findings { outcome } findings { note __typename } __typename",
         ),
         (
             "{ duties(first: 100) { nodes { workItems { $ } } } }",

@@ -14,6 +14,7 @@ use crate::graphql::loaders::{
 };
 use crate::graphql::node::optional_id;
 use crate::graphql::pagination::{Page, connection_query, paginate_by, paginate_fetched};
+use crate::graphql::plain::PlainNode;
 use crate::graphql::regime::RegimeItem;
 use crate::graphql::scalars::Date;
 use crate::graphql::text::{Code, Text};
@@ -133,10 +134,10 @@ fn along(ctx: &Context<'_>) -> Along {
 /// batch.
 async fn prime_relations(
     ctx: &Context<'_>,
-    page: &Page<Inspection>,
+    page: &Page<PlainNode<Inspection>>,
     along: Along,
 ) -> ApiResult<()> {
-    let ids: Vec<i32> = page.edges.iter().map(|edge| edge.node.0.id).collect();
+    let ids: Vec<i32> = page.edges.iter().map(|edge| edge.node.0.0.id).collect();
     let loader = crate::graphql::loader(ctx)?.loader();
     if along.findings {
         loader.prime(keys(&ids, FindingsOf)).await?;
@@ -163,7 +164,7 @@ fn keys<K>(ids: &[i32], key: impl Fn(i32) -> K) -> Vec<K> {
 
 connection_query! {
     /// Inspections (SUPERVISOR, ADMIN; a UNIT sees its own) — 监督检查列表.
-    InspectionQuery::inspections(ctx, args, filter: InspectionFilter) -> Inspection {
+    InspectionQuery::inspections(ctx, args, filter: InspectionFilter) -> PlainNode<Inspection> {
         let scope = read::read_scope(viewer(ctx)?)?;
         let filter = filter.into_domain()?;
         // Keyset-paged in SQL, counted only when asked; rows the process holds (they never
@@ -175,7 +176,8 @@ connection_query! {
         let fetch = async |statement, order| loader.inspections(statement, &order, along).await;
         let key = Expr::col(inspection::Column::Id);
         let row_key = |row: &inspection::Model| i64::from(row.id);
-        let page = paginate_fetched(db, select, key, args, fetch, row_key, Inspection).await?;
+        let node = |row| PlainNode(Inspection(row));
+        let page = paginate_fetched(db, select, key, args, fetch, row_key, node).await?;
         prime_relations(ctx, &page, along).await?;
         Ok(page)
     }

@@ -21,10 +21,10 @@ use crate::error::ApiResult;
 use crate::graphql::department::Department;
 use crate::graphql::loaders::*;
 use crate::graphql::node::global_id;
-use crate::graphql::plain::{PlainFields, PlainList};
+use crate::graphql::plain::{PlainFields, PlainList, plain_list};
 use crate::graphql::regime::{RegimeItem, SupervisionRegime};
 use crate::graphql::scalars::{Date, DateTime};
-use crate::graphql::{children, clock, one};
+use crate::graphql::{children, clock, one, primed_children};
 
 /// Inspection — 监督检查: a supervision result submitted under one regime.
 #[derive(Clone)]
@@ -147,6 +147,40 @@ impl Inspection {
             .into_iter()
             .map(Accountability)
             .collect())
+    }
+}
+
+impl PlainFields for Inspection {
+    fn plain(&self, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => Value::String(global_id("Inspection", self.0.id).0),
+            "periodStart" => Date::from(self.0.period_start).to_value(),
+            "periodEnd" => Date::from(self.0.period_end).to_value(),
+            "record" => self.0.record.as_str().into(),
+            "submittedBy" => self.0.submitted_by.as_str().into(),
+            "submittedAt" => DateTime(self.0.submitted_at).to_value(),
+            _ => return None,
+        })
+    }
+
+    /// Findings and inspectors, which a page of inspections loads ahead.
+    fn plain_relation(&self, ctx: &Context<'_>) -> Option<Value> {
+        let id = self.0.id;
+        match ctx.item.node.name.node.as_str() {
+            "findings" => plain_list(
+                primed_children(ctx, FindingsOf(id))?
+                    .into_iter()
+                    .map(Finding),
+                ctx,
+            ),
+            "inspectors" => plain_list(
+                primed_children(ctx, InspectorsOf(id))?
+                    .into_iter()
+                    .map(Inspector),
+                ctx,
+            ),
+            _ => None,
+        }
     }
 }
 
