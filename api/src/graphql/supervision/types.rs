@@ -5,8 +5,9 @@
 //! (or holds them in memory), so their fields seldom wait, and the set costs each of the
 //! hundreds of objects in a page its allocations (6 % of a page's CPU, in the bench's q6).
 //! Rows of a list still resolve together, so their loads are still batched. Findings and
-//! inspectors are `PlainList`s: a selection of their row's own fields skips the executor's
-//! per-object resolution (`graphql::plain`).
+//! inspectors are `PlainList`s, and a page's inspections `PlainNode`s: a selection of their
+//! row's own fields (and, for a page's inspections, of the findings and inspectors the page
+//! loaded ahead) skips the executor's per-object resolution (`graphql::plain`).
 
 use async_graphql::{Context, ID, InputType, Object, Value};
 use entity::{
