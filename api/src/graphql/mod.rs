@@ -251,17 +251,16 @@ where
         async_graphql::dataloader::Loader<K, Value = R, Error = std::sync::Arc<sea_orm::DbErr>>,
     R: Rows + Send + Sync + 'static,
 {
-    let loader = loader(ctx)?;
-    let found = match loader.loader().primed(&key) {
-        Some(primed) => primed,
-        None => unprimed(loader, key).await?,
-    };
+    if let Some(rows) = primed_children(ctx, &key) {
+        return Ok(rows);
+    }
+    let found = unprimed(loader(ctx)?, key).await?;
     Ok(found.map(Rows::into_rows).unwrap_or_default())
 }
 
 /// The has-many relation a page loaded ahead for `key` (`children` without a wait), or `None`
 /// when none did.
-pub(crate) fn primed_children<K, R>(ctx: &Context<'_>, key: K) -> Option<Vec<R::Row>>
+pub(crate) fn primed_children<K, R>(ctx: &Context<'_>, key: &K) -> Option<Vec<R::Row>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     ListLoader: async_graphql::dataloader::Loader<K, Value = R>,
@@ -270,7 +269,7 @@ where
     let primed = ctx
         .data_opt::<DataLoader<ListLoader>>()?
         .loader()
-        .primed(&key)?;
+        .primed(key)?;
     Some(primed.map(Rows::into_rows).unwrap_or_default())
 }
 

@@ -126,12 +126,7 @@ fn node_object<T: PlainFields>(item: &T, ctx: &ContextSelectionSet<'_>) -> Optio
     let selections = &ctx.item.node.items;
     let mut map = IndexMap::with_capacity(selections.len());
     for (index, selection) in selections.iter().enumerate() {
-        let Selection::Field(field) = &selection.node else {
-            return None;
-        };
-        if !field.node.directives.is_empty() {
-            return None;
-        }
+        let field = plain_selection(selection)?;
         let (key, name) = (
             &field.node.response_key().node,
             field.node.name.node.as_str(),
@@ -158,18 +153,22 @@ fn selected_before(selections: &[Positioned<Selection>], key: &Name) -> bool {
     })
 }
 
-/// The selected fields as (response key, field name), when they are all fields without
-/// directives: no fragment, no `@skip` or `@include` to evaluate. A response key selected
-/// twice is listed once, where first selected: the executor keeps a scalar's first value.
+/// `selection` when it is a field without directives: no fragment, no `@skip` or `@include`
+/// to evaluate.
+fn plain_selection(selection: &Positioned<Selection>) -> Option<&Positioned<Field>> {
+    match &selection.node {
+        Selection::Field(field) if field.node.directives.is_empty() => Some(field),
+        _ => None,
+    }
+}
+
+/// The selected fields as (response key, field name), when every selection is plain
+/// (`plain_selection`). A response key selected twice is listed once, where first selected:
+/// the executor keeps a scalar's first value.
 fn plain_fields(selections: &[Positioned<Selection>]) -> Option<Vec<(&Name, &str)>> {
     let mut fields: Vec<(&Name, &str)> = Vec::with_capacity(selections.len());
     for selection in selections {
-        let Selection::Field(field) = &selection.node else {
-            return None;
-        };
-        if !field.node.directives.is_empty() {
-            return None;
-        }
+        let field = plain_selection(selection)?;
         let key = &field.node.response_key().node;
         if !fields.iter().any(|(seen, _)| *seen == key) {
             fields.push((key, field.node.name.node.as_str()));

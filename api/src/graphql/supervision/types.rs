@@ -154,7 +154,7 @@ impl Inspection {
 impl PlainFields for Inspection {
     fn plain(&self, field: &str) -> Option<Value> {
         Some(match field {
-            "id" => Value::String(global_id("Inspection", self.0.id).0),
+            "id" => global_id("Inspection", self.0.id).0.into(),
             "periodStart" => Date::from(self.0.period_start).to_value(),
             "periodEnd" => Date::from(self.0.period_end).to_value(),
             "record" => self.0.record.as_str().into(),
@@ -169,13 +169,13 @@ impl PlainFields for Inspection {
         let id = self.0.id;
         match ctx.item.node.name.node.as_str() {
             "findings" => plain_list(
-                primed_children(ctx, FindingsOf(id))?
+                primed_children(ctx, &FindingsOf(id))?
                     .into_iter()
                     .map(Finding),
                 ctx,
             ),
             "inspectors" => plain_list(
-                primed_children(ctx, InspectorsOf(id))?
+                primed_children(ctx, &InspectorsOf(id))?
                     .into_iter()
                     .map(Inspector),
                 ctx,
