@@ -19,11 +19,12 @@ pub mod query;
 pub mod rank;
 pub mod tokenize;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDate;
+// Keyed by a set of list versions, hashed on every lookup: a province's is thousands of ids.
+use foldhash::HashMap;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::watch;
 
@@ -99,17 +100,17 @@ impl Searcher {
     pub async fn index(&self, day: NaiveDate) -> Result<Arc<Index>, DbErr> {
         let stamp = self.data.current(&self.db).await?;
         let data = (stamp.of(Scope::Lists), stamp.of(Scope::Lexicon));
-        let versions = self.in_force.at(&self.db, &stamp, day).await?.to_vec();
+        let versions = self.in_force.at(&self.db, &stamp, day).await?;
         let mut pending = {
             let mut state = self.state();
-            if let Some((at, index)) = state.built.get(&versions)
+            if let Some((at, index)) = state.built.get(&versions[..])
                 && *at == data
             {
                 let index = index.clone();
                 state.remember(day, &index);
                 return Ok(index);
             }
-            self.start_build(&mut state, versions.clone(), data, day)
+            self.start_build(&mut state, versions.to_vec(), data, day)
         };
         // A large index's rebuild is waited for up to the budget, then this day's previous
         // index answers meanwhile; a small one's is always waited for (it is quick, even on

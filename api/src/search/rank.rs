@@ -1,11 +1,11 @@
 //! From matched rows to the departments that must act, with their coordinator and evidence.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrayvec::ArrayVec;
 use chrono::NaiveDate;
 use entity::department;
+use foldhash::{HashMap, HashMapExt};
 
 use super::index::{DocKind, Index, Scored, Weighed};
 use super::tokenize;

@@ -3,6 +3,7 @@
 
 use std::sync::LazyLock;
 
+use foldhash::HashSetExt;
 use jieba_rs::Jieba;
 
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
@@ -30,8 +31,15 @@ fn is_word_char(c: char) -> bool {
 /// not weigh as much as 出租 in 出租房屋 would.
 pub const PART_WEIGHT: f64 = 0.5;
 
+/// `STOP` sorted, for a binary search: every word and part of a complaint is tested.
+static STOP_SORTED: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut words = STOP.to_vec();
+    words.sort_unstable();
+    words
+});
+
 fn is_topic(word: &str) -> bool {
-    !word.is_empty() && word.chars().any(is_word_char) && !STOP.contains(&word)
+    !word.is_empty() && word.chars().any(is_word_char) && STOP_SORTED.binary_search(&word).is_err()
 }
 
 /// Weighted terms of `text`, in order, with repeats: each word jieba segments at weight 1,
@@ -67,13 +75,12 @@ pub fn terms(text: &str) -> Vec<(String, f64)> {
 
 /// The distinct words of `terms` (for highlighting).
 pub fn words(terms: &[(String, f64)]) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    for (t, _) in terms {
-        if !words.contains(t) {
-            words.push(t.clone());
-        }
-    }
-    words
+    let mut seen = foldhash::HashSet::with_capacity(terms.len());
+    terms
+        .iter()
+        .filter(|(t, _)| seen.insert(t.as_str()))
+        .map(|(t, _)| t.clone())
+        .collect()
 }
 
 /// Character ranges `[start, end)` where any of `needles` occurs in `text`, merged
@@ -120,6 +127,31 @@ pub fn highlights(text: &str, needles: &[String]) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_topic__refuses_every_stop_word_and_keeps_the_rest() {
+        for word in STOP {
+            assert!(!is_topic(word), "{word} is a stop word");
+        }
+        for word in ["计划生育", "生育", "超生", "B超", "管理"] {
+            assert!(is_topic(word), "{word} is a topic");
+        }
+        assert!(!is_topic(""));
+        assert!(!is_topic("，。"));
+    }
+
+    #[test]
+    fn words__keeps_each_term_once_in_first_order() {
+        let terms = [
+            ("生育", 1.0),
+            ("登记", 1.0),
+            ("生育", 0.5),
+            ("服务", 0.5),
+            ("登记", 1.0),
+        ]
+        .map(|(t, w)| (t.to_owned(), w));
+        assert_eq!(words(&terms), ["生育", "登记", "服务"]);
+    }
 
     #[test]
     fn highlights__marks_every_occurrence_in_characters_merged() {

@@ -3,6 +3,7 @@
 //! the responsibility lookup route them to the successor from that date, and say so.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use crate::db::Write;
 use chrono::NaiveDate;
@@ -46,8 +47,8 @@ pub struct Reorganisation {
 
 /// The department holding `id`'s duties on `day`: `id` itself, or the successor its
 /// dissolutions lead to by then; and the dissolved one routed from, when routed.
-pub fn holder_on(
-    departments: &HashMap<i32, department::Model>,
+pub fn holder_on<S: BuildHasher>(
+    departments: &HashMap<i32, department::Model, S>,
     mut id: i32,
     day: NaiveDate,
 ) -> (i32, Option<i32>) {
