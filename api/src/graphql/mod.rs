@@ -117,15 +117,20 @@ pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EventSu
 
 /// The schema the server runs. Without `introspection`, `__schema` and `__type` answer
 /// nothing and errors suggest no field names either. No extensions (`cost`): its refusals of
-/// depth and complexity are explained by `cost::Measure`.
+/// depth and complexity are explained by `cost::Measure`. With `ValidationMode::Fast` it
+/// checks only depth, complexity and fragment cycles: for an operation validated with
+/// every rule before, whose variables cannot change the verdict
+/// (`http::operation::Operation::validated_before`).
 pub fn schema(
     db: DatabaseConnection,
     clock: SharedClock,
     limits: &crate::config::Limits,
     searcher: std::sync::Arc<crate::search::Searcher>,
     introspection: bool,
+    validation: async_graphql::ValidationMode,
 ) -> AppSchema {
     builder(introspection)
+        .validation_mode(validation)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .data(db)

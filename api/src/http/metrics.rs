@@ -119,6 +119,8 @@ pub struct Metrics {
     in_flight: AtomicI64,
     /// Documents the front door parsed: one per request not answered from the cache.
     parsed: AtomicU64,
+    /// Operations validated with every rule (`operation::Operation::validated_before`).
+    validated: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -130,6 +132,7 @@ impl Default for Metrics {
             }),
             in_flight: AtomicI64::new(0),
             parsed: AtomicU64::new(0),
+            validated: AtomicU64::new(0),
         }
     }
 }
@@ -147,6 +150,11 @@ impl Metrics {
     /// Counts one document parsed.
     pub fn parsed(&self) {
         self.parsed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one operation validated with every rule.
+    pub fn validated(&self) {
+        self.validated.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn start(&self) -> InFlight<'_> {
@@ -245,8 +253,12 @@ impl Metrics {
             out,
             "# HELP qingdan_documents_parsed_total GraphQL documents parsed (one per request that is not answered from the cache).\n\
              # TYPE qingdan_documents_parsed_total counter\n\
-             qingdan_documents_parsed_total {}\n",
-            self.parsed.load(Ordering::Relaxed)
+             qingdan_documents_parsed_total {}\n\
+             # HELP qingdan_operations_validated_total GraphQL operations validated with every rule (the first request of each, and any whose variables could change the verdict).\n\
+             # TYPE qingdan_operations_validated_total counter\n\
+             qingdan_operations_validated_total {}\n",
+            self.parsed.load(Ordering::Relaxed),
+            self.validated.load(Ordering::Relaxed)
         );
         if let Some(clients) = rate_limited_clients {
             let _ = write!(

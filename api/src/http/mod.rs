@@ -27,6 +27,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_graphql::ValidationMode;
 use axum::{
     Router,
     extract::State,
@@ -65,6 +66,9 @@ impl std::ops::Deref for AppState {
 #[derive(Clone)]
 pub struct Shared {
     pub schema: AppSchema,
+    /// The same schema validating only what variables can change, for operations `schema`
+    /// validated before (`operation::Operation::validated_before`).
+    pub schema_revalidating: AppSchema,
     /// Explains the schema's refusals of depth and complexity.
     pub measure: crate::graphql::cost::Measure,
     pub db: DatabaseConnection,
@@ -140,6 +144,15 @@ impl AppState {
                 &limits,
                 searcher.clone(),
                 true,
+                ValidationMode::Strict,
+            ),
+            schema_revalidating: crate::graphql::schema(
+                db.clone(),
+                clock.clone(),
+                &limits,
+                searcher.clone(),
+                true,
+                ValidationMode::Fast,
             ),
             measure: crate::graphql::cost::Measure::new(&limits, true),
             in_force,
@@ -187,13 +200,18 @@ impl AppState {
         shared.graphiql = exposure.graphiql;
         shared.public_metrics = exposure.metrics_addr.is_none();
         if !exposure.introspection {
-            shared.schema = crate::graphql::schema(
-                shared.db.clone(),
-                shared.clock.clone(),
-                &shared.limits,
-                shared.searcher.clone(),
-                false,
-            );
+            let schema = |validation| {
+                crate::graphql::schema(
+                    shared.db.clone(),
+                    shared.clock.clone(),
+                    &shared.limits,
+                    shared.searcher.clone(),
+                    false,
+                    validation,
+                )
+            };
+            shared.schema = schema(ValidationMode::Strict);
+            shared.schema_revalidating = schema(ValidationMode::Fast);
             shared.measure = crate::graphql::cost::Measure::new(&shared.limits, false);
         }
         self

@@ -3,11 +3,16 @@
 
 use async_graphql::ServerError;
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
+    Selection, SelectionSet, Type,
+};
+use async_graphql::{Value, Variables};
 
-use super::metrics;
+use super::{limits, metrics};
+use crate::config::Limits;
 use crate::data_version::Scope;
 
 /// Documents parsed before, by their text: clients send the same few documents with other
@@ -15,12 +20,23 @@ use crate::data_version::Scope;
 /// process. Kept within `MAX_TEXT_BYTES` of document text, least recently sent out first; a
 /// document that does not parse is never kept.
 pub struct Parsed {
-    held: std::sync::Mutex<Held>,
+    held: Mutex<Held>,
 }
 
 struct Held {
-    documents: lru::LruCache<Box<str>, Arc<ExecutableDocument>>,
+    documents: lru::LruCache<Box<str>, (Arc<ExecutableDocument>, Arc<Settled>)>,
     bytes: usize,
+}
+
+/// What is true of a parsed document whatever a request's variables: worked out for its
+/// first request and kept with it, since the same document comes again and again.
+#[derive(Default)]
+pub struct Settled {
+    /// The front door's limits' verdict (`limits::check_document`).
+    within_limits: OnceLock<Result<(), String>>,
+    /// The operations, by the name requests select them with, that the schema has validated
+    /// with every rule and found no error in.
+    validated: Mutex<Vec<Option<Box<str>>>>,
 }
 
 impl Parsed {
@@ -29,7 +45,7 @@ impl Parsed {
 
     pub fn new() -> Self {
         Self {
-            held: std::sync::Mutex::new(Held {
+            held: Mutex::new(Held {
                 documents: lru::LruCache::unbounded(),
                 bytes: 0,
             }),
@@ -49,24 +65,27 @@ impl Parsed {
         fresh: impl FnOnce(),
     ) -> Result<Operation, ServerError> {
         let held = self.held().documents.get(query).cloned();
-        let document = match held {
-            Some(document) => document,
+        let (document, settled) = match held {
+            Some(held) => held,
             None => {
                 fresh();
-                let document = Arc::new(async_graphql::parser::parse_query(query)?);
-                self.keep(query, &document);
-                document
+                let parsed = (
+                    Arc::new(async_graphql::parser::parse_query(query)?),
+                    Arc::default(),
+                );
+                self.keep(query, &parsed);
+                parsed
             }
         };
-        Ok(Operation::of(document, operation_name))
+        Ok(Operation::of(document, settled, operation_name))
     }
 
-    fn keep(&self, query: &str, document: &Arc<ExecutableDocument>) {
+    fn keep(&self, query: &str, parsed: &(Arc<ExecutableDocument>, Arc<Settled>)) {
         if query.len() > Self::MAX_TEXT_BYTES {
             return;
         }
         let mut held = self.held();
-        if held.documents.put(query.into(), document.clone()).is_none() {
+        if held.documents.put(query.into(), parsed.clone()).is_none() {
             held.bytes += query.len();
         }
         while held.bytes > Self::MAX_TEXT_BYTES {
@@ -97,17 +116,25 @@ pub struct Operation {
     /// What its answer reads (`graphql::scopes_read`): a cached answer stays valid while
     /// these scopes are unchanged. All of them when the operation is not known.
     pub scopes: Arc<[Scope]>,
+    /// The name the request selects the operation with, as sent.
+    selected_as: Option<Box<str>>,
+    /// Shared with every request that sent the same text (`Parsed`).
+    settled: Arc<Settled>,
 }
 
 impl Operation {
     /// Parses `query`, the document of a request naming `operation_name`.
     pub fn parse(query: &str, operation_name: Option<&str>) -> Result<Self, ServerError> {
         let document = async_graphql::parser::parse_query(query)?;
-        Ok(Self::of(Arc::new(document), operation_name))
+        Ok(Self::of(Arc::new(document), Arc::default(), operation_name))
     }
 
     /// What the front door reads of `document`, run as `operation_name`.
-    pub fn of(document: Arc<ExecutableDocument>, operation_name: Option<&str>) -> Self {
+    fn of(
+        document: Arc<ExecutableDocument>,
+        settled: Arc<Settled>,
+        operation_name: Option<&str>,
+    ) -> Self {
         let selected = document
             .operations
             .iter()
@@ -155,11 +182,88 @@ impl Operation {
             name,
             kind,
             scopes,
+            selected_as: operation_name.map(Into::into),
+            settled,
         }
     }
 
     pub fn is_mutation(&self) -> bool {
         self.kind == Some(OperationType::Mutation)
+    }
+
+    /// The first limit the document passes, as the refusal's message; found once per
+    /// document kept.
+    pub fn check_limits(&self, limits: &Limits) -> Result<(), String> {
+        self.settled
+            .within_limits
+            .get_or_init(|| limits::check_document(limits, &self.document))
+            .clone()
+    }
+
+    /// Whether validating this operation with `variables` can only find what it found before:
+    /// nothing. So it is when the schema validated it with every rule before, and each of
+    /// `variables` it declares is a plain value of its declared built-in type, which is all
+    /// the rules read of variables (an argument's value); a null, an enum, an input object
+    /// or a custom scalar is validated again.
+    pub fn validated_before(&self, variables: &Variables) -> bool {
+        let selected = self.selected_as.as_deref();
+        let validated = self
+            .settled
+            .validated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|name| name.as_deref() == selected);
+        validated
+            && self.definition().is_some_and(|operation| {
+                operation.variable_definitions.iter().all(|definition| {
+                    let definition = &definition.node;
+                    variables
+                        .get(&definition.name.node)
+                        .is_none_or(|value| plain(&definition.var_type.node, value))
+                })
+            })
+    }
+
+    /// Notes that the schema validated this operation with every rule and found no error.
+    pub fn validated(&self) {
+        let mut validated = self
+            .settled
+            .validated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let selected = self.selected_as.as_deref();
+        if !validated.iter().any(|name| name.as_deref() == selected) {
+            validated.push(selected.map(Into::into));
+        }
+    }
+
+    /// The operation the request selects, as the schema selects it.
+    fn definition(&self) -> Option<&OperationDefinition> {
+        let operation = match (&self.document.operations, self.selected_as.as_deref()) {
+            (DocumentOperations::Single(operation), None) => operation,
+            (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
+            (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+                operations.values().next()?
+            }
+            _ => return None,
+        };
+        Some(&operation.node)
+    }
+}
+
+/// Whether `value` is, beyond doubt, a valid value of the built-in type `ty` (a list of
+/// them included): what validation would find nothing wrong with.
+fn plain(ty: &Type, value: &Value) -> bool {
+    match (&ty.base, value) {
+        (BaseType::List(item), Value::List(items)) => items.iter().all(|v| plain(item.as_ref(), v)),
+        (BaseType::Named(name), value) => match (name.as_str(), value) {
+            ("String" | "ID", Value::String(_)) | ("Boolean", Value::Boolean(_)) => true,
+            ("Int", Value::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            ("Float", Value::Number(_)) => true,
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -228,6 +332,81 @@ mod tests {
         parsed.get(&long(4), None, || parses += 1).unwrap();
         parsed.get(&long(0), None, || parses += 1).unwrap();
         assert_eq!(parses, 1, "the newest kept, the oldest dropped");
+    }
+
+    #[test]
+    fn validated_before__only_once_validated_and_only_with_plain_values_of_built_in_types() {
+        let parsed = Parsed::new();
+        let text = "query Q($i: Int, $s: [String!], $b: Boolean, $f: Float, $id: ID!, \
+                    $day: Date, $role: DivisionRole) { __typename }";
+        let variables = |value: serde_json::Value| Variables::from_json(value);
+        let plain = variables(serde_json::json!({
+            "i": -2147483648, "s": ["甲", "乙"], "b": true, "f": 1.5, "id": "RGVw", "other": {}
+        }));
+        let operation = parsed.get(text, None, || ()).unwrap();
+        // Given an operation not yet validated, Then it is validated whatever its variables
+        assert!(!operation.validated_before(&plain));
+        // Given it validated, as the request selected it
+        operation.validated();
+        let again = parsed.get(text, None, || ()).unwrap();
+        assert!(again.validated_before(&plain), "kept with the document");
+        assert!(again.validated_before(&variables(serde_json::json!({}))));
+        assert!(
+            !parsed
+                .get(text, Some("Q"), || ())
+                .unwrap()
+                .validated_before(&plain),
+            "selected by name, it is another request to validate"
+        );
+        // Then a value that validation could refuse is validated again
+        for fault in [
+            serde_json::json!({ "i": 2147483648_i64 }),
+            serde_json::json!({ "i": 1.5 }),
+            serde_json::json!({ "i": "1" }),
+            serde_json::json!({ "i": null }),
+            serde_json::json!({ "s": ["甲", null] }),
+            serde_json::json!({ "s": "甲" }),
+            serde_json::json!({ "b": "true" }),
+            serde_json::json!({ "f": "1.5" }),
+            serde_json::json!({ "id": 7 }),
+            serde_json::json!({ "day": "2026-01-01" }),
+            serde_json::json!({ "role": "LEAD" }),
+        ] {
+            assert!(
+                !again.validated_before(&variables(fault.clone())),
+                "{fault}"
+            );
+        }
+        // And a document not kept starts unvalidated
+        let unkept = Operation::parse(text, None).unwrap();
+        assert!(!unkept.validated_before(&plain));
+    }
+
+    #[test]
+    fn check_limits__the_verdict_on_a_document_is_found_once_and_kept() {
+        let parsed = Parsed::new();
+        let limits = Limits {
+            max_aliases: 1,
+            ..Limits::default()
+        };
+        let text = "{ a: __typename b: __typename }";
+        let refused = parsed.get(text, None, || ()).unwrap().check_limits(&limits);
+        assert!(refused.unwrap_err().contains("2 aliases"));
+        let lenient = Limits::default();
+        assert!(
+            parsed
+                .get(text, None, || ())
+                .unwrap()
+                .check_limits(&lenient)
+                .is_err(),
+            "the verdict kept with the document"
+        );
+        assert!(
+            Operation::parse(text, None)
+                .unwrap()
+                .check_limits(&lenient)
+                .is_ok()
+        );
     }
 
     #[test]

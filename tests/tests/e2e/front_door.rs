@@ -4,14 +4,24 @@
 use qingdan_tests::{TestApp, assert_refused_with};
 use serde_json::{Value, json};
 
-/// The server's count of documents parsed, from `/metrics`.
-async fn parsed(app: &TestApp) -> u64 {
+/// The server's counter `name`, from `/metrics`.
+async fn counter(app: &TestApp, name: &str) -> u64 {
     let text = app.get("/metrics").await.text().await.unwrap();
     text.lines()
-        .find_map(|line| line.strip_prefix("qingdan_documents_parsed_total "))
-        .unwrap_or_else(|| panic!("no parse counter in\n{text}"))
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
         .parse()
         .unwrap()
+}
+
+/// The server's count of documents parsed.
+async fn parsed(app: &TestApp) -> u64 {
+    counter(app, "qingdan_documents_parsed_total").await
+}
+
+/// The server's count of operations validated with every rule.
+async fn validated(app: &TestApp) -> u64 {
+    counter(app, "qingdan_operations_validated_total").await
 }
 
 #[tokio::test]
@@ -46,6 +56,77 @@ async fn front_door__one_parse_per_request_none_for_a_cached_read() {
     let done = app.query_as(&admin, mutation).await;
     assert!(done["errors"].is_null(), "{done}");
     assert_eq!(parsed(&app).await - before, 3);
+}
+
+#[tokio::test]
+async fn front_door__an_operation_validated_before_refuses_bad_variables_as_a_new_one_does() {
+    let app = TestApp::spawn().await;
+    let lookup = "query Q($t: String!, $f: Int!, $on: Date) {
+        responsibilityLookup(text: $t, first: $f, asOf: $on) { outcome candidates { department { name } } } }";
+    // Given an operation validated once
+    let before = validated(&app).await;
+    let first = app
+        .post(lookup, json!({ "t": "邻居家超生了想举报", "f": 3 }))
+        .await;
+    assert!(first["errors"].is_null(), "{first}");
+    assert_eq!(validated(&app).await - before, 1);
+    // When it comes again with other plain values, Then it is answered without validating
+    // every rule again
+    let second = app
+        .post(
+            lookup,
+            json!({ "t": "有人非法鉴定胎儿性别", "f": 1, "extra": 1 }),
+        )
+        .await;
+    assert!(second["errors"].is_null(), "{second}");
+    assert_eq!(
+        second["data"]["responsibilityLookup"]["candidates"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(validated(&app).await - before, 1);
+    // But a null or a custom scalar's value is validated again
+    for on in [json!(null), json!("2026-01-01")] {
+        let body = app
+            .post(
+                lookup,
+                json!({ "t": "邻居家超生了想举报", "f": 2, "on": on }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    assert_eq!(validated(&app).await - before, 3);
+    // When its variables are at fault, Then the answer is the one a document never validated
+    // gets (the same text with a comment after it)
+    let faults = [
+        json!({ "t": "超生", "f": "three" }),
+        json!({ "t": "超生", "f": 1_099_511_627_776_i64 }),
+        json!({ "t": "超生", "f": 2.5 }),
+        json!({ "t": "超生", "f": null }),
+        json!({ "t": "超生", "f": [1] }),
+        json!({ "t": null, "f": 1 }),
+        json!({ "t": 5, "f": 1 }),
+        json!({ "t": ["超生"], "f": 1 }),
+        json!({ "t": "超生", "f": 1, "on": "2016-7-1" }),
+        json!({ "t": "超生", "f": 1, "on": 20160701 }),
+        json!({ "f": 1 }),
+    ];
+    for (n, variables) in faults.iter().enumerate() {
+        let seen = app.post(lookup, variables.clone()).await;
+        let new = app
+            .post(&format!("{lookup} # {n}"), variables.clone())
+            .await;
+        assert!(!seen["errors"].is_null(), "{variables}: {seen}");
+        assert_eq!(seen, new, "{variables}");
+    }
+    // And a document that fails validation is validated every time it comes
+    let at = validated(&app).await;
+    for _ in 0..2 {
+        let body = app.post("{ nonsense }", json!({})).await;
+        assert!(!body["errors"].is_null(), "{body}");
+    }
+    assert_eq!(validated(&app).await - at, 2);
 }
 
 /// Sends `body` as JSON to `/graphql` with `method`, asking for the GraphQL response type.

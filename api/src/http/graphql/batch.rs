@@ -110,7 +110,7 @@ impl Door<'_> {
         let operation = self
             .parse(&request)
             .map_err(|error| (TransportCode::GraphqlParseFailed.into(), error.message))?;
-        limits::check_document(limits, &operation.document).map_err(limit)?;
+        operation.check_limits(limits).map_err(limit)?;
         Ok((request, operation))
     }
 }

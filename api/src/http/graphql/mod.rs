@@ -320,7 +320,7 @@ impl Door<'_> {
                 operation.name,
             ));
         }
-        limits::check_document(limits, &operation.document).map_err(|message| {
+        operation.check_limits(limits).map_err(|message| {
             Answer::refused(
                 request_error(media, ErrorCode::LimitExceeded, &message),
                 operation.name.clone(),
