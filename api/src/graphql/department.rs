@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, InputType, Object, Value};
 use entity::department;
 use sea_orm::EntityTrait;
 
@@ -14,6 +14,7 @@ use super::loaders::{
 };
 use super::node::{expect_id, global_id, optional_id};
 use super::pagination::{connection_query, paginate, paginate_keyed};
+use super::plain::PlainFields;
 use super::scalars::Date;
 use super::service::PublicService;
 use super::text::{Name, Text};
@@ -27,6 +28,27 @@ use crate::error::ApiResult;
 /// upper-level body.
 #[derive(Clone)]
 pub struct Department(pub department::Model);
+
+impl Department {
+    fn kind_value(&self) -> DepartmentKind {
+        kinds::DepartmentKind::parse(&self.0.kind)
+            .unwrap_or(kinds::DepartmentKind::Department)
+            .into()
+    }
+}
+
+/// A lookup's candidates name departments by their own fields alone.
+impl PlainFields for Department {
+    fn plain(&self, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => global_id("Department", self.0.id).0.into(),
+            "name" => self.0.name.as_str().into(),
+            "kind" => self.kind_value().to_value(),
+            "dissolvedOn" => self.0.dissolved_on.map(Date).to_value(),
+            _ => return None,
+        })
+    }
+}
 
 /// Department — 部门/单位: a county department, an internal unit (股, 站), a township or an
 /// upper-level body.
@@ -50,9 +72,7 @@ impl Department {
 
     /// Kind of body — 类别.
     async fn kind(&self) -> DepartmentKind {
-        kinds::DepartmentKind::parse(&self.0.kind)
-            .unwrap_or(kinds::DepartmentKind::Department)
-            .into()
+        self.kind_value()
     }
 
     /// The department this unit belongs to — 上级部门; null for a department itself.

@@ -11,7 +11,8 @@
 //! A page's own objects (a connection's nodes) are answered the same way by `PlainNode`: their
 //! plain fields, and relations the request already holds whose own selection is plain (an
 //! inspection's findings, loaded with the page), built directly; anything else sends the whole
-//! object to the executor.
+//! object to the executor. A `PlainList` whose objects hold their relations (a lookup's
+//! candidates and their departments) is answered the same way.
 
 use std::borrow::Cow;
 
@@ -78,8 +79,10 @@ impl<T: PlainFields> OutputType for PlainList<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
+        // Fields alone first (the keys found once for the list), then with relations.
         let plain = plain_fields(&ctx.item.node.items)
-            .and_then(|fields| self.0.iter().map(|item| object(item, &fields)).collect());
+            .and_then(|fields| self.0.iter().map(|item| object(item, &fields)).collect())
+            .or_else(|| self.0.iter().map(|item| node_object(item, ctx)).collect());
         match plain {
             Some(values) => Ok(Value::List(values)),
             None => self.0.resolve(ctx, field).await,
@@ -117,6 +120,16 @@ impl<T: PlainFields> OutputType for PlainNode<T> {
             Some(value) => Ok(value),
             None => self.0.resolve(ctx, field).await,
         }
+    }
+}
+
+/// The value of the relation `ctx`'s field names when it is `item` (or null), for a
+/// `PlainFields::plain_relation` whose rows are at hand: `None` when its selection is not
+/// plain.
+pub(crate) fn plain_relation<T: PlainFields>(item: Option<&T>, ctx: &Context<'_>) -> Option<Value> {
+    match item {
+        Some(item) => node_object(item, &ctx.with_selection_set(&ctx.item.node.selection_set)),
+        None => Some(Value::Null),
     }
 }
 

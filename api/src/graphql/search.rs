@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject};
+use async_graphql::{
+    ComplexObject, Context, Enum, InputObject, InputType, Object, SimpleObject, Value,
+};
 
 use sea_orm::{EntityTrait, QueryOrder};
 
 use super::department::Department;
 use super::kinds::DivisionRole;
+use super::plain::{PlainFields, PlainList, plain_relation};
 use super::scalars::Date;
 use super::text::{Name, Text, Texts};
 use super::user_error::{UserError, settle};
@@ -117,13 +120,35 @@ pub struct LookupCandidate {
     evidence: Vec<LookupEvidence>,
 }
 
+/// A candidate's role, score and departments are at hand: a hotline's lookup, which selects
+/// only those, is answered without the executor's per-object work. Its evidence is left to
+/// the executor.
+impl PlainFields for LookupCandidate {
+    fn plain(&self, field: &str) -> Option<Value> {
+        Some(match field {
+            "role" => self.role.to_value(),
+            "score" => self.score.to_value(),
+            _ => return None,
+        })
+    }
+
+    fn plain_relation(&self, ctx: &Context<'_>) -> Option<Value> {
+        match ctx.item.node.name.node.as_str() {
+            "department" => plain_relation(Some(&self.department), ctx),
+            "routedFrom" => plain_relation(self.routed_from.as_ref(), ctx),
+            "coordinator" => plain_relation(self.coordinator.as_ref(), ctx),
+            _ => None,
+        }
+    }
+}
+
 /// Lookup result — 查询结果.
 #[derive(SimpleObject)]
 pub struct LookupResult {
     /// Outcome — 查询结论.
     outcome: LookupOutcome,
     /// Ranked departments — 候选部门 (empty when NO_MATCH).
-    candidates: Vec<LookupCandidate>,
+    candidates: PlainList<LookupCandidate>,
 }
 
 /// The most candidates one lookup returns.

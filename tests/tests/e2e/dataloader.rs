@@ -346,6 +346,19 @@ async fn plain_lists__answer_as_the_executor_does() {
             "WorkItem",
             "id seq text remark __typename s: seq",
         ),
+        (
+            "{ responsibilityLookup(text: \"有人非法鉴定胎儿性别\", first: 20) { candidates { $ } } }",
+            "LookupCandidate",
+            concat!(
+                "role score department { name id kind dissolvedOn __typename n: name } ",
+                "coordinator { name id } routedFrom { name } __typename s: score c: coordinator { kind }"
+            ),
+        ),
+        (
+            "{ responsibilityLookup(text: \"有人非法鉴定胎儿性别\", first: 20) { candidates { $ } } }",
+            "LookupCandidate",
+            "score department { name } department { id } role __typename",
+        ),
     ];
     for (query, kind, fields) in cases {
         let plain = read(query.replace('$', fields)).await;
@@ -360,6 +373,16 @@ async fn plain_lists__answer_as_the_executor_does() {
             "{plain}"
         );
     }
+    // A lookup's candidates name their coordinator (the matter's lead) through the plain path
+    let lookup = read(
+        "{ responsibilityLookup(text: \"有人非法鉴定胎儿性别\") { candidates { role coordinator { name } } } }"
+            .into(),
+    )
+    .await;
+    assert!(
+        lookup.contains(r#"{"role":"ASSIST","coordinator":{"name":"安化县人口和计划生育局"}}"#),
+        "{lookup}"
+    );
     let findings = read(
         "{ inspections(first: 1) { nodes { findings { note outcome again: outcome } } } }".into(),
     )
