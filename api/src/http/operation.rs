@@ -225,6 +225,27 @@ impl Operation {
             })
     }
 
+    /// Why the request cannot run for want of a variable: one the operation declares
+    /// non-null without a default, not given. (The framework would report it during
+    /// execution, as an error of the field, without a code.)
+    pub fn missing_variable(&self, variables: &Variables) -> Option<String> {
+        let operation = self.definition()?;
+        operation
+            .variable_definitions
+            .iter()
+            .find_map(|definition| {
+                let definition = &definition.node;
+                let required =
+                    !definition.var_type.node.nullable && definition.default_value.is_none();
+                (required && variables.get(&definition.name.node).is_none()).then(|| {
+                    format!(
+                        "variable ${} of type {} is required and was not given",
+                        definition.name.node, definition.var_type.node
+                    )
+                })
+            })
+    }
+
     /// Notes that the schema validated this operation with every rule and found no error.
     pub fn validated(&self) {
         let mut validated = self
@@ -380,6 +401,25 @@ mod tests {
         // And a document not kept starts unvalidated
         let unkept = Operation::parse(text, None).unwrap();
         assert!(!unkept.validated_before(&plain));
+    }
+
+    #[test]
+    fn missing_variable__a_required_one_not_given() {
+        let operation = Operation::parse(
+            "query Q($t: String!, $f: Int! = 5, $on: Date) { __typename }",
+            None,
+        )
+        .unwrap();
+        let variables = |value: serde_json::Value| Variables::from_json(value);
+        assert_eq!(
+            operation.missing_variable(&variables(serde_json::json!({ "f": 1 }))),
+            Some("variable $t of type String! is required and was not given".to_owned())
+        );
+        // A default, a nullable type or a value given is no fault
+        assert_eq!(
+            operation.missing_variable(&variables(serde_json::json!({ "t": "超生" }))),
+            None
+        );
     }
 
     #[test]

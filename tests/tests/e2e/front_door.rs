@@ -120,6 +120,18 @@ async fn front_door__an_operation_validated_before_refuses_bad_variables_as_a_ne
         assert!(!seen["errors"].is_null(), "{variables}: {seen}");
         assert_eq!(seen, new, "{variables}");
     }
+    // A required variable not given is the client's fault, named in the answer
+    let missing = app.post(lookup, json!({ "f": 1 })).await;
+    assert_eq!(
+        missing["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{missing}"
+    );
+    assert!(
+        missing["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("$t of type String!")),
+        "{missing}"
+    );
     // And a document that fails validation is validated every time it comes
     let at = validated(&app).await;
     for _ in 0..2 {

@@ -111,6 +111,9 @@ impl Door<'_> {
             .parse(&request)
             .map_err(|error| (TransportCode::GraphqlParseFailed.into(), error.message))?;
         operation.check_limits(limits).map_err(limit)?;
+        if let Some(message) = operation.missing_variable(&request.variables) {
+            return Err((ErrorCode::BadUserInput.into(), message));
+        }
         Ok((request, operation))
     }
 }

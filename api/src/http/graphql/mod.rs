@@ -326,6 +326,12 @@ impl Door<'_> {
                 operation.name.clone(),
             )
         })?;
+        if let Some(message) = operation.missing_variable(&request.variables) {
+            return Err(Answer::refused(
+                request_error(media, ErrorCode::BadUserInput, &message),
+                operation.name,
+            ));
+        }
         let mutation = operation.is_mutation();
         // Reads only: callers of the same read wait for the first one's answer (a while, not
         // forever: if it is slow or fails, the rest compute their own).
