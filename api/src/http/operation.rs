@@ -1,5 +1,7 @@
 //! The document of a request, parsed once: limits, metrics, the cache, GET's query-only
-//! rule, execution and the answer's field order all read this one value.
+//! rule, execution and the answer's field order all read this one value. What is true of a
+//! document whatever its variables (the limits' verdict, which operations passed validation)
+//! is kept with it (`Settled`).
 
 use async_graphql::ServerError;
 use std::collections::BTreeSet;
