@@ -43,11 +43,19 @@ pub(crate) fn plain_list<T: PlainFields>(
     items: impl IntoIterator<Item = T>,
     ctx: &Context<'_>,
 ) -> Option<Value> {
-    let fields = plain_fields(&ctx.item.node.selection_set.node.items)?;
-    items
-        .into_iter()
-        .map(|item| object(&item, &fields))
-        .collect::<Option<_>>()
+    let items: Vec<T> = items.into_iter().collect();
+    list_values(
+        &items,
+        &ctx.with_selection_set(&ctx.item.node.selection_set),
+    )
+}
+
+/// `items`' values for the selection `ctx`, when it is plain: fields alone first (the keys
+/// found once for the list), then with relations.
+fn list_values<T: PlainFields>(items: &[T], ctx: &ContextSelectionSet<'_>) -> Option<Value> {
+    plain_fields(&ctx.item.node.items)
+        .and_then(|fields| items.iter().map(|item| object(item, &fields)).collect())
+        .or_else(|| items.iter().map(|item| node_object(item, ctx)).collect())
         .map(Value::List)
 }
 
@@ -79,12 +87,8 @@ impl<T: PlainFields> OutputType for PlainList<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        // Fields alone first (the keys found once for the list), then with relations.
-        let plain = plain_fields(&ctx.item.node.items)
-            .and_then(|fields| self.0.iter().map(|item| object(item, &fields)).collect())
-            .or_else(|| self.0.iter().map(|item| node_object(item, ctx)).collect());
-        match plain {
-            Some(values) => Ok(Value::List(values)),
+        match list_values(&self.0, ctx) {
+            Some(value) => Ok(value),
             None => self.0.resolve(ctx, field).await,
         }
     }

@@ -41,6 +41,12 @@ pub struct Settled {
     validated: Mutex<Vec<Option<Box<str>>>>,
 }
 
+impl Settled {
+    fn validated(&self) -> std::sync::MutexGuard<'_, Vec<Option<Box<str>>>> {
+        self.validated.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl Parsed {
     /// The document text kept; a parsed document takes some ten times its text.
     const MAX_TEXT_BYTES: usize = 1 << 20;
@@ -211,9 +217,7 @@ impl Operation {
         let selected = self.selected_as.as_deref();
         let validated = self
             .settled
-            .validated
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .validated()
             .iter()
             .any(|name| name.as_deref() == selected);
         validated
@@ -250,11 +254,7 @@ impl Operation {
 
     /// Notes that the schema validated this operation with every rule and found no error.
     pub fn validated(&self) {
-        let mut validated = self
-            .settled
-            .validated
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut validated = self.settled.validated();
         let selected = self.selected_as.as_deref();
         if !validated.iter().any(|name| name.as_deref() == selected) {
             validated.push(selected.map(Into::into));
